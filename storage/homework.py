@@ -1,0 +1,263 @@
+"""Assignments, their due times, and the entries clients write."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Assignment, Entry, Link, Occurrence, User
+
+
+async def create_assignment(
+    session: AsyncSession,
+    *,
+    link: Link,
+    template_id: str,
+    params: dict[str, Any],
+    schedule: str,
+    next_due_at: datetime | None,
+    now: datetime,
+) -> Assignment:
+    """Give the linked client homework on a schedule."""
+    assignment = Assignment(
+        link_id=link.id,
+        template_id=template_id,
+        params=params,
+        schedule=schedule,
+        next_due_at=next_due_at,
+        active=True,
+        created_at=now,
+    )
+    session.add(assignment)
+    await session.flush()
+    return assignment
+
+
+async def client_assignments(session: AsyncSession, *, client_id: int) -> list[Assignment]:
+    """The client's active assignments from their current therapist, oldest first."""
+    query = (
+        select(Assignment)
+        .join(Link, Link.id == Assignment.link_id)
+        .where(Link.client_id == client_id, Link.ended_at.is_(None), Assignment.active)
+        .order_by(Assignment.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def assignments_of_link(session: AsyncSession, *, link_id: int) -> list[Assignment]:
+    """Active assignments under one link, oldest first."""
+    query = (
+        select(Assignment)
+        .where(Assignment.link_id == link_id, Assignment.active)
+        .order_by(Assignment.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def client_assignment(
+    session: AsyncSession, *, client_id: int, assignment_id: int
+) -> Assignment | None:
+    """One assignment, only if it is this client's and still active."""
+    query = (
+        select(Assignment)
+        .join(Link, Link.id == Assignment.link_id)
+        .where(
+            Assignment.id == assignment_id,
+            Assignment.active,
+            Link.client_id == client_id,
+            Link.ended_at.is_(None),
+        )
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def claim_due_assignments(
+    session: AsyncSession, *, now: datetime, limit: int
+) -> list[tuple[Assignment, User]]:
+    """Due assignments with their clients, locked so no other replica takes them."""
+    query = (
+        select(Assignment, User)
+        .join(Link, Link.id == Assignment.link_id)
+        .join(User, User.id == Link.client_id)
+        .where(
+            Assignment.active,
+            Assignment.next_due_at.is_not(None),
+            Assignment.next_due_at <= now,
+            Link.ended_at.is_(None),
+        )
+        .order_by(Assignment.next_due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Assignment)
+    )
+    return [(a, u) for a, u in (await session.execute(query)).tuples()]
+
+
+async def record_occurrence(
+    session: AsyncSession, *, assignment_id: int, due_at: datetime, now: datetime
+) -> Occurrence | None:
+    """Record one due time; None when it was already recorded (so nothing is sent twice)."""
+    existing = await session.execute(
+        select(Occurrence).where(
+            Occurrence.assignment_id == assignment_id, Occurrence.due_at == due_at
+        )
+    )
+    if existing.scalar_one_or_none() is not None:
+        return None
+    occurrence = Occurrence(assignment_id=assignment_id, due_at=due_at, created_at=now)
+    try:
+        async with session.begin_nested():
+            session.add(occurrence)
+    except IntegrityError:
+        return None
+    return occurrence
+
+
+async def latest_occurrence(
+    session: AsyncSession, *, assignment_id: int, until: datetime
+) -> Occurrence | None:
+    """The most recent due time of an assignment at or before `until`."""
+    query = (
+        select(Occurrence)
+        .where(Occurrence.assignment_id == assignment_id, Occurrence.due_at <= until)
+        .order_by(Occurrence.due_at.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def count_occurrences(
+    session: AsyncSession, *, assignment_id: int, since: datetime, until: datetime
+) -> int:
+    """How many times an assignment fell due in [since, until)."""
+    query = select(func.count(Occurrence.id)).where(
+        Occurrence.assignment_id == assignment_id,
+        Occurrence.due_at >= since,
+        Occurrence.due_at < until,
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def open_entry(session: AsyncSession, *, client_id: int) -> Entry | None:
+    """The conversation the client is in right now, if any."""
+    query = select(Entry).where(Entry.client_id == client_id, Entry.status == "active")
+    return (await session.execute(query.order_by(Entry.id.desc()).limit(1))).scalar_one_or_none()
+
+
+async def paused_entries(session: AsyncSession, *, client_id: int) -> list[Entry]:
+    """Conversations the client paused and may pick up again, newest first."""
+    query = (
+        select(Entry)
+        .where(Entry.client_id == client_id, Entry.status == "paused")
+        .order_by(Entry.updated_at.desc())
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def client_entry(session: AsyncSession, *, client_id: int, entry_id: int) -> Entry | None:
+    """One entry, only if it is this client's."""
+    query = select(Entry).where(Entry.id == entry_id, Entry.client_id == client_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def pause_open_entries(session: AsyncSession, *, client_id: int, now: datetime) -> None:
+    """Set aside any conversation in progress, keeping every answer."""
+    query = select(Entry).where(Entry.client_id == client_id, Entry.status == "active")
+    for entry in (await session.execute(query)).scalars():
+        entry.status = "paused"
+        entry.updated_at = now
+
+
+async def start_entry(
+    session: AsyncSession,
+    *,
+    client_id: int,
+    assignment: Assignment | None,
+    occurrence_id: int | None,
+    template_id: str,
+    template_version: int,
+    params: dict[str, Any],
+    state: dict[str, Any],
+    now: datetime,
+) -> Entry:
+    """Open a new conversation; any other open one is paused first."""
+    await pause_open_entries(session, client_id=client_id, now=now)
+    entry = Entry(
+        client_id=client_id,
+        assignment_id=assignment.id if assignment else None,
+        occurrence_id=occurrence_id,
+        template_id=template_id,
+        template_version=template_version,
+        params=params,
+        state=state,
+        status="active",
+        started_at=now,
+        updated_at=now,
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def resume_entry(session: AsyncSession, *, entry: Entry, now: datetime) -> None:
+    """Make a paused conversation the open one again."""
+    await pause_open_entries(session, client_id=entry.client_id, now=now)
+    entry.status = "active"
+    entry.updated_at = now
+
+
+def save_entry(entry: Entry, *, state: dict[str, Any], finished: bool, now: datetime) -> None:
+    """Keep the new state; a finished conversation becomes a completed entry."""
+    entry.state = state
+    entry.updated_at = now
+    if finished:
+        entry.status = "done"
+        entry.completed_at = now
+
+
+async def done_entries_for_therapist(
+    session: AsyncSession, *, therapist_id: int, since: datetime, until: datetime
+) -> list[tuple[Entry, Link]]:
+    """Entries completed in [since, until) by clients currently linked to this therapist."""
+    query = (
+        select(Entry, Link)
+        .join(Link, Link.client_id == Entry.client_id)
+        .where(
+            Link.therapist_id == therapist_id,
+            Link.ended_at.is_(None),
+            Entry.status == "done",
+            Entry.completed_at >= since,
+            Entry.completed_at < until,
+            Entry.completed_at >= Link.consented_at,
+        )
+        .order_by(Entry.completed_at)
+    )
+    return [(e, link) for e, link in (await session.execute(query)).tuples()]
+
+
+async def done_entry_exists(
+    session: AsyncSession, *, assignment_id: int, occurrence_id: int
+) -> bool:
+    """True when the client already completed the homework for this due time."""
+    query = select(Entry.id).where(
+        Entry.assignment_id == assignment_id,
+        Entry.occurrence_id == occurrence_id,
+        Entry.status == "done",
+    )
+    return (await session.execute(query.limit(1))).first() is not None
+
+
+async def count_done(
+    session: AsyncSession, *, assignment_id: int, since: datetime, until: datetime
+) -> int:
+    """How many entries for one assignment were completed in [since, until)."""
+    query = select(func.count(Entry.id)).where(
+        Entry.assignment_id == assignment_id,
+        Entry.status == "done",
+        Entry.completed_at >= since,
+        Entry.completed_at < until,
+    )
+    return int((await session.execute(query)).scalar_one())

@@ -1,0 +1,112 @@
+"""The outbox: every message the bot sends on its own is written here before it is sent."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboxMessage, User
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    dedupe_key: str,
+    chat_id: int,
+    user_id: int | None,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Record a message to send; False when one with this key was recorded before."""
+    existing = await session.execute(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    )
+    if existing.first() is not None:
+        return False
+    message = OutboxMessage(
+        dedupe_key=dedupe_key,
+        chat_id=chat_id,
+        user_id=user_id,
+        kind=kind,
+        payload=payload,
+        status="pending",
+        not_before=now,
+        attempts=0,
+        created_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        return False
+    return True
+
+
+async def claim_pending(
+    session: AsyncSession, *, now: datetime, limit: int, lease: timedelta
+) -> list[OutboxMessage]:
+    """Take up to `limit` messages due now, oldest first, leasing them to this process.
+
+    A message whose lease ran out (its sender died mid-send) is taken again: late rather
+    than never.
+    """
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.not_before <= now,
+            or_(
+                OutboxMessage.status == "pending",
+                (OutboxMessage.status == "sending") & (OutboxMessage.claimed_until <= now),
+            ),
+        )
+        .order_by(OutboxMessage.not_before, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list((await session.execute(query)).scalars())
+    for row in rows:
+        row.status = "sending"
+        row.claimed_until = now + lease
+        row.attempts += 1
+    return rows
+
+
+async def get_message(session: AsyncSession, *, message_id: int) -> OutboxMessage | None:
+    """One outbox row."""
+    return await session.get(OutboxMessage, message_id)
+
+
+def mark_sent(message: OutboxMessage, *, now: datetime) -> None:
+    """Telegram accepted it."""
+    message.status = "sent"
+    message.sent_at = now
+    message.claimed_until = None
+
+
+def mark_retry(message: OutboxMessage, *, not_before: datetime, error: str) -> None:
+    """Try again later (rate limit or network trouble)."""
+    message.status = "pending"
+    message.not_before = not_before
+    message.claimed_until = None
+    message.last_error = error[:200]
+
+
+def mark_undeliverable(message: OutboxMessage, *, status: str, error: str) -> None:
+    """Give up: the person blocked the bot, or Telegram refused the message for good."""
+    message.status = status
+    message.claimed_until = None
+    message.last_error = error[:200]
+
+
+async def mark_user_blocked(session: AsyncSession, *, user_id: int, now: datetime) -> User | None:
+    """Note that a person blocked the bot; returns them if this is news."""
+    user = await session.get(User, user_id)
+    if user is None or user.blocked_at is not None:
+        return None
+    user.blocked_at = now
+    return user

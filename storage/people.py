@@ -1,0 +1,243 @@
+"""Therapists, clients, codes and links: who may see whom."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Code, Link, User
+
+CodeKind = Literal["therapist", "client"]
+CodeProblem = Literal["unknown", "used", "expired", "wrong_kind"]
+
+
+def hash_code(code: str) -> str:
+    """Codes are kept only as hashes, so a copy of the database opens no doors."""
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()
+
+
+async def get_user(
+    session: AsyncSession, *, telegram_id: int, for_update: bool = False
+) -> User | None:
+    """The stored person behind a Telegram account, if they registered or consented."""
+    query = select(User).where(User.telegram_id == telegram_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def get_user_by_id(session: AsyncSession, *, user_id: int) -> User | None:
+    """A stored person by our own id."""
+    return await session.get(User, user_id)
+
+
+async def create_code(
+    session: AsyncSession,
+    *,
+    kind: CodeKind,
+    now: datetime,
+    ttl: timedelta,
+    therapist_id: int | None = None,
+    label: str | None = None,
+) -> str:
+    """A new single-use code (long and random); returns the code, stores only its hash."""
+    code = secrets.token_urlsafe(24)
+    session.add(
+        Code(
+            code_hash=hash_code(code),
+            kind=kind,
+            therapist_id=therapist_id,
+            label=label,
+            created_at=now,
+            expires_at=now + ttl,
+        )
+    )
+    await session.flush()
+    return code
+
+
+async def check_code(
+    session: AsyncSession, *, code: str, now: datetime, for_update: bool = True
+) -> Code | CodeProblem:
+    """The usable code row for `code`, or why it cannot be used."""
+    if not code or len(code) > 64:
+        return "unknown"
+    query = select(Code).where(Code.code_hash == hash_code(code))
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).scalar_one_or_none()
+    if row is None:
+        return "unknown"
+    if row.used_at is not None:
+        return "used"
+    if row.expires_at <= now:
+        return "expired"
+    return row
+
+
+async def register_therapist(
+    session: AsyncSession,
+    *,
+    code: Code,
+    telegram_id: int,
+    chat_id: int,
+    name: str,
+    username: str | None,
+    now: datetime,
+) -> User:
+    """Use a registration code: the person becomes a therapist."""
+    code.used_at = now
+    user = User(
+        telegram_id=telegram_id,
+        chat_id=chat_id,
+        role="therapist",
+        name=code.label or name,
+        username=username,
+        timezone="UTC",
+        language="en",
+        created_at=now,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def hold_invite(session: AsyncSession, *, code: Code, telegram_id: int) -> None:
+    """Remember who opened an invite while they read what will be shared."""
+    code.pending_telegram_id = telegram_id
+
+
+async def find_held_invite(
+    session: AsyncSession, *, telegram_id: int, now: datetime
+) -> Code | None:
+    """The invite this person opened and has not yet accepted or declined."""
+    query = (
+        select(Code)
+        .where(
+            Code.pending_telegram_id == telegram_id,
+            Code.used_at.is_(None),
+            Code.expires_at > now,
+            Code.kind == "client",
+        )
+        .order_by(Code.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def release_invite(session: AsyncSession, *, code: Code) -> None:
+    """The person declined: forget them, keep the invite usable."""
+    code.pending_telegram_id = None
+
+
+async def accept_invite(
+    session: AsyncSession,
+    *,
+    code: Code,
+    telegram_id: int,
+    chat_id: int,
+    name: str,
+    username: str | None,
+    now: datetime,
+) -> tuple[User, Link]:
+    """The client consented: store them and link them to the inviting therapist."""
+    if code.therapist_id is None:
+        raise ValueError("an invite code must name its therapist")
+    code.used_at = now
+    code.pending_telegram_id = None
+    user = await get_user(session, telegram_id=telegram_id)
+    if user is None:
+        user = User(
+            telegram_id=telegram_id,
+            chat_id=chat_id,
+            role="client",
+            name=name,
+            username=username,
+            timezone="UTC",
+            language="en",
+            created_at=now,
+        )
+        session.add(user)
+        await session.flush()
+    else:
+        for old in await _active_links(session, client_id=user.id):
+            old.ended_at = now
+    link = Link(
+        therapist_id=code.therapist_id,
+        client_id=user.id,
+        label=code.label,
+        consented_at=now,
+    )
+    session.add(link)
+    await session.flush()
+    return user, link
+
+
+async def _active_links(session: AsyncSession, *, client_id: int) -> list[Link]:
+    query = select(Link).where(Link.client_id == client_id, Link.ended_at.is_(None))
+    return list((await session.execute(query)).scalars())
+
+
+async def active_link(session: AsyncSession, *, client_id: int) -> Link | None:
+    """The client's current link to a therapist."""
+    links = await _active_links(session, client_id=client_id)
+    return links[-1] if links else None
+
+
+async def therapist_clients(session: AsyncSession, *, therapist_id: int) -> list[tuple[Link, User]]:
+    """Every client linked to this therapist now, oldest link first."""
+    query = (
+        select(Link, User)
+        .join(User, User.id == Link.client_id)
+        .where(Link.therapist_id == therapist_id, Link.ended_at.is_(None))
+        .order_by(Link.id)
+    )
+    return [(link, user) for link, user in (await session.execute(query)).tuples()]
+
+
+def client_display_name(link: Link, user: User) -> str:
+    """How a therapist sees a client: the invite's label, else their Telegram name."""
+    return link.label or user.name
+
+
+async def find_clients(
+    session: AsyncSession, *, therapist_id: int, query: str
+) -> list[tuple[Link, User]]:
+    """This therapist's clients whose label, name or username matches `query`, any case.
+
+    Exact matches win; when none is exact, names that start with the query are offered.
+    """
+    wanted = query.strip().lstrip("@").casefold()
+    if not wanted:
+        return []
+    clients = await therapist_clients(session, therapist_id=therapist_id)
+
+    def names(link: Link, user: User) -> list[str]:
+        return [n.casefold() for n in (link.label, user.name, user.username) if n]
+
+    exact = [(link, user) for link, user in clients if wanted in names(link, user)]
+    if exact:
+        return exact
+    return [
+        (link, user)
+        for link, user in clients
+        if any(n.startswith(wanted) for n in names(link, user))
+    ]
+
+
+async def client_of_therapist(
+    session: AsyncSession, *, therapist_id: int, link_id: int
+) -> tuple[Link, User] | None:
+    """A link and its client, only if the link belongs to this therapist and is active."""
+    query = (
+        select(Link, User)
+        .join(User, User.id == Link.client_id)
+        .where(Link.id == link_id, Link.therapist_id == therapist_id, Link.ended_at.is_(None))
+    )
+    row = (await session.execute(query)).tuples().one_or_none()
+    return None if row is None else (row[0], row[1])
