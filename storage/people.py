@@ -241,3 +241,19 @@ async def client_of_therapist(
     )
     row = (await session.execute(query)).tuples().one_or_none()
     return None if row is None else (row[0], row[1])
+
+
+async def claim_due_digests(session: AsyncSession, *, now: datetime, limit: int) -> list[User]:
+    """Therapists whose digest is due, locked so no other replica takes them."""
+    query = (
+        select(User)
+        .where(
+            User.role == "therapist",
+            User.digest_next_at.is_not(None),
+            User.digest_next_at <= now,
+        )
+        .order_by(User.digest_next_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(query)).scalars())

@@ -1,0 +1,149 @@
+"""The application factory and the serving loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import signal
+
+from telegram import BotCommand, Update
+from telegram.ext import Application, ApplicationBuilder
+
+from bot import dispatch
+from bot.clock import Clock, SystemClock
+from bot.runtime import Runtime, on_error
+from bot.settings import Settings
+from bot.ticker import tick_job
+from conversations.templates import load_library
+from storage import crypto
+from storage.db import Database
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [
+    BotCommand("today", "What is due today"),
+    BotCommand("homework", "All your homework"),
+    BotCommand("help", "What I can do"),
+    BotCommand("settings", "Time zone and more"),
+    BotCommand("cancel", "Stop or pause what we are doing"),
+]
+
+
+class SetupError(RuntimeError):
+    """A setting the operator must fix before the bot can run."""
+
+
+def configure_logging() -> None:
+    """Plain logs that never carry the token or anything people wrote."""
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
+    )
+    # httpx logs every request URL, and Bot API URLs contain the token.
+    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def setup_keys(settings: Settings) -> None:
+    """Install the encryption keys: from ENCRYPTION_KEY, or a key file made on first run."""
+    if settings.encryption_key is not None:
+        keys = crypto.parse_keys(settings.encryption_key.get_secret_value())
+    else:
+        keys, created = crypto.load_or_create_key_file(settings.encryption_key_file)
+        if created:
+            log.warning(
+                "Created a new encryption key in %s. Back it up now: without it, stored answers "
+                "cannot be read. (Or set ENCRYPTION_KEY.)",
+                settings.encryption_key_file.resolve(),
+            )
+    crypto.configure_keys(keys)
+
+
+def token_of(settings: Settings) -> str:
+    """The bot token, or a clear error if it is missing."""
+    if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
+        raise SetupError(
+            "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram and set "
+            "the token it gives you, for example in a .env file: TELEGRAM_BOT_TOKEN=123456:ABC..."
+        )
+    return settings.telegram_bot_token.get_secret_value()
+
+
+def build_application(
+    settings: Settings, *, db: Database, clock: Clock | None = None
+) -> Application:  # type: ignore[type-arg]
+    """The python-telegram-bot Application with every handler and the tick attached."""
+    application = (
+        ApplicationBuilder()
+        .token(token_of(settings))
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.file_url)
+        .post_init(_post_init)
+        .build()
+    )
+    application.bot_data["runtime"] = Runtime(
+        settings=settings, db=db, clock=clock or SystemClock(), library=load_library()
+    )
+    dispatch.register(application)
+    application.add_error_handler(on_error)
+    if application.job_queue is None:
+        raise SetupError("the job queue is missing: install python-telegram-bot[job-queue]")
+    application.job_queue.run_repeating(
+        tick_job,
+        interval=settings.tick_seconds,
+        first=settings.tick_seconds,
+        name="tick",
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+    )
+    return application
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    me = await application.bot.get_me()
+    application.bot_data["runtime"].bot_username = me.username or ""
+    await application.bot.set_my_commands(COMMANDS)
+
+
+async def serve(settings: Settings, *, webhook_url: str | None = None) -> None:
+    """Migrate, then serve until SIGINT or SIGTERM."""
+    setup_keys(settings)
+    token_of(settings)
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+        application = build_application(settings, db=db)
+        async with application:
+            await application.start()
+            updater = application.updater
+            assert updater is not None
+            if webhook_url:
+                secret = (
+                    settings.webhook_secret.get_secret_value()
+                    if settings.webhook_secret
+                    else secrets.token_urlsafe(32)
+                )
+                await updater.start_webhook(
+                    listen=settings.webhook_listen,
+                    port=settings.webhook_port,
+                    url_path="telegram",
+                    webhook_url=webhook_url.rstrip("/") + "/telegram",
+                    secret_token=secret,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+            else:
+                await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            log.info("serving as @%s", application.bot_data["runtime"].bot_username)
+            await _wait_for_stop()
+            await updater.stop()
+            await application.stop()
+    finally:
+        await db.dispose()
+
+
+async def _wait_for_stop() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

@@ -1,0 +1,111 @@
+"""The `homework-bot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+
+from pydantic import ValidationError
+from telegram import Bot
+
+from bot.app import SetupError, configure_logging, serve, setup_keys, token_of
+from bot.clock import SystemClock
+from bot.settings import Settings
+from conversations.templates import TemplateError, load_template_file
+from storage import people
+from storage.crypto import EncryptionKeyError
+from storage.db import Database
+from storage.migrate import upgrade
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line's grammar."""
+    top = argparse.ArgumentParser(
+        prog="homework-bot", description="A Telegram bot that carries therapy homework."
+    )
+    commands = top.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="migrate the database if needed, then serve")
+    run.add_argument("--webhook", metavar="URL", help="serve a webhook at URL instead of polling")
+    commands.add_parser("migrate", help="apply database migrations")
+    code = commands.add_parser(
+        "therapist-code", help="print a one-time therapist registration code"
+    )
+    code.add_argument("--name", help="the therapist's name as clients will see it")
+    check = commands.add_parser("check-template", help="validate a homework template")
+    check.add_argument("file")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status."""
+    args = parser().parse_args(argv)
+    if args.command == "check-template":
+        return check_template(args.file)
+    configure_logging()
+    try:
+        settings = Settings()
+        if args.command == "run":
+            asyncio.run(serve(settings, webhook_url=args.webhook))
+        elif args.command == "migrate":
+            asyncio.run(migrate(settings))
+            print("The database is up to date.")
+        elif args.command == "therapist-code":
+            code, link = asyncio.run(therapist_code(settings, name=args.name))
+            print(
+                f"Registration code: {code}\nSend the therapist this link (it works once): {link}"
+            )
+    except (SetupError, EncryptionKeyError, ValidationError) as error:
+        print(f"homework-bot: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+async def migrate(settings: Settings) -> None:
+    """Apply migrations."""
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+    finally:
+        await db.dispose()
+
+
+async def therapist_code(settings: Settings, *, name: str | None) -> tuple[str, str]:
+    """A registration code and its t.me link (the bot's username comes from getMe)."""
+    setup_keys(settings)
+    async with Bot(
+        token_of(settings), base_url=settings.telegram_api_url, base_file_url=settings.file_url
+    ) as bot:
+        me = await bot.get_me()
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+        async with db.transaction() as session:
+            code = await people.create_code(
+                session,
+                kind="therapist",
+                now=SystemClock().now(),
+                ttl=timedelta(hours=settings.therapist_code_ttl_hours),
+                label=name,
+            )
+    finally:
+        await db.dispose()
+    return code, f"https://t.me/{me.username}?start={code}"
+
+
+def check_template(path: str) -> int:
+    """Validate a template file; errors name the line and the field."""
+    try:
+        template = load_template_file(path)
+    except TemplateError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"{path}: {error.strerror}", file=sys.stderr)
+        return 1
+    print(f"{path}: OK, “{template.title}” ({template.id}) with {len(template.steps)} steps.")
+    return 0

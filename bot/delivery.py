@@ -1,0 +1,113 @@
+"""The one path for messages the bot sends on its own: from the outbox, within Telegram's limits.
+
+A tick sends at most `PER_TICK` messages and at most one per chat, which keeps both the
+global (~30/s) and the per-chat (~1/s) limits for any tick of a second or more; 429s are
+retried after the time Telegram asks for, network errors with backoff, and a 403 marks the
+person as having blocked the bot (their therapist is told).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.render import buttons
+from bot.runtime import Runtime
+from storage import outbox, people
+
+log = logging.getLogger(__name__)
+
+PER_TICK = 25
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 12
+
+
+async def deliver_outbox(rt: Runtime, bot: Bot) -> int:
+    """Send what is due in the outbox; returns how many were sent."""
+    now = rt.clock.now()
+    async with rt.db.transaction() as session:
+        claimed = await outbox.claim_pending(session, now=now, limit=PER_TICK, lease=LEASE)
+        batch: list[tuple[int, int, int | None, dict[str, Any]]] = []
+        chats: set[int] = set()
+        for message in claimed:
+            if message.chat_id in chats:
+                # One message per chat per tick: Telegram allows about one a second.
+                outbox.mark_retry(message, not_before=now, error="waiting for its turn")
+                continue
+            chats.add(message.chat_id)
+            batch.append((message.id, message.chat_id, message.user_id, message.payload))
+    sent = 0
+    for message_id, chat_id, user_id, payload in batch:
+        outcome = await _send(bot, chat_id, payload)
+        async with rt.db.transaction() as session:
+            row = await outbox.get_message(session, message_id=message_id)
+            if row is None:
+                continue
+            if outcome is None:
+                outbox.mark_sent(row, now=rt.clock.now())
+                sent += 1
+            elif isinstance(outcome, RetryAfter):
+                wait = outcome.retry_after
+                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                outbox.mark_retry(row, not_before=now + timedelta(seconds=seconds), error="429")
+            elif isinstance(outcome, Forbidden):
+                outbox.mark_undeliverable(row, status="blocked", error="403 blocked")
+                if user_id is not None:
+                    await _tell_therapist_blocked(rt, session, user_id=user_id)
+            elif isinstance(outcome, BadRequest) or row.attempts >= MAX_ATTEMPTS:
+                log.warning("outbox message %s given up: %s", message_id, type(outcome).__name__)
+                outbox.mark_undeliverable(row, status="failed", error=type(outcome).__name__)
+            else:
+                backoff = timedelta(seconds=min(2**row.attempts, 600))
+                outbox.mark_retry(row, not_before=now + backoff, error=type(outcome).__name__)
+    return sent
+
+
+async def _send(bot: Bot, chat_id: int, payload: dict[str, Any]) -> TelegramError | None:
+    rows = payload.get("buttons")
+    try:
+        await bot.send_message(
+            chat_id=chat_id,
+            text=str(payload["text"]),
+            parse_mode=ParseMode.HTML if payload.get("html") else None,
+            reply_markup=buttons(rows) if rows else None,
+            disable_web_page_preview=True,
+        )
+    except (RetryAfter, Forbidden, BadRequest, NetworkError) as error:
+        return error
+    except TelegramError as error:
+        return error
+    return None
+
+
+async def _tell_therapist_blocked(rt: Runtime, session: Any, *, user_id: int) -> None:
+    now = rt.clock.now()
+    user = await outbox.mark_user_blocked(session, user_id=user_id, now=now)
+    if user is None or user.role != "client":
+        return
+    link = await people.active_link(session, client_id=user.id)
+    if link is None:
+        return
+    therapist = await people.get_user_by_id(session, user_id=link.therapist_id)
+    if therapist is None:
+        return
+    name = people.client_display_name(link, user)
+    await outbox.enqueue(
+        session,
+        dedupe_key=f"blocked:{user.id}:{now.date().isoformat()}",
+        chat_id=therapist.chat_id,
+        user_id=therapist.id,
+        kind="blocked",
+        payload={
+            "text": (
+                f"{name} seems to have blocked me, so their reminders can't reach them. "
+                "They can unblock me in Telegram at any time."
+            )
+        },
+        now=now,
+    )

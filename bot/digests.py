@@ -1,0 +1,71 @@
+"""Gathering a therapist's digest from storage; what it says is composed in conversations/."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from conversations.schedules import describe_schedule, parse_schedule
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.runtime import Runtime
+from conversations import engine
+from conversations.digest import AssignmentReport, ClientReport, EntryReport, compose_digest
+from storage import homework, people
+from storage.models import User
+
+PERIOD = timedelta(hours=24)
+
+
+async def build_digest(
+    session: AsyncSession, rt: Runtime, *, therapist: User, now: datetime
+) -> list[str]:
+    """The digest messages for the 24 hours before `now`, for this therapist's clients only."""
+    since = now - PERIOD
+    entries = await homework.done_entries_for_therapist(
+        session, therapist_id=therapist.id, since=since, until=now
+    )
+    reports = []
+    for link, client in await people.therapist_clients(session, therapist_id=therapist.id):
+        zone = ZoneInfo(client.timezone)
+        assignments = []
+        for assignment in await homework.assignments_of_link(session, link_id=link.id):
+            template = rt.library.get(assignment.template_id)
+            assignments.append(
+                AssignmentReport(
+                    title=template.title if template else assignment.template_id,
+                    schedule=describe_schedule(parse_schedule(assignment.schedule)),
+                    due=await homework.count_occurrences(
+                        session, assignment_id=assignment.id, since=since, until=now
+                    ),
+                    done=await homework.count_done(
+                        session, assignment_id=assignment.id, since=since, until=now
+                    ),
+                )
+            )
+        done = []
+        for entry, entry_link in entries:
+            if entry_link.id != link.id or entry.completed_at is None:
+                continue
+            template = rt.library.get(entry.template_id)
+            if template is None:
+                continue
+            flow = engine.compile_flow(template, entry.params)
+            answers = engine.State.from_json(entry.state).answers
+            done.append(
+                EntryReport(
+                    title=template.title,
+                    completed_local=entry.completed_at.astimezone(zone),
+                    line=engine.digest_line(flow, answers),
+                )
+            )
+        reports.append(
+            ClientReport(
+                name=people.client_display_name(link, client),
+                assignments=tuple(assignments),
+                entries=tuple(done),
+            )
+        )
+    own = ZoneInfo(therapist.timezone)
+    period = "last 24 hours, to " + now.astimezone(own).strftime("%a %d %b %H:%M")
+    return compose_digest(period=period, clients=reports)

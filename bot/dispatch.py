@@ -1,0 +1,162 @@
+"""Which function handles which update: commands, typed text, other content, buttons."""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import homework, onboarding, therapist
+from bot.render import TOKEN_PREFIX, parse_answer_data
+from bot.runtime import Ctx, Handler, handler
+from storage import buttons as tokens
+from storage import people
+
+
+async def on_text(ctx: Ctx) -> None:
+    """Typed text: an answer to whatever the bot is waiting for."""
+    if ctx.user is None:
+        held = await _held(ctx)
+        ctx.say(
+            "Your invite is waiting for your answer: please tap Yes or No above."
+            if held
+            else "Hello! To begin, open the invite link your therapist sent you."
+        )
+        return
+    ask = (ctx.user.dialog or {}).get("ask")
+    if ask == "time_zone":
+        await onboarding.set_time_zone(ctx, ctx.user, ctx.text)
+    elif ask == "digest_time":
+        await onboarding.set_digest_time(ctx, ctx.user, ctx.text)
+    elif ask == "assign_schedule":
+        await therapist.typed_schedule(ctx, ctx.text)
+    elif not await homework.on_text(ctx, ctx.text):
+        hint = (
+            "/today shows your homework" if ctx.user.role == "client" else "/assign gives homework"
+        )
+        ctx.say(f"I'm not sure what to do with that message. {hint}; /help lists everything.")
+
+
+async def _held(ctx: Ctx) -> bool:
+    held = await people.find_held_invite(ctx.session, telegram_id=ctx.telegram_id, now=ctx.now)
+    return held is not None
+
+
+async def other_content(ctx: Ctx) -> None:
+    """A photo, sticker, voice note and the like."""
+    if await homework.on_other(ctx, ctx.content):
+        return
+    ctx.say(
+        f"Thanks, but I can only read typed messages, not a {ctx.content}. "
+        "/help lists what I can do."
+    )
+
+
+def during_homework(command: str, otherwise: Handler) -> Handler:
+    """A command that waits while a homework conversation is open."""
+
+    async def run(ctx: Ctx) -> None:
+        if not await homework.mid_step_command(ctx, command):
+            await otherwise(ctx)
+
+    return run
+
+
+async def cancel(ctx: Ctx) -> None:
+    """/cancel: end a question the bot is waiting on, or pause the homework in progress."""
+    if ctx.user is not None and ctx.user.dialog:
+        ctx.user.dialog = None
+        ctx.say("OK, stopped. Nothing was changed.")
+        return
+    if await homework.pause(ctx):
+        return
+    ctx.say("There is nothing to cancel right now.")
+
+
+async def start(ctx: Ctx) -> None:
+    """/start: a code from a link, or a welcome (mid-homework: the question again)."""
+    if ctx.args or not await homework.mid_step_command(ctx, "/start"):
+        await onboarding.start(ctx)
+
+
+async def show_help(ctx: Ctx) -> None:
+    """/help, then the open question again if there is one."""
+    await onboarding.show_help(ctx)
+    entry = await homework.open_entry_of(ctx)
+    if entry is not None:
+        await homework.show_current(ctx, entry)
+
+
+async def unknown_command(ctx: Ctx) -> None:
+    """A command the bot does not have."""
+    command = ctx.text.split()[0] if ctx.text else "that"
+    if not await homework.mid_step_command(ctx, command):
+        ctx.say(f"I don't know {command[:30]}. /help lists what I can do.")
+
+
+async def on_button(ctx: Ctx) -> None:
+    """Every button press, checked against the person pressing it."""
+    data = ctx.data
+    answer = parse_answer_data(data)
+    if answer is not None:
+        await homework.on_answer_button(ctx, *answer)
+    elif data in (onboarding.CONSENT_YES, onboarding.CONSENT_NO):
+        await onboarding.consent(ctx)
+    elif data.startswith(onboarding.ZONE_PREFIX):
+        await onboarding.time_zone_button(ctx)
+    elif data.startswith(onboarding.DIGEST_PREFIX):
+        await onboarding.digest_time_button(ctx)
+    elif data.startswith("set:"):
+        await onboarding.settings_button(ctx)
+    elif data.startswith(TOKEN_PREFIX) and ctx.user is not None:
+        await _token_button(ctx, data[len(TOKEN_PREFIX) :])
+    else:
+        ctx.toast("That button is no longer active.")
+
+
+async def _token_button(ctx: Ctx, token: str) -> None:
+    assert ctx.user is not None
+    found = await tokens.redeem_token(ctx.session, token=token, user_id=ctx.user.id, now=ctx.now)
+    if isinstance(found, str):
+        ctx.toast(
+            "That button is not for you." if found == "not_yours" else "That button has expired."
+        )
+        return
+    if found.action in ("start", "resume") and await homework.mid_step_command(ctx, "that"):
+        return
+    if found.action == "start":
+        ctx.edit_buttons(None)
+        await homework.start_token(ctx, found.payload)
+    elif found.action == "resume":
+        ctx.edit_buttons(None)
+        await homework.resume_token(ctx, found.payload)
+    elif found.action.startswith("assign"):
+        await therapist.assign_token(ctx, found.action, found.payload)
+    else:
+        ctx.toast("That button is no longer active.")
+
+
+COMMANDS: dict[str, Handler] = {
+    "start": start,
+    "help": show_help,
+    "cancel": cancel,
+    "skip": homework.skip,
+    "back": homework.back,
+    "today": during_homework("/today", homework.today),
+    "homework": during_homework("/homework", homework.today),
+    "settings": during_homework("/settings", onboarding.settings),
+    "invite": therapist.invite,
+    "clients": therapist.clients,
+    "assign": therapist.assign,
+    "digest": therapist.digest_now,
+}
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Attach every handler to the application."""
+    for name, fn in COMMANDS.items():
+        application.add_handler(CommandHandler(name, handler(fn)))
+    application.add_handler(MessageHandler(filters.COMMAND, handler(unknown_command)))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handler(on_text)))
+    application.add_handler(
+        MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, handler(other_content))
+    )
+    application.add_handler(CallbackQueryHandler(handler(on_button)))

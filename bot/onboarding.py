@@ -1,0 +1,322 @@
+"""Getting started: registration codes, invites and consent, time zones, /help, /settings.
+
+::
+
+    therapist:  /start CODE ─► time zone ─► digest time ─► ready (/invite)
+    client:     /start CODE ─► consent (buttons) ─► time zone ─► ready (/today)
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from conversations.schedules import Daily, next_occurrence, parse_schedule
+from conversations.timezones import COMMON_ZONES, TimeZoneError, parse_time_zone, zone_label
+from telegram import InlineKeyboardMarkup
+
+from bot.render import buttons
+from bot.runtime import Ctx
+from storage import homework, people
+from storage.models import Code, User
+
+CONSENT_YES = "consent:yes"
+CONSENT_NO = "consent:no"
+ZONE_PREFIX = "tz:"
+DIGEST_PREFIX = "dt:"
+DIGEST_TIMES = ("08:00", "12:00", "18:00", "20:00")
+
+CODE_PROBLEMS = {
+    "unknown": (
+        "I don't recognise that link. Please check it was copied whole, or ask for a new one."
+    ),
+    "used": "That link has already been used. Each link works once, so please ask for a new one.",
+    "expired": "That link has expired. Please ask for a new one.",
+}
+
+NOT_AN_EMERGENCY = (
+    "Please know: I am not an emergency service, and nobody watches this chat in real time. "
+    "If you are in danger or might hurt yourself, call your local emergency number now."
+)
+
+
+async def start(ctx: Ctx) -> None:
+    """/start, or /start CODE from a registration or invite link."""
+    if not ctx.args:
+        await _welcome(ctx)
+        return
+    found = await people.check_code(ctx.session, code=ctx.args[0], now=ctx.now)
+    if isinstance(found, str):
+        ctx.say(CODE_PROBLEMS[found])
+        return
+    if found.kind == "therapist":
+        await _register_therapist(ctx, found)
+    else:
+        await _open_invite(ctx, found)
+
+
+async def _welcome(ctx: Ctx) -> None:
+    if ctx.user is None:
+        if await people.find_held_invite(ctx.session, telegram_id=ctx.telegram_id, now=ctx.now):
+            ctx.say("Your invite is waiting for your answer: please use the buttons above.")
+            return
+        ctx.say(
+            "Hello! I help people do their therapy homework between sessions.\n\n"
+            "To begin, open the invite link your therapist sent you. "
+            "Therapists: open the registration link from whoever runs this bot."
+        )
+        return
+    ctx.say(f"Welcome back, {ctx.user.name}. " + ("/help shows what I can do."))
+
+
+async def _register_therapist(ctx: Ctx, code: Code) -> None:
+    if ctx.user is not None:
+        ctx.say(
+            f"You are already registered here as a {ctx.user.role}, "
+            "so this registration link was not used. It still works for someone else."
+        )
+        return
+    user = await people.register_therapist(
+        ctx.session,
+        code=code,
+        telegram_id=ctx.telegram_id,
+        chat_id=ctx.chat_id,
+        name=ctx.full_name,
+        username=ctx.username,
+        now=ctx.now,
+    )
+    ctx.user = user
+    ctx.say(f"Welcome, {user.name}! You are registered as a therapist.")
+    ask_time_zone(ctx, user, then="digest_time")
+
+
+async def _open_invite(ctx: Ctx, code: Code) -> None:
+    if code.therapist_id is None:
+        ctx.say(CODE_PROBLEMS["unknown"])
+        return
+    therapist = await people.get_user_by_id(ctx.session, user_id=code.therapist_id)
+    if therapist is None:
+        ctx.say(CODE_PROBLEMS["unknown"])
+        return
+    if ctx.user is not None and ctx.user.role == "therapist":
+        ctx.say(
+            "This is an invite for a client, and you are registered as a therapist, "
+            "so it was not used. It still works for the person it was meant for."
+        )
+        return
+    if ctx.user is not None:
+        link = await people.active_link(ctx.session, client_id=ctx.user.id)
+        if link is not None and link.therapist_id == therapist.id:
+            ctx.say(f"You are already linked with {therapist.name}. /today shows what is due.")
+            return
+    await people.hold_invite(ctx.session, code=code, telegram_id=ctx.telegram_id)
+    ctx.say(consent_text(ctx.first_name, therapist.name, ctx.username), buttons=_consent_buttons())
+
+
+def consent_text(first_name: str, therapist: str, username: str | None) -> str:
+    """What the client agrees to share, said plainly."""
+    handle = f" and username @{username}" if username else ""
+    return (
+        f"Hi {first_name}! {therapist} invited you to do your therapy homework here, "
+        "between sessions.\n\n"
+        f"If you agree, {therapist} will see:\n"
+        "• the answers you write in your homework\n"
+        "• when you did your homework, and when it was missed\n"
+        f"• your Telegram name{handle}\n\n"
+        "Nobody else sees them. Your answers are stored encrypted.\n\n"
+        f"{NOT_AN_EMERGENCY}\n\n"
+        "Nothing about you is kept unless you agree. Do you agree to share this with "
+        f"{therapist}?"
+    )
+
+
+def _consent_buttons() -> InlineKeyboardMarkup:
+    return buttons([[("Yes, I agree", CONSENT_YES), ("No, thank you", CONSENT_NO)]])
+
+
+async def consent(ctx: Ctx) -> None:
+    """The consent buttons: link the client, or forget them."""
+    code = await people.find_held_invite(ctx.session, telegram_id=ctx.telegram_id, now=ctx.now)
+    if code is None:
+        ctx.toast("This invite is no longer waiting.")
+        ctx.edit_buttons(None)
+        if ctx.user is None:
+            ctx.say("This invite is no longer waiting for an answer. Please open the link again.")
+        return
+    ctx.edit_buttons(None)
+    if ctx.data == CONSENT_NO:
+        await people.release_invite(ctx.session, code=code)
+        ctx.say(
+            "No problem. Nothing about you was kept. "
+            "If you change your mind, open the same link again."
+        )
+        return
+    therapist = await people.get_user_by_id(ctx.session, user_id=code.therapist_id or 0)
+    user, _link = await people.accept_invite(
+        ctx.session,
+        code=code,
+        telegram_id=ctx.telegram_id,
+        chat_id=ctx.chat_id,
+        name=ctx.full_name,
+        username=ctx.username,
+        now=ctx.now,
+    )
+    ctx.user = user
+    ctx.say(
+        f"Thank you. You are now linked with {therapist.name if therapist else 'your therapist'}."
+    )
+    ask_time_zone(ctx, user, then="done")
+
+
+def ask_time_zone(ctx: Ctx, user: User, *, then: str) -> None:
+    """Ask for the person's time zone, with buttons for common ones."""
+    user.dialog = {"ask": "time_zone", "then": then}
+    rows = [
+        [(zone_label(ZoneInfo(name)), f"{ZONE_PREFIX}{index}") for index, name in pair]
+        for pair in _pairs(list(enumerate(COMMON_ZONES)))
+    ]
+    ctx.say(
+        "Which time zone are you in? I use it to send reminders at the right local time.\n\n"
+        "Tap one, or type your city (like Berlin) or a time zone name (like America/New_York).",
+        buttons=buttons(rows),
+    )
+
+
+def _pairs(items: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    return [items[i : i + 2] for i in range(0, len(items), 2)]
+
+
+async def time_zone_button(ctx: Ctx) -> None:
+    """A time zone button was pressed."""
+    index = ctx.data[len(ZONE_PREFIX) :]
+    if ctx.user is None or not index.isdigit() or int(index) >= len(COMMON_ZONES):
+        ctx.toast("That button is no longer active.")
+        return
+    ctx.edit_buttons(None)
+    await set_time_zone(ctx, ctx.user, COMMON_ZONES[int(index)])
+
+
+async def set_time_zone(ctx: Ctx, user: User, typed: str) -> None:
+    """Store a time zone typed or chosen; reminders and digests follow it."""
+    try:
+        zone = parse_time_zone(typed)
+    except TimeZoneError as error:
+        ctx.say(str(error))
+        return
+    then = (user.dialog or {}).get("then", "done")
+    user.timezone = zone.key
+    user.dialog = None
+    await reschedule(ctx, user)
+    local_now = ctx.now.astimezone(zone).strftime("%H:%M")
+    ctx.say(f"Got it: {zone_label(zone)} time, where it is {local_now} now.")
+    if then == "digest_time":
+        ask_digest_time(ctx, user)
+    elif user.role == "client" and then == "done":
+        ctx.say(
+            "You are all set. Your therapist will give you homework here, and I will remind "
+            "you when it is time. /help shows what I can do."
+        )
+
+
+async def reschedule(ctx: Ctx, user: User) -> None:
+    """Recompute due times after a change of time zone."""
+    zone = ZoneInfo(user.timezone)
+    if user.role == "therapist" and user.digest_time:
+        user.digest_next_at = next_occurrence(
+            Daily(time.fromisoformat(user.digest_time)), zone, ctx.now
+        )
+    if user.role == "client":
+        for assignment in await homework.client_assignments(ctx.session, client_id=user.id):
+            assignment.next_due_at = next_occurrence(
+                parse_schedule(assignment.schedule), zone, ctx.now
+            )
+
+
+def ask_digest_time(ctx: Ctx, user: User) -> None:
+    """Ask when the daily digest should arrive."""
+    user.dialog = {"ask": "digest_time"}
+    ctx.say(
+        "When would you like your daily digest of your clients' homework? "
+        "Tap a time, or type one like 17:30.",
+        buttons=buttons([[(t, f"{DIGEST_PREFIX}{t}") for t in DIGEST_TIMES]]),
+    )
+
+
+async def digest_time_button(ctx: Ctx) -> None:
+    """A digest time button was pressed."""
+    if ctx.user is None or ctx.user.role != "therapist":
+        ctx.toast("That button is no longer active.")
+        return
+    ctx.edit_buttons(None)
+    await set_digest_time(ctx, ctx.user, ctx.data[len(DIGEST_PREFIX) :])
+
+
+async def set_digest_time(ctx: Ctx, user: User, typed: str) -> None:
+    """Store the therapist's digest time and plan the next digest."""
+    try:
+        schedule = parse_schedule(f"daily {typed.strip()}")
+    except ValueError:
+        ctx.say("Please send a time as HH:MM on the 24-hour clock, like 08:30 or 18:00.")
+        return
+    assert isinstance(schedule, Daily)
+    user.digest_time = schedule.at.strftime("%H:%M")
+    user.dialog = None
+    await reschedule(ctx, user)
+    ctx.say(
+        f"Your digest will come daily at {user.digest_time}, "
+        f"{zone_label(ZoneInfo(user.timezone))} time. /digest sends one now.\n\n"
+        "Next: /invite makes a one-time invite link for a client. /help lists everything."
+    )
+
+
+async def show_help(ctx: Ctx) -> None:
+    """/help: what this person can do here."""
+    if ctx.user is None:
+        await _welcome(ctx)
+        return
+    if ctx.user.role == "therapist":
+        ctx.say(
+            "What I can do for you:\n"
+            "/invite [label] – a one-time invite link for a client\n"
+            "/clients – your clients and their homework\n"
+            "/assign – give a client homework (or in one line: "
+            "/assign robin gratitude daily 20:00)\n"
+            "/digest – your digest now\n"
+            "/settings – time zone and digest time\n"
+            "/cancel – stop what we are doing"
+        )
+        return
+    ctx.say(
+        "What I can do for you:\n"
+        "/today – what is due, and start it\n"
+        "/homework – all your homework\n"
+        "/settings – your time zone\n"
+        "While doing homework: /skip passes an optional question, /back changes your last "
+        "answer, /cancel pauses (your answers are kept).\n\n" + NOT_AN_EMERGENCY
+    )
+
+
+async def settings(ctx: Ctx) -> None:
+    """/settings: show the time zone (and digest time) and offer to change them."""
+    if ctx.user is None:
+        await _welcome(ctx)
+        return
+    zone = zone_label(ZoneInfo(ctx.user.timezone))
+    rows = [[("Change time zone", "set:tz")]]
+    text = f"Your time zone: {zone} ({ctx.user.timezone})."
+    if ctx.user.role == "therapist":
+        text += f"\nYour daily digest: {ctx.user.digest_time or 'not set'}."
+        rows.append([("Change digest time", "set:digest")])
+    ctx.say(text, buttons=buttons(rows))
+
+
+async def settings_button(ctx: Ctx) -> None:
+    """A /settings button was pressed."""
+    if ctx.user is None:
+        ctx.toast("That button is no longer active.")
+        return
+    ctx.edit_buttons(None)
+    if ctx.data == "set:digest" and ctx.user.role == "therapist":
+        ask_digest_time(ctx, ctx.user)
+    else:
+        ask_time_zone(ctx, ctx.user, then="changed")

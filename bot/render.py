@@ -1,0 +1,72 @@
+"""Engine output into Telegram messages and keyboards."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from conversations.engine import Question, Turn
+
+ANSWER_PREFIX = "q:"
+TOKEN_PREFIX = "t:"
+
+
+def buttons(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """A keyboard from rows of (label, callback data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def answer_keyboard(question: Question) -> InlineKeyboardMarkup | None:
+    """The question's answer buttons; their data says only which step and which answer."""
+    if not question.buttons:
+        return None
+    return buttons(
+        [
+            [(b.label, f"{ANSWER_PREFIX}{question.position}:{b.value}") for b in row]
+            for row in question.buttons
+        ]
+    )
+
+
+def parse_answer_data(data: str) -> tuple[int, str] | None:
+    """(position, value) from an answer button's data, or None if it is not one."""
+    if not data.startswith(ANSWER_PREFIX):
+        return None
+    position, _, value = data[len(ANSWER_PREFIX) :].partition(":")
+    if not position.isdigit() or not value:
+        return None
+    return int(position), value
+
+
+def question_text(title: str, question: Question) -> str:
+    """The question as HTML: where we are, the prompt, and how to answer."""
+    lines = [f"<b>{escape(title)}</b> · {question.number} of {question.total}", ""]
+    lines.append(escape(question.text))
+    if question.previous:
+        lines += ["", f"Before, you answered: <i>{escape(question.previous)}</i>"]
+    notes = []
+    if question.hint:
+        notes.append(question.hint)
+    if question.optional:
+        notes.append("This one is optional: /skip to pass it.")
+    if question.can_go_back:
+        notes.append("/back changes your last answer.")
+    if notes:
+        lines += ["", f"<i>{escape(' '.join(notes))}</i>"]
+    return "\n".join(lines)
+
+
+def summary_text(title: str, turn: Turn, outro: str) -> str:
+    """The end of a conversation: every answer in short, then a kind word."""
+    lines = [f"<b>{escape(title)}: done.</b> Here is what you wrote:", ""]
+    for label, answer in turn.summary:
+        short = answer if len(answer) <= 300 else answer[:299] + "…"
+        lines.append(f"• <b>{escape(label)}</b>: {escape(short)}")
+    if not turn.summary:
+        lines.append("(every step was skipped)")
+    lines += ["", escape(outro or "Thank you for taking the time. It is saved for your therapist.")]
+    return "\n".join(lines)

@@ -1,0 +1,47 @@
+"""Settings, from the environment or a `.env` file; nothing else reads os.environ."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.db import DEFAULT_DATABASE_URL
+
+
+class Settings(BaseSettings):
+    """Every setting the bot reads. Names are part of the operator contract."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_file_url: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    encryption_key: SecretStr | None = None
+    encryption_key_file: Path = Path("homework-bot.key")
+    tick_seconds: float = 5.0
+    invite_ttl_hours: int = 72
+    therapist_code_ttl_hours: int = 168
+    default_digest_time: str = "18:00"
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_secret: SecretStr | None = None
+
+    @field_validator("tick_seconds")
+    @classmethod
+    def _tick_positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be above 0")
+        return value
+
+    @property
+    def file_url(self) -> str:
+        """File download base: given, or derived from the API URL (`/bot` → `/file/bot`)."""
+        if self.telegram_file_url:
+            return self.telegram_file_url
+        base = self.telegram_api_url.rstrip("/")
+        if base.endswith("/bot"):
+            return base[: -len("/bot")] + "/file/bot"
+        return base + "/file/bot"

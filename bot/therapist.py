@@ -1,0 +1,295 @@
+"""The therapist's side: /invite, /clients, /assign (one line or buttons), /digest.
+
+::
+
+    /assign robin gratitude daily 20:00 ─► assigned (an ambiguous name is asked back)
+    /assign ─► [client] ─► [homework] ─► [schedule, or type one] ─► assigned
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+from conversations.schedules import (
+    Schedule,
+    ScheduleError,
+    describe_schedule,
+    format_schedule,
+    next_occurrence,
+    parse_schedule,
+)
+from conversations.timezones import zone_label
+
+from bot.digests import build_digest
+from bot.render import buttons
+from bot.runtime import Ctx, button_token
+from conversations.engine import FlowError, resolve_params
+from conversations.templates import Template, find_template
+from storage import homework, outbox, people
+from storage.models import Link, User
+
+SCHEDULE_PRESETS = ("daily 09:00", "daily 20:00")
+EXAMPLE = "For example: /assign robin gratitude daily 20:00"
+
+
+def _therapist(ctx: Ctx) -> User | None:
+    if ctx.user is None or ctx.user.role != "therapist":
+        ctx.say("That command is for therapists. /help shows what you can do.")
+        return None
+    return ctx.user
+
+
+async def invite(ctx: Ctx) -> None:
+    """/invite [label]: a one-time client invite link."""
+    therapist = _therapist(ctx)
+    if therapist is None:
+        return
+    label = " ".join(ctx.args).strip()[:60] or None
+    hours = ctx.rt.settings.invite_ttl_hours
+    code = await people.create_code(
+        ctx.session,
+        kind="client",
+        now=ctx.now,
+        ttl=timedelta(hours=hours),
+        therapist_id=therapist.id,
+        label=label,
+    )
+    link = f"https://t.me/{ctx.rt.bot_username}?start={code}"
+    whom = f" for {label}" if label else ""
+    ctx.say(
+        f"Here is a one-time invite link{whom}. It works once and expires in {hours} hours:\n\n"
+        f"{link}\n\nSend it to your client. When they open it, I explain what they will share "
+        "with you and ask for their consent first."
+    )
+
+
+async def clients(ctx: Ctx) -> None:
+    """/clients: every linked client and their homework."""
+    therapist = _therapist(ctx)
+    if therapist is None:
+        return
+    found = await people.therapist_clients(ctx.session, therapist_id=therapist.id)
+    if not found:
+        ctx.say("You have no linked clients yet. /invite makes an invite link.")
+        return
+    lines = ["Your clients:"]
+    for link, user in found:
+        name = people.client_display_name(link, user)
+        handle = f" (@{user.username})" if user.username else ""
+        lines.append(f"■ {name}{handle}, {zone_label(ZoneInfo(user.timezone))} time")
+        for assignment in await homework.assignments_of_link(ctx.session, link_id=link.id):
+            title = _title(ctx, assignment.template_id)
+            lines.append(f"  • {title}, {describe_schedule(parse_schedule(assignment.schedule))}")
+    ctx.say("\n".join(lines))
+
+
+def _title(ctx: Ctx, template_id: str) -> str:
+    template = ctx.rt.library.get(template_id)
+    return template.title if template else template_id
+
+
+async def assign(ctx: Ctx) -> None:
+    """/assign CLIENT HOMEWORK SCHEDULE, or the button wizard when no arguments are given."""
+    therapist = _therapist(ctx)
+    if therapist is None:
+        return
+    if not ctx.args:
+        await _wizard_clients(ctx, therapist)
+        return
+    parsed = _split_assign(ctx.args, ctx.rt.library)
+    if isinstance(parsed, str):
+        ctx.say(parsed)
+        return
+    query, template, schedule_words = parsed
+    try:
+        schedule = parse_schedule(schedule_words)
+    except ScheduleError as error:
+        ctx.say(str(error))
+        return
+    matches = await people.find_clients(ctx.session, therapist_id=therapist.id, query=query)
+    if not matches:
+        ctx.say(
+            f"I couldn't find a client called “{query}”. /clients lists your clients; "
+            "/invite makes an invite link for a new one."
+        )
+        return
+    if len(matches) > 1:
+        rows = []
+        for link, user in matches:
+            token = await button_token(
+                ctx,
+                "assign",
+                {
+                    "link": link.id,
+                    "template": template.id,
+                    "schedule": format_schedule(schedule),
+                },
+            )
+            handle = f" @{user.username}" if user.username else ""
+            rows.append([(f"{people.client_display_name(link, user)}{handle}", token)])
+        ctx.say(f"More than one client matches “{query}”. Which one?", buttons=buttons(rows))
+        return
+    link, client = matches[0]
+    await _create(ctx, therapist, link, client, template, schedule)
+
+
+def _split_assign(args: list[str], library: dict[str, Template]) -> tuple[str, Template, str] | str:
+    """(client words, homework, schedule words) from /assign's arguments, or a kind error."""
+    known = ", ".join(sorted(t.title.lower() for t in library.values()))
+    for start in range(1, len(args)):
+        for end in range(len(args), start, -1):
+            template = find_template(library, " ".join(args[start:end]))
+            if template is None:
+                continue
+            schedule = " ".join(args[end:])
+            if not schedule:
+                return (
+                    f"When should {template.title.lower()} be due? Add a schedule like "
+                    f"daily 20:00 or once 2026-12-01 18:00. {EXAMPLE}"
+                )
+            return " ".join(args[:start]), template, schedule
+    return f"I couldn't tell which homework you mean. Homework I know: {known}. {EXAMPLE}"
+
+
+async def _create(
+    ctx: Ctx, therapist: User, link: Link, client: User, template: Template, schedule: Schedule
+) -> None:
+    zone = ZoneInfo(client.timezone)
+    name = people.client_display_name(link, client)
+    first = next_occurrence(schedule, zone, ctx.now)
+    if first is None:
+        local_now = ctx.now.astimezone(zone).strftime("%d %b %Y %H:%M")
+        ctx.say(
+            f"That time has already passed for {name} ({zone_label(zone)} time, now "
+            f"{local_now}). Please choose a later one."
+        )
+        return
+    try:
+        params = resolve_params(template, {})
+    except FlowError as error:
+        ctx.say(str(error))
+        return
+    assignment = await homework.create_assignment(
+        ctx.session,
+        link=link,
+        template_id=template.id,
+        params=dict(params),
+        schedule=format_schedule(schedule),
+        next_due_at=first,
+        now=ctx.now,
+    )
+    when = first.astimezone(zone).strftime("%a %d %b at %H:%M")
+    ctx.say(
+        f"Assigned {template.title.lower()} to {name}, {describe_schedule(schedule)} "
+        f"({zone_label(zone)} time). First reminder: {when}."
+    )
+    await outbox.enqueue(
+        ctx.session,
+        dedupe_key=f"assigned:{assignment.id}",
+        chat_id=client.chat_id,
+        user_id=client.id,
+        kind="assigned",
+        payload={
+            "text": (
+                f"{therapist.name} gave you new homework: {template.title.lower()}, "
+                f"{describe_schedule(schedule)}. I will remind you when it is time; "
+                "/today shows what is due."
+            )
+        },
+        now=ctx.now,
+    )
+
+
+async def _wizard_clients(ctx: Ctx, therapist: User) -> None:
+    found = await people.therapist_clients(ctx.session, therapist_id=therapist.id)
+    if not found:
+        ctx.say("You have no linked clients yet. /invite makes an invite link.")
+        return
+    rows = []
+    for link, user in found:
+        token = await button_token(ctx, "assign_client", {"link": link.id})
+        rows.append([(people.client_display_name(link, user), token)])
+    ctx.say(f"Who is the homework for? ({EXAMPLE}, in one line.)", buttons=buttons(rows))
+
+
+async def assign_token(ctx: Ctx, action: str, payload: dict[str, object]) -> None:
+    """A button of the /assign wizard or of an ambiguous /assign."""
+    therapist = _therapist(ctx)
+    if therapist is None:
+        return
+    link_id = payload.get("link")
+    found = (
+        await people.client_of_therapist(ctx.session, therapist_id=therapist.id, link_id=link_id)
+        if isinstance(link_id, int)
+        else None
+    )
+    if found is None:
+        ctx.say("That client is no longer linked with you. /clients lists your clients.")
+        return
+    link, client = found
+    ctx.edit_buttons(None)
+    name = people.client_display_name(link, client)
+    if action == "assign_client":
+        rows = []
+        for template in sorted(ctx.rt.library.values(), key=lambda t: t.title):
+            token = await button_token(
+                ctx, "assign_homework", {"link": link.id, "template": template.id}
+            )
+            rows.append([(template.title, token)])
+        ctx.say(f"Which homework for {name}?", buttons=buttons(rows))
+        return
+    chosen = ctx.rt.library.get(str(payload.get("template", "")))
+    if chosen is None:
+        ctx.say("That homework is no longer available. /assign starts again.")
+        return
+    template = chosen
+    if action == "assign_homework":
+        therapist.dialog = {"ask": "assign_schedule", "link": link.id, "template": template.id}
+        rows = []
+        for preset in SCHEDULE_PRESETS:
+            token = await button_token(
+                ctx, "assign", {"link": link.id, "template": template.id, "schedule": preset}
+            )
+            rows.append([(preset.capitalize(), token)])
+        ctx.say(
+            f"When should {escape(template.title.lower())} be due for {name}? Tap one, or type "
+            "a schedule like daily 19:30 or once 2026-12-01 18:00 "
+            f"({zone_label(ZoneInfo(client.timezone))} time).",
+            buttons=buttons(rows),
+        )
+        return
+    therapist.dialog = None
+    await _create(ctx, therapist, link, client, template, parse_schedule(str(payload["schedule"])))
+
+
+async def typed_schedule(ctx: Ctx, text: str) -> None:
+    """The schedule typed in the /assign wizard."""
+    therapist = ctx.user
+    assert therapist is not None
+    dialog = therapist.dialog or {}
+    found = await people.client_of_therapist(
+        ctx.session, therapist_id=therapist.id, link_id=int(dialog.get("link", 0))
+    )
+    template = ctx.rt.library.get(str(dialog.get("template", "")))
+    if found is None or template is None:
+        therapist.dialog = None
+        ctx.say("That client or homework is no longer available. /assign starts again.")
+        return
+    try:
+        schedule = parse_schedule(text)
+    except ScheduleError as error:
+        ctx.say(f"{error} Or /cancel to stop.")
+        return
+    therapist.dialog = None
+    await _create(ctx, therapist, found[0], found[1], template, schedule)
+
+
+async def digest_now(ctx: Ctx) -> None:
+    """/digest: the digest for the last 24 hours, now."""
+    therapist = _therapist(ctx)
+    if therapist is None:
+        return
+    for message in await build_digest(ctx.session, ctx.rt, therapist=therapist, now=ctx.now):
+        ctx.say(message)

@@ -1,0 +1,111 @@
+"""The repeating tick: due reminders and digests into the outbox, then the outbox out.
+
+PTB's JobQueue (APScheduler) only calls `tick`; what is due lives in our own tables, so a
+restart or a second replica neither loses nor doubles anything.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from conversations.schedules import (
+    Daily,
+    latest_occurrence_at_or_before,
+    next_occurrence,
+    parse_schedule,
+)
+from telegram import Bot
+from telegram.ext import ContextTypes
+
+from bot.delivery import deliver_outbox
+from bot.digests import build_digest
+from bot.render import TOKEN_PREFIX
+from bot.runtime import TOKEN_TTL, Runtime, runtime_of
+from storage import buttons, homework, outbox, people
+
+BATCH = 100
+
+
+async def tick(rt: Runtime, bot: Bot) -> None:
+    """One beat: queue what fell due, then send what is queued."""
+    await queue_due_reminders(rt)
+    await queue_due_digests(rt)
+    await deliver_outbox(rt, bot)
+
+
+async def tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The JobQueue's callback."""
+    await tick(runtime_of(context), context.bot)
+
+
+async def queue_due_reminders(rt: Runtime) -> int:
+    """One reminder per due assignment; after downtime, one for the latest missed time."""
+    queued = 0
+    async with rt.db.transaction() as session:
+        now = rt.clock.now()
+        for assignment, client in await homework.claim_due_assignments(
+            session, now=now, limit=BATCH
+        ):
+            zone = ZoneInfo(client.timezone)
+            schedule = parse_schedule(assignment.schedule)
+            due_at = assignment.next_due_at
+            assert due_at is not None
+            latest = latest_occurrence_at_or_before(schedule, zone, now)
+            if latest is not None and latest > due_at:
+                due_at = latest
+            assignment.next_due_at = next_occurrence(schedule, zone, now)
+            occurrence = await homework.record_occurrence(
+                session, assignment_id=assignment.id, due_at=due_at, now=now
+            )
+            if occurrence is None:
+                continue
+            template = rt.library.get(assignment.template_id)
+            title = template.title if template else assignment.template_id
+            token = await buttons.issue_token(
+                session,
+                user_id=client.id,
+                action="start",
+                payload={"assignment": assignment.id, "occurrence": occurrence.id},
+                now=now,
+                ttl=TOKEN_TTL,
+            )
+            queued += await outbox.enqueue(
+                session,
+                dedupe_key=f"reminder:{occurrence.id}",
+                chat_id=client.chat_id,
+                user_id=client.id,
+                kind="reminder",
+                payload={
+                    "text": f"Hi {client.name.split()[0]}, it's time for your {title.lower()}. "
+                    "It only takes a few minutes. Ready when you are.",
+                    "buttons": [[["Start now", TOKEN_PREFIX + token]]],
+                },
+                now=now,
+            )
+    return queued
+
+
+async def queue_due_digests(rt: Runtime) -> int:
+    """Each therapist's daily digest, once per due time."""
+    queued = 0
+    async with rt.db.transaction() as session:
+        now = rt.clock.now()
+        for therapist in await people.claim_due_digests(session, now=now, limit=BATCH):
+            due_at = therapist.digest_next_at
+            assert due_at is not None
+            zone = ZoneInfo(therapist.timezone)
+            at = time.fromisoformat(therapist.digest_time or rt.settings.default_digest_time)
+            therapist.digest_next_at = next_occurrence(Daily(at), zone, now)
+            messages = await build_digest(session, rt, therapist=therapist, now=now)
+            for index, text in enumerate(messages):
+                queued += await outbox.enqueue(
+                    session,
+                    dedupe_key=f"digest:{therapist.id}:{due_at.isoformat()}:{index}",
+                    chat_id=therapist.chat_id,
+                    user_id=therapist.id,
+                    kind="digest",
+                    payload={"text": text},
+                    now=now,
+                )
+    return queued

@@ -1,0 +1,114 @@
+"""What a therapist's digest says (not how it is sent)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+MESSAGE_LIMIT = 4000
+"""Telegram allows 4,096 characters a message; a little is kept in reserve."""
+
+
+@dataclass(frozen=True)
+class AssignmentReport:
+    """One assignment over the digest's period: how often it fell due and was done."""
+
+    title: str
+    schedule: str
+    due: int
+    done: int
+
+
+@dataclass(frozen=True)
+class EntryReport:
+    """One completed entry in short."""
+
+    title: str
+    completed_local: datetime
+    line: str
+
+
+@dataclass(frozen=True)
+class ClientReport:
+    """Everything the digest says about one client."""
+
+    name: str
+    assignments: tuple[AssignmentReport, ...]
+    entries: tuple[EntryReport, ...]
+
+    @property
+    def missed(self) -> int:
+        """Due times with no entry to show for them."""
+        return sum(max(a.due - a.done, 0) for a in self.assignments)
+
+
+def compose_digest(*, period: str, clients: Sequence[ClientReport]) -> list[str]:
+    """The digest as messages that each fit in one Telegram message.
+
+    Clients who missed homework come first, so what needs attention is read first.
+    """
+    if not clients:
+        return [f"Your digest ({period})\n\nNo linked clients yet. /invite makes an invite link."]
+    ordered = sorted(clients, key=lambda c: (-c.missed, c.name.casefold()))
+    blocks = [f"Your digest ({period})"]
+    attention = [c.name for c in ordered if c.missed]
+    if attention:
+        blocks.append("Needs attention: missed homework from " + ", ".join(attention) + ".")
+    blocks.extend(_client_block(client) for client in ordered)
+    return _pack(blocks)
+
+
+def _client_block(client: ClientReport) -> str:
+    lines = [f"■ {client.name}"]
+    if not client.assignments:
+        lines.append("No homework assigned.")
+    for a in client.assignments:
+        if a.due:
+            tally = f"{a.done} of {a.due} done"
+        else:
+            tally = f"{a.done} done" if a.done else "nothing due"
+        lines.append(f"{a.title} ({a.schedule}): {tally}")
+    for entry in client.entries:
+        when = entry.completed_local.strftime("%a %H:%M")
+        lines.append(f"  • {entry.title}, {when}: {entry.line}")
+    if not client.entries and client.assignments:
+        lines.append("  No entries in this period.")
+    return "\n".join(lines)
+
+
+def _pack(blocks: list[str]) -> list[str]:
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        for piece in _split(block):
+            candidate = f"{current}\n\n{piece}" if current else piece
+            if len(candidate) > MESSAGE_LIMIT:
+                messages.append(current)
+                current = piece
+            else:
+                current = candidate
+    if current:
+        messages.append(current)
+    return messages
+
+
+def _split(block: str) -> list[str]:
+    """A block longer than one message, cut at line ends (or hard, for one huge line)."""
+    if len(block) <= MESSAGE_LIMIT:
+        return [block]
+    pieces: list[str] = []
+    current = ""
+    for line in block.split("\n"):
+        while len(line) > MESSAGE_LIMIT:
+            pieces.append(line[:MESSAGE_LIMIT])
+            line = line[MESSAGE_LIMIT:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > MESSAGE_LIMIT:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        pieces.append(current)
+    return pieces
