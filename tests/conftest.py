@@ -1,0 +1,84 @@
+"""Shared fixtures: databases on SQLite and PostgreSQL, keys, a clock that only moves when told."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.clock import FixedClock
+from storage import crypto
+from storage.db import Database
+from storage.migrate import upgrade
+
+# Tests read their own switches here; the product reads settings only through bot.settings.
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+POSTGRES_REQUIRED = os.environ.get("TEST_POSTGRES_REQUIRED") == "1"
+
+TEST_KEY = Fernet.generate_key().decode()
+
+
+@pytest.fixture(autouse=True)
+def encryption_keys() -> str:
+    """Every test runs with a known key installed."""
+    crypto.configure_keys([TEST_KEY])
+    return TEST_KEY
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """Saturday 21 November 2026, 10:00 UTC, until a test moves it."""
+    return FixedClock(datetime(2026, 11, 21, 10, 0, tzinfo=UTC))
+
+
+async def _reset_postgres() -> None:
+    engine = create_async_engine(POSTGRES_URL)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+
+
+async def postgres_url_or_skip() -> str:
+    """A clean PostgreSQL database, or a skip that says why (a failure when CI requires it)."""
+    try:
+        await _reset_postgres()
+    except Exception as error:  # any connection failure means "no server here"
+        reason = f"PostgreSQL not reachable at {POSTGRES_URL} ({type(error).__name__}: {error})"
+        if POSTGRES_REQUIRED:
+            pytest.fail(reason + "; TEST_POSTGRES_REQUIRED=1")
+        pytest.skip(reason + "; set TEST_POSTGRES_URL to run these tests")
+    return POSTGRES_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database URL on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
+    return await postgres_url_or_skip()
+
+
+@pytest.fixture
+async def sqlite_url(tmp_path: Path) -> str:
+    """A fresh SQLite file database."""
+    return f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A migrated database on each backend."""
+    database = Database(database_url)
+    await upgrade(database)
+    yield database
+    await database.dispose()

@@ -1,0 +1,303 @@
+"""Storage contract: the same tests on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from storage import buttons, homework, outbox, people
+from storage.db import Database
+from storage.models import Link, User
+
+NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+async def _therapist(db: Database, telegram_id: int = 9001) -> User:
+    async with db.transaction() as session:
+        code = await people.create_code(session, kind="therapist", now=NOW, ttl=HOUR)
+        row = await people.check_code(session, code=code, now=NOW)
+        assert not isinstance(row, str)
+        return await people.register_therapist(
+            session,
+            code=row,
+            telegram_id=telegram_id,
+            chat_id=telegram_id,
+            name="Dr Test Person",
+            username="dr_test",
+            now=NOW,
+        )
+
+
+async def _client(
+    db: Database, therapist: User, telegram_id: int, label: str | None, name: str
+) -> tuple[User, Link]:
+    async with db.transaction() as session:
+        code = await people.create_code(
+            session, kind="client", now=NOW, ttl=HOUR, therapist_id=therapist.id, label=label
+        )
+        row = await people.check_code(session, code=code, now=NOW)
+        assert not isinstance(row, str)
+        return await people.accept_invite(
+            session,
+            code=row,
+            telegram_id=telegram_id,
+            chat_id=telegram_id,
+            name=name,
+            username=None,
+            now=NOW,
+        )
+
+
+async def test_codes_are_single_use_and_expire(db: Database) -> None:
+    async with db.transaction() as session:
+        code = await people.create_code(session, kind="therapist", now=NOW, ttl=HOUR)
+        assert len(code) >= 32
+    async with db.transaction() as session:
+        assert await people.check_code(session, code="nope", now=NOW) == "unknown"
+        assert await people.check_code(session, code=code, now=NOW + 2 * HOUR) == "expired"
+        row = await people.check_code(session, code=code, now=NOW)
+        assert not isinstance(row, str)
+        await people.register_therapist(
+            session, code=row, telegram_id=1, chat_id=1, name="A", username=None, now=NOW
+        )
+    async with db.transaction() as session:
+        assert await people.check_code(session, code=code, now=NOW) == "used"
+
+
+async def test_codes_are_stored_only_as_hashes(db: Database) -> None:
+    async with db.transaction() as session:
+        code = await people.create_code(session, kind="therapist", now=NOW, ttl=HOUR)
+    async with db.transaction() as session:
+        stored = (await session.execute(text("SELECT code_hash FROM codes"))).scalar_one()
+    assert stored != code and stored == people.hash_code(code)
+
+
+async def test_held_invite_then_consent_links_client(db: Database) -> None:
+    therapist = await _therapist(db)
+    async with db.transaction() as session:
+        code = await people.create_code(
+            session, kind="client", now=NOW, ttl=HOUR, therapist_id=therapist.id, label="Robin"
+        )
+        row = await people.check_code(session, code=code, now=NOW)
+        assert not isinstance(row, str)
+        await people.hold_invite(session, code=row, telegram_id=555)
+    async with db.transaction() as session:
+        # Nothing but the pending link is kept before consent.
+        assert await people.get_user(session, telegram_id=555) is None
+        held = await people.find_held_invite(session, telegram_id=555, now=NOW)
+        assert held is not None
+        client, link = await people.accept_invite(
+            session,
+            code=held,
+            telegram_id=555,
+            chat_id=555,
+            name="Robin Fake",
+            username="rf",
+            now=NOW,
+        )
+    async with db.transaction() as session:
+        found = await people.find_clients(session, therapist_id=therapist.id, query="ROBIN")
+        assert [u.id for _, u in found] == [client.id]
+        assert await people.find_held_invite(session, telegram_id=555, now=NOW) is None
+        assert await people.check_code(session, code=code, now=NOW) == "used"
+
+
+async def test_client_lookup_is_limited_to_own_clients(db: Database) -> None:
+    first = await _therapist(db, 1)
+    second = await _therapist(db, 2)
+    await _client(db, first, 10, "Robin", "Robin One")
+    await _client(db, first, 11, None, "Robin Two")
+    _, other_link = await _client(db, second, 12, "Robin", "Robin Three")
+    async with db.transaction() as session:
+        mine = await people.find_clients(session, therapist_id=first.id, query="robin")
+        assert sorted(u.name for _, u in mine) == ["Robin One"]
+        prefix = await people.find_clients(session, therapist_id=first.id, query="rob")
+        assert sorted(u.name for _, u in prefix) == ["Robin One", "Robin Two"]
+        assert (
+            await people.client_of_therapist(session, therapist_id=first.id, link_id=other_link.id)
+            is None
+        )
+
+
+async def test_due_assignments_occur_once(db: Database) -> None:
+    therapist = await _therapist(db)
+    client, link = await _client(db, therapist, 20, "Robin", "Robin Fake")
+    async with db.transaction() as session:
+        assignment = await homework.create_assignment(
+            session,
+            link=link,
+            template_id="gratitude",
+            params={"count": 3},
+            schedule="daily 20:00",
+            next_due_at=NOW,
+            now=NOW,
+        )
+    async with db.transaction() as session:
+        due = await homework.claim_due_assignments(session, now=NOW, limit=10)
+        assert [(a.id, u.id) for a, u in due] == [(assignment.id, client.id)]
+        first = await homework.record_occurrence(
+            session, assignment_id=assignment.id, due_at=NOW, now=NOW
+        )
+        again = await homework.record_occurrence(
+            session, assignment_id=assignment.id, due_at=NOW, now=NOW
+        )
+        assert first is not None and again is None
+    async with db.transaction() as session:
+        assert (
+            await homework.count_occurrences(
+                session, assignment_id=assignment.id, since=NOW - HOUR, until=NOW + HOUR
+            )
+            == 1
+        )
+        assert await homework.claim_due_assignments(session, now=NOW - HOUR, limit=10) == []
+
+
+async def test_entries_pause_resume_and_complete(db: Database) -> None:
+    therapist = await _therapist(db)
+    client, link = await _client(db, therapist, 30, None, "Alex Example")
+    async with db.transaction() as session:
+        first = await homework.start_entry(
+            session,
+            client_id=client.id,
+            assignment=None,
+            occurrence_id=None,
+            template_id="gratitude",
+            template_version=1,
+            params={},
+            state={"position": 0},
+            now=NOW,
+        )
+        second = await homework.start_entry(
+            session,
+            client_id=client.id,
+            assignment=None,
+            occurrence_id=None,
+            template_id="thought_record",
+            template_version=1,
+            params={},
+            state={"position": 0},
+            now=NOW,
+        )
+    async with db.transaction() as session:
+        current = await homework.open_entry(session, client_id=client.id)
+        assert current is not None and current.id == second.id
+        paused = await homework.paused_entries(session, client_id=client.id)
+        assert [e.id for e in paused] == [first.id]
+        homework.save_entry(current, state={"position": 9}, finished=True, now=NOW)
+    async with db.transaction() as session:
+        done = await homework.done_entries_for_therapist(
+            session, therapist_id=therapist.id, since=NOW - HOUR, until=NOW + HOUR
+        )
+        assert [(e.id, e.state) for e, _ in done] == [(second.id, {"position": 9})]
+        assert (
+            await homework.client_entry(session, client_id=client.id + 999, entry_id=first.id)
+            is None
+        )
+
+
+async def test_outbox_dedupes_and_leases(db: Database) -> None:
+    async with db.transaction() as session:
+        assert await outbox.enqueue(
+            session,
+            dedupe_key="k1",
+            chat_id=5,
+            user_id=None,
+            kind="reminder",
+            payload={"text": "hi"},
+            now=NOW,
+        )
+        assert not await outbox.enqueue(
+            session,
+            dedupe_key="k1",
+            chat_id=5,
+            user_id=None,
+            kind="reminder",
+            payload={"text": "hi"},
+            now=NOW,
+        )
+    async with db.transaction() as session:
+        claimed = await outbox.claim_pending(session, now=NOW, limit=10, lease=HOUR)
+        assert [m.payload for m in claimed] == [{"text": "hi"}]
+    async with db.transaction() as session:
+        # Leased: not taken again until the lease runs out (the sender may have died).
+        assert await outbox.claim_pending(session, now=NOW, limit=10, lease=HOUR) == []
+        again = await outbox.claim_pending(session, now=NOW + 2 * HOUR, limit=10, lease=HOUR)
+        assert len(again) == 1 and again[0].attempts == 2
+        outbox.mark_sent(again[0], now=NOW)
+    async with db.transaction() as session:
+        assert await outbox.claim_pending(session, now=NOW + 9 * HOUR, limit=10, lease=HOUR) == []
+
+
+async def test_button_tokens_belong_to_one_person(db: Database) -> None:
+    therapist = await _therapist(db)
+    async with db.transaction() as session:
+        token = await buttons.issue_token(
+            session,
+            user_id=therapist.id,
+            action="start",
+            payload={"assignment": 1},
+            now=NOW,
+            ttl=HOUR,
+        )
+    async with db.transaction() as session:
+        assert (
+            await buttons.redeem_token(session, token=token, user_id=therapist.id + 1, now=NOW)
+            == "not_yours"
+        )
+        assert (
+            await buttons.redeem_token(
+                session, token=token, user_id=therapist.id, now=NOW + 2 * HOUR
+            )
+            == "expired"
+        )
+        assert (
+            await buttons.redeem_token(session, token="x" * 30, user_id=therapist.id, now=NOW)
+            == "unknown"
+        )
+        row = await buttons.redeem_token(session, token=token, user_id=therapist.id, now=NOW)
+        assert not isinstance(row, str) and row.payload == {"assignment": 1}
+
+
+async def test_sensitive_columns_are_encrypted_at_rest(db: Database) -> None:
+    therapist = await _therapist(db)
+    client, _ = await _client(db, therapist, 40, "Robin", "Robin Fake")
+    async with db.transaction() as session:
+        await homework.start_entry(
+            session,
+            client_id=client.id,
+            assignment=None,
+            occurrence_id=None,
+            template_id="gratitude",
+            template_version=1,
+            params={},
+            state={"answers": {"what": "my secret answer"}},
+            now=NOW,
+        )
+    async with db.transaction() as session:
+        raw_state = (await session.execute(text("SELECT state FROM entries"))).scalar_one()
+        raw_names = [r for (r,) in await session.execute(text("SELECT name FROM users"))]
+        raw_label = (await session.execute(text("SELECT label FROM links"))).scalar_one()
+    assert "secret" not in raw_state
+    assert not any("Robin" in n or "Dr Test" in n for n in raw_names)
+    assert "Robin" not in raw_label
+
+
+async def test_migrations_are_idempotent(db: Database) -> None:
+    from storage.migrate import upgrade
+
+    await upgrade(db)
+    async with db.transaction() as session:
+        version = (
+            await session.execute(text("SELECT version_num FROM alembic_version"))
+        ).scalar_one()
+    assert version == "0001"
+
+
+@pytest.mark.parametrize("url", ["sqlite:///x.db", "postgresql://u@h/d", "postgres://u@h/d"])
+def test_plain_urls_get_async_drivers(url: str) -> None:
+    from storage.db import normalise_url
+
+    assert "+aiosqlite" in normalise_url(url) or "+asyncpg" in normalise_url(url)
