@@ -89,7 +89,7 @@ async def test_held_invite_then_consent_links_client(db: Database) -> None:
         assert await people.get_user(session, telegram_id=555) is None
         held = await people.find_held_invite(session, telegram_id=555, now=NOW)
         assert held is not None
-        client, link = await people.accept_invite(
+        client, _link = await people.accept_invite(
             session,
             code=held,
             telegram_id=555,
@@ -157,7 +157,7 @@ async def test_due_assignments_occur_once(db: Database) -> None:
 
 async def test_entries_pause_resume_and_complete(db: Database) -> None:
     therapist = await _therapist(db)
-    client, link = await _client(db, therapist, 30, None, "Alex Example")
+    client, _link = await _client(db, therapist, 30, None, "Alex Example")
     async with db.transaction() as session:
         first = await homework.start_entry(
             session,
