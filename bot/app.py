@@ -79,7 +79,6 @@ def build_application(
         .token(token_of(settings))
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.file_url)
-        .post_init(_post_init)
         .build()
     )
     application.bot_data["runtime"] = Runtime(
@@ -99,10 +98,6 @@ def build_application(
     return application
 
 
-async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
-    me = await application.bot.get_me()
-    application.bot_data["runtime"].bot_username = me.username or ""
-    await application.bot.set_my_commands(COMMANDS)
 
 
 async def serve(settings: Settings, *, webhook_url: str | None = None) -> None:
@@ -114,6 +109,7 @@ async def serve(settings: Settings, *, webhook_url: str | None = None) -> None:
         await upgrade(db)
         application = build_application(settings, db=db)
         async with application:
+            await application.bot.set_my_commands(COMMANDS)
             await application.start()
             updater = application.updater
             assert updater is not None
@@ -133,7 +129,7 @@ async def serve(settings: Settings, *, webhook_url: str | None = None) -> None:
                 )
             else:
                 await updater.start_polling(allowed_updates=Update.ALL_TYPES)
-            log.info("serving as @%s", application.bot_data["runtime"].bot_username)
+            log.info("serving as @%s", application.bot.username)
             await _wait_for_stop()
             await updater.stop()
             await application.stop()

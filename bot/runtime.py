@@ -33,7 +33,6 @@ class Runtime:
     db: Database
     clock: Clock
     library: dict[str, Template]
-    bot_username: str = ""
 
 
 def runtime_of(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
@@ -68,6 +67,7 @@ class Ctx:
     last_name: str | None
     username: str | None
     user: User | None
+    bot_username: str = ""
     query: CallbackQuery | None = None
     text: str = ""
     args: list[str] = field(default_factory=list)
@@ -151,6 +151,7 @@ def handler(fn: Handler) -> PtbCallback:
                 last_name=person.last_name,
                 username=person.username,
                 user=user,
+                bot_username=context.bot.username,
                 query=update.callback_query,
                 text=_message_text(update),
                 args=list(context.args or []),

@@ -56,7 +56,7 @@ async def invite(ctx: Ctx) -> None:
         therapist_id=therapist.id,
         label=label,
     )
-    link = f"https://t.me/{ctx.rt.bot_username}?start={code}"
+    link = f"https://t.me/{ctx.bot_username}?start={code}"
     whom = f" for {label}" if label else ""
     ctx.say(
         f"Here is a one-time invite link{whom}. It works once and expires in {hours} hours:\n\n"

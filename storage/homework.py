@@ -132,11 +132,11 @@ async def latest_occurrence(
 async def count_occurrences(
     session: AsyncSession, *, assignment_id: int, since: datetime, until: datetime
 ) -> int:
-    """How many times an assignment fell due in [since, until)."""
+    """How many times an assignment fell due in (since, until]."""
     query = select(func.count(Occurrence.id)).where(
         Occurrence.assignment_id == assignment_id,
-        Occurrence.due_at >= since,
-        Occurrence.due_at < until,
+        Occurrence.due_at > since,
+        Occurrence.due_at <= until,
     )
     return int((await session.execute(query)).scalar_one())
 
@@ -221,7 +221,7 @@ def save_entry(entry: Entry, *, state: dict[str, Any], finished: bool, now: date
 async def done_entries_for_therapist(
     session: AsyncSession, *, therapist_id: int, since: datetime, until: datetime
 ) -> list[tuple[Entry, Link]]:
-    """Entries completed in [since, until) by clients currently linked to this therapist."""
+    """Entries completed in (since, until] by clients currently linked to this therapist."""
     query = (
         select(Entry, Link)
         .join(Link, Link.client_id == Entry.client_id)
@@ -229,8 +229,8 @@ async def done_entries_for_therapist(
             Link.therapist_id == therapist_id,
             Link.ended_at.is_(None),
             Entry.status == "done",
-            Entry.completed_at >= since,
-            Entry.completed_at < until,
+            Entry.completed_at > since,
+            Entry.completed_at <= until,
             Entry.completed_at >= Link.consented_at,
         )
         .order_by(Entry.completed_at)
@@ -253,11 +253,11 @@ async def done_entry_exists(
 async def count_done(
     session: AsyncSession, *, assignment_id: int, since: datetime, until: datetime
 ) -> int:
-    """How many entries for one assignment were completed in [since, until)."""
+    """How many entries for one assignment were completed in (since, until]."""
     query = select(func.count(Entry.id)).where(
         Entry.assignment_id == assignment_id,
         Entry.status == "done",
-        Entry.completed_at >= since,
-        Entry.completed_at < until,
+        Entry.completed_at > since,
+        Entry.completed_at <= until,
     )
     return int((await session.execute(query)).scalar_one())

@@ -1,0 +1,131 @@
+"""Runs the real Application against the loopback fake Bot API, one update at a time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.app import build_application
+from bot.clock import FixedClock
+from bot.runtime import Runtime
+from bot.settings import Settings
+from bot.ticker import tick
+from storage.db import Database
+from storage.migrate import upgrade
+from tests.fake_bot_api import FakeBotApi, FakeUser, SentMessage
+
+WAIT = 15.0
+
+
+@dataclass
+class RunningBot:
+    """The bot under test: started, stopped and restarted on the same database."""
+
+    api: FakeBotApi
+    database_url: str
+    clock: FixedClock
+    key: str
+    application: Application | None = None  # type: ignore[type-arg]
+    db: Database | None = None
+    _handled: dict[int, asyncio.Event] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            telegram_bot_token=self.api.token,
+            telegram_api_url=f"{self.api.url}/bot",
+            database_url=self.database_url,
+            encryption_key=self.key,
+            tick_seconds=3600,
+        )
+
+    @property
+    def runtime(self) -> Runtime:
+        assert self.application is not None
+        runtime = self.application.bot_data["runtime"]
+        assert isinstance(runtime, Runtime)
+        return runtime
+
+    async def start(self) -> None:
+        self.db = Database(self.database_url)
+        await upgrade(self.db)
+        application = build_application(self.settings, db=self.db, clock=self.clock)
+        application.add_handler(TypeHandler(Update, self._mark_handled), group=99)
+        await application.initialize()
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0, timeout=5)
+        self.application = application
+
+    async def stop(self) -> None:
+        application = self.application
+        if application is None:
+            return
+        self.application = None
+        self.api.release_polling()
+        assert application.updater is not None
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+        if self.db is not None:
+            await self.db.dispose()
+            self.db = None
+
+    async def restart(self) -> None:
+        """A new process on the same database: nothing may be held in memory."""
+        await self.stop()
+        await self.start()
+
+    async def _mark_handled(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        self._handled.setdefault(update.update_id, asyncio.Event()).set()
+
+    async def _handled_by_bot(self, update_id: int) -> None:
+        event = self._handled.setdefault(update_id, asyncio.Event())
+        try:
+            await asyncio.wait_for(event.wait(), WAIT)
+        except TimeoutError:
+            raise AssertionError(f"update {update_id} was not handled in time") from None
+
+    async def _exchange(self, user: FakeUser, queue: Callable[[], int]) -> list[SentMessage]:
+        before = len(self.api.sent_to(user.chat_id))
+        await self._handled_by_bot(queue())
+        return self.api.sent_to(user.chat_id)[before:]
+
+    async def send(self, user: FakeUser, text: str) -> list[SentMessage]:
+        """The user types `text`; returns what the bot sent back."""
+        return await self._exchange(user, lambda: user.send_text(text))
+
+    async def press(
+        self, user: FakeUser, button: str, message: SentMessage | None = None
+    ) -> list[SentMessage]:
+        """The user presses a button (by its text or data) on a message (default: the latest)."""
+        return await self._exchange(user, lambda: user.press(button, message))
+
+    async def press_data(
+        self, user: FakeUser, data: str, message: SentMessage | None = None
+    ) -> list[SentMessage]:
+        """The user sends callback data of their own making."""
+        return await self._exchange(user, lambda: user.press_data(data, message))
+
+    async def sticker(self, user: FakeUser) -> list[SentMessage]:
+        """The user sends a sticker."""
+        return await self._exchange(user, user.send_sticker)
+
+    async def photo(self, user: FakeUser) -> list[SentMessage]:
+        """The user sends a photo."""
+        return await self._exchange(user, user.send_photo)
+
+    async def tick(self) -> None:
+        """One beat of the ticker at the clock's current time."""
+        assert self.application is not None
+        await tick(self.runtime, self.application.bot)
+
+
+def texts(messages: list[SentMessage]) -> str:
+    """Everything the person saw, as one string for assertions."""
+    return "\n---\n".join(m.plain_text or "" for m in messages)
