@@ -1,0 +1,26 @@
+# A slim image that runs `homework-bot run` as a non-root user; data lives in /data.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN useradd --create-home --uid 10001 homework \
+    && mkdir /data \
+    && chown homework:homework /data
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY conversations ./conversations
+COPY storage ./storage
+RUN pip install .
+
+USER homework
+WORKDIR /data
+VOLUME ["/data"]
+ENV DATABASE_URL=sqlite+aiosqlite:////data/homework-bot.sqlite3 \
+    ENCRYPTION_KEY_FILE=/data/homework-bot.key
+
+CMD ["homework-bot", "run"]
