@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from conversations.schedules import (
     ScheduleError,
     describe_schedule,
     format_schedule,
+    local_date,
     next_occurrence,
     parse_schedule,
 )
@@ -85,6 +86,11 @@ async def clients(ctx: Ctx) -> None:
     ctx.say("\n".join(lines))
 
 
+def _today(ctx: Ctx, person: User) -> date:
+    """The person's local date, where an `every N days` schedule starts counting."""
+    return local_date(ctx.now, ZoneInfo(person.timezone))
+
+
 def _title(ctx: Ctx, template_id: str) -> str:
     template = ctx.rt.library.get(template_id)
     return template.title if template else template_id
@@ -104,7 +110,7 @@ async def assign(ctx: Ctx) -> None:
         return
     query, template, schedule_words = parsed
     try:
-        schedule = parse_schedule(schedule_words)
+        schedule = parse_schedule(schedule_words, today=_today(ctx, therapist))
     except ScheduleError as error:
         ctx.say(str(error))
         return
@@ -278,7 +284,7 @@ async def typed_schedule(ctx: Ctx, text: str) -> None:
         ctx.say("That client or homework is no longer available. /assign starts again.")
         return
     try:
-        schedule = parse_schedule(text)
+        schedule = parse_schedule(text, today=_today(ctx, found[1]))
     except ScheduleError as error:
         ctx.say(f"{error} Or /cancel to stop.")
         return
