@@ -98,8 +98,6 @@ def build_application(
     return application
 
 
-
-
 async def serve(settings: Settings, *, webhook_url: str | None = None) -> None:
     """Migrate, then serve until SIGINT or SIGTERM."""
     setup_keys(settings)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from conversations.schedules import describe_schedule, parse_schedule
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
 from conversations import engine
 from conversations.digest import AssignmentReport, ClientReport, EntryReport, compose_digest
+from conversations.schedules import describe_schedule, parse_schedule
 from storage import homework, people
 from storage.models import User
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from conversations.schedules import describe_schedule, local_date, parse_schedule
-
 from bot.render import answer_keyboard, buttons, question_text, summary_text
 from bot.runtime import Ctx, button_token
 from conversations import engine
 from conversations.engine import Back, Event, Flow, FlowError, Other, Press, Skip, State, Text
+from conversations.schedules import describe_schedule, local_date, parse_schedule
 from storage import homework
 from storage.models import Assignment, Entry
 

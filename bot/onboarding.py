@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import time
 from zoneinfo import ZoneInfo
 
-from conversations.schedules import Daily, next_occurrence, parse_schedule
-from conversations.timezones import COMMON_ZONES, TimeZoneError, parse_time_zone, zone_label
 from telegram import InlineKeyboardMarkup
 
 from bot.render import buttons
 from bot.runtime import Ctx
+from conversations.schedules import Daily, next_occurrence, parse_schedule
+from conversations.timezones import COMMON_ZONES, TimeZoneError, parse_time_zone, zone_label
 from storage import homework, people
 from storage.models import Code, User
 

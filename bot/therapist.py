@@ -12,6 +12,10 @@ from datetime import date, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
+from bot.digests import build_digest
+from bot.render import buttons
+from bot.runtime import Ctx, button_token
+from conversations.engine import FlowError, resolve_params
 from conversations.schedules import (
     Schedule,
     ScheduleError,
@@ -21,13 +25,8 @@ from conversations.schedules import (
     next_occurrence,
     parse_schedule,
 )
-from conversations.timezones import zone_label
-
-from bot.digests import build_digest
-from bot.render import buttons
-from bot.runtime import Ctx, button_token
-from conversations.engine import FlowError, resolve_params
 from conversations.templates import Template, find_template
+from conversations.timezones import zone_label
 from storage import homework, outbox, people
 from storage.models import Link, User
 

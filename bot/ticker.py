@@ -9,12 +9,6 @@ from __future__ import annotations
 from datetime import time
 from zoneinfo import ZoneInfo
 
-from conversations.schedules import (
-    Daily,
-    latest_occurrence_at_or_before,
-    next_occurrence,
-    parse_schedule,
-)
 from telegram import Bot
 from telegram.ext import ContextTypes
 
@@ -22,6 +16,12 @@ from bot.delivery import deliver_outbox
 from bot.digests import build_digest
 from bot.render import TOKEN_PREFIX
 from bot.runtime import TOKEN_TTL, Runtime, runtime_of
+from conversations.schedules import (
+    Daily,
+    latest_occurrence_at_or_before,
+    next_occurrence,
+    parse_schedule,
+)
 from storage import buttons, homework, outbox, people
 
 BATCH = 100

@@ -336,6 +336,7 @@ class _Checker:
         self.inner_ids: dict[str, str] = {}
         """Step id inside a group to that group's id."""
         self.params: dict[str, Param] = {}
+        self.param_names: set[str] = set()
         self.param_nodes: dict[str, _Node] = {}
         self.pending: list[_Pending] = []
 
@@ -403,8 +404,10 @@ class _Checker:
             return None
         if node.tag == "bool" and isinstance(node.scalar, bool):
             return node.scalar
-        shown = f"“{node.raw}”" if node.tag in ("str", "int", "float") else _kind_of(node)
-        self.problem(node.line, node.path, f"must be true or false, not {shown}")
+        if node.tag == "str":
+            self.problem(node.line, node.path, "must be true or false, without quotes")
+        else:
+            self.problem(node.line, node.path, f"must be true or false, not {_kind_of(node)}")
         return None
 
     def sequence(self, node: _Node, example: str) -> tuple[_Node, ...] | None:
@@ -461,7 +464,7 @@ class _Checker:
         digest = self.text(root, "digest", limit=MAX_DIGEST)
         params = self.param_list(root)
         steps = self.step_list(root)
-        params_names = frozenset(self.params)
+        params_names = frozenset(self.param_names)
         if intro:
             self.later(root, "intro", intro, "intro", params_names)
         if outro:
@@ -514,6 +517,8 @@ class _Checker:
         if not self.mapping(node, "must be a set of settings, like count: {type: integer, ...}"):
             return ()
         params: list[Param] = []
+        # Every declared name counts for placeholders, so one bad setting is one problem.
+        self.param_names.update(node.fields)
         for name, spec in node.fields.items():
             param = self.param(name, spec)
             if param is not None:
@@ -547,6 +552,8 @@ class _Checker:
         default_node = node.fields.get("default")
         if default_node is None:
             self.missing(node, "default")
+        if kind is None:
+            return None
         if kind == "text":
             for bound in ("min", "max"):
                 if bound in node.fields:
@@ -564,11 +571,12 @@ class _Checker:
         if low is not None and high is not None and high < low:
             self.problem(node.fields["max"].line, node.fields["max"].path, f"is below min ({low})")
             return None
-        default = self.integer_value(default_node) if default_node else None
-        if default is None or kind is None:
+        if default_node is None:
+            return None
+        default = self.integer_value(default_node)
+        if default is None:
             return None
         if (low is not None and default < low) or (high is not None and default > high):
-            assert default_node is not None
             self.problem(
                 default_node.line,
                 default_node.path,
@@ -632,7 +640,7 @@ class _Checker:
         prompt = self.text(node, "prompt", limit=MAX_MAX_LENGTH, required=kind is not None)
         if prompt:
             prompt_node = node.fields["prompt"]
-            names = frozenset(self.params) | earlier
+            names = frozenset(self.param_names) | earlier
             if group:
                 names |= frozenset(_ROUND_NAMES)
             self.pending.append(
@@ -900,7 +908,10 @@ class _Checker:
             return None
         param = self.params.get(match.group(1))
         if param is None:
-            self.problem(found.line, found.path, f"{text} is not a setting; add it under params")
+            if match.group(1) not in self.param_names:
+                self.problem(
+                    found.line, found.path, f"{text} is not a setting; add it under params"
+                )
             return None
         if param.type != "integer":
             self.problem(found.line, found.path, f"{text} must be an integer setting")
@@ -946,6 +957,8 @@ class _Checker:
         if name == pending.own_id:
             return "is this step's own answer, which is not known yet"
         inner_group = self.inner_ids.get(name)
+        if inner_group is not None and pending.place == "digest":
+            return f"is inside the group {inner_group}; use {{{inner_group}}} for all its answers"
         if inner_group is not None and inner_group != pending.group:
             return f"is inside the group {inner_group}; only that group's steps can use it"
         if pending.place in ("prompt", "outro") and name in self.group_ids:
@@ -1017,7 +1030,11 @@ def _syntax_problem(error: yaml.YAMLError, text: str) -> TemplateProblem:
         line = mark.line + 1 if mark is not None else None
         message = error.problem or error.context or "cannot be read"
         if error.context and error.problem:
-            message = f"{error.problem} ({error.context})"
+            message = f"{error.problem} ({error.context}"
+            start = error.context_mark
+            if start is not None and line is not None and start.line + 1 != line:
+                message += f" that starts on line {start.line + 1}"
+            message += ")"
     elif isinstance(error, ReaderError):
         line = text.count("\n", 0, error.position) + 1
         message = "has a character that is not allowed in a template"
@@ -1036,17 +1053,17 @@ def load_template(text: str, *, filename: str = "<template>") -> Template:
             filename,
             [TemplateProblem(None, "", f"is {size:,} bytes; a template may be at most 100 kB")],
         )
+    problems: list[TemplateProblem] = []
     try:
         composed = yaml.compose(text, Loader=yaml.SafeLoader)
+        if composed is None:
+            raise TemplateError(filename, [TemplateProblem(None, "", "is empty")])
+        root = _Reader(problems).read(composed, "", _line(composed, 1))
     except yaml.YAMLError as error:
         raise TemplateError(filename, [_syntax_problem(error, text)]) from None
     except RecursionError:
         problem = TemplateProblem(None, "", "is nested too deeply to read")
         raise TemplateError(filename, [problem]) from None
-    if composed is None:
-        raise TemplateError(filename, [TemplateProblem(None, "", "is empty")])
-    problems: list[TemplateProblem] = []
-    root = _Reader(problems).read(composed, "", _line(composed, 1))
     template = _Checker(problems).template(root, filename)
     if template is None or problems:
         problems.sort(key=lambda p: p.line or 0)

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pydantic import SecretStr
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
@@ -37,10 +38,10 @@ class RunningBot:
     def settings(self) -> Settings:
         return Settings(
             _env_file=None,  # type: ignore[call-arg]
-            telegram_bot_token=self.api.token,
+            telegram_bot_token=SecretStr(self.api.token),
             telegram_api_url=f"{self.api.url}/bot",
             database_url=self.database_url,
-            encryption_key=self.key,
+            encryption_key=SecretStr(self.key),
             tick_seconds=3600,
         )
 

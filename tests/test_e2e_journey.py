@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import therapist_code
+from bot.clock import FixedClock
 from tests.fake_bot_api import FakeBotApi, FakeUser
 from tests.harness import RunningBot, texts
 
@@ -24,12 +25,17 @@ async def api() -> AsyncIterator[FakeBotApi]:
 
 @pytest.fixture
 async def running(
-    api: FakeBotApi, database_url: str, clock, encryption_keys: str
+    api: FakeBotApi, database_url: str, clock: FixedClock, encryption_keys: str
 ) -> AsyncIterator[RunningBot]:
     bot = RunningBot(api=api, database_url=database_url, clock=clock, key=encryption_keys)
     await bot.start()
     yield bot
     await bot.stop()
+
+
+def raw_database_bytes(folder: Path) -> bytes:
+    """The SQLite file with its write-ahead log, byte for byte."""
+    return b"".join(p.read_bytes() for p in folder.iterdir() if p.name.startswith("test.sqlite3"))
 
 
 def code_in(message_text: str) -> str:
@@ -77,7 +83,7 @@ async def test_registration_codes_refuse_reuse_and_nonsense(running: RunningBot)
     assert "open the invite link" in texts(await running.send(stranger, "/start"))
 
 
-async def test_whole_journey(running: RunningBot, clock, tmp_path: Path) -> None:
+async def test_whole_journey(running: RunningBot, clock: FixedClock, tmp_path: Path) -> None:
     api = running.api
     therapist = api.user(2001, "Dana", last_name="Fake", username="dana_fake")
     client = api.user(2002, "Robin", last_name="Example", username="robin_example")
@@ -100,7 +106,9 @@ async def test_whole_journey(running: RunningBot, clock, tmp_path: Path) -> None
     replies = await running.send(therapist, "/assign robin gratitude daily 20:00")
     assert "Assigned gratitude entry to Robin, daily at 20:00 (Berlin time)" in texts(replies)
     await running.tick()
-    assert "Dr Fake Therapist gave you new homework: gratitude entry" in texts(api.sent_to(client.chat_id))
+    assert "Dr Fake Therapist gave you new homework: gratitude entry" in texts(
+        api.sent_to(client.chat_id)
+    )
 
     # At 20:00 Berlin (19:00 UTC) a reminder comes, once.
     clock.set(datetime(2026, 11, 21, 19, 0, 30, tzinfo=UTC))
@@ -159,14 +167,14 @@ async def test_whole_journey(running: RunningBot, clock, tmp_path: Path) -> None
 
     # Nothing the client wrote is readable in the raw database files.
     if running.database_url.startswith("sqlite"):
-        raw = b"".join(
-            path.read_bytes() for path in tmp_path.iterdir() if path.name.startswith("test.sqlite3")
-        )
+        raw = raw_database_bytes(tmp_path)
         for secret in (b"river", b"sister", b"neighbour", b"Robin", b"Dana"):
             assert secret not in raw
 
 
-async def test_thought_record_with_buttons_and_typing(running: RunningBot, clock) -> None:
+async def test_thought_record_with_buttons_and_typing(
+    running: RunningBot, clock: FixedClock
+) -> None:
     api = running.api
     therapist = api.user(3001, "Dana", username="dana_fake")
     client = api.user(3002, "Alex", username="alex_sample")
