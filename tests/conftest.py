@@ -16,6 +16,11 @@ from bot.clock import FixedClock
 from storage import crypto
 from storage.db import Database
 from storage.migrate import upgrade
+from tests.fake_bot_api import FakeBotApi
+from tests.harness import RunningBot
+
+# PTB 22 warns when building RetryAfter unless told to use timedeltas; warnings are errors here.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 # Tests read their own switches here; the product reads settings only through bot.settings.
 POSTGRES_URL = os.environ.get(
@@ -82,3 +87,19 @@ async def db(database_url: str) -> AsyncIterator[Database]:
     await upgrade(database)
     yield database
     await database.dispose()
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+async def running(
+    api: FakeBotApi, database_url: str, clock: FixedClock, encryption_keys: str
+) -> AsyncIterator[RunningBot]:
+    bot = RunningBot(api=api, database_url=database_url, clock=clock, key=encryption_keys)
+    await bot.start()
+    yield bot
+    await bot.stop()

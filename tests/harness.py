@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pydantic import SecretStr
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.app import build_application
+from bot.cli import therapist_code
 from bot.clock import FixedClock
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -130,3 +133,45 @@ class RunningBot:
 def texts(messages: list[SentMessage]) -> str:
     """Everything the person saw, as one string for assertions."""
     return "\n---\n".join(m.plain_text or "" for m in messages)
+
+
+LINK = re.compile(r"https://t\.me/homework_test_bot\?start=([A-Za-z0-9_-]+)")
+
+
+def raw_database_bytes(folder: Path) -> bytes:
+    """The SQLite file with its write-ahead log, byte for byte."""
+    return b"".join(p.read_bytes() for p in folder.iterdir() if p.name.startswith("test.sqlite3"))
+
+
+def code_in(message_text: str) -> str:
+    match = LINK.search(message_text)
+    assert match, message_text
+    return match.group(1)
+
+
+async def register_therapist(running: RunningBot, therapist: FakeUser) -> None:
+    code, link = await therapist_code(running.settings, name="Dr Fake Therapist")
+    assert link == f"https://t.me/homework_test_bot?start={code}"
+    replies = await running.send(therapist, f"/start {code}")
+    assert "Welcome, Dr Fake Therapist! You are registered as a therapist." in texts(replies)
+    assert "Which time zone are you in?" in texts(replies)
+    replies = await running.press(therapist, "Berlin")
+    assert "Got it: Berlin time" in texts(replies)
+    replies = await running.press(therapist, "18:00")
+    assert "Your digest will come daily at 18:00, Berlin time." in texts(replies)
+
+
+async def link_client(
+    running: RunningBot, therapist: FakeUser, client: FakeUser, label: str
+) -> None:
+    replies = await running.send(therapist, f"/invite {label}")
+    code = code_in(texts(replies))
+    replies = await running.send(client, f"/start {code}")
+    consent = texts(replies)
+    assert "Dr Fake Therapist invited you" in consent
+    assert "the answers you write in your homework" in consent
+    assert "I am not an emergency service" in consent
+    replies = await running.press(client, "Yes, I agree")
+    assert "You are now linked with Dr Fake Therapist." in texts(replies)
+    replies = await running.send(client, "berlin")
+    assert "Got it: Berlin time" in texts(replies)

@@ -2,74 +2,19 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from bot.cli import therapist_code
 from bot.clock import FixedClock
-from tests.fake_bot_api import FakeBotApi, FakeUser
-from tests.harness import RunningBot, texts
-
-LINK = re.compile(r"https://t\.me/homework_test_bot\?start=([A-Za-z0-9_-]+)")
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as server:
-        yield server
-
-
-@pytest.fixture
-async def running(
-    api: FakeBotApi, database_url: str, clock: FixedClock, encryption_keys: str
-) -> AsyncIterator[RunningBot]:
-    bot = RunningBot(api=api, database_url=database_url, clock=clock, key=encryption_keys)
-    await bot.start()
-    yield bot
-    await bot.stop()
-
-
-def raw_database_bytes(folder: Path) -> bytes:
-    """The SQLite file with its write-ahead log, byte for byte."""
-    return b"".join(p.read_bytes() for p in folder.iterdir() if p.name.startswith("test.sqlite3"))
-
-
-def code_in(message_text: str) -> str:
-    match = LINK.search(message_text)
-    assert match, message_text
-    return match.group(1)
-
-
-async def register_therapist(running: RunningBot, therapist: FakeUser) -> None:
-    code, link = await therapist_code(running.settings, name="Dr Fake Therapist")
-    assert link == f"https://t.me/homework_test_bot?start={code}"
-    replies = await running.send(therapist, f"/start {code}")
-    assert "Welcome, Dr Fake Therapist! You are registered as a therapist." in texts(replies)
-    assert "Which time zone are you in?" in texts(replies)
-    replies = await running.press(therapist, "Berlin")
-    assert "Got it: Berlin time" in texts(replies)
-    replies = await running.press(therapist, "18:00")
-    assert "Your digest will come daily at 18:00, Berlin time." in texts(replies)
-
-
-async def link_client(
-    running: RunningBot, therapist: FakeUser, client: FakeUser, label: str
-) -> None:
-    replies = await running.send(therapist, f"/invite {label}")
-    code = code_in(texts(replies))
-    replies = await running.send(client, f"/start {code}")
-    consent = texts(replies)
-    assert "Dr Fake Therapist invited you" in consent
-    assert "the answers you write in your homework" in consent
-    assert "I am not an emergency service" in consent
-    replies = await running.press(client, "Yes, I agree")
-    assert "You are now linked with Dr Fake Therapist." in texts(replies)
-    replies = await running.send(client, "berlin")
-    assert "Got it: Berlin time" in texts(replies)
+from tests.harness import (
+    RunningBot,
+    code_in,
+    link_client,
+    raw_database_bytes,
+    register_therapist,
+    texts,
+)
 
 
 async def test_registration_codes_refuse_reuse_and_nonsense(running: RunningBot) -> None:
