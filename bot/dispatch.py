@@ -50,6 +50,18 @@ async def other_content(ctx: Ctx) -> None:
     )
 
 
+def registered(fn: Handler) -> Handler:
+    """A command for people who registered or consented; others are shown how to begin."""
+
+    async def run(ctx: Ctx) -> None:
+        if ctx.user is None:
+            await onboarding.show_help(ctx)
+        else:
+            await fn(ctx)
+
+    return run
+
+
 def during_homework(command: str, otherwise: Handler) -> Handler:
     """A command that waits while a homework conversation is open."""
 
@@ -138,15 +150,15 @@ COMMANDS: dict[str, Handler] = {
     "start": start,
     "help": show_help,
     "cancel": cancel,
-    "skip": homework.skip,
-    "back": homework.back,
-    "today": during_homework("/today", homework.today),
-    "homework": during_homework("/homework", homework.today),
-    "settings": during_homework("/settings", onboarding.settings),
-    "invite": therapist.invite,
-    "clients": therapist.clients,
-    "assign": therapist.assign,
-    "digest": therapist.digest_now,
+    "skip": registered(homework.skip),
+    "back": registered(homework.back),
+    "today": registered(during_homework("/today", homework.today)),
+    "homework": registered(during_homework("/homework", homework.today)),
+    "settings": registered(during_homework("/settings", onboarding.settings)),
+    "invite": registered(therapist.invite),
+    "clients": registered(therapist.clients),
+    "assign": registered(therapist.assign),
+    "digest": registered(therapist.digest_now),
 }
 
 

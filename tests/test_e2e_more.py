@@ -1,0 +1,210 @@
+"""End to end: the /assign wizard, ambiguous names, privacy checks, and delivery failures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.clock import FixedClock
+from storage.models import OutboxMessage
+from tests.fake_bot_api import FakeUser
+from tests.harness import RunningBot, link_client, register_therapist, texts
+
+
+async def therapist_with_client(running: RunningBot) -> tuple[FakeUser, FakeUser]:
+    therapist = running.api.user(5001, "Dana", username="dana_fake")
+    client = running.api.user(5002, "Robin", last_name="Example", username="robin_example")
+    await register_therapist(running, therapist)
+    await link_client(running, therapist, client, "Robin")
+    return therapist, client
+
+
+async def test_assign_wizard_with_buttons_and_typed_schedule(running: RunningBot) -> None:
+    therapist, client = await therapist_with_client(running)
+    replies = await running.send(therapist, "/assign")
+    assert "Who is the homework for?" in texts(replies)
+    replies = await running.press(therapist, "Robin")
+    assert "Which homework for Robin?" in texts(replies)
+    replies = await running.press(therapist, "Thought record")
+    assert "When should thought record be due for Robin?" in texts(replies)
+    replies = await running.send(therapist, "daily 25:00")
+    assert "HH:MM" in texts(replies)
+    replies = await running.send(therapist, "daily 07:30")
+    assert "Assigned thought record to Robin, daily at 07:30 (Berlin time)" in texts(replies)
+    await running.tick()
+    assert "gave you new homework: thought record" in texts(running.api.sent_to(client.chat_id))
+
+
+async def test_assign_preset_button_and_unknown_names(running: RunningBot) -> None:
+    therapist, _ = await therapist_with_client(running)
+    await running.send(therapist, "/assign")
+    await running.press(therapist, "Robin")
+    await running.press(therapist, "Gratitude entry")
+    replies = await running.press(therapist, "Daily 09:00")
+    assert "Assigned gratitude entry to Robin, daily at 09:00" in texts(replies)
+    replies = await running.send(therapist, "/assign nobody gratitude daily 20:00")
+    assert "couldn't find a client called “nobody”" in texts(replies)
+    replies = await running.send(therapist, "/assign robin juggling daily 20:00")
+    assert "couldn't tell which homework you mean" in texts(replies)
+    replies = await running.send(therapist, "/assign robin gratitude")
+    assert "When should gratitude entry be due?" in texts(replies)
+    replies = await running.send(therapist, "/assign robin gratitude once 2020-01-01 10:00")
+    assert "already passed" in texts(replies)
+
+
+async def test_ambiguous_client_is_asked_back(running: RunningBot) -> None:
+    therapist = running.api.user(6001, "Dana", username="dana_fake")
+    first = running.api.user(6002, "Robin", last_name="One", username="robin_one")
+    second = running.api.user(6003, "Robin", last_name="Two", username="robin_two")
+    await register_therapist(running, therapist)
+    await link_client(running, therapist, first, "Robin")
+    await link_client(running, therapist, second, "Robin")
+    replies = await running.send(therapist, "/assign ROBIN gratitude daily 20:00")
+    assert "More than one client matches “ROBIN”. Which one?" in texts(replies)
+    replies = await running.press(therapist, "Robin @robin_two")
+    assert "Assigned gratitude entry to Robin" in texts(replies)
+    await running.tick()
+    assert "new homework" in texts(running.api.sent_to(second.chat_id))
+    assert "new homework" not in texts(running.api.sent_to(first.chat_id))
+    # A username works as a name too.
+    replies = await running.send(therapist, "/assign @robin_one thought record daily 08:00")
+    assert "Assigned thought record to Robin" in texts(replies)
+
+
+async def test_buttons_only_work_for_their_owner(running: RunningBot) -> None:
+    therapist, client = await therapist_with_client(running)
+    intruder = running.api.user(5099, "Mallory", username="mallory_fake")
+
+    def last_toast() -> object:
+        return running.api.calls_of("answerCallbackQuery")[-1].params.get("text")
+
+    # Forged answer data with no homework open is refused kindly.
+    await running.press_data(client, "q:3:1")
+    assert last_toast() == "That question is closed. /today shows what is due."
+    await running.send(therapist, "/assign robin gratitude daily 20:00")
+    replies = await running.send(client, "/today")
+    start_button = replies[-1]
+    data = start_button.buttons[0][0][1]
+    # Someone else replaying the client's button data gets nowhere.
+    await running.press_data(intruder, data, start_button)
+    assert last_toast() == "That button is no longer active."
+    assert "Gratitude entry" not in texts(running.api.sent_to(intruder.chat_id))
+    # A therapist pressing the client's token is told it is not theirs.
+    await running.press_data(therapist, data, start_button)
+    assert last_toast() == "That button is not for you."
+    assert "Gratitude entry ·" not in texts(running.api.sent_to(therapist.chat_id))
+    # Made-up tokens are refused.
+    await running.press_data(client, "t:forged-token-000", start_button)
+    assert last_toast() == "That button has expired."
+    # The owner's press works.
+    replies = await running.press(client, data, start_button)
+    assert "1 of 6" in texts(replies)
+
+
+async def test_people_only_reach_their_own_commands(running: RunningBot) -> None:
+    therapist, client = await therapist_with_client(running)
+    stranger = running.api.user(5100, "Sam", username="sam_fake")
+    for command in ("/assign robin gratitude daily 20:00", "/invite", "/digest", "/clients"):
+        assert "That command is for therapists." in texts(await running.send(client, command))
+    assert "/today is for clients." in texts(await running.send(therapist, "/today"))
+    assert "open the invite link" in texts(await running.send(stranger, "/today"))
+    assert "open the invite link" in texts(await running.send(stranger, "hello"))
+    assert "I don't know /frobnicate" in texts(await running.send(client, "/frobnicate"))
+    assert "only read typed messages, not a photo" in texts(await running.photo(client))
+
+
+async def test_groups_are_refused_politely(running: RunningBot) -> None:
+    update_id = running.api.group_message(5200, "Sam", -100123, "/start")
+    await running._handled_by_bot(update_id)
+    [reply] = running.api.sent_to(-100123)
+    assert "only work in private chats" in (reply.plain_text or "")
+
+
+async def test_invite_codes_cannot_be_reused(running: RunningBot) -> None:
+    therapist, client = await therapist_with_client(running)
+    other = running.api.user(5300, "Alex", username="alex_sample")
+    replies = await running.send(therapist, "/invite Alex")
+    code = texts(replies).split("start=")[1].split()[0]
+    await running.send(other, f"/start {code}")
+    await running.press(other, "Yes, I agree")
+    reused = running.api.user(5301, "Jo", username="jo_sample")
+    assert "already been used" in texts(await running.send(reused, f"/start {code}"))
+    # A therapist opening a client invite does not use it up.
+    fresh = texts(await running.send(therapist, "/invite Kim")).split("start=")[1].split()[0]
+    assert "registered as a therapist" in texts(await running.send(therapist, f"/start {fresh}"))
+    assert "You are already linked" not in texts(await running.send(client, "/start"))
+
+
+async def test_blocked_client_marks_and_tells_therapist(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await therapist_with_client(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00")
+    running.api.block(client.chat_id)
+    await running.tick()  # the "new homework" notice bounces with 403
+    await running.tick()  # the therapist's notice goes out
+    told = texts(running.api.sent_to(therapist.chat_id))
+    assert "Robin seems to have blocked me" in told
+    assert running.runtime.db is not None
+    async with running.runtime.db.transaction() as session:
+        statuses = {
+            m.kind: m.status for m in (await session.execute(select(OutboxMessage))).scalars()
+        }
+    assert statuses == {"assigned": "blocked", "blocked": "sent"}
+
+
+async def test_rate_limit_is_retried_after_the_wait(running: RunningBot, clock: FixedClock) -> None:
+    therapist, client = await therapist_with_client(running)
+    running.api.rate_limit_once(client.chat_id, retry_after=30)
+    await running.send(therapist, "/assign robin gratitude daily 20:00")
+    await running.tick()
+    assert "new homework" not in texts(running.api.sent_to(client.chat_id))
+    clock.advance(timedelta(seconds=10))
+    await running.tick()
+    assert "new homework" not in texts(running.api.sent_to(client.chat_id))
+    clock.advance(timedelta(seconds=25))
+    await running.tick()
+    assert texts(running.api.sent_to(client.chat_id)).count("new homework") == 1
+
+
+async def test_downtime_sends_one_late_reminder_not_many(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await therapist_with_client(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00")
+    await running.tick()
+    # The bot was down for three days; on its return one reminder goes out, not three.
+    clock.set(datetime(2026, 11, 24, 21, 0, tzinfo=UTC))
+    await running.restart()
+    for _ in range(3):
+        await running.tick()
+    reminders = [
+        m for m in running.api.sent_to(client.chat_id) if "time for your" in (m.text or "")
+    ]
+    assert len(reminders) == 1
+    # The next one comes at the next 20:00 Berlin, not before.
+    clock.set(datetime(2026, 11, 25, 18, 59, tzinfo=UTC))
+    await running.tick()
+    clock.set(datetime(2026, 11, 25, 19, 0, tzinfo=UTC))
+    await running.tick()
+    reminders = [
+        m for m in running.api.sent_to(client.chat_id) if "time for your" in (m.text or "")
+    ]
+    assert len(reminders) == 2
+
+
+async def test_cancel_pauses_and_today_resumes(running: RunningBot) -> None:
+    therapist, client = await therapist_with_client(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00")
+    await running.send(client, "/today")
+    await running.press(client, "Start gratitude entry")
+    await running.send(client, "A kind message from a friend")
+    replies = await running.send(client, "/cancel")
+    assert "Paused your gratitude entry. Your answers so far are saved" in texts(replies)
+    replies = await running.send(client, "/today")
+    assert "paused at question 2 of 6" in texts(replies)
+    replies = await running.press(client, "Continue gratitude entry")
+    assert "Welcome back" in texts(replies) and "2 of 6" in texts(replies)
+    replies = await running.send(client, "/back")
+    assert "A kind message from a friend" in texts(replies)
