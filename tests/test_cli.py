@@ -1,0 +1,130 @@
+"""The `homework-bot` command line, run as a real process against the loopback Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from tests.fake_bot_api import FakeBotApi
+
+WAIT = 60.0
+
+
+def clean_env(api: FakeBotApi | None) -> dict[str, str]:
+    """The machine's environment without any of our settings, plus the fake server's."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TELEGRAM_", "DATABASE_", "ENCRYPTION_", "TICK_"))
+    }
+    if api is not None:
+        env["TELEGRAM_BOT_TOKEN"] = api.token
+        env["TELEGRAM_API_URL"] = api.base_url
+    return env
+
+
+async def run_cli(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), WAIT)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_run_serves_until_sigterm_with_a_fresh_sqlite_file(tmp_path: Path) -> None:
+    async with FakeBotApi() as api:
+        env = clean_env(api)
+        status, out, err = await run_cli(
+            "therapist-code", "--name", "Dr Fake Therapist", cwd=tmp_path, env=env
+        )
+        assert status == 0, err
+        match = re.search(r"https://t\.me/homework_test_bot\?start=(\S+)", out)
+        assert match, out
+        assert "Back it up" in err  # the key file was made on this first run
+        assert (tmp_path / "homework-bot.key").exists()
+        assert (tmp_path / "homework-bot.sqlite3").exists()
+
+        server = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await api.wait_until_polling(timeout=WAIT)
+            therapist = api.user(7001, "Dana", username="dana_fake")
+            therapist.send_text(f"/start {match.group(1)}")
+            welcome = await api.wait_for_sent(therapist.chat_id, timeout=WAIT)
+            assert "You are registered as a therapist" in (welcome.plain_text or "")
+            assert api.calls_of("setMyCommands")
+        finally:
+            server.send_signal(signal.SIGTERM)
+            api.release_polling()
+            _, err = await asyncio.wait_for(server.communicate(), WAIT)
+        assert server.returncode == 0, err.decode()
+        logs = err.decode() + out
+        assert api.token not in logs
+        assert api.token.split(":")[1] not in logs
+
+
+async def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
+    status, _, err = await run_cli("run", cwd=tmp_path, env=clean_env(None))
+    assert status == 2
+    assert "TELEGRAM_BOT_TOKEN is not set" in err and "@BotFather" in err
+
+
+async def test_migrate_creates_the_default_database(tmp_path: Path) -> None:
+    status, out, err = await run_cli("migrate", cwd=tmp_path, env=clean_env(None))
+    assert status == 0, err
+    assert "The database is up to date." in out
+    assert (tmp_path / "homework-bot.sqlite3").exists()
+
+
+async def test_bad_encryption_key_is_refused_clearly(tmp_path: Path) -> None:
+    env = clean_env(None) | {"TELEGRAM_BOT_TOKEN": "1:x", "ENCRYPTION_KEY": "not-a-key"}
+    status, _, err = await run_cli("therapist-code", cwd=tmp_path, env=env)
+    assert status == 2
+    assert "ENCRYPTION_KEY must be one or more Fernet keys" in err
+
+
+@pytest.mark.parametrize("name", ["gratitude.yaml", "thought_record.yaml"])
+async def test_check_template_accepts_the_built_ins(tmp_path: Path, name: str) -> None:
+    path = str(files("conversations.library") / name)
+    status, out, err = await run_cli("check-template", path, cwd=tmp_path, env=clean_env(None))
+    assert status == 0, err
+    assert "OK" in out
+
+
+async def test_check_template_names_line_and_field(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "id: sleep_diary\nversion: 1\ntitle: Sleep diary\nsteps:\n"
+        "  - id: hours\n    kind: scale\n    prompt: How many hours?\n    min: 12\n    max: 0\n",
+        encoding="utf-8",
+    )
+    status, _, err = await run_cli("check-template", str(broken), cwd=tmp_path, env=clean_env(None))
+    assert status == 1
+    assert "line 9, steps[0].max" in err
+    status, _, err = await run_cli(
+        "check-template", str(tmp_path / "missing.yaml"), cwd=tmp_path, env=clean_env(None)
+    )
+    assert status == 1 and "missing.yaml" in err
