@@ -438,11 +438,13 @@ def _buttons(step: Step, state: State) -> tuple[tuple[Button, ...], ...]:
         return _rows([Button(str(v), str(v)) for v in values], per_row)
     if step.kind != "choice":
         return ()
+    # Numbered, so the hint "type their numbers" can be followed without the buttons.
+    numbered = [(f"{i}. {o.label}", o) for i, o in enumerate(step.options, start=1)]
     if not step.multiple:
-        return _rows([Button(o.label, o.value) for o in step.options], 2)
+        return _rows([Button(label, o.value) for label, o in numbered], 2)
     marked = [
-        Button(("✓ " if o.value in state.selection else "") + o.label, o.value)
-        for o in step.options
+        Button(("✓ " if o.value in state.selection else "") + label, o.value)
+        for label, o in numbered
     ]
     return (*_rows(marked, 2), (Button("Done", DONE),))
 

@@ -143,7 +143,7 @@ async def test_thought_record_with_buttons_and_typing(
         if "done." in shown:
             break
         if "Tap all that fit" in shown:
-            await running.press(client, "Mind reading")
+            await running.press(client, "5. Mind reading")
             replies = await running.press(client, "Done")
         elif "Tap a number" in shown:
             replies = await running.send(client, "40")

@@ -139,7 +139,8 @@ def test_multiple_choice_toggles_then_done(flow: engine.Flow) -> None:
     turn = run(flow, Text("sad"), Text("70"), Press(2, "mind_reading"), Press(2, "all_or_nothing"))
     assert turn.state.selection == ("all_or_nothing", "mind_reading")
     assert turn.question is not None
-    assert turn.question.buttons[0][0].label == "✓ All-or-nothing"
+    assert turn.question.buttons[0][0].label == "✓ 1. All-or-nothing"
+    assert turn.question.buttons[0][1].label == "✓ 2. Mind reading"
     turn = engine.advance(flow, turn.state, Press(2, "mind_reading"))
     assert turn.state.selection == ("all_or_nothing",)
     turn = engine.advance(flow, turn.state, Press(2, engine.DONE))
