@@ -55,10 +55,10 @@ async def queue_due_reminders(rt: Runtime) -> int:
             if latest is not None and latest > due_at:
                 due_at = latest
             assignment.next_due_at = next_occurrence(schedule, zone, now)
-            occurrence = await homework.record_occurrence(
+            occurrence_id = await homework.record_occurrence(
                 session, assignment_id=assignment.id, due_at=due_at, now=now
             )
-            if occurrence is None:
+            if occurrence_id is None:
                 continue
             template = rt.library.get(assignment.template_id)
             title = template.title if template else assignment.template_id
@@ -66,13 +66,13 @@ async def queue_due_reminders(rt: Runtime) -> int:
                 session,
                 user_id=client.id,
                 action="start",
-                payload={"assignment": assignment.id, "occurrence": occurrence.id},
+                payload={"assignment": assignment.id, "occurrence": occurrence_id},
                 now=now,
                 ttl=TOKEN_TTL,
             )
             queued += await outbox.enqueue(
                 session,
-                dedupe_key=f"reminder:{occurrence.id}",
+                dedupe_key=f"reminder:{occurrence_id}",
                 chat_id=client.chat_id,
                 user_id=client.id,
                 kind="reminder",

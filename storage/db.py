@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -57,6 +59,22 @@ def create_engine(url: str) -> AsyncEngine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+async def insert_unless_exists(
+    session: AsyncSession, model: Any, values: dict[str, Any], *, unique: list[str]
+) -> int | None:
+    """Insert a row and return its id, or None when one with the same `unique` columns exists.
+
+    One statement (ON CONFLICT DO NOTHING) on both SQLite and PostgreSQL, so two replicas
+    racing for the same key cannot both win.
+    """
+    bind = session.get_bind()
+    insert = postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+    ).returning(model.id)
+    return (await session.execute(statement)).scalar_one_or_none()
 
 
 class Database:

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import insert_unless_exists
 from storage.models import Assignment, Entry, Link, Occurrence, User
 
 
@@ -98,22 +98,14 @@ async def claim_due_assignments(
 
 async def record_occurrence(
     session: AsyncSession, *, assignment_id: int, due_at: datetime, now: datetime
-) -> Occurrence | None:
-    """Record one due time; None when it was already recorded (so nothing is sent twice)."""
-    existing = await session.execute(
-        select(Occurrence).where(
-            Occurrence.assignment_id == assignment_id, Occurrence.due_at == due_at
-        )
+) -> int | None:
+    """Record one due time; its id, or None when it was already recorded (nothing twice)."""
+    return await insert_unless_exists(
+        session,
+        Occurrence,
+        {"assignment_id": assignment_id, "due_at": due_at, "created_at": now},
+        unique=["assignment_id", "due_at"],
     )
-    if existing.scalar_one_or_none() is not None:
-        return None
-    occurrence = Occurrence(assignment_id=assignment_id, due_at=due_at, created_at=now)
-    try:
-        async with session.begin_nested():
-            session.add(occurrence)
-    except IntegrityError:
-        return None
-    return occurrence
 
 
 async def latest_occurrence(

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import insert_unless_exists
 from storage.models import OutboxMessage, User
 
 
@@ -23,28 +23,23 @@ async def enqueue(
     now: datetime,
 ) -> bool:
     """Record a message to send; False when one with this key was recorded before."""
-    existing = await session.execute(
-        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    created = await insert_unless_exists(
+        session,
+        OutboxMessage,
+        {
+            "dedupe_key": dedupe_key,
+            "chat_id": chat_id,
+            "user_id": user_id,
+            "kind": kind,
+            "payload": payload,
+            "status": "pending",
+            "not_before": now,
+            "attempts": 0,
+            "created_at": now,
+        },
+        unique=["dedupe_key"],
     )
-    if existing.first() is not None:
-        return False
-    message = OutboxMessage(
-        dedupe_key=dedupe_key,
-        chat_id=chat_id,
-        user_id=user_id,
-        kind=kind,
-        payload=payload,
-        status="pending",
-        not_before=now,
-        attempts=0,
-        created_at=now,
-    )
-    try:
-        async with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        return False
-    return True
+    return created is not None
 
 
 async def claim_pending(

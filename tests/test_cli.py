@@ -79,9 +79,9 @@ async def test_run_serves_until_sigterm_with_a_fresh_sqlite_file(tmp_path: Path)
         finally:
             server.send_signal(signal.SIGTERM)
             api.release_polling()
-            _, err = await asyncio.wait_for(server.communicate(), WAIT)
-        assert server.returncode == 0, err.decode()
-        logs = err.decode() + out
+            _, server_err = await asyncio.wait_for(server.communicate(), WAIT)
+        assert server.returncode == 0, server_err.decode()
+        logs = server_err.decode() + err + out
         assert api.token not in logs
         assert api.token.split(":")[1] not in logs
 
