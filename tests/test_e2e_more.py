@@ -43,6 +43,12 @@ async def test_assign_preset_button_and_unknown_names(running: RunningBot) -> No
     await running.press(therapist, "Gratitude entry")
     replies = await running.press(therapist, "Daily 09:00")
     assert "Assigned gratitude entry to Robin, daily at 09:00" in texts(replies)
+    replies = await running.send(therapist, "/assign robin thought record every 3 days 20:00")
+    assert "every 3 days at 20:00, starting Sat 21 Nov 2026 (Berlin time)" in texts(replies)
+    replies = await running.send(therapist, "/assign robin thought record mon,wed,fri 07:00")
+    assert "on Mon, Wed and Fri at 07:00 (Berlin time). First reminder: Mon 23 Nov" in texts(
+        replies
+    )
     replies = await running.send(therapist, "/assign nobody gratitude daily 20:00")
     assert "couldn't find a client called “nobody”" in texts(replies)
     replies = await running.send(therapist, "/assign robin juggling daily 20:00")
