@@ -35,11 +35,31 @@ class SetupError(RuntimeError):
     """A setting the operator must fix before the bot can run."""
 
 
-def configure_logging() -> None:
+class RedactingFormatter(logging.Formatter):
+    """Formats log lines with the bot token blanked out, tracebacks included."""
+
+    def __init__(self, fmt: str, secrets: list[str]) -> None:
+        super().__init__(fmt)
+        self.secrets = [s for s in secrets if s]
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+
+def configure_logging(settings: Settings | None = None) -> None:
     """Plain logs that never carry the token or anything people wrote."""
-    logging.basicConfig(
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
-    )
+    logging.basicConfig(level=logging.INFO)
+    token = ""
+    if settings is not None and settings.telegram_bot_token is not None:
+        token = settings.telegram_bot_token.get_secret_value()
+    # The token's secret half alone is redacted too, in case it appears split from its id.
+    secrets = [token, token.partition(":")[2]] if token else []
+    formatter = RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(formatter)
     # httpx logs every request URL, and Bot API URLs contain the token.
     for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

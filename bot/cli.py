@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from pydantic import ValidationError
 from telegram import Bot
+from telegram.error import InvalidToken, NetworkError
 
 from bot.app import SetupError, configure_logging, serve, setup_keys, token_of
 from bot.clock import SystemClock
@@ -44,9 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "check-template":
         return check_template(args.file)
-    configure_logging()
     try:
         settings = Settings()
+        configure_logging(settings)
         if args.command == "run":
             asyncio.run(serve(settings, webhook_url=args.webhook))
         elif args.command == "migrate":
@@ -59,6 +60,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
     except (SetupError, EncryptionKeyError, ValidationError) as error:
         print(f"homework-bot: {error}", file=sys.stderr)
+        return 2
+    except InvalidToken:
+        # PTB's message quotes the token; ours must not.
+        print(
+            "homework-bot: Telegram refused the bot token. Check TELEGRAM_BOT_TOKEN (and "
+            "TELEGRAM_API_URL, if you set it).",
+            file=sys.stderr,
+        )
+        return 2
+    except NetworkError as error:
+        print(
+            f"homework-bot: cannot reach the Telegram Bot API ({type(error).__name__}). "
+            "Check the network and TELEGRAM_API_URL.",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         return 130

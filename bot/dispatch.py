@@ -21,6 +21,8 @@ async def on_text(ctx: Ctx) -> None:
             else "Hello! To begin, open the invite link your therapist sent you."
         )
         return
+    if await homework.on_text(ctx, ctx.text):
+        return
     ask = (ctx.user.dialog or {}).get("ask")
     if ask == "time_zone":
         await onboarding.set_time_zone(ctx, ctx.user, ctx.text)
@@ -28,7 +30,7 @@ async def on_text(ctx: Ctx) -> None:
         await onboarding.set_digest_time(ctx, ctx.user, ctx.text)
     elif ask == "assign_schedule":
         await therapist.typed_schedule(ctx, ctx.text)
-    elif not await homework.on_text(ctx, ctx.text):
+    else:
         hint = (
             "/today shows your homework" if ctx.user.role == "client" else "/assign gives homework"
         )
@@ -131,8 +133,6 @@ async def _token_button(ctx: Ctx, token: str) -> None:
         ctx.toast(
             "That button is not for you." if found == "not_yours" else "That button has expired."
         )
-        return
-    if found.action in ("start", "resume") and await homework.mid_step_command(ctx, "that"):
         return
     if found.action == "start":
         ctx.edit_buttons(None)

@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from bot import onboarding
 from bot.render import answer_keyboard, buttons, question_text, summary_text
 from bot.runtime import Ctx, button_token
 from conversations import engine
@@ -18,6 +20,9 @@ from conversations.engine import Back, Event, Flow, FlowError, Other, Press, Ski
 from conversations.schedules import describe_schedule, local_date, parse_schedule
 from storage import homework
 from storage.models import Assignment, Entry
+
+SPLIT_WINDOW = timedelta(seconds=10)
+"""Parts of one long message arrive within moments of each other."""
 
 
 def flow_for(ctx: Ctx, template_id: str, params: dict[str, int | str]) -> Flow | None:
@@ -67,7 +72,7 @@ async def begin_assignment(ctx: Ctx, assignment: Assignment, occurrence_id: int 
             return
     flow = flow_for(ctx, assignment.template_id, assignment.params)
     if flow is None:
-        ctx.say("Sorry, this homework cannot be opened right now. Your therapist has been told.")
+        ctx.say("Sorry, this homework cannot be opened right now. Please tell your therapist.")
         return
     if occurrence_id is None:
         latest = await homework.latest_occurrence(
@@ -129,6 +134,9 @@ def present(ctx: Ctx, flow: Flow, turn: engine.Turn) -> None:
         )
     else:
         ctx.say(summary_text(flow.title, turn, flow.outro), html=True)
+        if ctx.user is not None and (ctx.user.dialog or {}).get("ask") == "time_zone":
+            # The client started homework before choosing a time zone: ask once more.
+            onboarding.ask_time_zone(ctx, ctx.user, then="done")
 
 
 async def continue_entry(ctx: Ctx, entry: Entry, event: Event) -> None:
@@ -169,7 +177,8 @@ async def on_text(ctx: Ctx, text: str) -> bool:
     entry = await open_entry_of(ctx)
     if entry is None:
         return False
-    await continue_entry(ctx, entry, Text(text))
+    continues = ctx.now - entry.updated_at <= SPLIT_WINDOW
+    await continue_entry(ctx, entry, Text(text, continues=continues))
     return True
 
 

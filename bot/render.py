@@ -63,8 +63,10 @@ def question_text(title: str, question: Question) -> str:
 def summary_text(title: str, turn: Turn, outro: str) -> str:
     """The end of a conversation: every answer in short, then a kind word."""
     lines = [f"<b>{escape(title)}: done.</b> Here is what you wrote:", ""]
+    # Keep the whole summary inside one Telegram message, however many answers there are.
+    room = max(60, min(300, 3000 // max(len(turn.summary), 1)))
     for label, answer in turn.summary:
-        short = answer if len(answer) <= 300 else answer[:299] + "…"
+        short = answer if len(answer) <= room else answer[: room - 1] + "…"
         lines.append(f"• <b>{escape(label)}</b>: {escape(short)}")
     if not turn.summary:
         lines.append("(every step was skipped)")

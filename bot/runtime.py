@@ -204,17 +204,20 @@ def _addressed_to_bot(update: Update) -> bool:
 
 
 async def _send_replies(ctx: Ctx, context: ContextTypes.DEFAULT_TYPE) -> None:
+    # What was said is already committed; a stale button must not stop the next question.
     if ctx.query is not None:
-        await ctx.query.answer(ctx.toast_text[:190] if ctx.toast_text else None)
+        try:
+            await ctx.query.answer(ctx.toast_text[:190] if ctx.toast_text else None)
+        except BadRequest:
+            log.info("a button press was too old to acknowledge")
     for reply in ctx.replies:
         if isinstance(reply, EditButtons):
             assert ctx.query is not None
             try:
                 await ctx.query.edit_message_reply_markup(reply_markup=reply.buttons)
-            except BadRequest as error:
-                # Pressing twice leaves nothing to change; that is not a failure.
-                if "not modified" not in str(error).lower():
-                    raise
+            except BadRequest:
+                # Pressed twice, or the message is gone: nothing to change, not a failure.
+                log.info("could not change the buttons of a pressed message")
             continue
         await context.bot.send_message(
             chat_id=ctx.chat_id,

@@ -186,9 +186,16 @@ async def _create(
         now=ctx.now,
     )
     when = first.astimezone(zone).strftime("%a %d %b at %H:%M")
+    unset = (client.dialog or {}).get("ask") == "time_zone"
     ctx.say(
         f"Assigned {template.title.lower()} to {name}, {describe_schedule(schedule)} "
         f"({zone_label(zone)} time). First reminder: {when}."
+        + (
+            f"\n\n{name} hasn't chosen a time zone yet, so this is UTC for now; "
+            "reminders follow their time zone once they choose one."
+            if unset
+            else ""
+        )
     )
     await outbox.enqueue(
         ctx.session,

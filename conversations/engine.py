@@ -26,6 +26,9 @@ QuestionKind = Literal["text", "scale", "choice"]
 DONE = "done"
 """Button value that confirms a multiple choice."""
 
+SPLIT_SIZE = 4000
+"""Telegram apps cut a message over 4,096 characters into parts; one this long is likely a part."""
+
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z][a-z0-9_]*)\}")
 _NUMBER = re.compile(r"^\s*(-?\d{1,6})\s*%?\s*$")
 _SEPARATORS = re.compile(r"\s*(?:,|;|\band\b|\n)\s*", re.IGNORECASE)
@@ -82,6 +85,8 @@ class State:
     answers: Mapping[str, Answer] = field(default_factory=dict)
     trail: tuple[int, ...] = ()
     selection: tuple[str, ...] = ()
+    split: bool = False
+    """The last answer was refused as one part of a message too long to keep."""
 
     def to_json(self) -> dict[str, object]:
         """A plain dict for storage."""
@@ -90,6 +95,7 @@ class State:
             "answers": dict(self.answers),
             "trail": list(self.trail),
             "selection": list(self.selection),
+            "split": self.split,
         }
 
     @classmethod
@@ -108,6 +114,7 @@ class State:
             answers={str(k): _stored_answer(v) for k, v in answers.items()},
             trail=tuple(int(p) for p in trail),
             selection=tuple(str(s) for s in selection),
+            split=data.get("split") is True,
         )
 
 
@@ -124,9 +131,10 @@ def _stored_answer(value: object) -> Answer:
 # Events: what the client did.
 @dataclass(frozen=True)
 class Text:
-    """The client typed something."""
+    """The client typed something; `continues` when it came hard on the heels of the last."""
 
     text: str
+    continues: bool = False
 
 
 @dataclass(frozen=True)
@@ -301,6 +309,11 @@ def advance(flow: Flow, state: State, event: Event) -> Turn:
     if state.position >= len(flow.steps):
         return ask(flow, state)
     step = flow.steps[state.position]
+    if isinstance(event, Text) and event.continues and state.split:
+        # The rest of a long message Telegram cut into parts: not an answer of its own.
+        return ask(flow, state, says=(_REST_OF_LONG,))
+    if state.split:
+        state = replace(state, split=False)
     if isinstance(event, Back):
         return _back(flow, state)
     if isinstance(event, Skip):
@@ -325,7 +338,7 @@ def _typed(flow: Flow, state: State, step: Step, text: str) -> Turn:
         if len(cleaned) > step.max_length:
             return ask(
                 flow,
-                state,
+                replace(state, split=len(cleaned) >= SPLIT_SIZE),
                 says=(
                     f"That is longer than I can keep in one answer ({len(cleaned):,} characters; "
                     f"up to {step.max_length:,} fit). Could you send a shorter version? "
@@ -479,6 +492,12 @@ def _find_option(step: Step, typed: str) -> Option | None:
         if wanted in {option.label.casefold(), option.value.casefold()}:
             return option
     return None
+
+
+_REST_OF_LONG = (
+    "That was the rest of the long message, so I haven't kept it either. "
+    "Could you send a shorter version, in one message?"
+)
 
 
 def _cannot_skip() -> str:

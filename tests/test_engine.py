@@ -236,3 +236,22 @@ def test_digest_line_is_shortened(flow: engine.Flow) -> None:
 
 def test_interpolate_escapes_braces() -> None:
     assert engine.interpolate("{{x}} {a}", {"a": "1"}) == "{x} 1"
+
+
+def test_a_long_message_cut_into_parts_keeps_neither_part(flow: engine.Flow) -> None:
+    turn = run(flow, Text("x" * 4096))
+    assert turn.state.split and "longer than I can keep" in turn.says[0]
+    tail = engine.advance(flow, turn.state, Text("y" * 904, continues=True))
+    assert tail.state.answers == {} and tail.state.position == 0
+    assert tail.says[0].startswith("That was the rest of the long message")
+    # A later, separate answer is taken as usual.
+    later = engine.advance(flow, tail.state, Text("sad", continues=False))
+    assert later.state.answers == {"feeling": "sad"} and not later.state.split
+
+
+def test_a_short_refusal_does_not_swallow_the_next_answer(flow: engine.Flow) -> None:
+    turn = run(flow, Text("x" * 2500))
+    assert not turn.state.split
+    assert engine.advance(flow, turn.state, Text("sad", continues=True)).state.answers == {
+        "feeling": "sad"
+    }
