@@ -112,7 +112,7 @@ async def on_button(ctx: Ctx) -> None:
     answer = parse_answer_data(data)
     if answer is not None:
         await homework.on_answer_button(ctx, *answer)
-    elif data in (onboarding.CONSENT_YES, onboarding.CONSENT_NO):
+    elif data.startswith(onboarding.CONSENT_PREFIX):
         await onboarding.consent(ctx)
     elif data.startswith(onboarding.ZONE_PREFIX):
         await onboarding.time_zone_button(ctx)
@@ -141,6 +141,9 @@ async def _token_button(ctx: Ctx, token: str) -> None:
         ctx.edit_buttons(None)
         await homework.resume_token(ctx, found.payload)
     elif found.action.startswith("assign"):
+        if found.action == "assign":
+            # This press creates an assignment: a double tap must not create two.
+            await tokens.spend_token(ctx.session, token=found)
         await therapist.assign_token(ctx, found.action, found.payload)
     else:
         ctx.toast("That button is no longer active.")
@@ -162,13 +165,23 @@ COMMANDS: dict[str, Handler] = {
 }
 
 
+async def edited(ctx: Ctx) -> None:
+    """An edited message: answers are kept as first sent."""
+    ctx.say(
+        "I can't take edits to messages, so I keep what you first sent. "
+        "While doing homework, /back lets you change your last answer."
+    )
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Attach every handler to the application."""
+    new = filters.UpdateType.MESSAGE
     for name, fn in COMMANDS.items():
-        application.add_handler(CommandHandler(name, handler(fn)))
-    application.add_handler(MessageHandler(filters.COMMAND, handler(unknown_command)))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handler(on_text)))
+        application.add_handler(CommandHandler(name, handler(fn), filters=new))
+    application.add_handler(MessageHandler(new & filters.COMMAND, handler(unknown_command)))
+    application.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, handler(on_text)))
     application.add_handler(
-        MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, handler(other_content))
+        MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, handler(other_content))
     )
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, handler(edited)))
     application.add_handler(CallbackQueryHandler(handler(on_button)))

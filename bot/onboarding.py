@@ -17,11 +17,10 @@ from bot.render import buttons
 from bot.runtime import Ctx
 from conversations.schedules import Daily, next_occurrence, parse_schedule
 from conversations.timezones import COMMON_ZONES, TimeZoneError, parse_time_zone, zone_label
-from storage import homework, people
+from storage import homework, outbox, people
 from storage.models import Code, User
 
-CONSENT_YES = "consent:yes"
-CONSENT_NO = "consent:no"
+CONSENT_PREFIX = "consent:"
 ZONE_PREFIX = "tz:"
 DIGEST_PREFIX = "dt:"
 DIGEST_TIMES = ("08:00", "12:00", "18:00", "20:00")
@@ -86,6 +85,9 @@ async def _register_therapist(ctx: Ctx, code: Code) -> None:
         now=ctx.now,
     )
     ctx.user = user
+    # A digest time from the start, so skipping the question still brings digests.
+    user.digest_time = ctx.rt.settings.default_digest_time
+    await reschedule(ctx, user)
     ctx.say(f"Welcome, {user.name}! You are registered as a therapist.")
     ask_time_zone(ctx, user, then="digest_time")
 
@@ -109,8 +111,19 @@ async def _open_invite(ctx: Ctx, code: Code) -> None:
         if link is not None and link.therapist_id == therapist.id:
             ctx.say(f"You are already linked with {therapist.name}. /today shows what is due.")
             return
-    await people.hold_invite(ctx.session, code=code, telegram_id=ctx.telegram_id)
-    ctx.say(consent_text(ctx.first_name, therapist.name, ctx.username), buttons=_consent_buttons())
+    current = None
+    if ctx.user is not None:
+        link = await people.active_link(ctx.session, client_id=ctx.user.id)
+        if link is not None:
+            current = await people.get_user_by_id(ctx.session, user_id=link.therapist_id)
+    nonce = await people.hold_invite(ctx.session, code=code, telegram_id=ctx.telegram_id)
+    text = consent_text(ctx.first_name, therapist.name, ctx.username)
+    if current is not None:
+        text += (
+            f"\n\nYou are linked with {current.name} now. Agreeing ends that link: "
+            f"{current.name} will no longer see new answers, and their homework stops."
+        )
+    ctx.say(text, buttons=_consent_buttons(nonce))
 
 
 def consent_text(first_name: str, therapist: str, username: str | None) -> str:
@@ -130,13 +143,29 @@ def consent_text(first_name: str, therapist: str, username: str | None) -> str:
     )
 
 
-def _consent_buttons() -> InlineKeyboardMarkup:
-    return buttons([[("Yes, I agree", CONSENT_YES), ("No, thank you", CONSENT_NO)]])
+def _consent_buttons(nonce: str) -> InlineKeyboardMarkup:
+    return buttons(
+        [
+            [
+                ("Yes, I agree", f"{CONSENT_PREFIX}yes:{nonce}"),
+                ("No, thank you", f"{CONSENT_PREFIX}no:{nonce}"),
+            ]
+        ]
+    )
 
 
 async def consent(ctx: Ctx) -> None:
-    """The consent buttons: link the client, or forget them."""
-    code = await people.find_held_invite(ctx.session, telegram_id=ctx.telegram_id, now=ctx.now)
+    """The consent buttons: link the client, or forget them. Each names its own invite."""
+    answer, _, nonce = ctx.data[len(CONSENT_PREFIX) :].partition(":")
+    code = await people.find_held_invite(
+        ctx.session, telegram_id=ctx.telegram_id, now=ctx.now, nonce=nonce or "-"
+    )
+    if ctx.user is not None and ctx.user.role == "therapist":
+        ctx.edit_buttons(None)
+        ctx.say("You are registered as a therapist, so this invite can't link you as a client.")
+        if code is not None:
+            await people.release_invite(ctx.session, code=code)
+        return
     if code is None:
         ctx.toast("This invite is no longer waiting.")
         ctx.edit_buttons(None)
@@ -144,7 +173,7 @@ async def consent(ctx: Ctx) -> None:
             ctx.say("This invite is no longer waiting for an answer. Please open the link again.")
         return
     ctx.edit_buttons(None)
-    if ctx.data == CONSENT_NO:
+    if answer != "yes":
         await people.release_invite(ctx.session, code=code)
         ctx.say(
             "No problem. Nothing about you was kept. "
@@ -152,6 +181,12 @@ async def consent(ctx: Ctx) -> None:
         )
         return
     therapist = await people.get_user_by_id(ctx.session, user_id=code.therapist_id or 0)
+    previous, old_name = None, ""
+    if ctx.user is not None:
+        old_link = await people.active_link(ctx.session, client_id=ctx.user.id)
+        if old_link is not None:
+            previous = await people.get_user_by_id(ctx.session, user_id=old_link.therapist_id)
+            old_name = people.client_display_name(old_link, ctx.user)
     user, _link = await people.accept_invite(
         ctx.session,
         code=code,
@@ -165,6 +200,19 @@ async def consent(ctx: Ctx) -> None:
     ctx.say(
         f"Thank you. You are now linked with {therapist.name if therapist else 'your therapist'}."
     )
+    if previous is not None and (therapist is None or previous.id != therapist.id):
+        await outbox.enqueue(
+            ctx.session,
+            dedupe_key=f"unlinked:{previous.id}:{user.id}:{ctx.now.isoformat()}",
+            chat_id=previous.chat_id,
+            user_id=previous.id,
+            kind="unlinked",
+            payload={
+                "text": f"{old_name} has linked with another therapist, so you will no longer "
+                "see their homework here."
+            },
+            now=ctx.now,
+        )
     ask_time_zone(ctx, user, then="done")
 
 

@@ -163,6 +163,13 @@ async def _create(
 ) -> None:
     zone = ZoneInfo(client.timezone)
     name = people.client_display_name(link, client)
+    for existing in await homework.assignments_of_link(ctx.session, link_id=link.id):
+        if existing.template_id == template.id and existing.schedule == format_schedule(schedule):
+            ctx.say(
+                f"{name} already has {template.title.lower()} {describe_schedule(schedule)}, "
+                "so nothing was added."
+            )
+            return
     first = next_occurrence(schedule, zone, ctx.now)
     if first is None:
         local_now = ctx.now.astimezone(zone).strftime("%d %b %Y %H:%M")

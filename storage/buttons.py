@@ -48,6 +48,12 @@ async def redeem_token(
     return row
 
 
+async def spend_token(session: AsyncSession, *, token: ButtonToken) -> None:
+    """Use a token up, so a second press (or a double tap) does nothing."""
+    await session.delete(token)
+    await session.flush()
+
+
 async def delete_expired_tokens(session: AsyncSession, *, now: datetime) -> None:
     """Forget tokens nobody can press any more."""
     await session.execute(delete(ButtonToken).where(ButtonToken.expires_at <= now))

@@ -213,17 +213,17 @@ def save_entry(entry: Entry, *, state: dict[str, Any], finished: bool, now: date
 async def done_entries_for_therapist(
     session: AsyncSession, *, therapist_id: int, since: datetime, until: datetime
 ) -> list[tuple[Entry, Link]]:
-    """Entries completed in (since, until] by clients currently linked to this therapist."""
+    """Entries completed in (since, until] for homework this therapist gave, on a live link."""
     query = (
         select(Entry, Link)
-        .join(Link, Link.client_id == Entry.client_id)
+        .join(Assignment, Assignment.id == Entry.assignment_id)
+        .join(Link, Link.id == Assignment.link_id)
         .where(
             Link.therapist_id == therapist_id,
             Link.ended_at.is_(None),
             Entry.status == "done",
             Entry.completed_at > since,
             Entry.completed_at <= until,
-            Entry.completed_at >= Link.consented_at,
         )
         .order_by(Entry.completed_at)
     )

@@ -92,6 +92,7 @@ async def register_therapist(
 ) -> User:
     """Use a registration code: the person becomes a therapist."""
     code.used_at = now
+    await release_held_invites(session, telegram_id=telegram_id)
     user = User(
         telegram_id=telegram_id,
         chat_id=chat_id,
@@ -107,27 +108,38 @@ async def register_therapist(
     return user
 
 
-async def hold_invite(session: AsyncSession, *, code: Code, telegram_id: int) -> None:
-    """Remember who opened an invite while they read what will be shared."""
+async def hold_invite(session: AsyncSession, *, code: Code, telegram_id: int) -> str:
+    """Remember who opened an invite while they read what will be shared.
+
+    Any other invite they opened is let go, so one answer can only go to one invite.
+    Returns a nonce for the consent buttons (part of the code's hash, not an id).
+    """
+    await release_held_invites(session, telegram_id=telegram_id)
     code.pending_telegram_id = telegram_id
+    return code.code_hash[:16]
+
+
+async def release_held_invites(session: AsyncSession, *, telegram_id: int) -> None:
+    """Forget this person on every invite they opened and did not answer."""
+    query = select(Code).where(Code.pending_telegram_id == telegram_id)
+    for held in (await session.execute(query)).scalars():
+        held.pending_telegram_id = None
 
 
 async def find_held_invite(
-    session: AsyncSession, *, telegram_id: int, now: datetime
+    session: AsyncSession, *, telegram_id: int, now: datetime, nonce: str | None = None
 ) -> Code | None:
-    """The invite this person opened and has not yet accepted or declined."""
-    query = (
-        select(Code)
-        .where(
-            Code.pending_telegram_id == telegram_id,
-            Code.used_at.is_(None),
-            Code.expires_at > now,
-            Code.kind == "client",
-        )
-        .order_by(Code.id.desc())
-        .limit(1)
+    """The invite this person opened and has not yet answered (the one `nonce` names, if given)."""
+    query = select(Code).where(
+        Code.pending_telegram_id == telegram_id,
+        Code.used_at.is_(None),
+        Code.expires_at > now,
+        Code.kind == "client",
     )
-    return (await session.execute(query)).scalar_one_or_none()
+    for held in (await session.execute(query.order_by(Code.id.desc()))).scalars():
+        if nonce is None or held.code_hash[:16] == nonce:
+            return held
+    return None
 
 
 async def release_invite(session: AsyncSession, *, code: Code) -> None:

@@ -128,3 +128,13 @@ async def test_check_template_names_line_and_field(tmp_path: Path) -> None:
         "check-template", str(tmp_path / "missing.yaml"), cwd=tmp_path, env=clean_env(None)
     )
     assert status == 1 and "missing.yaml" in err
+
+
+async def test_a_refused_token_is_never_printed(tmp_path: Path) -> None:
+    async with FakeBotApi() as api:
+        env = clean_env(api) | {"TELEGRAM_BOT_TOKEN": "999:WRONG-SECRET-VALUE"}
+        for command in ("therapist-code", "run"):
+            status, out, err = await run_cli(command, cwd=tmp_path, env=env)
+            assert status == 2, err
+            assert "Telegram refused the bot token" in err
+            assert "WRONG-SECRET-VALUE" not in err + out

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.cli import therapist_code
 from bot.clock import FixedClock
 from storage.models import OutboxMessage
 from tests.fake_bot_api import FakeUser
@@ -214,3 +215,97 @@ async def test_cancel_pauses_and_today_resumes(running: RunningBot) -> None:
     assert "Welcome back" in texts(replies) and "2 of 6" in texts(replies)
     replies = await running.send(client, "/back")
     assert "A kind message from a friend" in texts(replies)
+
+
+async def test_homework_answers_win_over_an_unanswered_time_zone_question(
+    running: RunningBot,
+) -> None:
+    api = running.api
+    therapist = api.user(8001, "Dana", username="dana_fake")
+    client = api.user(8002, "Robin", username="robin_example")
+    await register_therapist(running, therapist)
+    code = texts(await running.send(therapist, "/invite Robin")).split("start=")[1].split()[0]
+    await running.send(client, f"/start {code}")
+    await running.press(client, "Yes, I agree")  # and never answers the time-zone question
+    replies = await running.send(therapist, "/assign robin gratitude daily 20:00")
+    assert "Robin hasn't chosen a time zone yet" in texts(replies)
+    await running.send(client, "/today")
+    await running.press(client, "Start gratitude entry")
+    replies = await running.send(client, "A long walk by the river")
+    assert "2 of 6" in texts(replies)
+    for answer in ("/skip", "Lunch with a friend", "/skip", "A good book"):
+        replies = await running.send(client, answer)
+    replies = await running.send(client, "/skip")
+    assert "Gratitude entry: done." in texts(replies)
+    assert "Which time zone are you in?" in texts(replies)
+
+
+async def test_consent_goes_to_the_invite_it_was_shown_for(running: RunningBot) -> None:
+    api = running.api
+    first = api.user(8101, "Dana", username="dana_fake")
+    second = api.user(8102, "Lee", username="lee_fake")
+    client = api.user(8103, "Robin", username="robin_example")
+    await register_therapist(running, first)
+    code, _ = await therapist_code(running.settings, name="Dr Second Therapist")
+    await running.send(second, f"/start {code}")
+    first_code = texts(await running.send(first, "/invite Robin")).split("start=")[1].split()[0]
+    second_code = texts(await running.send(second, "/invite Robin")).split("start=")[1].split()[0]
+    [first_invite] = await running.send(client, f"/start {first_code}")
+    await running.send(client, f"/start {second_code}")
+    # The first invite was let go when the second was opened.
+    replies = await running.press(client, "Yes, I agree", first_invite)
+    assert "no longer waiting" in texts(replies)
+    replies = await running.press(client, "Yes, I agree")
+    assert "You are now linked with Dr Second Therapist." in texts(replies)
+
+
+async def test_a_therapist_cannot_become_a_client(running: RunningBot) -> None:
+    api = running.api
+    first = api.user(8201, "Dana", username="dana_fake")
+    other = api.user(8202, "Lee", username="lee_fake")
+    await register_therapist(running, first)
+    invite = texts(await running.send(first, "/invite Lee")).split("start=")[1].split()[0]
+    [consent] = await running.send(other, f"/start {invite}")
+    code, _ = await therapist_code(running.settings, name="Dr Lee Fake")
+    await running.send(other, f"/start {code}")
+    replies = await running.press(other, "Yes, I agree", consent)
+    assert "no longer waiting" in texts(replies) or "can't link you" in texts(replies)
+    assert "no linked clients" in texts(await running.send(first, "/clients"))
+
+
+async def test_double_tap_and_repeated_assign_create_one_assignment(running: RunningBot) -> None:
+    therapist, _client = await therapist_with_client(running)
+    await running.send(therapist, "/assign")
+    await running.press(therapist, "Robin")
+    [schedule_question] = await running.press(therapist, "Gratitude entry")
+    data = dict(schedule_question.buttons[0])["Daily 09:00"]
+    replies = await running.press_data(therapist, data, schedule_question)
+    assert "Assigned gratitude entry" in texts(replies)
+    # The second tap of a double tap arrives with the same data.
+    replies = await running.press_data(therapist, data, schedule_question)
+    assert "Assigned" not in texts(replies)
+    replies = await running.send(therapist, "/assign robin gratitude daily 09:00")
+    assert "Robin already has gratitude entry daily at 09:00, so nothing was added." in texts(
+        replies
+    )
+    clients = texts(await running.send(therapist, "/clients"))
+    assert clients.count("Gratitude entry") == 1
+
+
+async def test_edits_are_explained_not_taken_as_answers(running: RunningBot) -> None:
+    _therapist, client = await therapist_with_client(running)
+    update_id = running.api._queue_update(
+        "edited_message",
+        {
+            "message_id": 999,
+            "date": 1,
+            "edit_date": 2,
+            "chat": {"id": client.chat_id, "type": "private", "first_name": "Robin"},
+            "from": client.user,
+            "text": "changed my mind",
+        },
+    )
+    before = len(running.api.sent_to(client.chat_id))
+    await running._handled_by_bot(update_id)
+    [reply] = running.api.sent_to(client.chat_id)[before:]
+    assert "I can't take edits to messages" in (reply.plain_text or "")

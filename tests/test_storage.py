@@ -157,8 +157,17 @@ async def test_due_assignments_occur_once(db: Database) -> None:
 
 async def test_entries_pause_resume_and_complete(db: Database) -> None:
     therapist = await _therapist(db)
-    client, _link = await _client(db, therapist, 30, None, "Alex Example")
+    client, link = await _client(db, therapist, 30, None, "Alex Example")
     async with db.transaction() as session:
+        assignment = await homework.create_assignment(
+            session,
+            link=link,
+            template_id="thought_record",
+            params={},
+            schedule="daily 20:00",
+            next_due_at=NOW,
+            now=NOW,
+        )
         first = await homework.start_entry(
             session,
             client_id=client.id,
@@ -173,7 +182,7 @@ async def test_entries_pause_resume_and_complete(db: Database) -> None:
         second = await homework.start_entry(
             session,
             client_id=client.id,
-            assignment=None,
+            assignment=assignment,
             occurrence_id=None,
             template_id="thought_record",
             template_version=1,
