@@ -15,15 +15,17 @@ from storage import homework, people
 from storage.models import User
 
 PERIOD = timedelta(hours=24)
+GRACE = timedelta(hours=3)
+"""A due time is judged done or missed only this long after it: nobody is flagged at 20:00
+for homework due at 20:00."""
 
 
 async def build_digest(
-    session: AsyncSession, rt: Runtime, *, therapist: User, now: datetime
+    session: AsyncSession, rt: Runtime, *, therapist: User, since: datetime, until: datetime
 ) -> list[str]:
-    """The digest messages for the 24 hours before `now`, for this therapist's clients only."""
-    since = now - PERIOD
+    """The digest for (since, until], for this therapist's own clients only."""
     entries = await homework.done_entries_for_therapist(
-        session, therapist_id=therapist.id, since=since, until=now
+        session, therapist_id=therapist.id, since=since, until=until
     )
     reports = []
     for link, client in await people.therapist_clients(session, therapist_id=therapist.id):
@@ -31,19 +33,19 @@ async def build_digest(
         assignments = []
         for assignment in await homework.assignments_of_link(session, link_id=link.id):
             template = rt.library.get(assignment.template_id)
+            due, done = await homework.occurrence_tally(
+                session, assignment_id=assignment.id, since=since - GRACE, until=until - GRACE
+            )
             assignments.append(
                 AssignmentReport(
                     title=template.title if template else assignment.template_id,
                     schedule=describe_schedule(parse_schedule(assignment.schedule)),
-                    due=await homework.count_occurrences(
-                        session, assignment_id=assignment.id, since=since, until=now
-                    ),
-                    done=await homework.count_done(
-                        session, assignment_id=assignment.id, since=since, until=now
-                    ),
+                    due=due,
+                    done=done,
+                    entries=sum(1 for e, _ in entries if e.assignment_id == assignment.id),
                 )
             )
-        done = []
+        finished = []
         for entry, entry_link in entries:
             if entry_link.id != link.id or entry.completed_at is None:
                 continue
@@ -52,7 +54,7 @@ async def build_digest(
                 continue
             flow = engine.compile_flow(template, entry.params)
             answers = engine.State.from_json(entry.state).answers
-            done.append(
+            finished.append(
                 EntryReport(
                     title=template.title,
                     completed_local=entry.completed_at.astimezone(zone),
@@ -63,9 +65,10 @@ async def build_digest(
             ClientReport(
                 name=people.client_display_name(link, client),
                 assignments=tuple(assignments),
-                entries=tuple(done),
+                entries=tuple(finished),
             )
         )
     own = ZoneInfo(therapist.timezone)
-    period = "last 24 hours, to " + now.astimezone(own).strftime("%a %d %b %H:%M")
+    fmt = "%a %d %b %H:%M"
+    period = f"{since.astimezone(own).strftime(fmt)} to {until.astimezone(own).strftime(fmt)}"
     return compose_digest(period=period, clients=reports)

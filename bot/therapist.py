@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.digests import build_digest
+from bot.digests import PERIOD, build_digest
 from bot.render import buttons
 from bot.runtime import Ctx, button_token
 from conversations.engine import FlowError, resolve_params
@@ -310,5 +310,9 @@ async def digest_now(ctx: Ctx) -> None:
     therapist = _therapist(ctx)
     if therapist is None:
         return
-    for message in await build_digest(ctx.session, ctx.rt, therapist=therapist, now=ctx.now):
+    since = ctx.now - PERIOD
+    digest = await build_digest(
+        ctx.session, ctx.rt, therapist=therapist, since=since, until=ctx.now
+    )
+    for message in digest:
         ctx.say(message)

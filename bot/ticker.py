@@ -13,7 +13,7 @@ from telegram import Bot
 from telegram.ext import ContextTypes
 
 from bot.delivery import deliver_outbox
-from bot.digests import build_digest
+from bot.digests import PERIOD, build_digest
 from bot.render import TOKEN_PREFIX
 from bot.runtime import TOKEN_TTL, Runtime, runtime_of
 from conversations.schedules import (
@@ -97,7 +97,13 @@ async def queue_due_digests(rt: Runtime) -> int:
             zone = ZoneInfo(therapist.timezone)
             at = time.fromisoformat(therapist.digest_time or rt.settings.default_digest_time)
             therapist.digest_next_at = next_occurrence(Daily(at), zone, now)
-            messages = await build_digest(session, rt, therapist=therapist, now=now)
+            # From where the last digest ended: nothing falls between two digests, even
+            # across a daylight-saving change or a few days of downtime.
+            since = therapist.digest_since or due_at - PERIOD
+            therapist.digest_since = due_at
+            messages = await build_digest(
+                session, rt, therapist=therapist, since=since, until=due_at
+            )
             for index, text in enumerate(messages):
                 queued += await outbox.enqueue(
                     session,

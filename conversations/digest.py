@@ -12,12 +12,17 @@ MESSAGE_LIMIT = 4000
 
 @dataclass(frozen=True)
 class AssignmentReport:
-    """One assignment over the digest's period: how often it fell due and was done."""
+    """One assignment over the digest's period.
+
+    `due` counts due times old enough to judge, `done` how many of those were done, and
+    `entries` every entry finished in the period (early, late or extra ones too).
+    """
 
     title: str
     schedule: str
     due: int
     done: int
+    entries: int = 0
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,7 @@ def _client_block(client: ClientReport) -> str:
         if a.due:
             tally = f"{a.done} of {a.due} done"
         else:
-            tally = f"{a.done} done" if a.done else "nothing due"
+            tally = f"{a.entries} done" if a.entries else "nothing due yet"
         lines.append(f"{a.title} ({a.schedule}): {tally}")
     for entry in client.entries:
         when = entry.completed_local.strftime("%a %H:%M")

@@ -121,16 +121,23 @@ async def latest_occurrence(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def count_occurrences(
+async def occurrence_tally(
     session: AsyncSession, *, assignment_id: int, since: datetime, until: datetime
-) -> int:
-    """How many times an assignment fell due in (since, until]."""
-    query = select(func.count(Occurrence.id)).where(
+) -> tuple[int, int]:
+    """(due, done): due times in (since, until], and how many of them have a finished entry."""
+    due_times = select(Occurrence.id).where(
         Occurrence.assignment_id == assignment_id,
         Occurrence.due_at > since,
         Occurrence.due_at <= until,
     )
-    return int((await session.execute(query)).scalar_one())
+    due = select(func.count()).select_from(due_times.subquery())
+    done = select(func.count(func.distinct(Entry.occurrence_id))).where(
+        Entry.occurrence_id.in_(due_times), Entry.status == "done"
+    )
+    return (
+        int((await session.execute(due)).scalar_one()),
+        int((await session.execute(done)).scalar_one()),
+    )
 
 
 async def open_entry(session: AsyncSession, *, client_id: int) -> Entry | None:

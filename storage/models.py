@@ -71,6 +71,8 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     digest_time: Mapped[str | None] = mapped_column(String(5), nullable=True)
     digest_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    digest_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """Where the last scheduled digest ended, so the next one starts there: no gaps, no repeats."""
     dialog: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON, nullable=True)
     """A question the bot is waiting on outside homework (time zone, a wizard step)."""
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -104,7 +104,9 @@ async def test_whole_journey(running: RunningBot, clock: FixedClock, tmp_path: P
     # The digest, on demand and at the therapist's time.
     replies = await running.send(therapist, "/digest")
     digest = texts(replies)
-    assert "Robin" in digest and "1 of 1 done" in digest
+    # Just done, and due only minutes ago: counted, not yet judged.
+    assert "Robin" in digest and "Gratitude entry (daily at 20:00): 1 done" in digest
+    assert "Needs attention" not in digest
     assert "A long walk by the river — The sun came out; Tea with my sister" in digest
 
     clock.set(datetime(2026, 11, 22, 17, 0, 30, tzinfo=UTC))
@@ -113,6 +115,7 @@ async def test_whole_journey(running: RunningBot, clock: FixedClock, tmp_path: P
     await running.tick()
     scheduled = api.sent_to(therapist.chat_id)[before:]
     assert len(scheduled) == 1 and "Your digest" in texts(scheduled)
+    assert "Gratitude entry (daily at 20:00): 1 of 1 done" in texts(scheduled)
 
     # Nothing the client wrote is readable in the raw database files.
     if running.database_url.startswith("sqlite"):

@@ -309,3 +309,38 @@ async def test_edits_are_explained_not_taken_as_answers(running: RunningBot) -> 
     await running._handled_by_bot(update_id)
     [reply] = running.api.sent_to(client.chat_id)[before:]
     assert "I can't take edits to messages" in (reply.plain_text or "")
+
+
+async def test_scheduled_digests_flag_missed_days_and_never_repeat_an_entry(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await therapist_with_client(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00")
+
+    async def scheduled_digest_at(moment: datetime) -> str:
+        clock.set(moment)
+        before = len(running.api.sent_to(therapist.chat_id))
+        await running.tick()
+        await running.tick()
+        return texts(running.api.sent_to(therapist.chat_id)[before:])
+
+    # Saturday 20:00 Berlin: the reminder; Robin does not do it.
+    clock.set(datetime(2026, 11, 21, 19, 0, tzinfo=UTC))
+    await running.tick()
+    sunday = await scheduled_digest_at(datetime(2026, 11, 22, 17, 0, tzinfo=UTC))
+    assert "Gratitude entry (daily at 20:00): 0 of 1 done" in sunday
+    assert "Needs attention: missed homework from Robin." in sunday
+    # Sunday's reminder: done at 23:00 Berlin, after that day's digest.
+    clock.set(datetime(2026, 11, 22, 19, 0, tzinfo=UTC))
+    await running.tick()
+    clock.set(datetime(2026, 11, 22, 22, 0, tzinfo=UTC))
+    await running.press(client, "Start now")
+    for answer in ("Soup on a cold day", "/skip", "A call from my brother", "/skip", "Rest"):
+        await running.send(client, answer)
+    assert "done." in texts(await running.send(client, "/skip"))
+    monday = await scheduled_digest_at(datetime(2026, 11, 23, 17, 0, tzinfo=UTC))
+    assert "Gratitude entry (daily at 20:00): 1 of 1 done" in monday
+    assert "Needs attention" not in monday
+    assert monday.count("Soup on a cold day") == 1
+    tuesday = await scheduled_digest_at(datetime(2026, 11, 24, 17, 0, tzinfo=UTC))
+    assert "Soup on a cold day" not in tuesday

@@ -146,12 +146,12 @@ async def test_due_assignments_occur_once(db: Database) -> None:
         )
         assert first is not None and again is None
     async with db.transaction() as session:
-        assert (
-            await homework.count_occurrences(
-                session, assignment_id=assignment.id, since=NOW - HOUR, until=NOW + HOUR
-            )
-            == 1
-        )
+        assert await homework.occurrence_tally(
+            session, assignment_id=assignment.id, since=NOW - HOUR, until=NOW + HOUR
+        ) == (1, 0)
+        assert await homework.occurrence_tally(
+            session, assignment_id=assignment.id, since=NOW, until=NOW + HOUR
+        ) == (0, 0)
         assert await homework.claim_due_assignments(session, now=NOW - HOUR, limit=10) == []
 
 

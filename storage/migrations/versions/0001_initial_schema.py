@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("digest_time", sa.String(length=5), nullable=True),
         sa.Column("digest_next_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("digest_since", sa.DateTime(timezone=True), nullable=True),
         sa.Column("dialog", sa.Text(), nullable=True),
         sa.Column("blocked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
