@@ -16,7 +16,7 @@ from bot.runtime import Runtime, on_error
 from bot.settings import Settings
 from bot.ticker import tick_job
 from conversations.templates import load_library
-from storage import crypto
+from storage import crypto, people
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -65,17 +65,45 @@ def configure_logging(settings: Settings | None = None) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def setup_keys(settings: Settings) -> None:
+async def open_database(settings: Settings) -> Database:
+    """Migrate the database and install keys that can read it (made on a first run only)."""
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+        async with db.transaction() as session:
+            sample = await people.encrypted_sample(session)
+        setup_keys(settings, existing_data=sample is not None)
+        if sample is not None and not crypto.can_read(sample):
+            raise SetupError(
+                "The encryption key cannot read the data already in this database. "
+                "Check ENCRYPTION_KEY (or ENCRYPTION_KEY_FILE): it must be the key the data "
+                "was written with; after a rotation, list the old key after the new one."
+            )
+    except BaseException:
+        await db.dispose()
+        raise
+    return db
+
+
+def setup_keys(settings: Settings, *, existing_data: bool = False) -> None:
     """Install the encryption keys: from ENCRYPTION_KEY, or a key file made on first run."""
+    path = settings.encryption_key_file
     if settings.encryption_key is not None:
         keys = crypto.parse_keys(settings.encryption_key.get_secret_value())
+    elif existing_data and not path.exists():
+        # A new key could never read what is stored: refuse rather than make one.
+        raise SetupError(
+            f"This database holds encrypted data, but there is no key: {path.resolve()} is "
+            "missing and ENCRYPTION_KEY is not set. Restore the key file from your backup "
+            "or set ENCRYPTION_KEY."
+        )
     else:
-        keys, created = crypto.load_or_create_key_file(settings.encryption_key_file)
+        keys, created = crypto.load_or_create_key_file(path)
         if created:
             log.warning(
                 "Created a new encryption key in %s. Back it up now: without it, stored answers "
                 "cannot be read. (Or set ENCRYPTION_KEY.)",
-                settings.encryption_key_file.resolve(),
+                path.resolve(),
             )
     crypto.configure_keys(keys)
 
@@ -120,11 +148,9 @@ def build_application(
 
 async def serve(settings: Settings, *, webhook_url: str | None = None) -> None:
     """Migrate, then serve until SIGINT or SIGTERM."""
-    setup_keys(settings)
     token_of(settings)
-    db = Database(settings.database_url)
+    db = await open_database(settings)
     try:
-        await upgrade(db)
         application = build_application(settings, db=db)
         async with application:
             await application.bot.set_my_commands(COMMANDS)

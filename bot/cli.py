@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
-from bot.app import SetupError, configure_logging, serve, setup_keys, token_of
+from bot.app import SetupError, configure_logging, open_database, serve, token_of
 from bot.clock import SystemClock
 from bot.settings import Settings
 from conversations.templates import TemplateError, load_template_file
@@ -92,14 +92,13 @@ async def migrate(settings: Settings) -> None:
 
 async def therapist_code(settings: Settings, *, name: str | None) -> tuple[str, str]:
     """A registration code and its t.me link (the bot's username comes from getMe)."""
-    setup_keys(settings)
-    async with Bot(
-        token_of(settings), base_url=settings.telegram_api_url, base_file_url=settings.file_url
-    ) as bot:
-        me = await bot.get_me()
-    db = Database(settings.database_url)
+    token = token_of(settings)
+    db = await open_database(settings)
     try:
-        await upgrade(db)
+        async with Bot(
+            token, base_url=settings.telegram_api_url, base_file_url=settings.file_url
+        ) as bot:
+            me = await bot.get_me()
         async with db.transaction() as session:
             code = await people.create_code(
                 session,

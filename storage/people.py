@@ -7,13 +7,25 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Code, Link, User
 
 CodeKind = Literal["therapist", "client"]
 CodeProblem = Literal["unknown", "used", "expired", "wrong_kind"]
+
+
+async def encrypted_sample(session: AsyncSession) -> str | None:
+    """One stored encrypted value as it lies on disk, to check the keys can read it."""
+    for query in (
+        "SELECT name FROM users ORDER BY id DESC LIMIT 1",
+        "SELECT label FROM codes WHERE label IS NOT NULL ORDER BY id DESC LIMIT 1",
+    ):
+        row = (await session.execute(text(query))).first()
+        if row is not None:
+            return str(row[0])
+    return None
 
 
 def hash_code(code: str) -> str:

@@ -11,6 +11,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from tests.fake_bot_api import FakeBotApi
 
@@ -100,7 +101,11 @@ async def test_migrate_creates_the_default_database(tmp_path: Path) -> None:
 
 
 async def test_bad_encryption_key_is_refused_clearly(tmp_path: Path) -> None:
-    env = clean_env(None) | {"TELEGRAM_BOT_TOKEN": "1:x", "ENCRYPTION_KEY": "not-a-key"}
+    env = clean_env(None) | {
+        "TELEGRAM_BOT_TOKEN": "1:x",
+        "TELEGRAM_API_URL": "http://127.0.0.1:9/bot",  # never the internet, even if reached
+        "ENCRYPTION_KEY": "not-a-key",
+    }
     status, _, err = await run_cli("therapist-code", cwd=tmp_path, env=env)
     assert status == 2
     assert "ENCRYPTION_KEY must be one or more Fernet keys" in err
@@ -138,3 +143,27 @@ async def test_a_refused_token_is_never_printed(tmp_path: Path) -> None:
             assert status == 2, err
             assert "Telegram refused the bot token" in err
             assert "WRONG-SECRET-VALUE" not in err + out
+
+
+async def test_a_lost_or_wrong_key_is_refused_not_replaced(tmp_path: Path) -> None:
+    async with FakeBotApi() as api:
+        env = clean_env(api)
+        status, _, err = await run_cli("therapist-code", "--name", "Dr A", cwd=tmp_path, env=env)
+        assert status == 0, err
+        key_file = tmp_path / "homework-bot.key"
+        original = key_file.read_text()
+        key_file.unlink()
+        status, _, err = await run_cli("therapist-code", cwd=tmp_path, env=env)
+        assert status == 2 and "there is no key" in err
+        assert not key_file.exists()
+        other_key = Fernet.generate_key().decode()
+        status, _, err = await run_cli(
+            "therapist-code", cwd=tmp_path, env=env | {"ENCRYPTION_KEY": other_key}
+        )
+        assert status == 2 and "cannot read the data already in this database" in err
+        # Rotation: a new key first, the old one after it, reads the old data.
+        rotated = f"{other_key},{original.strip()}"
+        status, _, err = await run_cli(
+            "therapist-code", cwd=tmp_path, env=env | {"ENCRYPTION_KEY": rotated}
+        )
+        assert status == 0, err
