@@ -38,6 +38,7 @@ async def deliver_outbox(rt: Runtime, bot: Bot) -> int:
             if message.chat_id in chats:
                 # One message per chat per tick: Telegram allows about one a second.
                 outbox.mark_retry(message, not_before=now, error="waiting for its turn")
+                message.attempts -= 1  # waiting is not a failed attempt
                 continue
             chats.add(message.chat_id)
             batch.append((message.id, message.chat_id, message.user_id, message.payload))

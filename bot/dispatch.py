@@ -7,6 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot import homework, onboarding, therapist
 from bot.render import TOKEN_PREFIX, parse_answer_data
 from bot.runtime import Ctx, Handler, handler
+from conversations.engine import with_article
 from storage import buttons as tokens
 from storage import people
 
@@ -47,7 +48,7 @@ async def other_content(ctx: Ctx) -> None:
     if await homework.on_other(ctx, ctx.content):
         return
     ctx.say(
-        f"Thanks, but I can only read typed messages, not a {ctx.content}. "
+        f"Thanks, but I can only read typed messages, not {with_article(ctx.content)}. "
         "/help lists what I can do."
     )
 

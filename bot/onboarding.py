@@ -15,7 +15,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.render import buttons
 from bot.runtime import Ctx
-from conversations.schedules import Daily, next_occurrence, parse_schedule
+from conversations.schedules import Daily, Once, next_occurrence, parse_schedule
 from conversations.timezones import COMMON_ZONES, TimeZoneError, parse_time_zone, zone_label
 from storage import homework, outbox, people
 from storage.models import Code, User
@@ -275,9 +275,14 @@ async def reschedule(ctx: Ctx, user: User) -> None:
         )
     if user.role == "client":
         for assignment in await homework.client_assignments(ctx.session, client_id=user.id):
-            assignment.next_due_at = next_occurrence(
-                parse_schedule(assignment.schedule), zone, ctx.now
+            schedule = parse_schedule(assignment.schedule)
+            last = await homework.latest_occurrence(
+                ctx.session, assignment_id=assignment.id, until=ctx.now
             )
+            if last is not None and isinstance(schedule, Once):
+                continue  # it came already; the same wall time elsewhere must not bring it again
+            after = max(ctx.now, last.due_at) if last is not None else ctx.now
+            assignment.next_due_at = next_occurrence(schedule, zone, after)
 
 
 def ask_digest_time(ctx: Ctx, user: User) -> None:

@@ -6,9 +6,11 @@ restart or a second replica neither loses nor doubles anything.
 
 from __future__ import annotations
 
-from datetime import time
+import logging
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.ext import ContextTypes
 
@@ -23,6 +25,9 @@ from conversations.schedules import (
     parse_schedule,
 )
 from storage import buttons, homework, outbox, people
+from storage.models import Assignment, User
+
+log = logging.getLogger(__name__)
 
 BATCH = 100
 
@@ -47,43 +52,56 @@ async def queue_due_reminders(rt: Runtime) -> int:
         for assignment, client in await homework.claim_due_assignments(
             session, now=now, limit=BATCH
         ):
-            zone = ZoneInfo(client.timezone)
-            schedule = parse_schedule(assignment.schedule)
-            due_at = assignment.next_due_at
-            assert due_at is not None
-            latest = latest_occurrence_at_or_before(schedule, zone, now)
-            if latest is not None and latest > due_at:
-                due_at = latest
-            assignment.next_due_at = next_occurrence(schedule, zone, now)
-            occurrence_id = await homework.record_occurrence(
-                session, assignment_id=assignment.id, due_at=due_at, now=now
-            )
-            if occurrence_id is None:
-                continue
-            template = rt.library.get(assignment.template_id)
-            title = template.title if template else assignment.template_id
-            token = await buttons.issue_token(
-                session,
-                user_id=client.id,
-                action="start",
-                payload={"assignment": assignment.id, "occurrence": occurrence_id},
-                now=now,
-                ttl=TOKEN_TTL,
-            )
-            queued += await outbox.enqueue(
-                session,
-                dedupe_key=f"reminder:{occurrence_id}",
-                chat_id=client.chat_id,
-                user_id=client.id,
-                kind="reminder",
-                payload={
-                    "text": f"Hi {client.name.split()[0]}, it's time for your {title.lower()}. "
-                    "It only takes a few minutes. Ready when you are.",
-                    "buttons": [[["Start now", TOKEN_PREFIX + token]]],
-                },
-                now=now,
-            )
+            assignment_id = assignment.id
+            try:
+                async with session.begin_nested():
+                    queued += await _queue_reminder(rt, session, assignment, client, now)
+            except Exception:
+                # One broken row must not hold up everyone else's reminders.
+                log.exception("could not queue the reminder of assignment %s", assignment_id)
     return queued
+
+
+async def _queue_reminder(
+    rt: Runtime, session: AsyncSession, assignment: Assignment, client: User, now: datetime
+) -> bool:
+    zone = ZoneInfo(client.timezone)
+    schedule = parse_schedule(assignment.schedule)
+    due_at = assignment.next_due_at
+    assert due_at is not None
+    latest = latest_occurrence_at_or_before(schedule, zone, now)
+    if latest is not None and latest > due_at:
+        due_at = latest
+    assignment.next_due_at = next_occurrence(schedule, zone, now)
+    occurrence_id = await homework.record_occurrence(
+        session, assignment_id=assignment.id, due_at=due_at, now=now
+    )
+    if occurrence_id is None:
+        return False
+    template = rt.library.get(assignment.template_id)
+    title = template.title if template else assignment.template_id
+    token = await buttons.issue_token(
+        session,
+        user_id=client.id,
+        action="start",
+        payload={"assignment": assignment.id, "occurrence": occurrence_id},
+        now=now,
+        ttl=TOKEN_TTL,
+    )
+    first_name = (client.name.split() or ["there"])[0]
+    return await outbox.enqueue(
+        session,
+        dedupe_key=f"reminder:{occurrence_id}",
+        chat_id=client.chat_id,
+        user_id=client.id,
+        kind="reminder",
+        payload={
+            "text": f"Hi {first_name}, it's time for your {title.lower()}. "
+            "It only takes a few minutes. Ready when you are.",
+            "buttons": [[["Start now", TOKEN_PREFIX + token]]],
+        },
+        now=now,
+    )
 
 
 async def queue_due_digests(rt: Runtime) -> int:
@@ -92,26 +110,35 @@ async def queue_due_digests(rt: Runtime) -> int:
     async with rt.db.transaction() as session:
         now = rt.clock.now()
         for therapist in await people.claim_due_digests(session, now=now, limit=BATCH):
-            due_at = therapist.digest_next_at
-            assert due_at is not None
-            zone = ZoneInfo(therapist.timezone)
-            at = time.fromisoformat(therapist.digest_time or rt.settings.default_digest_time)
-            therapist.digest_next_at = next_occurrence(Daily(at), zone, now)
-            # From where the last digest ended: nothing falls between two digests, even
-            # across a daylight-saving change or a few days of downtime.
-            since = therapist.digest_since or due_at - PERIOD
-            therapist.digest_since = due_at
-            messages = await build_digest(
-                session, rt, therapist=therapist, since=since, until=due_at
-            )
-            for index, text in enumerate(messages):
-                queued += await outbox.enqueue(
-                    session,
-                    dedupe_key=f"digest:{therapist.id}:{due_at.isoformat()}:{index}",
-                    chat_id=therapist.chat_id,
-                    user_id=therapist.id,
-                    kind="digest",
-                    payload={"text": text},
-                    now=now,
-                )
+            therapist_id = therapist.id
+            try:
+                async with session.begin_nested():
+                    queued += await _queue_digest(rt, session, therapist, now)
+            except Exception:
+                log.exception("could not queue the digest of therapist %s", therapist_id)
+    return queued
+
+
+async def _queue_digest(rt: Runtime, session: AsyncSession, therapist: User, now: datetime) -> int:
+    due_at = therapist.digest_next_at
+    assert due_at is not None
+    zone = ZoneInfo(therapist.timezone)
+    at = time.fromisoformat(therapist.digest_time or rt.settings.default_digest_time)
+    therapist.digest_next_at = next_occurrence(Daily(at), zone, now)
+    # From where the last digest ended: nothing falls between two digests, even across a
+    # daylight-saving change or a few days of downtime.
+    since = therapist.digest_since or due_at - PERIOD
+    therapist.digest_since = due_at
+    messages = await build_digest(session, rt, therapist=therapist, since=since, until=due_at)
+    queued = 0
+    for index, text in enumerate(messages):
+        queued += await outbox.enqueue(
+            session,
+            dedupe_key=f"digest:{therapist.id}:{due_at.isoformat()}:{index}",
+            chat_id=therapist.chat_id,
+            user_id=therapist.id,
+            kind="digest",
+            payload={"text": text},
+            now=now,
+        )
     return queued

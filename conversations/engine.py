@@ -358,6 +358,9 @@ def _typed(flow: Flow, state: State, step: Step, text: str) -> Turn:
         return _answer(flow, state, step, option.value)
     if cleaned.casefold() in {DONE, "that's all", "thats all", "finished"}:
         return _confirm_selection(flow, state, step)
+    whole = _find_option(step, cleaned)
+    if whole is not None:  # a label may itself contain "and" or a comma
+        return _answer(flow, state, step, [whole.value])
     picked: list[str] = []
     for part in _SEPARATORS.split(cleaned):
         if not part:
@@ -485,13 +488,19 @@ def _choose_hint(step: Step) -> str:
 
 
 def _find_option(step: Step, typed: str) -> Option | None:
-    wanted = typed.strip().rstrip(".").casefold()
+    wanted = _plain(typed)
     if wanted.isdigit() and 1 <= int(wanted) <= len(step.options):
         return step.options[int(wanted) - 1]
     for option in step.options:
-        if wanted in {option.label.casefold(), option.value.casefold()}:
+        if wanted in {_plain(option.label), _plain(option.value)}:
             return option
     return None
+
+
+def _plain(text: str) -> str:
+    """Text as compared with an option: any case, quotes and punctuation, `_` as a space."""
+    kept = "".join(c if c.isalnum() else " " for c in text.casefold())
+    return " ".join(kept.split())
 
 
 _REST_OF_LONG = (
@@ -502,8 +511,8 @@ _REST_OF_LONG = (
 
 def _cannot_skip() -> str:
     return (
-        "This question is needed for the record, so it can't be skipped. "
-        "If it feels like too much right now, /cancel pauses and keeps your answers."
+        "This question matters for the rest, so it can't be skipped. "
+        "If it feels like too much right now, that's okay: /cancel pauses and keeps your answers."
     )
 
 
@@ -513,7 +522,12 @@ def _wrong_kind(step: Step, what: str) -> str:
         "scale": f"a number from {step.min} to {step.max}",
         "choice": "one of the choices below",
     }[step.kind]
-    return f"Thanks, but I can't use a {what} for this question. I need {wanted}."
+    return f"Thanks, but I can't use {with_article(what)} for this question. I need {wanted}."
+
+
+def with_article(noun: str) -> str:
+    """'a photo', 'an animation'."""
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 # Reading answers back.

@@ -344,3 +344,43 @@ async def test_scheduled_digests_flag_missed_days_and_never_repeat_an_entry(
     assert monday.count("Soup on a cold day") == 1
     tuesday = await scheduled_digest_at(datetime(2026, 11, 24, 17, 0, tzinfo=UTC))
     assert "Soup on a cold day" not in tuesday
+
+
+async def test_one_broken_assignment_does_not_stop_other_reminders(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    from storage.models import Assignment
+
+    therapist, client = await therapist_with_client(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00")
+    await running.send(therapist, "/assign robin thought record daily 20:00")
+    assert running.runtime.db is not None
+    async with running.runtime.db.transaction() as session:
+        first = (
+            (await session.execute(select(Assignment).order_by(Assignment.id))).scalars().first()
+        )
+        assert first is not None
+        first.schedule = "sometimes, maybe"  # damaged by hand
+    clock.set(datetime(2026, 11, 21, 19, 0, 30, tzinfo=UTC))
+    for _ in range(4):  # one message per chat per tick: two notices, then the reminder
+        await running.tick()
+    reminders = [m.text or "" for m in running.api.sent_to(client.chat_id)]
+    assert any("time for your thought record" in text for text in reminders)
+
+
+async def test_a_past_one_off_does_not_return_after_a_time_zone_change(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await therapist_with_client(running)
+    await running.send(therapist, "/assign robin gratitude once 2026-11-21 12:00")
+    clock.set(datetime(2026, 11, 21, 11, 0, 30, tzinfo=UTC))  # 12:00 in Berlin
+    await running.tick()
+    await running.send(client, "/settings")
+    await running.press(client, "Change time zone")
+    await running.send(client, "Los Angeles")  # 12:00 there is still ahead
+    clock.set(datetime(2026, 11, 21, 20, 0, 30, tzinfo=UTC))
+    await running.tick()
+    reminders = [
+        m for m in running.api.sent_to(client.chat_id) if "time for your" in (m.text or "")
+    ]
+    assert len(reminders) == 1

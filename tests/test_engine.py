@@ -255,3 +255,19 @@ def test_a_short_refusal_does_not_swallow_the_next_answer(flow: engine.Flow) -> 
     assert engine.advance(flow, turn.state, Text("sad", continues=True)).state.answers == {
         "feeling": "sad"
     }
+
+
+def test_option_labels_with_and_or_quotes_can_be_typed() -> None:
+    from conversations.templates import load_library
+
+    flow = engine.compile_flow(load_library()["thought_record"], {})
+    traps = next(i for i, s in enumerate(flow.steps) if s.multiple)
+    state = State(position=traps)
+    step = flow.steps[traps]
+    blame = next(o.value for o in step.options if o.label == "Personalising and blame")
+    whole = engine.advance(flow, state, Text("personalising and blame"))
+    assert whole.state.answers[step.key] == [blame]
+    typed = engine.advance(flow, state, Text('"should" statements, mind reading'))
+    assert typed.state.position == traps + 1
+    labels = engine.answer_text(flow.steps[traps], typed.state.answers[flow.steps[traps].key])
+    assert labels == "Mind reading, “Should” statements"
