@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -80,7 +81,7 @@ async def begin_assignment(ctx: Ctx, assignment: Assignment, occurrence_id: int 
         )
         occurrence_id = latest.id if latest else None
     turn = engine.begin(flow)
-    await homework.start_entry(
+    entry = await homework.start_entry(
         ctx.session,
         client_id=ctx.user.id,
         assignment=assignment,
@@ -93,7 +94,7 @@ async def begin_assignment(ctx: Ctx, assignment: Assignment, occurrence_id: int 
     )
     if current is not None:
         ctx.say(f"I paused your {title_of(ctx, current.template_id).lower()}; it is kept.")
-    present(ctx, flow, turn)
+    present(ctx, entry, flow, turn)
 
 
 async def resume_token(ctx: Ctx, payload: dict[str, object]) -> None:
@@ -119,17 +120,22 @@ async def show_current(ctx: Ctx, entry: Entry, says: tuple[str, ...] = ()) -> No
     if flow is None:
         ctx.say("Sorry, this homework cannot be opened right now.")
         return
-    present(ctx, flow, engine.ask(flow, State.from_json(entry.state), says))
+    present(ctx, entry, flow, engine.ask(flow, State.from_json(entry.state), says))
 
 
-def present(ctx: Ctx, flow: Flow, turn: engine.Turn) -> None:
+def entry_marker(entry: Entry) -> str:
+    """A short tag for one conversation's buttons, so an old keyboard can't answer another."""
+    return hashlib.sha256(f"{entry.id}:{entry.started_at.isoformat()}".encode()).hexdigest()[:8]
+
+
+def present(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> None:
     """Say the turn's notices, then the next question or the summary."""
     for notice in turn.says:
         ctx.say(notice)
     if turn.question is not None:
         ctx.say(
             question_text(flow.title, turn.question),
-            buttons=answer_keyboard(turn.question),
+            buttons=answer_keyboard(turn.question, entry_marker(entry)),
             html=True,
         )
     else:
@@ -155,17 +161,17 @@ async def continue_entry(ctx: Ctx, entry: Entry, event: Event) -> None:
         and not turn.says
     )
     if toggled and turn.question is not None:
-        ctx.edit_buttons(answer_keyboard(turn.question))
+        ctx.edit_buttons(answer_keyboard(turn.question, entry_marker(entry)))
         return
     if isinstance(event, Press):
         ctx.edit_buttons(None)
-    present(ctx, flow, turn)
+    present(ctx, entry, flow, turn)
 
 
-async def on_answer_button(ctx: Ctx, position: int, value: str) -> None:
+async def on_answer_button(ctx: Ctx, marker: str, position: int, value: str) -> None:
     """An answer button: it counts only for the presser's own open conversation."""
     entry = await open_entry_of(ctx)
-    if entry is None:
+    if entry is None or entry_marker(entry) != marker:
         ctx.toast("That question is closed. /today shows what is due.")
         ctx.edit_buttons(None)
         return

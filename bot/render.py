@@ -20,26 +20,27 @@ def buttons(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
     )
 
 
-def answer_keyboard(question: Question) -> InlineKeyboardMarkup | None:
-    """The question's answer buttons; their data says only which step and which answer."""
+def answer_keyboard(question: Question, marker: str) -> InlineKeyboardMarkup | None:
+    """The question's answer buttons: which conversation (`marker`), which step, which answer.
+
+    Nothing in them names stored data; a press counts only for the presser's own open
+    conversation, and only if the marker and step still match it.
+    """
     if not question.buttons:
         return None
-    return buttons(
-        [
-            [(b.label, f"{ANSWER_PREFIX}{question.position}:{b.value}") for b in row]
-            for row in question.buttons
-        ]
-    )
+    prefix = f"{ANSWER_PREFIX}{marker}:{question.position}:"
+    return buttons([[(b.label, prefix + b.value) for b in row] for row in question.buttons])
 
 
-def parse_answer_data(data: str) -> tuple[int, str] | None:
-    """(position, value) from an answer button's data, or None if it is not one."""
+def parse_answer_data(data: str) -> tuple[str, int, str] | None:
+    """(marker, position, value) from an answer button's data, or None if it is not one."""
     if not data.startswith(ANSWER_PREFIX):
         return None
-    position, _, value = data[len(ANSWER_PREFIX) :].partition(":")
-    if not position.isdigit() or not value:
+    marker, _, rest = data[len(ANSWER_PREFIX) :].partition(":")
+    position, _, value = rest.partition(":")
+    if not marker or not position.isdigit() or not value:
         return None
-    return int(position), value
+    return marker, int(position), value
 
 
 def question_text(title: str, question: Question) -> str:

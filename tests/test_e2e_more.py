@@ -87,7 +87,7 @@ async def test_buttons_only_work_for_their_owner(running: RunningBot) -> None:
         return running.api.calls_of("answerCallbackQuery")[-1].params.get("text")
 
     # Forged answer data with no homework open is refused kindly.
-    await running.press_data(client, "q:3:1")
+    await running.press_data(client, "q:00000000:3:1")
     assert last_toast() == "That question is closed. /today shows what is due."
     await running.send(therapist, "/assign robin gratitude daily 20:00")
     replies = await running.send(client, "/today")

@@ -27,14 +27,15 @@ def test_question_html_escapes_what_people_wrote() -> None:
     assert "&lt;b&gt;boss&lt;/b&gt; &amp; me" in text
 
 
-def test_answer_buttons_carry_only_step_and_value() -> None:
+def test_answer_buttons_carry_only_conversation_tag_step_and_value() -> None:
     flow = engine.compile_flow(load_library()["thought_record"], {})
     turn = engine.advance(flow, engine.begin(flow).state, engine.Text("at work"))
     turn = engine.advance(flow, turn.state, engine.Text("anxious"))
     assert turn.question is not None
-    keyboard = answer_keyboard(turn.question)
+    keyboard = answer_keyboard(turn.question, "ab12cd34")
     assert keyboard is not None
     data = [b.callback_data for row in keyboard.inline_keyboard for b in row]
-    assert data[0] == "q:2:0" and data[-1] == "q:2:100"
-    assert parse_answer_data("q:2:100") == (2, "100")
-    assert parse_answer_data("q:x:1") is None and parse_answer_data("t:abc") is None
+    assert data[0] == "q:ab12cd34:2:0" and data[-1] == "q:ab12cd34:2:100"
+    assert all(len(str(d).encode()) <= 64 for d in data)
+    assert parse_answer_data("q:ab12cd34:2:100") == ("ab12cd34", 2, "100")
+    assert parse_answer_data("q:ab:x:1") is None and parse_answer_data("t:abc") is None
