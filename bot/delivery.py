@@ -98,17 +98,12 @@ async def _tell_therapist_blocked(rt: Runtime, session: Any, *, user_id: int) ->
     if therapist is None:
         return
     name = people.client_display_name(link, user)
-    await outbox.enqueue(
+    await outbox.notify(
         session,
-        dedupe_key=f"blocked:{user.id}:{now.date().isoformat()}",
-        chat_id=therapist.chat_id,
-        user_id=therapist.id,
+        person=therapist,
         kind="blocked",
-        payload={
-            "text": (
-                f"{name} seems to have blocked me, so their reminders can't reach them. "
-                "They can unblock me in Telegram at any time."
-            )
-        },
+        key=f"{user.id}:{now.date().isoformat()}",
+        text=f"{name} seems to have blocked me, so their reminders can't reach them. "
+        "They can unblock me in Telegram at any time.",
         now=now,
     )

@@ -199,20 +199,20 @@ async def on_other(ctx: Ctx, what: str) -> bool:
 
 async def skip(ctx: Ctx) -> None:
     """/skip: pass an optional question."""
-    entry = await open_entry_of(ctx)
-    if entry is None:
-        ctx.say("There is no question to skip right now. /today shows what is due.")
-        return
-    await continue_entry(ctx, entry, Skip())
+    await _in_homework(ctx, Skip(), "There is no question to skip right now.")
 
 
 async def back(ctx: Ctx) -> None:
     """/back: change the previous answer."""
+    await _in_homework(ctx, Back(), "There is no answer to go back to right now.")
+
+
+async def _in_homework(ctx: Ctx, event: Event, otherwise: str) -> None:
     entry = await open_entry_of(ctx)
     if entry is None:
-        ctx.say("There is no answer to go back to right now. /today shows what is due.")
+        ctx.say(f"{otherwise} /today shows what is due.")
         return
-    await continue_entry(ctx, entry, Back())
+    await continue_entry(ctx, entry, event)
 
 
 async def pause(ctx: Ctx) -> bool:

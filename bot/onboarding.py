@@ -75,15 +75,7 @@ async def _register_therapist(ctx: Ctx, code: Code) -> None:
             "so this registration link was not used. It still works for someone else."
         )
         return
-    user = await people.register_therapist(
-        ctx.session,
-        code=code,
-        telegram_id=ctx.telegram_id,
-        chat_id=ctx.chat_id,
-        name=ctx.full_name,
-        username=ctx.username,
-        now=ctx.now,
-    )
+    user = await people.register_therapist(ctx.session, code=code, **ctx.identity())
     ctx.user = user
     # A digest time from the start, so skipping the question still brings digests.
     user.digest_time = ctx.rt.settings.default_digest_time
@@ -187,30 +179,19 @@ async def consent(ctx: Ctx) -> None:
         if old_link is not None:
             previous = await people.get_user_by_id(ctx.session, user_id=old_link.therapist_id)
             old_name = people.client_display_name(old_link, ctx.user)
-    user, _link = await people.accept_invite(
-        ctx.session,
-        code=code,
-        telegram_id=ctx.telegram_id,
-        chat_id=ctx.chat_id,
-        name=ctx.full_name,
-        username=ctx.username,
-        now=ctx.now,
-    )
+    user, _link = await people.accept_invite(ctx.session, code=code, **ctx.identity())
     ctx.user = user
     ctx.say(
         f"Thank you. You are now linked with {therapist.name if therapist else 'your therapist'}."
     )
     if previous is not None and (therapist is None or previous.id != therapist.id):
-        await outbox.enqueue(
+        await outbox.notify(
             ctx.session,
-            dedupe_key=f"unlinked:{previous.id}:{user.id}:{ctx.now.isoformat()}",
-            chat_id=previous.chat_id,
-            user_id=previous.id,
+            person=previous,
             kind="unlinked",
-            payload={
-                "text": f"{old_name} has linked with another therapist, so you will no longer "
-                "see their homework here."
-            },
+            key=f"{user.id}:{ctx.now.isoformat()}",
+            text=f"{old_name} has linked with another therapist, so you will no longer "
+            "see their homework here.",
             now=ctx.now,
         )
     ask_time_zone(ctx, user, then="done")

@@ -82,6 +82,16 @@ class Ctx:
         """The person's Telegram name."""
         return " ".join(part for part in (self.first_name, self.last_name) if part)
 
+    def identity(self) -> dict[str, Any]:
+        """Who is acting, as the storage functions that register people take it."""
+        return {
+            "telegram_id": self.telegram_id,
+            "chat_id": self.chat_id,
+            "name": self.full_name,
+            "username": self.username,
+            "now": self.now,
+        }
+
     def say(
         self, text: str, buttons: InlineKeyboardMarkup | None = None, html: bool = False
     ) -> None:

@@ -204,19 +204,14 @@ async def _create(
             else ""
         )
     )
-    await outbox.enqueue(
+    await outbox.notify(
         ctx.session,
-        dedupe_key=f"assigned:{assignment.id}",
-        chat_id=client.chat_id,
-        user_id=client.id,
+        person=client,
         kind="assigned",
-        payload={
-            "text": (
-                f"{therapist.name} gave you new homework: {template.title.lower()}, "
-                f"{describe_schedule(schedule)}. I will remind you when it is time; "
-                "/today shows what is due."
-            )
-        },
+        key=str(assignment.id),
+        text=f"{therapist.name} gave you new homework: {template.title.lower()}, "
+        f"{describe_schedule(schedule)}. I will remind you when it is time; "
+        "/today shows what is due.",
         now=ctx.now,
     )
 

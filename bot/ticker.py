@@ -89,17 +89,14 @@ async def _queue_reminder(
         ttl=TOKEN_TTL,
     )
     first_name = (client.name.split() or ["there"])[0]
-    return await outbox.enqueue(
+    return await outbox.notify(
         session,
-        dedupe_key=f"reminder:{occurrence_id}",
-        chat_id=client.chat_id,
-        user_id=client.id,
+        person=client,
         kind="reminder",
-        payload={
-            "text": f"Hi {first_name}, it's time for your {title.lower()}. "
-            "It only takes a few minutes. Ready when you are.",
-            "buttons": [[["Start now", TOKEN_PREFIX + token]]],
-        },
+        key=str(occurrence_id),
+        text=f"Hi {first_name}, it's time for your {title.lower()}. "
+        "It only takes a few minutes. Ready when you are.",
+        buttons=[[["Start now", TOKEN_PREFIX + token]]],
         now=now,
     )
 
@@ -132,13 +129,12 @@ async def _queue_digest(rt: Runtime, session: AsyncSession, therapist: User, now
     messages = await build_digest(session, rt, therapist=therapist, since=since, until=due_at)
     queued = 0
     for index, text in enumerate(messages):
-        queued += await outbox.enqueue(
+        queued += await outbox.notify(
             session,
-            dedupe_key=f"digest:{therapist.id}:{due_at.isoformat()}:{index}",
-            chat_id=therapist.chat_id,
-            user_id=therapist.id,
+            person=therapist,
             kind="digest",
-            payload={"text": text},
+            key=f"{therapist.id}:{due_at.isoformat()}:{index}",
+            text=text,
             now=now,
         )
     return queued

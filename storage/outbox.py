@@ -42,6 +42,31 @@ async def enqueue(
     return created is not None
 
 
+async def notify(
+    session: AsyncSession,
+    *,
+    person: User,
+    kind: str,
+    key: str,
+    text: str,
+    now: datetime,
+    buttons: list[list[list[str]]] | None = None,
+) -> bool:
+    """Queue a message to one person; `kind:key` names it, so it is queued once."""
+    payload: dict[str, Any] = {"text": text}
+    if buttons:
+        payload["buttons"] = buttons
+    return await enqueue(
+        session,
+        dedupe_key=f"{kind}:{key}",
+        chat_id=person.chat_id,
+        user_id=person.id,
+        kind=kind,
+        payload=payload,
+        now=now,
+    )
+
+
 async def claim_pending(
     session: AsyncSession, *, now: datetime, limit: int, lease: timedelta
 ) -> list[OutboxMessage]:

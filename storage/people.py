@@ -105,11 +105,32 @@ async def register_therapist(
     """Use a registration code: the person becomes a therapist."""
     code.used_at = now
     await release_held_invites(session, telegram_id=telegram_id)
+    return await _add_user(
+        session,
+        role="therapist",
+        telegram_id=telegram_id,
+        chat_id=chat_id,
+        name=code.label or name,
+        username=username,
+        now=now,
+    )
+
+
+async def _add_user(
+    session: AsyncSession,
+    *,
+    role: str,
+    telegram_id: int,
+    chat_id: int,
+    name: str,
+    username: str | None,
+    now: datetime,
+) -> User:
     user = User(
         telegram_id=telegram_id,
         chat_id=chat_id,
-        role="therapist",
-        name=code.label or name,
+        role=role,
+        name=name,
         username=username,
         timezone="UTC",
         language="en",
@@ -176,18 +197,15 @@ async def accept_invite(
     code.pending_telegram_id = None
     user = await get_user(session, telegram_id=telegram_id)
     if user is None:
-        user = User(
+        user = await _add_user(
+            session,
+            role="client",
             telegram_id=telegram_id,
             chat_id=chat_id,
-            role="client",
             name=name,
             username=username,
-            timezone="UTC",
-            language="en",
-            created_at=now,
+            now=now,
         )
-        session.add(user)
-        await session.flush()
     else:
         for old in await _active_links(session, client_id=user.id):
             old.ended_at = now
