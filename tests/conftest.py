@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.clock import FixedClock
@@ -44,14 +47,52 @@ def clock() -> FixedClock:
     return FixedClock(datetime(2026, 11, 21, 10, 0, tzinfo=UTC))
 
 
+# Each run works in a scratch database of its own beside TEST_POSTGRES_URL's, so two runs
+# (a developer's and CI's) never drop each other's tables.
+SCRATCH_DATABASE = f"homework_test_{uuid.uuid4().hex[:12]}"
+_scratch_made = False
+
+
+def _scratch_url() -> str:
+    return make_url(POSTGRES_URL).set(database=SCRATCH_DATABASE).render_as_string(False)
+
+
 async def _reset_postgres() -> None:
-    engine = create_async_engine(POSTGRES_URL)
+    global _scratch_made
+    if not _scratch_made:
+        admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        try:
+            async with admin.connect() as connection:
+                await connection.execute(text(f'CREATE DATABASE "{SCRATCH_DATABASE}"'))
+        finally:
+            await admin.dispose()
+        _scratch_made = True
+    engine = create_async_engine(_scratch_url())
     try:
         async with engine.begin() as connection:
             await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             await connection.execute(text("CREATE SCHEMA public"))
     finally:
         await engine.dispose()
+
+
+async def _drop_scratch() -> None:
+    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(
+                text(f'DROP DATABASE IF EXISTS "{SCRATCH_DATABASE}" WITH (FORCE)')
+            )
+    finally:
+        await admin.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def drop_scratch_database() -> Iterator[None]:
+    """Remove this run's scratch PostgreSQL database at the end."""
+    yield
+    if _scratch_made:
+        asyncio.run(_drop_scratch())
 
 
 async def postgres_url_or_skip() -> str:
@@ -63,7 +104,7 @@ async def postgres_url_or_skip() -> str:
         if POSTGRES_REQUIRED:
             pytest.fail(reason + "; TEST_POSTGRES_REQUIRED=1")
         pytest.skip(reason + "; set TEST_POSTGRES_URL to run these tests")
-    return POSTGRES_URL
+    return _scratch_url()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
