@@ -6,10 +6,12 @@ import asyncio
 import os
 import re
 import signal
+import socket
 import sys
 from importlib.resources import files
 from pathlib import Path
 
+import aiohttp
 import pytest
 from cryptography.fernet import Fernet
 
@@ -167,3 +169,61 @@ async def test_a_lost_or_wrong_key_is_refused_not_replaced(tmp_path: Path) -> No
             "therapist-code", cwd=tmp_path, env=env | {"ENCRYPTION_KEY": rotated}
         )
         assert status == 0, err
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_webhook_mode_checks_telegrams_secret_token(tmp_path: Path) -> None:
+    port = free_port()
+    async with FakeBotApi() as api:
+        env = clean_env(api) | {
+            "WEBHOOK_LISTEN": "127.0.0.1",
+            "WEBHOOK_PORT": str(port),
+            "WEBHOOK_SECRET": "fake-webhook-secret",
+        }
+        status, out, err = await run_cli("therapist-code", cwd=tmp_path, env=env)
+        assert status == 0, err
+        code = out.split("start=")[1].split()[0]
+        server = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--webhook",
+            "https://bot.example.test",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            registered = await api.wait_for_call("setWebhook", timeout=WAIT, since=0)
+            assert registered.params["url"] == "https://bot.example.test/telegram"
+            assert registered.params["secret_token"] == "fake-webhook-secret"
+            therapist = api.user(7201, "Dana", username="dana_fake")
+            therapist.send_text(f"/start {code}")
+            update = api.pending_updates[-1]
+            url = f"http://127.0.0.1:{port}/telegram"
+            async with aiohttp.ClientSession() as client:
+                forged = await client.post(
+                    url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+                )
+                assert forged.status == 403
+                real = await client.post(
+                    url,
+                    json=update,
+                    headers={"X-Telegram-Bot-Api-Secret-Token": "fake-webhook-secret"},
+                )
+                assert real.status == 200
+            welcome = await api.wait_for_sent(therapist.chat_id, timeout=WAIT, since=0)
+            assert "You are registered as a therapist" in (welcome.plain_text or "")
+            assert not any("already" in (m.plain_text or "") for m in api.sent_to(7201))
+        finally:
+            server.send_signal(signal.SIGTERM)
+            _, server_err = await asyncio.wait_for(server.communicate(), WAIT)
+        assert server.returncode == 0, server_err.decode()
+        assert "fake-webhook-secret" not in server_err.decode()
