@@ -72,6 +72,9 @@ async def test_whole_journey(running: RunningBot, clock: FixedClock, tmp_path: P
     replies = await running.sticker(client)
     assert "can't use a sticker" in texts(replies)
     assert "1 of 6" in texts(replies)
+    replies = await running.photo(client)
+    assert "can't use a photo" in texts(replies)
+    assert "1 of 6" in texts(replies)
     # Telegram apps send a 5,000-character message as two parts: neither becomes an answer.
     replies = await running.send(client, "x" * 4096)
     assert "longer than I can keep in one answer" in texts(replies)
