@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot import onboarding
@@ -21,9 +20,6 @@ from conversations.engine import Back, Event, Flow, FlowError, Other, Press, Ski
 from conversations.schedules import describe_schedule, local_date, parse_schedule
 from storage import homework
 from storage.models import Assignment, Entry
-
-SPLIT_WINDOW = timedelta(seconds=10)
-"""Parts of one long message arrive within moments of each other."""
 
 
 def flow_for(ctx: Ctx, template_id: str, params: dict[str, int | str]) -> Flow | None:
@@ -183,8 +179,7 @@ async def on_text(ctx: Ctx, text: str) -> bool:
     entry = await open_entry_of(ctx)
     if entry is None:
         return False
-    continues = ctx.now - entry.updated_at <= SPLIT_WINDOW
-    await continue_entry(ctx, entry, Text(text, continues=continues))
+    await continue_entry(ctx, entry, Text(text, sent_at=ctx.sent_at))
     return True
 
 

@@ -72,6 +72,8 @@ class Ctx:
     text: str = ""
     args: list[str] = field(default_factory=list)
     data: str = ""
+    sent_at: float | None = None
+    """When Telegram says the message was sent (seconds since the epoch)."""
     content: str = "message"
     """What kind of message arrived when it is not text: photo, sticker, voice..."""
     replies: list[Say | EditButtons] = field(default_factory=list)
@@ -167,6 +169,7 @@ def handler(fn: Handler) -> PtbCallback:
                 args=list(context.args or []),
                 data=(update.callback_query.data or "") if update.callback_query else "",
                 content=_content_kind(update),
+                sent_at=update.message.date.timestamp() if update.message else None,
             )
             if user is not None and user.blocked_at is not None:
                 user.blocked_at = None

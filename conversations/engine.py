@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from conversations.templates import Option, StepTemplate, Template
+from conversations.templates import MAX_ANSWER_LENGTH, Option, StepTemplate, Template
 
 Answer = str | int | list[str]
 QuestionKind = Literal["text", "scale", "choice"]
@@ -26,8 +26,12 @@ QuestionKind = Literal["text", "scale", "choice"]
 DONE = "done"
 """Button value that confirms a multiple choice."""
 
-SPLIT_SIZE = 4000
-"""Telegram apps cut a message over 4,096 characters into parts; one this long is likely a part."""
+SPLIT_SIZE = MAX_ANSWER_LENGTH + 1
+"""Telegram apps cut a long message into parts of at least 2,048 characters; a refused answer
+this long may be the first part of one."""
+
+SPLIT_WINDOW = 10.0
+"""Seconds between the parts of one message, by the dates Telegram gives them."""
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z][a-z0-9_]*)\}")
 _NUMBER = re.compile(r"^\s*(-?\d{1,6})\s*%?\s*$")
@@ -85,8 +89,8 @@ class State:
     answers: Mapping[str, Answer] = field(default_factory=dict)
     trail: tuple[int, ...] = ()
     selection: tuple[str, ...] = ()
-    split: bool = False
-    """The last answer was refused as one part of a message too long to keep."""
+    split_at: float | None = None
+    """When the last answer, refused as possibly one part of a long message, was sent."""
 
     def to_json(self) -> dict[str, object]:
         """A plain dict for storage."""
@@ -95,7 +99,7 @@ class State:
             "answers": dict(self.answers),
             "trail": list(self.trail),
             "selection": list(self.selection),
-            "split": self.split,
+            "split_at": self.split_at,
         }
 
     @classmethod
@@ -114,8 +118,14 @@ class State:
             answers={str(k): _stored_answer(v) for k, v in answers.items()},
             trail=tuple(int(p) for p in trail),
             selection=tuple(str(s) for s in selection),
-            split=data.get("split") is True,
+            split_at=_stored_time(data.get("split_at")),
         )
+
+
+def _stored_time(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
 
 
 def _stored_answer(value: object) -> Answer:
@@ -131,10 +141,10 @@ def _stored_answer(value: object) -> Answer:
 # Events: what the client did.
 @dataclass(frozen=True)
 class Text:
-    """The client typed something; `continues` when it came hard on the heels of the last."""
+    """The client typed something; `sent_at` is when (seconds since the epoch), if known."""
 
     text: str
-    continues: bool = False
+    sent_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -309,11 +319,11 @@ def advance(flow: Flow, state: State, event: Event) -> Turn:
     if state.position >= len(flow.steps):
         return ask(flow, state)
     step = flow.steps[state.position]
-    if isinstance(event, Text) and event.continues and state.split:
+    if isinstance(event, Text) and _continues(state, event):
         # The rest of a long message Telegram cut into parts: not an answer of its own.
-        return ask(flow, state, says=(_REST_OF_LONG,))
-    if state.split:
-        state = replace(state, split=False)
+        return ask(flow, replace(state, split_at=event.sent_at), says=(_REST_OF_LONG,))
+    if state.split_at is not None:
+        state = replace(state, split_at=None)
     if isinstance(event, Back):
         return _back(flow, state)
     if isinstance(event, Skip):
@@ -327,10 +337,16 @@ def advance(flow: Flow, state: State, event: Event) -> Turn:
         if event.position != state.position:
             return ask(flow, state, says=("That button belongs to an earlier question.",))
         return _pressed(flow, state, step, event.value)
-    return _typed(flow, state, step, event.text)
+    return _typed(flow, state, step, event.text, event.sent_at)
 
 
-def _typed(flow: Flow, state: State, step: Step, text: str) -> Turn:
+def _continues(state: State, event: Text) -> bool:
+    if state.split_at is None or event.sent_at is None:
+        return False
+    return 0 <= event.sent_at - state.split_at <= SPLIT_WINDOW
+
+
+def _typed(flow: Flow, state: State, step: Step, text: str, sent_at: float | None = None) -> Turn:
     cleaned = text.strip()
     if step.kind == "text":
         if not cleaned:
@@ -338,7 +354,7 @@ def _typed(flow: Flow, state: State, step: Step, text: str) -> Turn:
         if len(cleaned) > step.max_length:
             return ask(
                 flow,
-                replace(state, split=len(cleaned) >= SPLIT_SIZE),
+                replace(state, split_at=sent_at if len(cleaned) >= SPLIT_SIZE else None),
                 says=(
                     f"That is longer than I can keep in one answer ({len(cleaned):,} characters; "
                     f"up to {step.max_length:,} fit). Could you send a shorter version? "

@@ -58,6 +58,12 @@ DEFAULT_MAX_LENGTH = 2000
 """Longest free-text answer kept, in characters, unless a step says otherwise."""
 
 MAX_MAX_LENGTH = 3500
+"""The longest text a template may hold in one field (a prompt, an intro)."""
+
+MAX_ANSWER_LENGTH = 2048
+"""A step may allow answers up to this long. Telegram apps cut a longer message into parts
+(at the best break after the first 2,048 characters), so a longer answer could never arrive
+whole."""
 """A step may allow up to this many characters; more would not fit a Telegram message."""
 
 
@@ -719,9 +725,9 @@ class _Checker:
         value = self.integer(node, "max_length")
         if value is None:
             return DEFAULT_MAX_LENGTH
-        if not 1 <= value <= MAX_MAX_LENGTH:
+        if not 1 <= value <= MAX_ANSWER_LENGTH:
             where = node.fields["max_length"]
-            self.problem(where.line, where.path, f"must be from 1 to {MAX_MAX_LENGTH}")
+            self.problem(where.line, where.path, f"must be from 1 to {MAX_ANSWER_LENGTH}")
             return DEFAULT_MAX_LENGTH
         return value
 

@@ -201,6 +201,12 @@ async def test_webhook_mode_checks_telegrams_secret_token(tmp_path: Path) -> Non
             stderr=asyncio.subprocess.PIPE,
         )
         try:
+            # PTB registers the webhook before its server listens: wait until it says it serves.
+            assert server.stderr is not None
+            line = b"-"
+            while line and b"serving as" not in line:
+                line = await asyncio.wait_for(server.stderr.readline(), WAIT)
+            assert line, "the bot stopped before it started serving"
             registered = await api.wait_for_call("setWebhook", timeout=WAIT, since=0)
             assert registered.params["url"] == "https://bot.example.test/telegram"
             assert registered.params["secret_token"] == "fake-webhook-secret"

@@ -239,21 +239,42 @@ def test_interpolate_escapes_braces() -> None:
 
 
 def test_a_long_message_cut_into_parts_keeps_neither_part(flow: engine.Flow) -> None:
-    turn = run(flow, Text("x" * 4096))
-    assert turn.state.split and "longer than I can keep" in turn.says[0]
-    tail = engine.advance(flow, turn.state, Text("y" * 904, continues=True))
+    # Telegram Desktop cuts at the best break after 2,048 characters: parts vary in length.
+    turn = run(flow, Text("x" * 3701, sent_at=1000.0))
+    assert turn.state.split_at == 1000.0 and "longer than I can keep" in turn.says[0]
+    tail = engine.advance(flow, turn.state, Text("y" * 37, sent_at=1000.0))
     assert tail.state.answers == {} and tail.state.position == 0
     assert tail.says[0].startswith("That was the rest of the long message")
     # A later, separate answer is taken as usual.
-    later = engine.advance(flow, tail.state, Text("sad", continues=False))
-    assert later.state.answers == {"feeling": "sad"} and not later.state.split
+    later = engine.advance(flow, tail.state, Text("sad", sent_at=1060.0))
+    assert later.state.answers == {"feeling": "sad"} and later.state.split_at is None
 
 
-def test_a_short_refusal_does_not_swallow_the_next_answer(flow: engine.Flow) -> None:
-    turn = run(flow, Text("x" * 2500))
-    assert not turn.state.split
-    assert engine.advance(flow, turn.state, Text("sad", continues=True)).state.answers == {
-        "feeling": "sad"
+def test_three_parts_are_all_refused(flow: engine.Flow) -> None:
+    turn = run(flow, Text("x" * 4096, sent_at=5.0), Text("y" * 4096, sent_at=5.0))
+    turn = engine.advance(flow, turn.state, Text("z" * 100, sent_at=6.0))
+    assert turn.state.answers == {} and "rest of the long message" in turn.says[0]
+
+
+def test_a_retry_sent_later_is_an_answer_even_if_handled_at_once(flow: engine.Flow) -> None:
+    # After downtime both arrive together, but Telegram's dates tell them apart.
+    turn = run(flow, Text("x" * 2100, sent_at=100.0), Text("sad", sent_at=160.0))
+    assert turn.state.answers == {"feeling": "sad"}
+
+
+def test_a_short_refusal_does_not_swallow_the_next_answer() -> None:
+    short = engine.compile_flow(
+        Template(
+            id="short",
+            version=1,
+            title="Short",
+            steps=(StepTemplate(id="word", kind="text", prompt="One word?", max_length=10),),
+        )
+    )
+    turn = run(short, Text("x" * 50, sent_at=1.0))
+    assert turn.state.split_at is None
+    assert engine.advance(short, turn.state, Text("calm", sent_at=1.0)).state.answers == {
+        "word": "calm"
     }
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from conversations.engine import compile_flow, digest_line
 from conversations.templates import (
-    MAX_MAX_LENGTH,
+    MAX_ANSWER_LENGTH,
     Template,
     TemplateError,
     find_template,
@@ -451,12 +451,12 @@ def test_scale_ranges() -> None:
 def test_text_max_length() -> None:
     found = step_problems(f"""
         - {{id: a, kind: text, prompt: Hi, max_length: 0}}
-        - {{id: b, kind: text, prompt: Hi, max_length: {MAX_MAX_LENGTH + 1}}}
-        - {{id: c, kind: text, prompt: Hi, max_length: {MAX_MAX_LENGTH}}}
+        - {{id: b, kind: text, prompt: Hi, max_length: {MAX_ANSWER_LENGTH + 1}}}
+        - {{id: c, kind: text, prompt: Hi, max_length: {MAX_ANSWER_LENGTH}}}
         """)
     assert found == [
-        f"line 5, steps[0].max_length: must be from 1 to {MAX_MAX_LENGTH}",
-        f"line 6, steps[1].max_length: must be from 1 to {MAX_MAX_LENGTH}",
+        f"line 5, steps[0].max_length: must be from 1 to {MAX_ANSWER_LENGTH}",
+        f"line 6, steps[1].max_length: must be from 1 to {MAX_ANSWER_LENGTH}",
     ]
 
 
@@ -644,7 +644,7 @@ def test_several_problems_are_all_reported_in_line_order() -> None:
         "line 2, version: must be 1 or more",
         "line 5, steps[0].max: must be greater than min (5)",
         "line 6, steps[1].id: “a” is already used on line 5",
-        "line 6, steps[1].max_length: must be from 1 to 3500",
+        "line 6, steps[1].max_length: must be from 1 to 2048",
         "line 7, steps[2].options: has 0; a choice needs 2 to 20 options",
         "line 8, digest: {zzz} is not a setting or a step id",
     ]
