@@ -20,6 +20,13 @@ GRACE = timedelta(hours=3)
 for homework due at 20:00."""
 
 
+def _described(schedule: str) -> str:
+    try:
+        return describe_schedule(parse_schedule(schedule))
+    except ValueError:
+        return schedule  # damaged: show it as stored rather than lose the whole digest
+
+
 async def build_digest(
     session: AsyncSession, rt: Runtime, *, therapist: User, since: datetime, until: datetime
 ) -> list[str]:
@@ -39,7 +46,7 @@ async def build_digest(
             assignments.append(
                 AssignmentReport(
                     title=template.title if template else assignment.template_id,
-                    schedule=describe_schedule(parse_schedule(assignment.schedule)),
+                    schedule=_described(assignment.schedule),
                     due=due,
                     done=done,
                     entries=sum(1 for e, _ in entries if e.assignment_id == assignment.id),

@@ -76,12 +76,12 @@ def during_homework(command: str, otherwise: Handler) -> Handler:
 
 
 async def cancel(ctx: Ctx) -> None:
-    """/cancel: end a question the bot is waiting on, or pause the homework in progress."""
+    """/cancel: pause the homework in progress, or end a question the bot is waiting on."""
+    if await homework.pause(ctx):
+        return
     if ctx.user is not None and ctx.user.dialog:
         ctx.user.dialog = None
         ctx.say("OK, stopped. Nothing was changed.")
-        return
-    if await homework.pause(ctx):
         return
     ctx.say("There is nothing to cancel right now.")
 

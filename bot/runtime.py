@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.clock import Clock
@@ -232,13 +233,32 @@ async def _send_replies(ctx: Ctx, context: ContextTypes.DEFAULT_TYPE) -> None:
                 # Pressed twice, or the message is gone: nothing to change, not a failure.
                 log.info("could not change the buttons of a pressed message")
             continue
-        await context.bot.send_message(
-            chat_id=ctx.chat_id,
-            text=reply.text,
-            reply_markup=reply.buttons,
-            parse_mode=ParseMode.HTML if reply.html else None,
-            disable_web_page_preview=True,
-        )
+        await _send_reply(context, ctx.chat_id, reply)
+
+
+async def _send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Say) -> None:
+    """Send one reply; a failure is logged, never turned into "please try again", because
+    what the person sent is already saved and a retry would be taken as a new answer."""
+    for attempt in (1, 2):
+        try:
+            await context.bot.send_message(
+                chat_id=chat_id,
+                text=reply.text,
+                reply_markup=reply.buttons,
+                parse_mode=ParseMode.HTML if reply.html else None,
+                disable_web_page_preview=True,
+            )
+            return
+        except RetryAfter as error:
+            wait = error.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            if attempt == 2 or seconds > 30:
+                log.warning("a reply was rate limited and dropped; the next message re-asks")
+                return
+            await asyncio.sleep(seconds)
+        except TelegramError as error:
+            log.warning("a reply could not be sent: %s", type(error).__name__)
+            return
 
 
 SORRY = (

@@ -7,7 +7,7 @@ restart or a second replica neither loses nor doubles anything.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,7 @@ from storage.models import Assignment, User
 log = logging.getLogger(__name__)
 
 BATCH = 100
+RETRY_BROKEN = timedelta(hours=1)
 
 
 async def tick(rt: Runtime, bot: Bot) -> None:
@@ -57,8 +58,12 @@ async def queue_due_reminders(rt: Runtime) -> int:
                 async with session.begin_nested():
                     queued += await _queue_reminder(rt, session, assignment, client, now)
             except Exception:
-                # One broken row must not hold up everyone else's reminders.
+                # One broken row must not hold up everyone else's reminders, nor be retried
+                # every tick: it is looked at again in an hour.
                 log.exception("could not queue the reminder of assignment %s", assignment_id)
+                await homework.postpone_assignment(
+                    session, assignment_id=assignment_id, until=now + RETRY_BROKEN
+                )
     return queued
 
 
@@ -113,14 +118,18 @@ async def queue_due_digests(rt: Runtime) -> int:
                     queued += await _queue_digest(rt, session, therapist, now)
             except Exception:
                 log.exception("could not queue the digest of therapist %s", therapist_id)
+                await people.postpone_digest(
+                    session, therapist_id=therapist_id, until=now + RETRY_BROKEN
+                )
     return queued
 
 
 async def _queue_digest(rt: Runtime, session: AsyncSession, therapist: User, now: datetime) -> int:
-    due_at = therapist.digest_next_at
-    assert due_at is not None
     zone = ZoneInfo(therapist.timezone)
     at = time.fromisoformat(therapist.digest_time or rt.settings.default_digest_time)
+    # After downtime, the digest runs to the latest digest time, not the one missed days ago.
+    due_at = latest_occurrence_at_or_before(Daily(at), zone, now) or therapist.digest_next_at
+    assert due_at is not None
     therapist.digest_next_at = next_occurrence(Daily(at), zone, now)
     # From where the last digest ended: nothing falls between two digests, even across a
     # daylight-saving change or a few days of downtime.

@@ -96,6 +96,15 @@ async def claim_due_assignments(
     return [(a, u) for a, u in (await session.execute(query)).tuples()]
 
 
+async def postpone_assignment(
+    session: AsyncSession, *, assignment_id: int, until: datetime
+) -> None:
+    """Look at an assignment again only at `until` (it failed; don't retry every tick)."""
+    assignment = await session.get(Assignment, assignment_id)
+    if assignment is not None:
+        assignment.next_due_at = until
+
+
 async def record_occurrence(
     session: AsyncSession, *, assignment_id: int, due_at: datetime, now: datetime
 ) -> int | None:

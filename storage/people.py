@@ -285,6 +285,13 @@ async def client_of_therapist(
     return None if row is None else (row[0], row[1])
 
 
+async def postpone_digest(session: AsyncSession, *, therapist_id: int, until: datetime) -> None:
+    """Look at a therapist's digest again only at `until` (it failed; don't retry every tick)."""
+    therapist = await session.get(User, therapist_id)
+    if therapist is not None:
+        therapist.digest_next_at = until
+
+
 async def claim_due_digests(session: AsyncSession, *, now: datetime, limit: int) -> list[User]:
     """Therapists whose digest is due, locked so no other replica takes them."""
     query = (

@@ -384,3 +384,39 @@ async def test_a_past_one_off_does_not_return_after_a_time_zone_change(
         m for m in running.api.sent_to(client.chat_id) if "time for your" in (m.text or "")
     ]
     assert len(reminders) == 1
+
+
+async def test_cancel_pauses_homework_even_with_a_question_pending(running: RunningBot) -> None:
+    api = running.api
+    therapist = api.user(8301, "Dana", username="dana_fake")
+    client = api.user(8302, "Robin", username="robin_example")
+    await register_therapist(running, therapist)
+    code = texts(await running.send(therapist, "/invite Robin")).split("start=")[1].split()[0]
+    await running.send(client, f"/start {code}")
+    await running.press(client, "Yes, I agree")  # the time-zone question stays open
+    await running.send(therapist, "/assign robin gratitude daily 20:00")
+    await running.send(client, "/today")
+    await running.press(client, "Start gratitude entry")
+    replies = await running.send(client, "/cancel")
+    assert "Paused your gratitude entry" in texts(replies)
+    # With the homework paused, typing answers the question still waiting: the time zone.
+    assert "Got it: Berlin time" in texts(await running.send(client, "Berlin"))
+
+
+async def test_digest_after_downtime_covers_up_to_now(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, _client = await therapist_with_client(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00")
+    await running.tick()
+    # Down from Saturday morning until Tuesday noon (Berlin): one digest, to Monday 18:00.
+    clock.set(datetime(2026, 11, 24, 11, 0, tzinfo=UTC))
+    await running.restart()
+    before = len(running.api.sent_to(therapist.chat_id))
+    for _ in range(3):
+        await running.tick()
+    digests = [
+        m for m in running.api.sent_to(therapist.chat_id)[before:] if "digest" in (m.text or "")
+    ]
+    assert len(digests) == 1
+    assert "to Mon 23 Nov 18:00" in (digests[0].plain_text or "")
