@@ -33,8 +33,9 @@ def clean_env(api: FakeBotApi | None) -> dict[str, str]:
     return env
 
 
-async def run_cli(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
+async def spawn_bot(*args: str, cwd: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
+    """`python -m bot ARGS` as a child process with its output captured."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
@@ -44,6 +45,10 @@ async def run_cli(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int, str,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def run_cli(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    process = await spawn_bot(*args, cwd=cwd, env=env)
     out, err = await asyncio.wait_for(process.communicate(), WAIT)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
@@ -62,16 +67,7 @@ async def test_run_serves_until_sigterm_with_a_fresh_sqlite_file(tmp_path: Path)
         assert (tmp_path / "homework-bot.key").exists()
         assert (tmp_path / "homework-bot.sqlite3").exists()
 
-        server = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        server = await spawn_bot("run", cwd=tmp_path, env=env)
         try:
             await api.wait_until_polling(timeout=WAIT)
             therapist = api.user(7001, "Dana", username="dana_fake")
@@ -188,17 +184,8 @@ async def test_webhook_mode_checks_telegrams_secret_token(tmp_path: Path) -> Non
         status, out, err = await run_cli("therapist-code", cwd=tmp_path, env=env)
         assert status == 0, err
         code = out.split("start=")[1].split()[0]
-        server = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--webhook",
-            "https://bot.example.test",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+        server = await spawn_bot(
+            "run", "--webhook", "https://bot.example.test", cwd=tmp_path, env=env
         )
         try:
             # PTB registers the webhook before its server listens: wait until it says it serves.
