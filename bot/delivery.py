@@ -14,10 +14,10 @@ from typing import Any
 
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.render import buttons
-from bot.runtime import Runtime
+from bot.runtime import Runtime, retry_seconds
 from storage import outbox, people
 
 log = logging.getLogger(__name__)
@@ -53,9 +53,8 @@ async def deliver_outbox(rt: Runtime, bot: Bot) -> int:
                 outbox.mark_sent(row, now=rt.clock.now())
                 sent += 1
             elif isinstance(outcome, RetryAfter):
-                wait = outcome.retry_after
-                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-                outbox.mark_retry(row, not_before=now + timedelta(seconds=seconds), error="429")
+                wait = timedelta(seconds=retry_seconds(outcome))
+                outbox.mark_retry(row, not_before=now + wait, error="429")
             elif isinstance(outcome, Forbidden):
                 outbox.mark_undeliverable(row, status="blocked", error="403 blocked")
                 if user_id is not None:
@@ -79,8 +78,6 @@ async def _send(bot: Bot, chat_id: int, payload: dict[str, Any]) -> TelegramErro
             reply_markup=buttons(rows) if rows else None,
             disable_web_page_preview=True,
         )
-    except (RetryAfter, Forbidden, BadRequest, NetworkError) as error:
-        return error
     except TelegramError as error:
         return error
     return None

@@ -39,13 +39,12 @@ async def build_digest(
         zone = ZoneInfo(client.timezone)
         assignments = []
         for assignment in await homework.assignments_of_link(session, link_id=link.id):
-            template = rt.library.get(assignment.template_id)
             due, done = await homework.occurrence_tally(
                 session, assignment_id=assignment.id, since=since - GRACE, until=until - GRACE
             )
             assignments.append(
                 AssignmentReport(
-                    title=template.title if template else assignment.template_id,
+                    title=rt.title_of(assignment.template_id),
                     schedule=_described(assignment.schedule),
                     due=due,
                     done=done,

@@ -33,12 +33,6 @@ def flow_for(ctx: Ctx, template_id: str, params: dict[str, int | str]) -> Flow |
         return None
 
 
-def title_of(ctx: Ctx, template_id: str) -> str:
-    """The homework's title as the client sees it."""
-    template = ctx.rt.library.get(template_id)
-    return template.title if template else template_id.replace("_", " ")
-
-
 async def start_token(ctx: Ctx, payload: dict[str, object]) -> None:
     """A Start button (from a reminder or /today): open, or pick up, that homework."""
     assert ctx.user is not None
@@ -89,7 +83,7 @@ async def begin_assignment(ctx: Ctx, assignment: Assignment, occurrence_id: int 
         now=ctx.now,
     )
     if current is not None:
-        ctx.say(f"I paused your {title_of(ctx, current.template_id).lower()}; it is kept.")
+        ctx.say(f"I paused your {ctx.rt.title_of(current.template_id).lower()}; it is kept.")
     present(ctx, entry, flow, turn)
 
 
@@ -218,7 +212,7 @@ async def pause(ctx: Ctx) -> bool:
     entry.status = "paused"
     entry.updated_at = ctx.now
     ctx.say(
-        f"Paused your {title_of(ctx, entry.template_id).lower()}. Your answers so far are saved; "
+        f"Paused your {ctx.rt.title_of(entry.template_id).lower()}. Your answers so far are saved; "
         "/today picks it up again whenever you like."
     )
     return True
@@ -233,7 +227,7 @@ async def mid_step_command(ctx: Ctx, command: str) -> bool:
         ctx,
         entry,
         says=(
-            f"You are in the middle of your {title_of(ctx, entry.template_id).lower()}, "
+            f"You are in the middle of your {ctx.rt.title_of(entry.template_id).lower()}, "
             f"so {command[:30]} will have to wait. Answer below, or /cancel to pause it first.",
         ),
     )
@@ -267,7 +261,7 @@ async def today(ctx: Ctx) -> None:
         token = await button_token(ctx, "resume", {"entry": entry.id})
         rows.append([(f"Continue {title.lower()}", token)])
     for assignment in await homework.client_assignments(ctx.session, client_id=client.id):
-        title = title_of(ctx, assignment.template_id)
+        title = ctx.rt.title_of(assignment.template_id)
         schedule = describe_schedule(parse_schedule(assignment.schedule))
         latest = await homework.latest_occurrence(
             ctx.session, assignment_id=assignment.id, until=ctx.now

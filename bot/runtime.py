@@ -35,6 +35,11 @@ class Runtime:
     clock: Clock
     library: dict[str, Template]
 
+    def title_of(self, template_id: str) -> str:
+        """A homework's title, even if its template has gone."""
+        template = self.library.get(template_id)
+        return template.title if template else template_id.replace("_", " ")
+
 
 def runtime_of(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
     """The runtime of the application handling this update."""
@@ -236,6 +241,12 @@ async def _send_replies(ctx: Ctx, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _send_reply(context, ctx.chat_id, reply)
 
 
+def retry_seconds(error: RetryAfter) -> float:
+    """How long Telegram asks us to wait (a timedelta or seconds, by PTB's setting)."""
+    wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+
+
 async def _send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Say) -> None:
     """Send one reply; a failure is logged, never turned into "please try again", because
     what the person sent is already saved and a retry would be taken as a new answer."""
@@ -250,8 +261,7 @@ async def _send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: S
             )
             return
         except RetryAfter as error:
-            wait = error.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            seconds = retry_seconds(error)
             if attempt == 2 or seconds > 30:
                 log.warning("a reply was rate limited and dropped; the next message re-asks")
                 return

@@ -80,7 +80,7 @@ async def clients(ctx: Ctx) -> None:
         handle = f" (@{user.username})" if user.username else ""
         lines.append(f"■ {name}{handle}, {zone_label(ZoneInfo(user.timezone))} time")
         for assignment in await homework.assignments_of_link(ctx.session, link_id=link.id):
-            title = _title(ctx, assignment.template_id)
+            title = ctx.rt.title_of(assignment.template_id)
             lines.append(f"  • {title}, {describe_schedule(parse_schedule(assignment.schedule))}")
     ctx.say("\n".join(lines))
 
@@ -88,11 +88,6 @@ async def clients(ctx: Ctx) -> None:
 def _today(ctx: Ctx, person: User) -> date:
     """The person's local date, where an `every N days` schedule starts counting."""
     return local_date(ctx.now, ZoneInfo(person.timezone))
-
-
-def _title(ctx: Ctx, template_id: str) -> str:
-    template = ctx.rt.library.get(template_id)
-    return template.title if template else template_id
 
 
 async def assign(ctx: Ctx) -> None:

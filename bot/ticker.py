@@ -83,8 +83,7 @@ async def _queue_reminder(
     )
     if occurrence_id is None:
         return False
-    template = rt.library.get(assignment.template_id)
-    title = template.title if template else assignment.template_id
+    title = rt.title_of(assignment.template_id)
     token = await buttons.issue_token(
         session,
         user_id=client.id,

@@ -6,7 +6,6 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ButtonToken
@@ -52,8 +51,3 @@ async def spend_token(session: AsyncSession, *, token: ButtonToken) -> None:
     """Use a token up, so a second press (or a double tap) does nothing."""
     await session.delete(token)
     await session.flush()
-
-
-async def delete_expired_tokens(session: AsyncSession, *, now: datetime) -> None:
-    """Forget tokens nobody can press any more."""
-    await session.execute(delete(ButtonToken).where(ButtonToken.expires_at <= now))
