@@ -74,7 +74,8 @@ async def insert_unless_exists(
     statement = (
         insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
     ).returning(model.id)
-    return (await session.execute(statement)).scalar_one_or_none()
+    created = (await session.execute(statement)).scalar_one_or_none()
+    return None if created is None else int(created)
 
 
 class Database:

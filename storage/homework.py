@@ -93,7 +93,7 @@ async def claim_due_assignments(
         .limit(limit)
         .with_for_update(skip_locked=True, of=Assignment)
     )
-    return [(a, u) for a, u in (await session.execute(query)).tuples()]
+    return [(a, u) for a, u in (await session.execute(query))]
 
 
 async def postpone_assignment(
@@ -243,7 +243,7 @@ async def done_entries_for_therapist(
         )
         .order_by(Entry.completed_at)
     )
-    return [(e, link) for e, link in (await session.execute(query)).tuples()]
+    return [(e, link) for e, link in (await session.execute(query))]
 
 
 async def done_entry_exists(

@@ -239,7 +239,7 @@ async def therapist_clients(session: AsyncSession, *, therapist_id: int) -> list
         .where(Link.therapist_id == therapist_id, Link.ended_at.is_(None))
         .order_by(Link.id)
     )
-    return [(link, user) for link, user in (await session.execute(query)).tuples()]
+    return [(link, user) for link, user in (await session.execute(query))]
 
 
 def client_display_name(link: Link, user: User) -> str:
@@ -281,7 +281,7 @@ async def client_of_therapist(
         .join(User, User.id == Link.client_id)
         .where(Link.id == link_id, Link.therapist_id == therapist_id, Link.ended_at.is_(None))
     )
-    row = (await session.execute(query)).tuples().one_or_none()
+    row = (await session.execute(query)).one_or_none()
     return None if row is None else (row[0], row[1])
 
 
