@@ -12,6 +12,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
+from importlib import resources
 from zoneinfo import ZoneInfo, available_timezones
 
 MAX_INPUT_LENGTH = 64
@@ -196,3 +197,36 @@ def _fold(text: str) -> str:
 def _compact(city: str) -> str:
     """Match cities without spaces or punctuation: ``St. John's`` finds America/St_Johns."""
     return re.sub(r"[\W_]", "", city)
+
+
+def country_of_zone(name: str) -> str | None:
+    """The ISO 3166 country a zone belongs to (``Europe/Berlin`` → ``DE``), if it has one.
+
+    Read from the tz database's own ``zone.tab`` (shipped in the ``tzdata`` package), with
+    its links followed, so ``US/Eastern`` is the United States too.
+    """
+    countries, links = _zone_countries()
+    return countries.get(links.get(name, name))
+
+
+@functools.cache
+def _zone_countries() -> tuple[dict[str, str], dict[str, str]]:
+    folder = resources.files("tzdata") / "zoneinfo"
+    countries: dict[str, str] = {}
+    for line in (folder / "zone.tab").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            code, _coordinates, zone, *_ = line.split("\t")
+            countries[zone] = code
+    links: dict[str, str] = {}
+    for line in (folder / "tzdata.zi").read_text(encoding="utf-8").splitlines():
+        if line.startswith("L "):
+            _, target, link = line.split()
+            links[link] = target
+    # A link may point at another link's target only through it; follow to the end.
+    for link, target in list(links.items()):
+        seen = {link}
+        while target in links and target not in seen:
+            seen.add(target)
+            target = links[target]
+        links[link] = target
+    return countries, links

@@ -1,0 +1,250 @@
+"""Crisis resources (operator data) and what the bot says when someone may be at risk.
+
+The wording follows safe-messaging practice (shared/CLINICAL.md, "Responding to risk"):
+acknowledge what the person wrote and that it sounds painful, say we are glad they said it,
+give the resources plainly with the emergency number first when they may be in danger now,
+encourage them to reach someone they trust, say their therapist is being told, never argue,
+lecture or mention methods, and let them carry on with their homework afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from importlib import resources
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from conversations.timezones import country_of_zone
+from conversations.yamldoc import load_document, load_document_file
+
+MAX_RESOURCES_BYTES = 200_000
+Language = Literal["en", "es"]
+
+
+def _language_code(code: str) -> str:
+    if not (2 <= len(code) <= 3 and code.isascii() and code.isalpha() and code.islower()):
+        raise ValueError(f"“{code}” is not a language code; use lower-case ones like en or es")
+    return code
+
+
+def _nonblank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("must not be empty")
+    return text.strip()
+
+
+def _country_code(code: str) -> str:
+    if not (len(code) == 2 and code.isascii() and code.isalpha() and code.isupper()):
+        raise ValueError(f"“{code}” is not a country code; use two capitals, like US or GB")
+    return code
+
+
+Words = Annotated[str, Field(max_length=300), AfterValidator(_nonblank)]
+LocalText = Words | dict[Annotated[str, AfterValidator(_language_code)], Words]
+"""One text, or one per language code."""
+CountryCode = Annotated[str, AfterValidator(_country_code)]
+
+
+def pick(text: LocalText, language: str) -> str:
+    """The text in `language`, else in English, else the first one given."""
+    if isinstance(text, str):
+        return text
+    return text.get(language) or text.get("en") or next(iter(text.values()))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CrisisLine(_Strict):
+    """A line people can call or text, and how."""
+
+    name: LocalText
+    how: LocalText
+
+
+class Region(_Strict):
+    """What to offer in one country (or anywhere, for the default)."""
+
+    name: LocalText
+    emergency: LocalText
+    checked: date
+    """When this entry was last compared with its source."""
+    lines: list[CrisisLine] = Field(min_length=1, max_length=5)
+
+
+class CrisisResources(_Strict):
+    """The operator's crisis resources file."""
+
+    version: Literal[1] = 1
+    directory: LocalText | None = None
+    """Where to look when the person is somewhere else; added after a country's lines."""
+    default: Region
+    countries: dict[CountryCode, Region] = Field(default_factory=dict)
+
+    def region(self, country: str | None) -> tuple[Region, bool]:
+        """The region for a country code, and whether it is that country's own entry."""
+        found = self.countries.get(country or "")
+        return (found, True) if found is not None else (self.default, False)
+
+
+def load_resources(path: str | os.PathLike[str] | None = None) -> CrisisResources:
+    """The operator's file at `path`, or the shipped defaults; raises DocumentError."""
+    if path is not None:
+        return load_document_file(path, CrisisResources, limit=MAX_RESOURCES_BYTES)
+    shipped = resources.files("conversations") / "crisis_resources.yaml"
+    return load_document(
+        shipped.read_text(encoding="utf-8"),
+        CrisisResources,
+        filename="conversations/crisis_resources.yaml",
+    )
+
+
+def choose_country(*, zone: str | None, language_code: str | None) -> str | None:
+    """Where the person probably is: their time zone's country, else a region in their
+    Telegram language (``es-MX``), else unknown."""
+    if zone:
+        country = country_of_zone(zone)
+        if country:
+            return country
+    if language_code:
+        _, _, region = language_code.replace("_", "-").partition("-")
+        if len(region) == 2 and region.isalpha():
+            return region.upper()
+    return None
+
+
+def language_of(language_code: str | None) -> Language:
+    """The language we can answer in, from Telegram's language code."""
+    return "es" if (language_code or "").lower().startswith("es") else "en"
+
+
+_WORDS: dict[Language, dict[str, str]] = {
+    "en": {
+        "thanks": "Thank you for telling me. It sounds like you are in a lot of pain right "
+        "now, and I'm really glad you said it. You don't have to go through this alone.",
+        "danger_first": "If you might act on these thoughts, or you are in danger now, "
+        "please call {emergency} now.",
+        "danger_after": "If you are in danger now, or you might act on these thoughts, "
+        "please call {emergency}.",
+        "talk_now": "You can talk to someone right now, for free:",
+        "talk_any": "You can talk to someone any time, for free:",
+        "trusted": "If you can, reach out to someone you trust and tell them how you are "
+        "feeling, or ask them to stay with you.",
+        "told": "I've let {therapist} know, so they can follow up with you. Nobody watches "
+        "this chat in real time, so please use the numbers above if you need someone now.",
+        "unwatched": "Nobody watches this chat in real time, so please use the numbers above "
+        "if you need someone now.",
+        "carry_on": "When you feel ready, you can carry on with your {homework} below, or "
+        "/cancel to pause it. Everything you wrote is kept.",
+        "again": "I hear you, and I'm glad you're telling me.",
+        "again_told": "I've let {therapist} know about this message too.",
+        "sos_more": "/sos shows these numbers again at any time.",
+        "sos_danger": "If you are in danger now, please call {emergency}.",
+        "where": "These are for {country}.",
+        "sos_homework": "Your {homework} is kept where you left it: answer the last question "
+        "whenever you're ready, or /cancel to pause it.",
+    },
+    "es": {
+        "thanks": "Gracias por contármelo. Parece que estás pasando por muchísimo dolor ahora "
+        "mismo, y me alegra de verdad que lo hayas dicho. No tienes que pasar por esto a solas.",
+        "danger_first": "Si podrías actuar según estos pensamientos o estás en peligro ahora, "
+        "llama ya al {emergency}.",
+        "danger_after": "Si estás en peligro ahora o podrías actuar según estos pensamientos, "
+        "llama al {emergency}.",
+        "talk_now": "Puedes hablar con alguien ahora mismo, gratis:",
+        "talk_any": "Puedes hablar con alguien cuando quieras, gratis:",
+        "trusted": "Si puedes, busca a alguien de confianza y cuéntale cómo te sientes, o "
+        "pídele que se quede contigo.",
+        "told": "Le he avisado a {therapist} para que pueda contactarte. Nadie lee este chat "
+        "en tiempo real, así que si necesitas a alguien ahora, usa los números de arriba.",
+        "unwatched": "Nadie lee este chat en tiempo real, así que si necesitas a alguien "
+        "ahora, usa los números de arriba.",
+        "carry_on": "Cuando te sientas con ánimo, puedes seguir con tu tarea ({homework}) aquí "
+        "abajo, o escribir /cancel para pausarla. Todo lo que escribiste queda guardado.",
+        "again": "Te escucho, y me alegra que me lo cuentes.",
+        "again_told": "También le he avisado a {therapist} de este mensaje.",
+        "sos_more": "Con /sos vuelves a ver estos números cuando quieras.",
+        "sos_danger": "Si estás en peligro ahora, llama al {emergency}.",
+        "where": "Son los de {country}.",
+        "sos_homework": "Tu tarea ({homework}) queda guardada donde la dejaste: responde la última "
+        "pregunta cuando quieras, o escribe /cancel para pausarla.",
+    },
+}
+
+
+def _lines(region: Region, language: str) -> list[str]:
+    return [f"• {pick(line.name, language)}: {pick(line.how, language)}" for line in region.lines]
+
+
+def _where(
+    resources_: CrisisResources, region: Region, own: bool, words: dict[str, str], language: str
+) -> list[str]:
+    if not own:
+        return []
+    where = words["where"].format(country=pick(region.name, language))
+    if resources_.directory is not None:
+        where += " " + pick(resources_.directory, language)
+    return [where]
+
+
+def crisis_reply(
+    resources_: CrisisResources,
+    country: str | None,
+    *,
+    language: Language,
+    imminent: bool,
+    therapist: str | None,
+    homework: str | None,
+    repeat: bool = False,
+) -> str:
+    """What a person who wrote risk language is told at once.
+
+    `imminent` puts the emergency number first; `therapist` (who is being told) is None when
+    nobody is; `homework` names the conversation they may carry on with; `repeat` is a
+    shorter answer for another such message soon after the first.
+    """
+    words = _WORDS[language]
+    region, own = resources_.region(country)
+    emergency = pick(region.emergency, language)
+    if repeat:
+        parts = [
+            words["again"] + " " + words["danger_first"].format(emergency=emergency),
+            "\n".join(_lines(region, language)),
+            words["again_told"].format(therapist=therapist) if therapist else words["sos_more"],
+        ]
+    else:
+        danger = words["danger_first" if imminent else "danger_after"].format(emergency=emergency)
+        talk = "\n".join([words["talk_now" if imminent else "talk_any"], *_lines(region, language)])
+        parts = [words["thanks"]]
+        parts += [danger, talk] if imminent else [talk, danger]
+        parts += _where(resources_, region, own, words, language)
+        parts.append(words["trusted"])
+        parts.append(words["told"].format(therapist=therapist) if therapist else words["unwatched"])
+    if homework:
+        parts.append(words["carry_on"].format(homework=homework))
+    return "\n\n".join(parts)
+
+
+def sos_text(
+    resources_: CrisisResources,
+    country: str | None,
+    *,
+    language: Language,
+    homework: str | None = None,
+) -> str:
+    """/sos: the resources plainly, emergency number first."""
+    words = _WORDS[language]
+    region, own = resources_.region(country)
+    parts = [
+        words["sos_danger"].format(emergency=pick(region.emergency, language)),
+        "\n".join([words["talk_any"], *_lines(region, language)]),
+        *_where(resources_, region, own, words, language),
+        words["trusted"],
+        words["unwatched"],
+    ]
+    if homework:
+        parts.append(words["sos_homework"].format(homework=homework))
+    return "\n\n".join(parts)

@@ -1,0 +1,370 @@
+"""Risk-language screening: does a message suggest its writer may harm or kill themselves?
+
+Pure and deterministic: text in, a finding (or None) out, no I/O. It runs on every message
+the bot receives, before anything else, so it is built to be fast (a cheap trigger search
+rejects most messages before any phrase rule runs; see ``bench/bench_risk.py``).
+
+How a message is read::
+
+    text ─► sentences ─► tokens (case, accents, contractions, text-speak, leetspeak,
+            spaced letters, repeated letters folded; misspelt key words corrected with
+            rapidfuzz) ─► phrase rules (English and Spanish) ─► vetoes: negation ("I'm not
+            suicidal"), another person ("my friend wants to die", quoted speech), idioms
+            ("this traffic is killing me"), distant past ("years ago ... that's over")
+
+It leans towards answering: a false alarm costs a therapist a glance, a miss can cost more.
+The labelled corpus in ``tests/risk_corpus/`` measures both (README: "Risk screening").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import extractOne
+
+from conversations.risk_rules import (
+    CONTEXT_WORDS,
+    FUZZY_WORDS,
+    IDIOMS,
+    IMMINENT_MARKERS,
+    NEGATION_FILLERS,
+    NEGATORS,
+    PAST_MARKERS,
+    PROTECTED_WORDS,
+    RECURRENCE_MARKERS,
+    RULES,
+    SPELLINGS,
+    THIRD_PERSON,
+    Rule,
+)
+
+Language = Literal["en", "es"]
+
+MAX_SCREENED = 8000
+"""Characters screened per message; longer text is screened in its first 8,000."""
+
+
+@dataclass(frozen=True)
+class RiskFinding:
+    """What was found: the sentence it is in, whether danger may be imminent, its language."""
+
+    excerpt: str
+    imminent: bool
+    language: Language
+    rule: str
+    """The name of the rule that matched, for tests and tuning (never the text)."""
+
+
+def screen(text: str) -> RiskFinding | None:
+    """The first risk sentence in `text`, or None when there is none."""
+    if not text or not text.strip():
+        return None
+    sentences = _sentences(text[:MAX_SCREENED])
+    if not any(_ANY_RULE.search(s.line) for s in sentences):
+        return None
+    hits: list[tuple[_Sentence, Rule]] = []
+    weak: list[tuple[_Sentence, Rule]] = []
+    recurrence = any(_has(s.tokens, _RECURRENCE) for s in sentences)
+    for sentence in sentences:
+        for rule in _matching_rules(sentence, recurrence=recurrence):
+            (weak if rule.kind == "weak" else hits).append((sentence, rule))
+    if not hits and len(weak) < 2:
+        # Weak signals ("goodbye", "I'm doing it tonight") count only together.
+        return None
+    sentence, rule = hits[0] if hits else weak[0]
+    imminent = any(r.kind in ("prep", "weak") for _, r in hits + weak) or any(
+        _has(s.tokens, _IMMINENT) for s, _ in hits
+    )
+    return RiskFinding(
+        excerpt=_excerpt(sentence.original),
+        imminent=imminent,
+        language=rule.language,
+        rule=rule.name,
+    )
+
+
+# Reading text into tokens.
+@dataclass
+class _Sentence:
+    original: str
+    tokens: list[str]
+    line: str
+    """The tokens joined by spaces, with a space before and after, for the rules."""
+    starts: list[int]
+    """Where each token starts in `line`."""
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+_TOKEN = re.compile(r"[a-z0-9@$*/']+(?:-[a-z0-9']+)*|[,;:\"“”«»()\-–—]")
+_LEET = str.maketrans({"1": "i", "3": "e", "4": "a", "0": "o", "5": "s", "@": "a", "$": "s"})
+_INNER_MARKS = re.compile(r"(?<=[a-z])[*!|](?=[a-z])")
+_REPEATS = re.compile(r"([a-z])\1+")
+
+
+_ACCENT_MATTERS = re.compile(r"\bmató\b")
+"""Spanish words whose accent is their meaning: "me mató" (it killed me, an idiom) is not
+"me mato" (I kill myself); it is read as "me mataba", which no rule takes."""
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, apostrophes made plain."""
+    text = _ACCENT_MATTERS.sub("mataba", text.casefold())
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return plain.replace("’", "'").replace("‘", "'").replace("`", "'")
+
+
+def _squeeze(word: str) -> str:
+    """Every run of one letter as one letter: 'diiiie' and 'die', 'kil' and 'kill' meet."""
+    return _REPEATS.sub(r"\1", word)
+
+
+def _sentences(text: str) -> list[_Sentence]:
+    found = []
+    for part in _SENTENCE_END.split(text):
+        if part.strip():
+            tokens = _tokens(part)
+            if tokens:
+                found.append(_line(part.strip(), tokens))
+    return found
+
+
+def _line(original: str, tokens: list[str]) -> _Sentence:
+    starts, position = [], 1
+    for token in tokens:
+        starts.append(position)
+        position += len(token) + 1
+    return _Sentence(original, tokens, " " + " ".join(tokens) + " ", starts)
+
+
+def _tokens(text: str) -> list[str]:
+    folded = _INNER_MARKS.sub("i", _fold(text)).replace("*", "")
+    raw = _TOKEN.findall(folded)
+    words: list[str] = []
+    joined = _join_spelled(raw)
+    for index, token in enumerate(joined):
+        token = token.strip("'")
+        if not token:
+            continue
+        if token == "kms" and index and joined[index - 1].isdigit():
+            token = "km"  # "5 kms" is a distance
+        elif "-" in token and token not in SPELLINGS:
+            words.extend(_spell(part) for part in token.split("-") if part)
+            continue
+        if any(c.isalpha() for c in token) and any(c in "013459@$" for c in token):
+            token = token.translate(_LEET)
+        if token in "“”«»":
+            token = '"'
+        elif token in "–—":
+            token = "-"
+        words.extend(_spell(token).split())
+    return words
+
+
+def _join_spelled(tokens: list[str]) -> list[str]:
+    """'s u i c i d a l' and 'd i e' as words: three or more single letters in a row."""
+    joined: list[str] = []
+    run: list[str] = []
+    for token in [*tokens, ""]:
+        if len(token) == 1 and token.isalpha():
+            run.append(token)
+            continue
+        if len(run) >= 3:
+            joined.append("".join(run))
+        else:
+            joined.extend(run)
+        run = []
+        if token:
+            joined.append(token)
+    return joined
+
+
+@functools.lru_cache(maxsize=8192)
+def _spell(token: str) -> str:
+    """A token's standard spelling: contractions and text-speak expanded, letters squeezed,
+    a misspelt key word corrected."""
+    if token.endswith("'s"):
+        # "tonight's the night" is "tonight is"; "my friend's band" is the friend's.
+        base = _spell(token[:-2])
+        return f"{base} is" if base in _IS_BASES else base
+    squeezed = _squeeze(token)
+    known = _SPELLINGS.get(token) or _SPELLINGS.get(squeezed)
+    if known is not None:
+        return known
+    if squeezed in _KNOWN or not squeezed.isalpha():
+        return squeezed
+    if squeezed.endswith("in") and squeezed + "g" in _KNOWN:
+        return squeezed + "g"  # "killin", "thinkin"
+    if len(squeezed) == 4:
+        # A swap of two letters in a short key word: "lfie", "daed".
+        for word in _SHORT_WORDS:
+            if sorted(word) == sorted(squeezed) and OSA.distance(word, squeezed) == 1:
+                return word
+        return squeezed
+    if len(squeezed) < 5:
+        return squeezed
+    best = extractOne(
+        squeezed,
+        _FUZZY_BY_LETTER.get(squeezed[0], ()),
+        scorer=OSA.distance,
+        score_cutoff=1 if len(squeezed) < 8 else 2,
+    )
+    return best[0] if best is not None else squeezed
+
+
+# Applying the rules.
+def _matching_rules(sentence: _Sentence, *, recurrence: bool) -> list[Rule]:
+    found = []
+    idioms = [m.span() for pattern in _IDIOMS for m in pattern.finditer(sentence.line)]
+    quoted = _others_quotes(sentence)
+    for rule, pattern in _COMPILED:
+        for match in pattern.finditer(sentence.line):
+            start, end = match.span()
+            if any(a < end and start < b for a, b in idioms):
+                continue
+            first = _token_at(sentence, start)
+            if any(a <= first < b for a, b in quoted):
+                continue
+            if _vetoed(rule, sentence, first, _token_at(sentence, end - 1), recurrence):
+                continue
+            found.append(rule)
+            if rule.kind != "weak":
+                break  # one finding per rule is enough; weak signals count each time
+    return found
+
+
+def _token_at(sentence: _Sentence, position: int) -> int:
+    index = 0
+    for i, start in enumerate(sentence.starts):
+        if start <= position:
+            index = i
+    return index
+
+
+_CLAUSE_BREAKS = frozenset({",", ";", ":", "-", '"', "(", ")", "but", "pero", "and", "y"})
+
+
+def _vetoed(rule: Rule, sentence: _Sentence, first: int, last: int, recurrence: bool) -> bool:
+    tokens = sentence.tokens
+    if rule.negatable and (_negated_before(tokens, first) or _denied_after(tokens, last)):
+        return True
+    if rule.subject and _third_person(tokens, first):
+        return True
+    if rule.context and _has(tokens, _CONTEXT):
+        return True
+    return rule.kind != "prep" and not recurrence and _PAST.search(sentence.line) is not None
+
+
+def _negated_before(tokens: list[str], first: int) -> bool:
+    """A negator governs the match: "not", "never", "no urges to ...", "ya no" excepted."""
+    index = first - 1
+    while index >= 0:
+        word = tokens[index]
+        if word in _NEGATORS:
+            following = tokens[index + 1] if index + 1 < len(tokens) else ""
+            # "can not stop thinking about", "no puedo dejar de pensar en": not a denial.
+            return following not in {"stop", "help", "dejar", "parar"}
+        if word not in _FILLERS:
+            return False
+        index -= 1
+    return False
+
+
+_DENIALS = frozenset({"none", "no", "nope", "never", "nada", "ninguna", "ninguno", "nunca", "0"})
+_FIRST = frozenset({"i", "me", "yo", "myself"})
+
+
+def _denied_after(tokens: list[str], last: int) -> bool:
+    """ "Suicidal thoughts: none", "... but I didn't", "pero no lo hice"."""
+    rest = tokens[last + 1 :]
+    for index, word in enumerate(rest[:4]):
+        if word in {":", "-"}:
+            return index + 1 < len(rest) and rest[index + 1] in _DENIALS
+    return _has(rest, _UNDONE)
+
+
+def _third_person(tokens: list[str], first: int) -> bool:
+    """The nearest subject before the match is someone else ("she", "my friend")."""
+    for index in range(first - 1, max(first - 9, -1), -1):
+        word = tokens[index]
+        if word in _FIRST:
+            return False
+        if word in _THIRD:
+            return True
+        if word in {".", ";"}:
+            return False
+    return False
+
+
+def _others_quotes(sentence: _Sentence) -> list[tuple[int, int]]:
+    """Token ranges of quoted speech whose speaker is someone else."""
+    tokens = sentence.tokens
+    marks = [i for i, t in enumerate(tokens) if t == '"']
+    ranges = []
+    for open_at, close_at in zip(marks[::2], marks[1::2], strict=False):
+        if _third_person(tokens, open_at):
+            ranges.append((open_at, close_at))
+    if len(marks) % 2 == 1 and _third_person(tokens, marks[-1]):
+        ranges.append((marks[-1], len(tokens)))
+    return ranges
+
+
+def _has(tokens: list[str], phrases: frozenset[str]) -> bool:
+    line = " " + " ".join(tokens) + " "
+    return any(f" {phrase} " in line for phrase in phrases)
+
+
+def _excerpt(sentence: str, limit: int = 300) -> str:
+    flat = " ".join(sentence.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+# Compiled once, at import: a broken rule fails loudly here, not on a client's message.
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(r"(?<= )(?:" + _squeeze_pattern(pattern) + r")(?= )")
+
+
+def _squeeze_pattern(pattern: str) -> str:
+    # Letters are squeezed as the text is; regex escapes (\S, \w) keep their letter.
+    return re.sub(r"(?<!\\)([a-z])\1+", r"\1", pattern)
+
+
+_COMPILED: tuple[tuple[Rule, re.Pattern[str]], ...] = tuple(
+    (rule, _compile(rule.pattern)) for rule in RULES
+)
+_IDIOMS: tuple[re.Pattern[str], ...] = tuple(_compile(p) for p in IDIOMS)
+# One pass of every rule at once rejects most messages before any rule is checked alone.
+_ANY_RULE = re.compile("|".join(p.pattern for _, p in _COMPILED))
+
+
+def _words(phrases: frozenset[str]) -> frozenset[str]:
+    return frozenset(" ".join(_squeeze(w) for w in phrase.split()) for phrase in phrases)
+
+
+_SPELLINGS = {key: _squeeze(value) for key, value in SPELLINGS.items()} | {
+    _squeeze(key): _squeeze(value) for key, value in SPELLINGS.items()
+}
+_IS_BASES = frozenset(
+    _squeeze(w)
+    for w in ("tonight", "today", "it", "that", "there", "what", "here", "he", "she", "who")
+)
+_SHORT_WORDS = ("life", "dead", "want", "pils", "die", "kil")
+_NEGATORS = _words(NEGATORS)
+_FILLERS = _words(NEGATION_FILLERS)
+_THIRD = _words(THIRD_PERSON)
+_CONTEXT = _words(CONTEXT_WORDS)
+_PAST = re.compile(r"(?<= )(?:" + _squeeze_pattern(PAST_MARKERS) + r")(?= )")
+_RECURRENCE = _words(RECURRENCE_MARKERS)
+_IMMINENT = _words(IMMINENT_MARKERS)
+_UNDONE = _words(frozenset({"but i did not", "but i never", "pero no lo hice", "pero no lo hago"}))
+_KNOWN = frozenset(
+    _squeeze(word) for rule in RULES for word in re.findall(r"(?<!\\)[a-z]{5,}", rule.pattern)
+) | _words(PROTECTED_WORDS)
+_FUZZY_BY_LETTER: dict[str, tuple[str, ...]] = {}
+for _word in sorted({_squeeze(w) for w in FUZZY_WORDS}):
+    _FUZZY_BY_LETTER[_word[0]] = (*_FUZZY_BY_LETTER.get(_word[0], ()), _word)

@@ -1,0 +1,199 @@
+"""YAML files people write (operators, therapists) read into typed models, errors by line.
+
+The file is read with PyYAML's safe composer, turned into plain values while noting the
+line of every field, and validated by a pydantic model; each validation error is reported
+at the line of the field it concerns, in plain words.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+Model = TypeVar("Model", bound=BaseModel)
+Path = tuple[str | int, ...]
+
+_TAG_PREFIX = "tag:yaml.org,2002:"
+_PLAIN_TAGS = {"str", "int", "float", "bool", "null", "timestamp", "seq", "map"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a file, located by line and field path."""
+
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line is not None else "file"
+        return (
+            f"{where}, {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+
+
+@dataclass
+class DocumentError(Exception):
+    """A file that cannot be used; `problems` lists every problem found."""
+
+    filename: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = [f"{self.filename}: {len(self.problems)} problem(s)"]
+        lines.extend(f"  {problem}" for problem in self.problems)
+        return "\n".join(lines)
+
+
+def field_path(path: Path) -> str:
+    """`countries.US.lines[0].name` from ("countries", "US", "lines", 0, "name")."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text = f"{text}.{part}" if text else part
+    return text
+
+
+class _Reader:
+    """Plain values from composed YAML nodes, with the line of every path."""
+
+    def __init__(self) -> None:
+        self.lines: dict[Path, int] = {}
+        self.problems: list[Problem] = []
+        self.constructor = SafeConstructor()
+        self.seen: set[int] = set()
+
+    def read(self, node: Node, path: Path) -> Any:
+        line = node.start_mark.line + 1 if node.start_mark is not None else 0
+        self.lines.setdefault(path, line)
+        if id(node) in self.seen:
+            self.problem(line, path, "aliases (*name) are not supported; write the value out")
+            return None
+        self.seen.add(id(node))
+        tag = node.tag.removeprefix(_TAG_PREFIX)
+        if tag not in _PLAIN_TAGS:
+            self.problem(line, path, f"the tag {node.tag} is not allowed")
+            return None
+        if isinstance(node, MappingNode):
+            return self.mapping(node, path)
+        if isinstance(node, SequenceNode):
+            return [self.read(item, (*path, index)) for index, item in enumerate(node.value)]
+        assert isinstance(node, ScalarNode)
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (ConstructorError, ValueError):
+            self.problem(line, path, f"cannot read the value {str(node.value)[:30]}")
+            return None
+
+    def mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for key, value in node.value:
+            line = key.start_mark.line + 1 if key.start_mark is not None else 0
+            if not isinstance(key, ScalarNode) or key.tag != _TAG_PREFIX + "str":
+                shown = f"“{key.value}”" if isinstance(key, ScalarNode) else "this"
+                self.problem(line, path, f"{shown} cannot be a field name; use plain words")
+                continue
+            name = str(key.value)
+            if name in values:
+                self.problem(line, (*path, name), "appears twice")
+                continue
+            self.lines[(*path, name)] = line
+            values[name] = self.read(value, (*path, name))
+        return values
+
+    def problem(self, line: int | None, path: Path, message: str) -> None:
+        self.problems.append(Problem(line, field_path(path), message))
+
+    def line_of(self, path: Path) -> int | None:
+        """The line of the nearest field written in the file on the way to `path`."""
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return None
+
+
+_FRIENDLY = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field here (check its spelling and indentation)",
+    "string_type": "must be text",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "bool_type": "must be true or false",
+    "dict_type": "must be a set of fields (name: value lines)",
+    "list_type": "must be a list (lines starting with “- ”)",
+    "date_type": "must be a date like 2026-11-29",
+    "date_from_datetime_parsing": "must be a date like 2026-11-29",
+}
+
+
+def _message(error: Any) -> str:
+    kind = str(error.get("type", ""))
+    if kind in _FRIENDLY:
+        return _FRIENDLY[kind]
+    message = str(error.get("msg", "is not valid"))
+    return message.removeprefix("Value error, ")
+
+
+def syntax_problem(error: yaml.YAMLError) -> Problem:
+    """A YAML syntax error as one problem, on the line where the parser stopped."""
+    line: int | None = None
+    message = "cannot be read"
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        message = error.problem or error.context or message
+    if "mapping values are not allowed" in message:
+        message += "; put text that contains “: ” in quotes"
+    elif "'\\t'" in message:
+        message += "; indent with spaces, not tabs"
+    return Problem(line, "", f"YAML syntax: {message}")
+
+
+def load_document(text: str, model: type[Model], *, filename: str) -> Model:
+    """Validate YAML text against `model`; raise DocumentError naming every problem's line."""
+    reader = _Reader()
+    try:
+        composed = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        raise DocumentError(filename, [syntax_problem(error)]) from None
+    if composed is None:
+        raise DocumentError(filename, [Problem(None, "", "is empty")])
+    try:
+        data = reader.read(composed, ())
+    except RecursionError:
+        raise DocumentError(filename, [Problem(None, "", "is nested too deeply")]) from None
+    if reader.problems:
+        raise DocumentError(filename, reader.problems)
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            path: Path = tuple(p for p in item["loc"] if isinstance(p, str | int))
+            problems.append(Problem(reader.line_of(path), field_path(path), _message(item)))
+        problems.sort(key=lambda p: p.line or 0)
+        raise DocumentError(filename, problems) from None
+
+
+def load_document_file(path: str | os.PathLike[str], model: type[Model], *, limit: int) -> Model:
+    """Read a UTF-8 file of at most `limit` bytes and validate it; OSError is the caller's."""
+    filename = os.fspath(path)
+    with open(filename, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        problem = Problem(None, "", f"is larger than {limit // 1000} kB, the most allowed")
+        raise DocumentError(filename, [problem])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise DocumentError(filename, [Problem(line, "", "is not UTF-8 text")]) from None
+    return load_document(text, model, filename=filename)

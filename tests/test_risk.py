@@ -1,0 +1,150 @@
+"""The risk screen: the labelled corpus meets its targets, and each kind of reading works."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.bench_risk import (
+    FALSE_POSITIVE_TARGET,
+    RECALL_TARGET,
+    measure,
+    read_corpus,
+)
+from conversations.risk import RiskFinding, screen
+
+CORPUS = sorted((Path(__file__).parent / "risk_corpus").glob("*.txt"))
+
+
+def test_the_corpus_is_big_enough_in_both_languages() -> None:
+    items = read_corpus(CORPUS)
+    assert sum(i.risk for i in items) >= 300
+    assert sum(not i.risk for i in items) >= 300
+    spanish = [i for i in items if any(w in i.text.lower() for w in (" quiero ", " me ", "estoy"))]
+    assert len(spanish) >= 150
+
+
+def test_the_corpus_meets_recall_and_false_positive_targets() -> None:
+    recall, false_positive, missed, flagged = measure(read_corpus(CORPUS))
+    assert recall >= RECALL_TARGET, [m.where for m in missed]
+    assert false_positive <= FALSE_POSITIVE_TARGET, [f.where for f in flagged]
+
+
+def found(text: str) -> RiskFinding:
+    finding = screen(text)
+    assert finding is not None, text
+    return finding
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to die",
+        "honestly ready to kms",
+        "i want to dieeeee",
+        "I WANT TO KILL MYSELF",
+        "k1ll myself",
+        "i wanna k!ll myself",
+        "s u i c i d a l",
+        "im so sucidal",
+        "i want to kil myslef",
+        "thinkin bout killin myself",
+        "been thinking about the sewer slide",
+        "unalive myself",
+        "Everyone would be better off without me",
+        "I'm a burden. I want to end it all.",
+        "me quiero morir",
+        "kiero suisidarme",
+        "ya no quiero vivir",
+        "estarían mejor sin mí",
+        "QUIERO MORIRRRR",
+        "Situation: the meeting. Hot thought: I should just kill myself. Emotion: shame 90.",
+    ],
+)
+def test_risk_language_is_found_however_it_is_written(text: str) -> None:
+    found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not suicidal, just tired",
+        "I would never hurt myself",
+        "No thoughts of self-harm this week",
+        "Suicidal ideation: none. Sleep: 6 hours.",
+        "i'm not gonna kms dw",
+        "no quiero morir, quiero que se me pase la ansiedad",
+        "jamás me haría daño",
+        "My friend said she wants to kill herself",
+        'My daughter said "I want to die" after her exam',
+        "mi amiga se quiere morir",
+        "This traffic is killing me",
+        "I could kill for a coffee",
+        "dead tired after the night shift",
+        "I almost died laughing",
+        "me muero de risa",
+        "este examen me mató",
+        "I ran 5 kms this morning",
+        "I'm ending it with my boyfriend",
+        "I want to dye my hair blue",
+        "We did suicide prevention training at work",
+        "Years ago in high school I had suicidal thoughts. That's over now.",
+        "I cut myself shaving",
+        "Me voy a cortar el flequillo.",
+        "This is goodbye to my old apartment!",
+        "Bought rope to tie the tent down",
+        "",
+        "   ",
+    ],
+)
+def test_negations_other_people_idioms_and_look_alikes_are_not_risk(text: str) -> None:
+    assert screen(text) is None
+
+
+def test_a_thought_that_comes_back_is_risk_again_despite_the_past() -> None:
+    assert screen("I used to cut myself") is None
+    found("I thought the wanting-to-die phase was over but it's back this week")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm going to kill myself tonight",
+        "I have the pills ready",
+        "this is goodbye",
+        "I'm at the bridge right now",
+        "ya tengo las pastillas",
+        "esta noche me mato",
+    ],
+)
+def test_plans_means_places_and_goodbyes_are_imminent(text: str) -> None:
+    assert found(text).imminent
+
+
+def test_ideation_without_a_plan_is_not_imminent() -> None:
+    assert not found("I wish I was dead").imminent
+
+
+def test_weak_signals_count_only_together() -> None:
+    assert screen("goodbye!") is None
+    assert screen("I'm doing it tonight") is None
+    assert found("I'M DOING IT TONIGHT. GOODBYE").imminent
+
+
+def test_the_excerpt_is_the_sentence_not_the_whole_entry() -> None:
+    finding = found(
+        "Journal: woke up late, skipped class. I keep thinking I want to die. Mom called."
+    )
+    assert finding.excerpt == "I keep thinking I want to die."
+    assert finding.language == "en"
+
+
+def test_language_follows_the_words() -> None:
+    assert found("me quiero matar").language == "es"
+
+
+def test_screening_is_deterministic_and_bounded() -> None:
+    text = "nothing to see here. " * 2000 + "I want to die"
+    assert screen(text) is None  # past the first 8,000 characters
+    assert screen("I want to die") == screen("I want to die")
