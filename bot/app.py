@@ -12,10 +12,13 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot import dispatch
 from bot.clock import Clock, SystemClock
+from bot.delivery import deliver_urgent
 from bot.runtime import Runtime, on_error
 from bot.settings import Settings
 from bot.ticker import tick_job
+from conversations.crisis import CrisisResources, load_resources
 from conversations.templates import load_library
+from conversations.yamldoc import DocumentError
 from storage import crypto, people
 from storage.db import Database
 from storage.migrate import upgrade
@@ -25,6 +28,7 @@ log = logging.getLogger(__name__)
 COMMANDS = [
     BotCommand("today", "What is due today"),
     BotCommand("homework", "All your homework"),
+    BotCommand("sos", "Crisis lines, any time"),
     BotCommand("help", "What I can do"),
     BotCommand("settings", "Time zone and more"),
     BotCommand("cancel", "Stop or pause what we are doing"),
@@ -108,6 +112,20 @@ def setup_keys(settings: Settings, *, existing_data: bool = False) -> None:
     crypto.configure_keys(keys)
 
 
+def crisis_resources(settings: Settings) -> CrisisResources:
+    """The operator's crisis lines (CRISIS_RESOURCES_FILE), or the shipped defaults."""
+    path = settings.crisis_resources_file
+    try:
+        return load_resources(path)
+    except DocumentError as error:
+        raise SetupError(
+            f"CRISIS_RESOURCES_FILE has problems, so the bot will not start without its crisis "
+            f"lines:\n{error}\nCheck it with: homework-bot check-resources {path}"
+        ) from None
+    except OSError as error:
+        raise SetupError(f"CRISIS_RESOURCES_FILE {path} cannot be read: {error.strerror}") from None
+
+
 def token_of(settings: Settings) -> str:
     """The bot token, or a clear error if it is missing."""
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
@@ -129,9 +147,19 @@ def build_application(
         .base_file_url(settings.file_url)
         .build()
     )
-    application.bot_data["runtime"] = Runtime(
-        settings=settings, db=db, clock=clock or SystemClock(), library=load_library()
+    runtime = Runtime(
+        settings=settings,
+        db=db,
+        clock=clock or SystemClock(),
+        library=load_library(),
+        resources=crisis_resources(settings),
     )
+
+    def send_alerts_now() -> None:
+        application.create_task(deliver_urgent(runtime, application.bot), name="alerts")
+
+    runtime.on_urgent = send_alerts_now
+    application.bot_data["runtime"] = runtime
     dispatch.register(application)
     application.add_error_handler(on_error)
     if application.job_queue is None:

@@ -15,7 +15,9 @@ from telegram.error import InvalidToken, NetworkError
 from bot.app import SetupError, configure_logging, open_database, serve, token_of
 from bot.clock import SystemClock
 from bot.settings import Settings
+from conversations.crisis import load_resources
 from conversations.templates import TemplateError, load_template_file
+from conversations.yamldoc import DocumentError
 from storage import people
 from storage.crypto import EncryptionKeyError
 from storage.db import Database
@@ -37,6 +39,10 @@ def parser() -> argparse.ArgumentParser:
     code.add_argument("--name", help="the therapist's name as clients will see it")
     check = commands.add_parser("check-template", help="validate a homework template")
     check.add_argument("file")
+    lines = commands.add_parser(
+        "check-resources", help="validate an operator's crisis-resources file"
+    )
+    lines.add_argument("file")
     return top
 
 
@@ -45,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "check-template":
         return check_template(args.file)
+    if args.command == "check-resources":
+        return check_resources(args.file)
     try:
         settings = Settings()
         configure_logging(settings)
@@ -123,4 +131,23 @@ def check_template(path: str) -> int:
         print(f"{path}: {error.strerror}", file=sys.stderr)
         return 1
     print(f"{path}: OK, “{template.title}” ({template.id}) with {len(template.steps)} steps.")
+    return 0
+
+
+def check_resources(path: str) -> int:
+    """Validate a crisis-resources file; errors name the line and the field."""
+    try:
+        resources = load_resources(path)
+    except DocumentError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"{path}: {error.strerror}", file=sys.stderr)
+        return 1
+    oldest = min([resources.default.checked] + [r.checked for r in resources.countries.values()])
+    print(
+        f"{path}: OK, crisis lines for {len(resources.countries)} countries and a default "
+        f"for everywhere else. The oldest entry was checked on {oldest.isoformat()}: check the "
+        "numbers for your own country before you go live."
+    )
     return 0

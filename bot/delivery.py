@@ -3,7 +3,9 @@
 A tick sends at most `PER_TICK` messages and at most one per chat, which keeps both the
 global (~30/s) and the per-chat (~1/s) limits for any tick of a second or more; 429s are
 retried after the time Telegram asks for, network errors with backoff, and a 403 marks the
-person as having blocked the bot (their therapist is told).
+person as having blocked the bot (their therapist is told). Lanes go most urgent first, so
+a risk alert is never behind a backlog of reminders or digests, and an alert that cannot
+reach its therapist is escalated to the operator's fallback chat.
 """
 
 from __future__ import annotations
@@ -12,26 +14,41 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot import safety
 from bot.render import buttons
 from bot.runtime import Runtime, retry_seconds
-from storage import outbox, people
+from storage import flags, outbox, people
 
 log = logging.getLogger(__name__)
 
 PER_TICK = 25
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 12
+ALERT_BACKOFF_CAP = timedelta(seconds=30)
+URGENT_ROUNDS = 5
+"""Passes of the alert lane right after an alert is queued: one per chat per pass, and an
+escalation queued by a failed alert goes out in the next."""
 
 
-async def deliver_outbox(rt: Runtime, bot: Bot) -> int:
-    """Send what is due in the outbox; returns how many were sent."""
+async def deliver_urgent(rt: Runtime, bot: Bot) -> None:
+    """Send the alert lane now (called as soon as an update that raised an alert commits)."""
+    for _ in range(URGENT_ROUNDS):
+        if not await deliver_outbox(rt, bot, lanes=(outbox.ALERT,)):
+            return
+
+
+async def deliver_outbox(rt: Runtime, bot: Bot, *, lanes: tuple[int, ...] | None = None) -> int:
+    """Send what is due in the outbox, most urgent lane first; returns how many were tried."""
     now = rt.clock.now()
     async with rt.db.transaction() as session:
-        claimed = await outbox.claim_pending(session, now=now, limit=PER_TICK, lease=LEASE)
+        claimed = await outbox.claim_pending(
+            session, now=now, limit=PER_TICK, lease=LEASE, lanes=lanes
+        )
         batch: list[tuple[int, int, int | None, dict[str, Any]]] = []
         chats: set[int] = set()
         for message in claimed:
@@ -42,7 +59,6 @@ async def deliver_outbox(rt: Runtime, bot: Bot) -> int:
                 continue
             chats.add(message.chat_id)
             batch.append((message.id, message.chat_id, message.user_id, message.payload))
-    sent = 0
     for message_id, chat_id, user_id, payload in batch:
         outcome = await _send(bot, chat_id, payload)
         async with rt.db.transaction() as session:
@@ -51,21 +67,37 @@ async def deliver_outbox(rt: Runtime, bot: Bot) -> int:
                 continue
             if outcome is None:
                 outbox.mark_sent(row, now=rt.clock.now())
-                sent += 1
             elif isinstance(outcome, RetryAfter):
                 wait = timedelta(seconds=retry_seconds(outcome))
                 outbox.mark_retry(row, not_before=now + wait, error="429")
             elif isinstance(outcome, Forbidden):
                 outbox.mark_undeliverable(row, status="blocked", error="403 blocked")
+                await _undeliverable(rt, session, row.kind, payload)
                 if user_id is not None:
                     await _tell_therapist_blocked(rt, session, user_id=user_id)
             elif isinstance(outcome, BadRequest) or row.attempts >= MAX_ATTEMPTS:
                 log.warning("outbox message %s given up: %s", message_id, type(outcome).__name__)
                 outbox.mark_undeliverable(row, status="failed", error=type(outcome).__name__)
+                await _undeliverable(rt, session, row.kind, payload)
             else:
                 backoff = timedelta(seconds=min(2**row.attempts, 600))
+                if row.lane == outbox.ALERT:
+                    backoff = min(backoff, ALERT_BACKOFF_CAP)
                 outbox.mark_retry(row, not_before=now + backoff, error=type(outcome).__name__)
-    return sent
+    return len(batch)
+
+
+async def _undeliverable(
+    rt: Runtime, session: AsyncSession, kind: str, payload: dict[str, Any]
+) -> None:
+    """A risk alert that can't reach its therapist goes to the fallback chat at once."""
+    flag_id = payload.get("flag")
+    if kind == "alert" and isinstance(flag_id, int):
+        flag = await flags.get_flag(session, flag_id=flag_id)
+        if flag is not None:
+            await safety.escalate(rt, session, flag, reason="undeliverable", now=rt.clock.now())
+    elif kind == "escalation":
+        log.warning("the fallback chat (ALERT_FALLBACK_CHAT_ID) refused a risk escalation")
 
 
 async def _send(bot: Bot, chat_id: int, payload: dict[str, Any]) -> TelegramError | None:
@@ -83,7 +115,7 @@ async def _send(bot: Bot, chat_id: int, payload: dict[str, Any]) -> TelegramErro
     return None
 
 
-async def _tell_therapist_blocked(rt: Runtime, session: Any, *, user_id: int) -> None:
+async def _tell_therapist_blocked(rt: Runtime, session: AsyncSession, *, user_id: int) -> None:
     now = rt.clock.now()
     user = await outbox.mark_user_blocked(session, user_id=user_id, now=now)
     if user is None or user.role != "client":

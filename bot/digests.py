@@ -2,17 +2,51 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runtime import Runtime
+from bot.runtime import Runtime, token_for
 from conversations import engine
-from conversations.digest import AssignmentReport, ClientReport, EntryReport, compose_digest
+from conversations.crisis import where_text
+from conversations.digest import (
+    AlertReport,
+    AssignmentReport,
+    ClientReport,
+    EntryReport,
+    compose_digest,
+)
 from conversations.schedules import describe_schedule, parse_schedule
-from storage import homework, people
-from storage.models import User
+from conversations.timezones import zone_label
+from storage import flags, homework, people
+from storage.models import Flag, User
+
+ButtonRows = list[list[list[str]]]
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A digest's messages, and the open risk flags that get Acknowledge buttons."""
+
+    messages: list[str]
+    open_flags: list[tuple[Flag, str]]
+
+    async def buttons(self, session: AsyncSession, *, therapist: User, now: datetime) -> ButtonRows:
+        """Acknowledge buttons for the first message, one per open flag (a few at most)."""
+        zone = ZoneInfo(therapist.timezone)
+        rows: ButtonRows = []
+        for flag, name in self.open_flags[:MAX_ACK_BUTTONS]:
+            token = await token_for(
+                session, owner_id=therapist.id, action="ack", payload={"flag": flag.id}, now=now
+            )
+            label = f"Acknowledge {name}, {flag.created_at.astimezone(zone):%a %H:%M}"
+            rows.append([[label[:60], token]])
+        return rows
+
+
+MAX_ACK_BUTTONS = 8
 
 PERIOD = timedelta(hours=24)
 GRACE = timedelta(hours=3)
@@ -29,11 +63,14 @@ def _described(schedule: str) -> str:
 
 async def build_digest(
     session: AsyncSession, rt: Runtime, *, therapist: User, since: datetime, until: datetime
-) -> list[str]:
-    """The digest for (since, until], for this therapist's own clients only."""
+) -> Digest:
+    """The digest for (since, until], for this therapist's own clients only; open risk
+    flags whenever raised."""
     entries = await homework.done_entries_for_therapist(
         session, therapist_id=therapist.id, since=since, until=until
     )
+    open_flags = await flags.open_flags_for_therapist(session, therapist_id=therapist.id)
+    own = ZoneInfo(therapist.timezone)
     reports = []
     for link, client in await people.therapist_clients(session, therapist_id=therapist.id):
         zone = ZoneInfo(client.timezone)
@@ -67,14 +104,35 @@ async def build_digest(
                     line=engine.digest_line(flow, answers),
                 )
             )
+        raised = {f.id: f for f, flag_link, _ in open_flags if flag_link.id == link.id}
+        for flag in await flags.flags_of_link(
+            session, therapist_id=therapist.id, link_id=link.id, limit=20
+        ):
+            if since < flag.created_at <= until:
+                raised.setdefault(flag.id, flag)
+        alerts = tuple(
+            AlertReport(
+                raised_local=flag.created_at.astimezone(own),
+                where=where_text(flag.source, rt.title_of(flag.template_id or "").lower()),
+                excerpt=flag.excerpt,
+                acknowledged=flag.acknowledged_at is not None,
+            )
+            for flag in sorted(raised.values(), key=lambda f: (f.created_at, f.id))
+        )
         reports.append(
             ClientReport(
                 name=people.client_display_name(link, client),
                 assignments=tuple(assignments),
                 entries=tuple(finished),
+                alerts=alerts,
             )
         )
-    own = ZoneInfo(therapist.timezone)
     fmt = "%a %d %b %H:%M"
-    period = f"{since.astimezone(own).strftime(fmt)} to {until.astimezone(own).strftime(fmt)}"
-    return compose_digest(period=period, clients=reports)
+    period = (
+        f"{since.astimezone(own).strftime(fmt)} to {until.astimezone(own).strftime(fmt)}, "
+        f"{zone_label(own)} time"
+    )
+    return Digest(
+        messages=compose_digest(period=period, clients=reports),
+        open_flags=[(f, people.client_display_name(link, u)) for f, link, u in open_flags],
+    )

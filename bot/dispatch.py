@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import homework, onboarding, therapist
+from bot import homework, onboarding, safety, therapist
 from bot.render import TOKEN_PREFIX, parse_answer_data
-from bot.runtime import Ctx, Handler, handler
+from bot.runtime import Ctx, Handler, PtbCallback, handler
 from conversations.engine import with_article
 from storage import buttons as tokens
 from storage import people
@@ -141,6 +141,10 @@ async def _token_button(ctx: Ctx, token: str) -> None:
     elif found.action == "resume":
         ctx.edit_buttons(None)
         await homework.resume_token(ctx, found.payload)
+    elif found.action == "ack":
+        await safety.acknowledge(ctx, found.payload)
+    elif found.action == "recent":
+        await therapist.recent_entries(ctx, found.payload)
     elif found.action.startswith("assign"):
         if found.action == "assign":
             # This press creates an assignment: a double tap must not create two.
@@ -152,6 +156,7 @@ async def _token_button(ctx: Ctx, token: str) -> None:
 
 COMMANDS: dict[str, Handler] = {
     "start": start,
+    "sos": safety.sos,
     "help": show_help,
     "cancel": cancel,
     "skip": registered(homework.skip),
@@ -174,15 +179,30 @@ async def edited(ctx: Ctx) -> None:
     )
 
 
+def screened(fn: Handler) -> Handler:
+    """Risk screening is a stage before every handler: what it answered goes no further."""
+
+    async def run(ctx: Ctx) -> None:
+        if not await safety.screen_first(ctx):
+            await fn(ctx)
+
+    run.__name__, run.__doc__ = fn.__name__, fn.__doc__
+    return run
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Attach every handler to the application."""
+    """Attach every handler to the application, each behind the risk screen."""
     new = filters.UpdateType.MESSAGE
+
+    def guarded(fn: Handler) -> PtbCallback:
+        return handler(screened(fn))
+
     for name, fn in COMMANDS.items():
-        application.add_handler(CommandHandler(name, handler(fn), filters=new))
-    application.add_handler(MessageHandler(new & filters.COMMAND, handler(unknown_command)))
-    application.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, handler(on_text)))
+        application.add_handler(CommandHandler(name, guarded(fn), filters=new))
+    application.add_handler(MessageHandler(new & filters.COMMAND, guarded(unknown_command)))
+    application.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, guarded(on_text)))
     application.add_handler(
-        MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, handler(other_content))
+        MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, guarded(other_content))
     )
-    application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, handler(edited)))
-    application.add_handler(CallbackQueryHandler(handler(on_button)))
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, guarded(edited)))
+    application.add_handler(CallbackQueryHandler(guarded(on_button)))

@@ -234,6 +234,15 @@ async def mid_step_command(ctx: Ctx, command: str) -> bool:
     return True
 
 
+def takes_text(ctx: Ctx, entry: Entry) -> bool:
+    """True when the entry's current question is answered in words."""
+    flow = flow_for(ctx, entry.template_id, entry.params)
+    if flow is None:
+        return False
+    position = State.from_json(entry.state).position
+    return position < len(flow.steps) and flow.steps[position].kind == "text"
+
+
 async def open_entry_of(ctx: Ctx) -> Entry | None:
     """The client's homework conversation in progress, if any."""
     if ctx.user is None or ctx.user.role != "client":

@@ -129,6 +129,9 @@ def consent_text(first_name: str, therapist: str, username: str | None) -> str:
         "• when you did your homework, and when it was missed\n"
         f"• your Telegram name{handle}\n\n"
         "Nobody else sees them. Your answers are stored encrypted.\n\n"
+        "If you write something that makes me worry for your safety, I show you crisis lines "
+        f"straight away and let {therapist} know at once. If they can't be reached, the "
+        "practice's backup contact is told you may need support (not what you wrote).\n\n"
         f"{NOT_AN_EMERGENCY}\n\n"
         "Nothing about you is kept unless you agree. Do you agree to share this with "
         f"{therapist}?"
@@ -325,6 +328,7 @@ async def show_help(ctx: Ctx) -> None:
         "/today – what is due, and start it\n"
         "/homework – all your homework\n"
         "/settings – your time zone\n"
+        "/sos – crisis lines, any time\n"
         "While doing homework: /skip passes an optional question, /back changes your last "
         "answer, /cancel pauses (your answers are kept).\n\n" + NOT_AN_EMERGENCY
     )

@@ -18,6 +18,7 @@ from telegram.ext import ContextTypes
 from bot.clock import Clock
 from bot.render import TOKEN_PREFIX
 from bot.settings import Settings
+from conversations.crisis import CrisisResources
 from conversations.templates import Template
 from storage import buttons, people
 from storage.db import Database
@@ -34,6 +35,9 @@ class Runtime:
     db: Database
     clock: Clock
     library: dict[str, Template]
+    resources: CrisisResources
+    on_urgent: Callable[[], None] | None = None
+    """Called after an update that queued an alert commits: sends the alert lane now."""
 
     def title_of(self, template_id: str) -> str:
         """A homework's title, even if its template has gone."""
@@ -82,8 +86,16 @@ class Ctx:
     """When Telegram says the message was sent (seconds since the epoch)."""
     content: str = "message"
     """What kind of message arrived when it is not text: photo, sticker, voice..."""
+    screened: str = ""
+    """Every piece of free text in the update (text, caption, edited text): screened first."""
+    via: str = "message"
+    """How that text came: message, caption or edited."""
+    language_code: str | None = None
+    """Telegram's language code for the person (a hint to their language and country)."""
     replies: list[Say | EditButtons] = field(default_factory=list)
     toast_text: str | None = None
+    urgent: bool = False
+    """Set when the update queued an alert: delivery runs as soon as it commits."""
 
     @property
     def full_name(self) -> str:
@@ -122,13 +134,23 @@ TOKEN_TTL = timedelta(days=7)
 async def button_token(ctx: Ctx, action: str, payload: dict[str, object]) -> str:
     """Callback data for a button only this person may press, meaning `action` on `payload`."""
     assert ctx.user is not None
+    return await token_for(
+        ctx.session, owner_id=ctx.user.id, action=action, payload=payload, now=ctx.now
+    )
+
+
+async def token_for(
+    session: AsyncSession,
+    *,
+    owner_id: int,
+    action: str,
+    payload: dict[str, object],
+    now: datetime,
+    ttl: timedelta = TOKEN_TTL,
+) -> str:
+    """Callback data for a button only `owner_id` may press (in a message sent to them)."""
     token = await buttons.issue_token(
-        ctx.session,
-        user_id=ctx.user.id,
-        action=action,
-        payload=dict(payload),
-        now=ctx.now,
-        ttl=TOKEN_TTL,
+        session, user_id=owner_id, action=action, payload=dict(payload), now=now, ttl=ttl
     )
     return TOKEN_PREFIX + token
 
@@ -176,10 +198,14 @@ def handler(fn: Handler) -> PtbCallback:
                 data=(update.callback_query.data or "") if update.callback_query else "",
                 content=_content_kind(update),
                 sent_at=update.message.date.timestamp() if update.message else None,
+                language_code=person.language_code,
             )
+            ctx.screened, ctx.via = _screened(update)
             if user is not None and user.blocked_at is not None:
                 user.blocked_at = None
             await fn(ctx)
+        if ctx.urgent and rt.on_urgent is not None:
+            rt.on_urgent()
         await _send_replies(ctx, context)
 
     wrapped.__name__ = fn.__name__
@@ -190,6 +216,19 @@ def handler(fn: Handler) -> PtbCallback:
 def _message_text(update: Update) -> str:
     message = update.message
     return (message.text or "") if message is not None else ""
+
+
+def _screened(update: Update) -> tuple[str, str]:
+    """The free text of a message or an edit, and how it came (message, caption, edited)."""
+    message = update.message or update.edited_message
+    if message is None:
+        return "", "message"
+    edited = update.edited_message is not None
+    if message.text:
+        return message.text, "edited" if edited else "message"
+    if message.caption:
+        return message.caption, "edited" if edited else "caption"
+    return "", "message"
 
 
 CONTENT_KINDS = (

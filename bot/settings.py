@@ -28,10 +28,13 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     webhook_secret: SecretStr | None = None
+    crisis_resources_file: Path | None = None
+    alert_fallback_chat_id: int | None = None
+    alert_ack_minutes: float = 30.0
 
-    @field_validator("tick_seconds")
+    @field_validator("tick_seconds", "alert_ack_minutes")
     @classmethod
-    def _tick_positive(cls, value: float) -> float:
+    def _positive(cls, value: float) -> float:
         if value <= 0:
             raise ValueError("must be above 0")
         return value

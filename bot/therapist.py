@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from bot.digests import PERIOD, build_digest
 from bot.render import buttons
 from bot.runtime import Ctx, button_token
+from conversations import engine
+from conversations.crisis import where_text
 from conversations.engine import FlowError, resolve_params
 from conversations.schedules import (
     Schedule,
@@ -27,8 +29,8 @@ from conversations.schedules import (
 )
 from conversations.templates import Template, find_template
 from conversations.timezones import zone_label
-from storage import homework, outbox, people
-from storage.models import Link, User
+from storage import flags, homework, outbox, people
+from storage.models import Entry, Link, User
 
 SCHEDULE_PRESETS = ("daily 09:00", "daily 20:00")
 EXAMPLE = "For example: /assign robin gratitude daily 20:00"
@@ -74,15 +76,23 @@ async def clients(ctx: Ctx) -> None:
     if not found:
         ctx.say("You have no linked clients yet. /invite makes an invite link.")
         return
+    zone = ZoneInfo(therapist.timezone)
+    open_flags = await flags.open_flags_for_therapist(ctx.session, therapist_id=therapist.id)
     lines = ["Your clients:"]
+    rows = []
     for link, user in found:
         name = people.client_display_name(link, user)
         handle = f" (@{user.username})" if user.username else ""
         lines.append(f"■ {name}{handle}, {zone_label(ZoneInfo(user.timezone))} time")
+        for flag, _, _ in (f for f in open_flags if f[1].id == link.id):
+            raised = f"{flag.created_at.astimezone(zone):%a %d %b %H:%M}"
+            lines.append(f"  ⚠️ Risk alert from {raised} not yet acknowledged")
+            token = await button_token(ctx, "ack", {"flag": flag.id})
+            rows.append([(f"Acknowledge {name}, {raised}"[:60], token)])
         for assignment in await homework.assignments_of_link(ctx.session, link_id=link.id):
             title = ctx.rt.title_of(assignment.template_id)
             lines.append(f"  • {title}, {describe_schedule(parse_schedule(assignment.schedule))}")
-    ctx.say("\n".join(lines))
+    ctx.say("\n".join(lines), buttons=buttons(rows) if rows else None)
 
 
 def _today(ctx: Ctx, person: User) -> date:
@@ -304,5 +314,64 @@ async def digest_now(ctx: Ctx) -> None:
     digest = await build_digest(
         ctx.session, ctx.rt, therapist=therapist, since=since, until=ctx.now
     )
-    for message in digest:
-        ctx.say(message)
+    rows = await digest.buttons(ctx.session, therapist=therapist, now=ctx.now)
+    keyboard = buttons([[(label, data) for label, data in row] for row in rows])
+    for index, message in enumerate(digest.messages):
+        ctx.say(message, buttons=keyboard if rows and index == 0 else None)
+
+
+RECENT = 5
+
+
+async def recent_entries(ctx: Ctx, payload: dict[str, object]) -> None:
+    """The Recent entries button under an alert: a client's latest entries and risk flags."""
+    therapist = _therapist(ctx)
+    link_id = payload.get("link")
+    if therapist is None:
+        return
+    found = (
+        await people.client_of_therapist(ctx.session, therapist_id=therapist.id, link_id=link_id)
+        if isinstance(link_id, int)
+        else None
+    )
+    if found is None:
+        ctx.say("That client is no longer linked with you. /clients lists your clients.")
+        return
+    link, client = found
+    zone = ZoneInfo(therapist.timezone)
+    name = people.client_display_name(link, client)
+    lines = [f"{name}: recent entries ({zone_label(zone)} time)"]
+    for entry in await homework.recent_entries_of_link(
+        ctx.session, therapist_id=therapist.id, link_id=link.id, limit=RECENT
+    ):
+        title = ctx.rt.title_of(entry.template_id)
+        status = {"done": "done", "paused": "paused", "active": "in progress"}.get(
+            entry.status, entry.status
+        )
+        when = entry.updated_at.astimezone(zone).strftime("%a %d %b %H:%M")
+        lines.append(f"• {title}, {when}, {status}: {_entry_line(ctx, entry)}")
+    if len(lines) == 1:
+        lines.append("No entries yet.")
+    risk = await flags.flags_of_link(
+        ctx.session, therapist_id=therapist.id, link_id=link.id, limit=RECENT
+    )
+    if risk:
+        lines += ["", "Risk alerts:"]
+    for flag in risk:
+        when = flag.created_at.astimezone(zone).strftime("%a %d %b %H:%M")
+        state = "acknowledged" if flag.acknowledged_at else "NOT acknowledged"
+        where = where_text(flag.source, ctx.rt.title_of(flag.template_id or "").lower())
+        lines.append(f"• {when}, {where}, {state}: “{flag.excerpt}”")
+    ctx.say("\n".join(lines))
+
+
+def _entry_line(ctx: Ctx, entry: Entry) -> str:
+    """An entry in one short line; a damaged one is said to be so, never crashes the list."""
+    template = ctx.rt.library.get(entry.template_id)
+    if template is None:
+        return "(this homework is no longer available)"
+    try:
+        flow = engine.compile_flow(template, entry.params)
+        return engine.digest_line(flow, engine.State.from_json(entry.state).answers) or "(empty)"
+    except (ValueError, KeyError):
+        return "(this entry could not be shown)"

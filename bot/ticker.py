@@ -16,15 +16,15 @@ from telegram.ext import ContextTypes
 
 from bot.delivery import deliver_outbox
 from bot.digests import PERIOD, build_digest
-from bot.render import TOKEN_PREFIX
-from bot.runtime import TOKEN_TTL, Runtime, runtime_of
+from bot.runtime import Runtime, runtime_of, token_for
+from bot.safety import escalate_unacknowledged
 from conversations.schedules import (
     Daily,
     latest_occurrence_at_or_before,
     next_occurrence,
     parse_schedule,
 )
-from storage import buttons, homework, outbox, people
+from storage import homework, outbox, people
 from storage.models import Assignment, User
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,8 @@ RETRY_BROKEN = timedelta(hours=1)
 
 
 async def tick(rt: Runtime, bot: Bot) -> None:
-    """One beat: queue what fell due, then send what is queued."""
+    """One beat: escalate alerts nobody acknowledged, queue what fell due, then send."""
+    await escalate_unacknowledged(rt)
     await queue_due_reminders(rt)
     await queue_due_digests(rt)
     await deliver_outbox(rt, bot)
@@ -84,13 +85,12 @@ async def _queue_reminder(
     if occurrence_id is None:
         return False
     title = rt.title_of(assignment.template_id)
-    token = await buttons.issue_token(
+    start = await token_for(
         session,
-        user_id=client.id,
+        owner_id=client.id,
         action="start",
         payload={"assignment": assignment.id, "occurrence": occurrence_id},
         now=now,
-        ttl=TOKEN_TTL,
     )
     first_name = (client.name.split() or ["there"])[0]
     return await outbox.notify(
@@ -100,7 +100,7 @@ async def _queue_reminder(
         key=str(occurrence_id),
         text=f"Hi {first_name}, it's time for your {title.lower()}. "
         "It only takes a few minutes. Ready when you are.",
-        buttons=[[["Start now", TOKEN_PREFIX + token]]],
+        buttons=[[["Start now", start]]],
         now=now,
     )
 
@@ -134,9 +134,10 @@ async def _queue_digest(rt: Runtime, session: AsyncSession, therapist: User, now
     # daylight-saving change or a few days of downtime.
     since = therapist.digest_since or due_at - PERIOD
     therapist.digest_since = due_at
-    messages = await build_digest(session, rt, therapist=therapist, since=since, until=due_at)
+    digest = await build_digest(session, rt, therapist=therapist, since=since, until=due_at)
+    first_buttons = await digest.buttons(session, therapist=therapist, now=now)
     queued = 0
-    for index, text in enumerate(messages):
+    for index, text in enumerate(digest.messages):
         queued += await outbox.notify(
             session,
             person=therapist,
@@ -144,5 +145,6 @@ async def _queue_digest(rt: Runtime, session: AsyncSession, therapist: User, now
             key=f"{therapist.id}:{due_at.isoformat()}:{index}",
             text=text,
             now=now,
+            buttons=first_buttons if index == 0 else None,
         )
     return queued

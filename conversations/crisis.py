@@ -248,3 +248,73 @@ def sos_text(
     if homework:
         parts.append(words["sos_homework"].format(homework=homework))
     return "\n\n".join(parts)
+
+
+WHERE = {
+    "homework": "in their {homework}",
+    "message": "outside homework",
+    "setup": "while answering a setup question",
+    "edited": "in an edited message",
+    "caption": "in a photo caption",
+}
+
+
+def where_text(source: str, homework: str | None) -> str:
+    """Where a flag was raised, for the therapist: "in their thought record"."""
+    return WHERE.get(source, "outside homework").format(homework=homework or "homework")
+
+
+def alert_text(
+    *,
+    client: str,
+    when: str,
+    where: str,
+    excerpt: str,
+    imminent: bool,
+    shown: str,
+    ack_minutes: float,
+    fallback: bool,
+) -> str:
+    """The therapist's alert: who, when, where, the sentence, and what was done already."""
+    lines = [
+        f"⚠️ Risk alert: {client}",
+        "",
+        f"{client} wrote something that may mean they are at risk, {when}, {where}:",
+        f"“{excerpt}”",
+    ]
+    if imminent:
+        lines += ["", "The words suggest they may be in danger now (a plan, a time or a means)."]
+    lines += [
+        "",
+        f"They were shown crisis lines ({shown}) at once and told you are being let know.",
+        "Please tap Acknowledge when you have seen this"
+        + (
+            f"; if it is not acknowledged within {ack_minutes:g} minutes, the practice's "
+            "backup contact is told."
+            if fallback
+            else "."
+        ),
+    ]
+    return "\n".join(lines)
+
+
+ESCALATION_REASONS = {
+    "unacknowledged": "has not been acknowledged by {therapist} for {minutes:g} minutes",
+    "undeliverable": "could not be delivered to {therapist} (they may have blocked the bot)",
+    "no_therapist": "was raised by a client who has no linked therapist",
+}
+
+
+def escalation_text(
+    *, client: str, therapist: str | None, raised: str, reason: str, minutes: float
+) -> str:
+    """The operator's fallback chat: who needs follow-up, and why; never the client's words."""
+    why = ESCALATION_REASONS[reason].format(
+        therapist=therapist or "their therapist", minutes=minutes
+    )
+    about = f"{client} (a client of {therapist})" if therapist else client
+    return (
+        f"⚠️ Risk alert needs a person: the alert for {about}, raised {raised}, {why}.\n\n"
+        "Please make sure someone follows up with them today. "
+        "(What the client wrote is not shared here.)"
+    )

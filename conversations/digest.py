@@ -35,28 +35,56 @@ class EntryReport:
 
 
 @dataclass(frozen=True)
+class AlertReport:
+    """A risk flag: open ones head every digest until acknowledged."""
+
+    raised_local: datetime
+    where: str
+    excerpt: str
+    acknowledged: bool
+
+
+@dataclass(frozen=True)
 class ClientReport:
     """Everything the digest says about one client."""
 
     name: str
     assignments: tuple[AssignmentReport, ...]
     entries: tuple[EntryReport, ...]
+    alerts: tuple[AlertReport, ...] = ()
 
     @property
     def missed(self) -> int:
         """Due times with no entry to show for them."""
         return sum(max(a.due - a.done, 0) for a in self.assignments)
 
+    @property
+    def open_alerts(self) -> tuple[AlertReport, ...]:
+        """Risk flags not yet acknowledged, whenever they were raised."""
+        return tuple(a for a in self.alerts if not a.acknowledged)
+
 
 def compose_digest(*, period: str, clients: Sequence[ClientReport]) -> list[str]:
     """The digest as messages that each fit in one Telegram message.
 
-    Clients who missed homework come first, so what needs attention is read first.
+    Risk alerts not yet acknowledged come first, whenever they were raised, then clients
+    who missed homework, so what needs attention is read first.
     """
     if not clients:
         return [f"Your digest ({period})\n\nNo linked clients yet. /invite makes an invite link."]
-    ordered = sorted(clients, key=lambda c: (-c.missed, c.name.casefold()))
+    ordered = sorted(clients, key=lambda c: (-len(c.open_alerts), -c.missed, c.name.casefold()))
     blocks = [f"Your digest ({period})"]
+    alerts = [
+        f"• {c.name}, {_when(a.raised_local)}, {a.where}: “{a.excerpt}”"
+        for c in ordered
+        for a in c.open_alerts
+    ]
+    if alerts:
+        blocks.append(
+            "⚠️ Needs attention first: risk alerts not yet acknowledged\n"
+            + "\n".join(alerts)
+            + "\nTap Acknowledge below once you have seen to them."
+        )
     attention = [c.name for c in ordered if c.missed]
     if attention:
         blocks.append("Needs attention: missed homework from " + ", ".join(attention) + ".")
@@ -64,8 +92,15 @@ def compose_digest(*, period: str, clients: Sequence[ClientReport]) -> list[str]
     return _pack(blocks)
 
 
+def _when(moment: datetime) -> str:
+    return moment.strftime("%a %d %b %H:%M")
+
+
 def _client_block(client: ClientReport) -> str:
     lines = [f"■ {client.name}"]
+    for alert in client.alerts:
+        if alert.acknowledged:
+            lines.append(f"⚠️ Risk alert {_when(alert.raised_local)}, {alert.where} (acknowledged)")
     if not client.assignments:
         lines.append("No homework assigned.")
     for a in client.assignments:

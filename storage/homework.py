@@ -269,3 +269,22 @@ async def count_done(
         Entry.completed_at <= until,
     )
     return int((await session.execute(query)).scalar_one())
+
+
+async def recent_entries_of_link(
+    session: AsyncSession, *, therapist_id: int, link_id: int, limit: int
+) -> list[Entry]:
+    """The newest entries a client wrote for this therapist's homework, on a live link only."""
+    query = (
+        select(Entry)
+        .join(Assignment, Assignment.id == Entry.assignment_id)
+        .join(Link, Link.id == Assignment.link_id)
+        .where(
+            Link.id == link_id,
+            Link.therapist_id == therapist_id,
+            Link.ended_at.is_(None),
+        )
+        .order_by(Entry.updated_at.desc(), Entry.id.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     UniqueConstraint,
 )
@@ -166,11 +167,52 @@ class Entry(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
 
 
+class Flag(Base):
+    """Something a client wrote that may mean they are at risk; open until acknowledged.
+
+    Recorded whatever the chat was doing (homework, a settings question, a message outside
+    homework); the alert to the therapist and any escalation name it. Never cleared silently.
+    """
+
+    __tablename__ = "flags"
+    __table_args__ = (Index("ix_flags_open", "acknowledged_at", "escalated_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("links.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    """The therapist link it was raised under (None: the client had no therapist)."""
+    kind: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    """Where it was written: homework, message, setup, edited, caption."""
+    template_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("entries.id", ondelete="SET NULL"), nullable=True
+    )
+    excerpt: Mapped[str] = mapped_column(EncryptedText)
+    """The sentence that raised it (what the therapist is shown)."""
+    text: Mapped[str] = mapped_column(EncryptedText)
+    """The whole message, so nothing the client wrote is lost."""
+    imminent: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    acknowledged_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    escalation: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    """Why it went to the fallback chat: unacknowledged, undeliverable, no_therapist."""
+
+
 class OutboxMessage(Base):
     """A message the bot sends on its own, recorded before it is sent."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_status_not_before", "status", "not_before"),
+        Index("ix_outbox_status_lane", "status", "lane", "not_before"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
@@ -179,6 +221,8 @@ class OutboxMessage(Base):
     )
     chat_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(24))
+    lane: Mapped[int] = mapped_column(SmallInteger, default=3)
+    """Priority: 0 alerts, 1 deferred replies, 2 feedback and notices, 3 reminders, 4 digests."""
     payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)

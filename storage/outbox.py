@@ -11,6 +11,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.db import insert_unless_exists
 from storage.models import OutboxMessage, User
 
+ALERT, REPLY, NOTICE, REMINDER, DIGEST = 0, 1, 2, 3, 4
+"""Priority lanes, most urgent first: a backlog in a later lane never delays an earlier one."""
+
+LANES = {
+    "alert": ALERT,
+    "escalation": ALERT,
+    "reply": REPLY,
+    "feedback": NOTICE,
+    "assigned": NOTICE,
+    "unlinked": NOTICE,
+    "blocked": NOTICE,
+    "acknowledged": NOTICE,
+    "reminder": REMINDER,
+    "digest": DIGEST,
+}
+
+
+def lane_of(kind: str) -> int:
+    """The priority lane for a kind of message (unknown kinds wait with reminders)."""
+    return LANES.get(kind, REMINDER)
+
 
 async def enqueue(
     session: AsyncSession,
@@ -31,6 +52,7 @@ async def enqueue(
             "chat_id": chat_id,
             "user_id": user_id,
             "kind": kind,
+            "lane": lane_of(kind),
             "payload": payload,
             "status": "pending",
             "not_before": now,
@@ -51,16 +73,43 @@ async def notify(
     text: str,
     now: datetime,
     buttons: list[list[list[str]]] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> bool:
     """Queue a message to one person; `kind:key` names it, so it is queued once."""
-    payload: dict[str, Any] = {"text": text}
+    return await notify_chat(
+        session,
+        chat_id=person.chat_id,
+        user_id=person.id,
+        kind=kind,
+        key=key,
+        text=text,
+        now=now,
+        buttons=buttons,
+        extra=extra,
+    )
+
+
+async def notify_chat(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    user_id: int | None,
+    kind: str,
+    key: str,
+    text: str,
+    now: datetime,
+    buttons: list[list[list[str]]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> bool:
+    """Queue a message to a chat (a person's, or the operator's fallback chat) once per key."""
+    payload: dict[str, Any] = {"text": text, **(extra or {})}
     if buttons:
         payload["buttons"] = buttons
     return await enqueue(
         session,
         dedupe_key=f"{kind}:{key}",
-        chat_id=person.chat_id,
-        user_id=person.id,
+        chat_id=chat_id,
+        user_id=user_id,
         kind=kind,
         payload=payload,
         now=now,
@@ -68,9 +117,15 @@ async def notify(
 
 
 async def claim_pending(
-    session: AsyncSession, *, now: datetime, limit: int, lease: timedelta
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    lanes: tuple[int, ...] | None = None,
 ) -> list[OutboxMessage]:
-    """Take up to `limit` messages due now, oldest first, leasing them to this process.
+    """Take up to `limit` messages due now, most urgent lane first, then oldest first,
+    leasing them to this process (only from `lanes`, when given).
 
     A message whose lease ran out (its sender died mid-send) is taken again: late rather
     than never.
@@ -84,10 +139,12 @@ async def claim_pending(
                 (OutboxMessage.status == "sending") & (OutboxMessage.claimed_until <= now),
             ),
         )
-        .order_by(OutboxMessage.not_before, OutboxMessage.id)
+        .order_by(OutboxMessage.lane, OutboxMessage.not_before, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    if lanes is not None:
+        query = query.where(OutboxMessage.lane.in_(lanes))
     rows = list((await session.execute(query)).scalars())
     for row in rows:
         row.status = "sending"

@@ -48,6 +48,11 @@ async def get_user_by_id(session: AsyncSession, *, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
+async def get_link(session: AsyncSession, *, link_id: int) -> Link | None:
+    """A link by our own id (for the bot's own bookkeeping; access is checked by callers)."""
+    return await session.get(Link, link_id)
+
+
 async def create_code(
     session: AsyncSession,
     *,

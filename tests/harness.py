@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 from telegram import Update
@@ -35,6 +36,8 @@ class RunningBot:
     key: str
     application: Application | None = None  # type: ignore[type-arg]
     db: Database | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    """Settings a test changes (a fallback chat, an acknowledgement window...)."""
     _handled: dict[int, asyncio.Event] = field(default_factory=dict)
 
     @property
@@ -46,6 +49,7 @@ class RunningBot:
             database_url=self.database_url,
             encryption_key=SecretStr(self.key),
             tick_seconds=3600,
+            **self.overrides,
         )
 
     @property

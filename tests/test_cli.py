@@ -133,6 +133,35 @@ async def test_check_template_names_line_and_field(tmp_path: Path) -> None:
     assert status == 1 and "missing.yaml" in err
 
 
+async def test_check_resources_accepts_the_shipped_file_and_names_problems(tmp_path: Path) -> None:
+    shipped = str(files("conversations") / "crisis_resources.yaml")
+    status, out, err = await run_cli("check-resources", shipped, cwd=tmp_path, env=clean_env(None))
+    assert status == 0, err
+    assert "OK, crisis lines for 12 countries" in out and "check the numbers" in out
+    broken = tmp_path / "lines.yaml"
+    broken.write_text(
+        "version: 1\ndefault:\n  name: anywhere\n  emergency: '112'\n  checked: 2026-11-01\n"
+        "  lines:\n    - name: On-call\n      hw: call 123\n",
+        encoding="utf-8",
+    )
+    status, _, err = await run_cli(
+        "check-resources", str(broken), cwd=tmp_path, env=clean_env(None)
+    )
+    assert status == 1
+    assert "line 7, default.lines[0].how: is required" in err
+    assert "line 8, default.lines[0].hw: is not a field here" in err
+
+
+async def test_a_broken_crisis_resources_file_stops_the_bot_from_starting(tmp_path: Path) -> None:
+    broken = tmp_path / "lines.yaml"
+    broken.write_text("default: {}\n", encoding="utf-8")
+    async with FakeBotApi() as api:
+        env = clean_env(api) | {"CRISIS_RESOURCES_FILE": str(broken)}
+        status, _, err = await run_cli("run", cwd=tmp_path, env=env)
+    assert status == 2
+    assert "CRISIS_RESOURCES_FILE has problems" in err and "default.name: is required" in err
+
+
 async def test_a_refused_token_is_never_printed(tmp_path: Path) -> None:
     async with FakeBotApi() as api:
         env = clean_env(api) | {"TELEGRAM_BOT_TOKEN": "999:WRONG-SECRET-VALUE"}

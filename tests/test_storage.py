@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from storage import buttons, homework, outbox, people
 from storage.db import Database
@@ -302,7 +303,56 @@ async def test_migrations_are_idempotent(db: Database) -> None:
         version = (
             await session.execute(text("SELECT version_num FROM alembic_version"))
         ).scalar_one()
-    assert version == "0001"
+    assert version == "0002"
+
+
+async def test_migrations_build_exactly_the_models(db: Database) -> None:
+    """The migrated schema matches the models: nothing a migration forgot, nothing extra."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage.models import Base
+
+    def differences(connection: Connection) -> list[object]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+    async with db.engine.connect() as connection:
+        assert await connection.run_sync(differences) == []
+
+
+async def test_a_0001_outbox_row_survives_the_upgrade_in_the_reminder_lane(
+    database_url: str,
+) -> None:
+    """Rows queued before lanes existed keep their place: they become reminders (lane 3)."""
+    from storage.migrate import alembic_config
+
+    database = Database(database_url)
+    try:
+
+        def to_0001(connection: Connection) -> None:
+            from alembic import command
+
+            command.upgrade(alembic_config(connection), "0001")
+
+        async with database.engine.connect() as connection:
+            await connection.run_sync(to_0001)
+            await connection.execute(
+                text(
+                    "INSERT INTO outbox (dedupe_key, chat_id, kind, payload, status, not_before,"
+                    " attempts, created_at) VALUES ('reminder:1', 1, 'reminder', 'x', 'pending',"
+                    " '2026-11-21 10:00:00', 0, '2026-11-21 10:00:00')"
+                )
+            )
+            await connection.commit()
+        from storage.migrate import upgrade
+
+        await upgrade(database)
+        async with database.transaction() as session:
+            lane = (await session.execute(text("SELECT lane FROM outbox"))).scalar_one()
+        assert lane == 3
+    finally:
+        await database.dispose()
 
 
 @pytest.mark.parametrize("url", ["sqlite:///x.db", "postgresql://u@h/d", "postgres://u@h/d"])

@@ -1,0 +1,300 @@
+"""Safety first: every piece of text is screened before anything else handles it.
+
+::
+
+    any text, caption or edit ─► risk.screen ─► nothing: on to the usual handler
+                                             └► risk: crisis lines at once, in the person's
+                                                language and country (never "I'm not sure
+                                                what to do with that message")
+        consented client: flag kept (encrypted), alert queued for the therapist on the alert
+                          lane and sent as soon as the update commits; no therapist, or an
+                          alert nobody receives or acknowledges: the operator's fallback chat
+        mid-homework text answer: kept as the answer, and the homework goes on
+        anything else (a button question, a setup question): the question waits
+    /sos: the same resources, any time, for anyone
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup
+
+from bot import homework
+from bot.runtime import Ctx, Runtime, token_for
+from conversations import risk
+from conversations.crisis import (
+    alert_text,
+    choose_country,
+    crisis_reply,
+    escalation_text,
+    language_of,
+    pick,
+    sos_text,
+    where_text,
+)
+from conversations.timezones import zone_label
+from storage import flags, outbox, people
+from storage.models import Entry, Flag, User
+
+log = logging.getLogger(__name__)
+
+REPEAT_WINDOW = timedelta(minutes=30)
+"""Another risk message this soon after one gets a shorter answer (the lines are above)."""
+
+ALERT_BUTTON_TTL = timedelta(days=30)
+
+
+def country_of(ctx: Ctx) -> str | None:
+    """Where the person probably is: their chosen time zone, else their Telegram language."""
+    zone = ctx.user.timezone if ctx.user is not None and ctx.user.timezone != "UTC" else None
+    return choose_country(zone=zone, language_code=ctx.language_code)
+
+
+async def screen_first(ctx: Ctx) -> bool:
+    """Screen the update's text; True when it was answered here and must go no further."""
+    if not ctx.screened:
+        return False
+    finding = risk.screen(ctx.screened)
+    if finding is None:
+        return False
+    user, country = ctx.user, country_of(ctx)
+    if user is None or user.role != "client":
+        # Not consented (nothing may be stored about them), or a therapist: the lines only.
+        log.info("risk language screened; crisis lines shown (no client record)")
+        ctx.say(
+            crisis_reply(
+                ctx.rt.resources,
+                country,
+                language=finding.language,
+                imminent=finding.imminent,
+                therapist=None,
+                homework=None,
+            )
+        )
+        return True
+    entry = await homework.open_entry_of(ctx)
+    title = ctx.rt.title_of(entry.template_id).lower() if entry is not None else None
+    link = await people.active_link(ctx.session, client_id=user.id)
+    therapist = (
+        await people.get_user_by_id(ctx.session, user_id=link.therapist_id) if link else None
+    )
+    earlier = await flags.latest_flag_since(
+        ctx.session, client_id=user.id, since=ctx.now - REPEAT_WINDOW
+    )
+    source = _source(ctx, user, entry)
+    flag = await flags.record_flag(
+        ctx.session,
+        client=user,
+        link=link,
+        source=source,
+        template_id=entry.template_id if entry is not None else None,
+        entry_id=entry.id if entry is not None else None,
+        excerpt=finding.excerpt,
+        text=ctx.screened,
+        imminent=finding.imminent,
+        now=ctx.now,
+    )
+    log.warning("risk flag %s raised for client %s (%s)", flag.id, user.id, source)
+    if link is not None and therapist is not None:
+        shown = pick(ctx.rt.resources.region(country)[0].name, "en")
+        await queue_alert(
+            ctx,
+            flag,
+            therapist,
+            client=people.client_display_name(link, user),
+            where=where_text(source, title),
+            shown=shown,
+        )
+    else:
+        await escalate(ctx.rt, ctx.session, flag, reason="no_therapist", now=ctx.now)
+    ctx.urgent = True
+    ctx.say(
+        crisis_reply(
+            ctx.rt.resources,
+            country,
+            language=finding.language,
+            imminent=finding.imminent,
+            therapist=therapist.name if therapist is not None else None,
+            homework=title,
+            repeat=earlier is not None,
+        )
+    )
+    if entry is None:
+        return True
+    if source == "homework" and homework.takes_text(ctx, entry):
+        return False  # the words are their answer: the homework goes on below
+    await homework.show_current(ctx, entry)
+    return True
+
+
+def _source(ctx: Ctx, user: User, entry: Entry | None) -> str:
+    if ctx.via != "message":
+        return ctx.via
+    if entry is not None and not ctx.screened.startswith("/"):
+        return "homework"
+    return "setup" if user.dialog else "message"
+
+
+async def queue_alert(
+    ctx: Ctx, flag: Flag, therapist: User, *, client: str, where: str, shown: str
+) -> None:
+    """The therapist's alert, on the alert lane, with Acknowledge and Recent entries."""
+    zone = ZoneInfo(therapist.timezone)
+    when = f"{flag.created_at.astimezone(zone):%a %d %b at %H:%M} ({zone_label(zone)} time)"
+    settings = ctx.rt.settings
+    text = alert_text(
+        client=client,
+        when=when,
+        where=where,
+        excerpt=flag.excerpt,
+        imminent=flag.imminent,
+        shown=shown,
+        ack_minutes=settings.alert_ack_minutes,
+        fallback=settings.alert_fallback_chat_id is not None,
+    )
+    acknowledge = await token_for(
+        ctx.session,
+        owner_id=therapist.id,
+        action="ack",
+        payload={"flag": flag.id},
+        now=ctx.now,
+        ttl=ALERT_BUTTON_TTL,
+    )
+    recent = await token_for(
+        ctx.session,
+        owner_id=therapist.id,
+        action="recent",
+        payload={"link": flag.link_id},
+        now=ctx.now,
+        ttl=ALERT_BUTTON_TTL,
+    )
+    await outbox.notify(
+        ctx.session,
+        person=therapist,
+        kind="alert",
+        key=str(flag.id),
+        text=text,
+        now=ctx.now,
+        buttons=[[["Acknowledge", acknowledge], ["Recent entries", recent]]],
+        extra={"flag": flag.id},
+    )
+
+
+async def escalate(
+    rt: Runtime, session: AsyncSession, flag: Flag, *, reason: str, now: datetime
+) -> None:
+    """Tell the operator's fallback chat (never the client's words), once per flag."""
+    if not flags.mark_escalated(flag, reason=reason, now=now):
+        return
+    fallback = rt.settings.alert_fallback_chat_id
+    if fallback is None:
+        log.warning(
+            "risk flag %s needs a person (%s) and ALERT_FALLBACK_CHAT_ID is not set",
+            flag.id,
+            reason,
+        )
+        return
+    log.warning("risk flag %s escalated to the fallback chat (%s)", flag.id, reason)
+    client = await people.get_user_by_id(session, user_id=flag.client_id)
+    link = await people.get_link(session, link_id=flag.link_id) if flag.link_id else None
+    therapist = await people.get_user_by_id(session, user_id=link.therapist_id) if link else None
+    name = people.client_display_name(link, client) if link and client else "A client"
+    await outbox.notify_chat(
+        session,
+        chat_id=fallback,
+        user_id=None,
+        kind="escalation",
+        key=str(flag.id),
+        text=escalation_text(
+            client=name,
+            therapist=therapist.name if therapist else None,
+            raised=f"{flag.created_at:%a %d %b %H:%M} UTC",
+            reason=reason,
+            minutes=rt.settings.alert_ack_minutes,
+        ),
+        now=now,
+    )
+
+
+async def escalate_unacknowledged(rt: Runtime) -> int:
+    """Flags nobody acknowledged in time go to the fallback chat; returns how many."""
+    escalated = 0
+    async with rt.db.transaction() as session:
+        now = rt.clock.now()
+        window = timedelta(minutes=rt.settings.alert_ack_minutes)
+        for flag in await flags.claim_unacknowledged(
+            session, raised_before=now - window, limit=100
+        ):
+            await escalate(rt, session, flag, reason="unacknowledged", now=now)
+            escalated += 1
+    return escalated
+
+
+async def acknowledge(ctx: Ctx, payload: dict[str, object]) -> None:
+    """The therapist's Acknowledge button: recorded (who, when), never cleared silently."""
+    therapist = ctx.user
+    flag_id = payload.get("flag")
+    if therapist is None or therapist.role != "therapist" or not isinstance(flag_id, int):
+        ctx.toast("That button is no longer active.")
+        return
+    found = await flags.therapist_flag(
+        ctx.session, therapist_id=therapist.id, flag_id=flag_id, for_update=True
+    )
+    if found is None:
+        ctx.toast("That alert is not one of yours.")
+        return
+    flag, link, client = found
+    name = people.client_display_name(link, client)
+    zone = ZoneInfo(therapist.timezone)
+    raised = f"{flag.created_at.astimezone(zone):%a %d %b %H:%M}"
+    ctx.edit_buttons(_without_pressed(ctx))
+    if flag.acknowledged_at is not None:
+        ctx.toast(f"Already acknowledged, {flag.acknowledged_at.astimezone(zone):%a %H:%M}.")
+        return
+    flags.acknowledge(flag, by=therapist, now=ctx.now)
+    ctx.say(
+        f"Acknowledged: {name}'s alert from {raised} ({zone_label(zone)} time). "
+        "It stays in their record; your digest and /clients no longer list it as open."
+    )
+    fallback = ctx.rt.settings.alert_fallback_chat_id
+    if flag.escalated_at is not None and fallback is not None:
+        await outbox.notify_chat(
+            ctx.session,
+            chat_id=fallback,
+            user_id=None,
+            kind="acknowledged",
+            key=str(flag.id),
+            text=f"Update: the risk alert for {name} (raised {flag.created_at:%a %d %b %H:%M} "
+            f"UTC) has now been acknowledged by {therapist.name}.",
+            now=ctx.now,
+        )
+
+
+def _without_pressed(ctx: Ctx) -> InlineKeyboardMarkup | None:
+    message = ctx.query.message if ctx.query is not None else None
+    markup = getattr(message, "reply_markup", None)
+    if not isinstance(markup, InlineKeyboardMarkup):
+        return None
+    rows = [
+        [button for button in row if button.callback_data != ctx.data]
+        for row in markup.inline_keyboard
+    ]
+    kept = [row for row in rows if row]
+    return InlineKeyboardMarkup(kept) if kept else None
+
+
+async def sos(ctx: Ctx) -> None:
+    """/sos: crisis lines for where the person is, any time, whatever they were doing."""
+    entry = await homework.open_entry_of(ctx)
+    ctx.say(
+        sos_text(
+            ctx.rt.resources,
+            country_of(ctx),
+            language=language_of(ctx.language_code),
+            homework=ctx.rt.title_of(entry.template_id).lower() if entry is not None else None,
+        )
+    )

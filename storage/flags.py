@@ -1,0 +1,143 @@
+"""Risk flags: recorded on every detection, open until the therapist acknowledges them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Flag, Link, User
+
+MAX_TEXT = 4096
+
+
+async def record_flag(
+    session: AsyncSession,
+    *,
+    client: User,
+    link: Link | None,
+    source: str,
+    template_id: str | None,
+    entry_id: int | None,
+    excerpt: str,
+    text: str,
+    imminent: bool,
+    now: datetime,
+) -> Flag:
+    """Keep what the client wrote and where, encrypted; it stays open until acknowledged."""
+    flag = Flag(
+        client_id=client.id,
+        link_id=link.id if link is not None else None,
+        kind="risk",
+        source=source,
+        template_id=template_id,
+        entry_id=entry_id,
+        excerpt=excerpt,
+        text=text[:MAX_TEXT],
+        imminent=imminent,
+        created_at=now,
+    )
+    session.add(flag)
+    await session.flush()
+    return flag
+
+
+async def latest_flag_since(
+    session: AsyncSession, *, client_id: int, since: datetime
+) -> Flag | None:
+    """The client's most recent flag raised after `since`, if any."""
+    query = (
+        select(Flag)
+        .where(Flag.client_id == client_id, Flag.created_at > since)
+        .order_by(Flag.created_at.desc(), Flag.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def open_flags_for_therapist(
+    session: AsyncSession, *, therapist_id: int
+) -> list[tuple[Flag, Link, User]]:
+    """Flags not yet acknowledged, of this therapist's current clients, oldest first."""
+    query = (
+        select(Flag, Link, User)
+        .join(Link, Link.id == Flag.link_id)
+        .join(User, User.id == Flag.client_id)
+        .where(
+            Link.therapist_id == therapist_id,
+            Link.ended_at.is_(None),
+            Flag.acknowledged_at.is_(None),
+        )
+        .order_by(Flag.created_at, Flag.id)
+    )
+    return [(flag, link, user) for flag, link, user in await session.execute(query)]
+
+
+async def flags_of_link(
+    session: AsyncSession, *, therapist_id: int, link_id: int, limit: int
+) -> list[Flag]:
+    """The newest flags raised under one of this therapist's links (others' are never read)."""
+    query = (
+        select(Flag)
+        .join(Link, Link.id == Flag.link_id)
+        .where(Flag.link_id == link_id, Link.therapist_id == therapist_id)
+        .order_by(Flag.created_at.desc(), Flag.id.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def therapist_flag(
+    session: AsyncSession, *, therapist_id: int, flag_id: int, for_update: bool = False
+) -> tuple[Flag, Link, User] | None:
+    """A flag with its link and client, only when the link is this therapist's."""
+    query = (
+        select(Flag, Link, User)
+        .join(Link, Link.id == Flag.link_id)
+        .join(User, User.id == Flag.client_id)
+        .where(Flag.id == flag_id, Link.therapist_id == therapist_id)
+    )
+    if for_update:
+        query = query.with_for_update(of=Flag)
+    row = (await session.execute(query)).one_or_none()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+def acknowledge(flag: Flag, *, by: User, now: datetime) -> None:
+    """The therapist has seen it: recorded with who and when, never undone."""
+    flag.acknowledged_at = now
+    flag.acknowledged_by = by.id
+
+
+async def get_flag(session: AsyncSession, *, flag_id: int) -> Flag | None:
+    """One flag by id (for the bot's own delivery bookkeeping, never shown by id)."""
+    return await session.get(Flag, flag_id)
+
+
+async def claim_unacknowledged(
+    session: AsyncSession, *, raised_before: datetime, limit: int
+) -> list[Flag]:
+    """Open flags older than the acknowledgement window and not yet escalated, locked so
+    no other replica escalates them too."""
+    query = (
+        select(Flag)
+        .where(
+            Flag.acknowledged_at.is_(None),
+            Flag.escalated_at.is_(None),
+            Flag.created_at <= raised_before,
+        )
+        .order_by(Flag.created_at, Flag.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+def mark_escalated(flag: Flag, *, reason: str, now: datetime) -> bool:
+    """Note that the flag went to the fallback chat; False if it already had."""
+    if flag.escalated_at is not None:
+        return False
+    flag.escalated_at = now
+    flag.escalation = reason
+    return True
