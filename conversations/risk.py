@@ -70,8 +70,9 @@ def screen(text: str) -> RiskFinding | None:
     hits: list[tuple[_Sentence, Rule]] = []
     weak: list[tuple[_Sentence, Rule]] = []
     recurrence = any(_has(s.tokens, _RECURRENCE) for s in sentences)
+    message = " ".join(s.line for s in sentences)
     for sentence in sentences:
-        for rule in _matching_rules(sentence, recurrence=recurrence):
+        for rule in _matching_rules(sentence, message, recurrence=recurrence):
             (weak if rule.kind == "weak" else hits).append((sentence, rule))
     if not hits and len(weak) < 2:
         # Weak signals ("goodbye", "I'm doing it tonight") count only together.
@@ -163,7 +164,18 @@ def _tokens(text: str) -> list[str]:
         elif token in "–—":
             token = "-"
         words.extend(_spell(token).split())
-    return words
+    return _fix_pairs(words)
+
+
+def _fix_pairs(words: list[str]) -> list[str]:
+    """Words split in two by a slip of the thumb: "be a live" is "be alive"."""
+    fixed: list[str] = []
+    for word in words:
+        if fixed and (fixed[-1], word) == ("a", "live") and len(fixed) > 1 and fixed[-2] == "be":
+            fixed[-1] = "alive"
+        else:
+            fixed.append(word)
+    return fixed
 
 
 def _join_spelled(tokens: list[str]) -> list[str]:
@@ -214,15 +226,39 @@ def _spell(token: str) -> str:
         scorer=OSA.distance,
         score_cutoff=1 if len(squeezed) < 8 else 2,
     )
-    return best[0] if best is not None else squeezed
+    if best is not None:
+        return str(best[0])
+    split = _segment(squeezed) if len(squeezed) >= 8 else None
+    return " ".join(_spell(part) for part in split) if split else squeezed
+
+
+def _segment(word: str) -> list[str] | None:
+    """Words run together ("iwantodie", "mequieromorir") split into known words, if they
+    split cleanly into two to five of them."""
+    best: list[list[str] | None] = [None] * (len(word) + 1)
+    best[0] = []
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 12), end):
+            head = best[start]
+            piece = word[start:end]
+            if head is not None and piece in _SEGMENT_WORDS and len(head) < 5:
+                candidate = [*head, piece]
+                current = best[end]
+                if current is None or len(candidate) < len(current):
+                    best[end] = candidate
+    found = best[len(word)]
+    return found if found is not None and len(found) >= 2 else None
 
 
 # Applying the rules.
-def _matching_rules(sentence: _Sentence, *, recurrence: bool) -> list[Rule]:
+def _matching_rules(sentence: _Sentence, message: str, *, recurrence: bool) -> list[Rule]:
     found = []
     idioms = [m.span() for pattern in _IDIOMS for m in pattern.finditer(sentence.line)]
     quoted = _others_quotes(sentence)
     for rule, pattern in _COMPILED:
+        also = _ALSO.get(rule.name)
+        if also is not None and also.search(message) is None:
+            continue
         for match in pattern.finditer(sentence.line):
             start, end = match.span()
             if any(a < end and start < b for a, b in idioms):
@@ -267,8 +303,11 @@ def _negated_before(tokens: list[str], first: int) -> bool:
         word = tokens[index]
         if word in _NEGATORS:
             following = tokens[index + 1] if index + 1 < len(tokens) else ""
-            # "can not stop thinking about", "no puedo dejar de pensar en": not a denial.
-            return following not in {"stop", "help", "dejar", "parar"}
+            # "can not stop thinking about", "no puedo dejar de pensar en": not a denial;
+            # nor is "I'd be lying if I said I haven't".
+            if following in {"stop", "help", "dejar", "parar"}:
+                return False
+            return "lying" not in tokens[max(index - 6, 0) : index]
         if word not in _FILLERS:
             return False
         index -= 1
@@ -277,6 +316,7 @@ def _negated_before(tokens: list[str], first: int) -> bool:
 
 _DENIALS = frozenset({"none", "no", "nope", "never", "nada", "ninguna", "ninguno", "nunca", "0"})
 _FIRST = frozenset({"i", "me", "yo", "myself"})
+_SPEAKER = frozenset({"i", "yo"})
 
 
 def _denied_after(tokens: list[str], last: int) -> bool:
@@ -288,11 +328,16 @@ def _denied_after(tokens: list[str], last: int) -> bool:
     return _has(rest, _UNDONE)
 
 
-def _third_person(tokens: list[str], first: int) -> bool:
-    """The nearest subject before the match is someone else ("she", "my friend")."""
+def _third_person(tokens: list[str], first: int, *, speaker: bool = False) -> bool:
+    """The nearest subject before the match is someone else ("she", "my friend").
+
+    For the `speaker` of a quote, "me" is the one spoken to ("a patient told me"), not the
+    speaker, so only "I" counts as the writer.
+    """
+    mine = _SPEAKER if speaker else _FIRST
     for index in range(first - 1, max(first - 9, -1), -1):
         word = tokens[index]
-        if word in _FIRST:
+        if word in mine:
             return False
         if word in _THIRD:
             return True
@@ -307,9 +352,9 @@ def _others_quotes(sentence: _Sentence) -> list[tuple[int, int]]:
     marks = [i for i, t in enumerate(tokens) if t == '"']
     ranges = []
     for open_at, close_at in zip(marks[::2], marks[1::2], strict=False):
-        if _third_person(tokens, open_at):
+        if _third_person(tokens, open_at, speaker=True):
             ranges.append((open_at, close_at))
-    if len(marks) % 2 == 1 and _third_person(tokens, marks[-1]):
+    if len(marks) % 2 == 1 and _third_person(tokens, marks[-1], speaker=True):
         ranges.append((marks[-1], len(tokens)))
     return ranges
 
@@ -337,6 +382,7 @@ def _squeeze_pattern(pattern: str) -> str:
 _COMPILED: tuple[tuple[Rule, re.Pattern[str]], ...] = tuple(
     (rule, _compile(rule.pattern)) for rule in RULES
 )
+_ALSO = {rule.name: _compile(rule.also) for rule in RULES if rule.also is not None}
 _IDIOMS: tuple[re.Pattern[str], ...] = tuple(_compile(p) for p in IDIOMS)
 # One pass of every rule at once rejects most messages before any rule is checked alone.
 _ANY_RULE = re.compile("|".join(p.pattern for _, p in _COMPILED))
@@ -354,6 +400,11 @@ _IS_BASES = frozenset(
     for w in ("tonight", "today", "it", "that", "there", "what", "here", "he", "she", "who")
 )
 _SHORT_WORDS = ("life", "dead", "want", "pils", "die", "kil")
+_SEGMENT_WORDS = frozenset(
+    _squeeze(word)
+    for rule in RULES
+    for word in re.findall(r"(?<![\\?])\b[a-z]{2,}\b", rule.pattern)
+) | frozenset({"i", "me", "wan", "wana", "quiero", "to", "my", "kil", "die", "want"})
 _NEGATORS = _words(NEGATORS)
 _FILLERS = _words(NEGATION_FILLERS)
 _THIRD = _words(THIRD_PERSON)

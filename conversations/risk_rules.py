@@ -41,6 +41,9 @@ class Rule:
     """Cancelled when its subject is someone else ("my friend wants to die")."""
     context: bool = False
     """Cancelled by news, study or media words in the sentence ("suicide prevention")."""
+    also: str | None = None
+    """A second pattern that must appear somewhere in the same message (a pair that only
+    means risk together: "be with my mom again" and "she passed")."""
 
 
 # Building blocks.
@@ -67,7 +70,8 @@ _ES_WANT = (
     r"he pensado en|vengo pensando en|ando pensando en|volvi a pensar en|"
     r"voy a|me voy a|iba a|planeo|siento que lo mejor seria|lo mejor seria|mejor seria|"
     r"la idea de|ideas de|pensamientos de|intente|intento|"
-    r"(?:preparad[oa]|list[oa]|decidid[oa]|dispuest[oa]) (?:a|para)|preferiria|prefiero)"
+    r"(?:preparad[oa]|list[oa]|decidid[oa]|dispuest[oa]) (?:a|para)|preferiria|prefiero|deberia|debo|"
+    r"me da igual)"
 )
 _ES_SELF = (
     r"(?:morir|morirme|matarme|suicidarme|quitarme la vida|acabar con mi vida|"
@@ -78,7 +82,12 @@ _ES_SELF = (
     r"matar(?= [,;\"\-]| $)|suicidar(?= [,;\"\-]| $)|no existir|no estar aqui|"
     r"irme para siempre|desaparecer y que nadie|desaparecer y no despertar|no estar mas|"
     r"estar muert[oa]|dormir(?:me)? para siempre|dormir(?:me)? y no despertar|irme de este mundo|"
-    r"dejar este mundo|quitarme de en medio|darme de baja de la vida|hacerlo(?= [,;:\-]| $))"
+    r"dejar este mundo|quitarme de en medio|darme de baja de la vida|hacerlo(?= [,;:\-]| $)|"
+    r"dejar de estar viv[oa]|no estar viv[oa]|no amanecer|dejar de respirar|no seguir respirando|seguir respirando|"
+    r"colgar los tenis|estirar la pata|irme de esta vida|irme de verdad|borrarme (?:del mundo|del mapa|de la existencia)|"
+    r"desaparecer (?:del mapa|de este mundo|de la tierra) para siempre|estrellarme|ya no estar(?= [,;:\-]| $)|"
+    r"quedarme dormid[oa] para siempre|irme con (?:mi )?(?:abuel\w+|mama|papa|madre|padre|herman\w+|hij\w+)|"
+    r"estar con (?:mi )?(?:abuel\w+|mama|papa|madre|padre|herman\w+|hij\w+) otra vez)"
 )
 
 RULES: tuple[Rule, ...] = (
@@ -112,7 +121,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "cutting again",
-        r"(?:cutting|cuttin|cut|cuting) (?:again|myself)|(?:been|started|relapsed and|went back to) cutting|urges? to cut|(?:i|i have) (?:cut|relapsed)(?: again)?(?= (?:last night|yesterday|today|this week|on \w+day)|$)",
+        r"(?:cutting|cuttin|cut|cuting) (?:again|myself|otra vez|de nuevo)|(?:been|started|relapsed and|went back to) cutting|urges? to cut|(?:i|i have) (?:cut|relapsed)(?: again)?(?= (?:last night|yesterday|today|this week|on \w+day)|$)",
         subject=True,
     ),
     Rule(
@@ -188,7 +197,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "care if i died",
-        r"(?:care|notice|miss me|mind) if i (?:died|die|was dead|were dead|was gone|were gone|disappeared|killed myself|did not wake up|never woke up)|(?:would not|wouldnt|do not|dont) (?:mind|care) (?:dying|being dead|not waking up)|(?:hit|run over|killed) by a (?:car|bus|truck|train)(?: \S+){0,8} (?:would not mind|would welcome it|welcome it|would be a relief|be a relief|would not care)",
+        r"(?:care|notice|miss me|mind|be relieved|be glad) if i (?:died|die|was dead|were dead|was gone|were gone|disappeared|killed myself|did not wake up|never woke up)|(?:would not|wouldnt|do not|dont) (?:mind|care) (?:dying|being dead|not waking up)|(?:hit|run over|killed) by a (?:car|bus|truck|train)(?: \S+){0,8} (?:would not mind|would welcome it|welcome it|would be a relief|be a relief|would not care|be relieved|be glad|honestly be relieved)",
         negatable=False,
     ),
     Rule(
@@ -257,7 +266,7 @@ RULES: tuple[Rule, ...] = (
     # English: preparation, means, place, goodbye.
     Rule(
         "pills ready",
-        rf"(?:have|got|bought|saved|counted|gathered|with) (?:up )?(?:the |my |enough |all the |all my |a bunch of |a lot of |lots of )?{_PILLS}(?= (?:ready|in front of me|right here|here|with me|lined up|set out|counted|saved|saved up|stockpiled|hidden|next to me|beside me|in my hand)|(?: (?:and|to) (?:i am going to |going to |will )?(?:take|swallow)))|{_PILLS} (?:are )?(?:ready|lined up|in front of me|in my hand|next to me|beside me)|(?:stockpiling|stockpiled|hoarding|hoarded|saving up|saved up|collecting|collected|stashing|stashed) (?:up )?(?:the |my |enough |all my )?{_PILLS}|(?:taking|take|swallow|swallowing) them (?:all )?{_WHEN}",
+        rf"(?:have|got|bought|saved|counted|gathered|with) (?:up )?(?:the |my |enough |all the |all my |a bunch of |a lot of |lots of )?{_PILLS}(?= (?:ready|in front of me|right here|lined up|set out|counted out|saved|saved up|stockpiled|hidden|next to me|beside me|in my hand)|(?: (?:and|to) (?:i am going to |going to |will )?(?:take|swallow)))|{_PILLS} (?:are )?(?:ready|lined up|in front of me|in my hand|next to me|beside me)|(?:stockpiling|stockpiled|hoarding|hoarded|saving up|saved up|collecting|collected|stashing|stashed) (?:up )?(?:the |my |enough |all my )?{_PILLS}|(?:taking|take|swallow|swallowing) them (?:all )?{_WHEN}",
         kind="prep",
     ),
     Rule(
@@ -277,7 +286,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "goodbye",
-        rf"this (?:is|will be) (?:my )?(?:final |last )?goodbye{_EN_END}|(?:final|last) goodbye|goodbye (?:everyone|everybody|world|forever|all)|(?:this is|this will be) (?:the|my) last (?:message|text|homework|entry|thing) (?:you will|you will ever|you'll) (?:get|hear|read|receive) from me|last (?:message|text) (?:you will|you'll) (?:ever )?(?:get|receive) from me|this (?:is|will be) my last (?:message|text|homework|entry){_EN_END}|(?:you|they) (?:will not|wont) (?:hear from|see) me again",
+        rf"this (?:is|will be) (?:my )?(?:final |last )?goodbye{_EN_END}|(?:final|last) goodbye|goodbye (?:everyone|everybody|world|forever|all)(?= [,;:\-]| $| i am| i will)|(?:this is|this will be) (?:the|my) last (?:message|text|homework|entry|thing) (?:you will|you will ever|you'll) (?:get|hear|read|receive) from me|last (?:message|text) (?:you will|you'll) (?:ever )?(?:get|receive) from me|this (?:is|will be) my last (?:message|text|homework|entry){_EN_END}|(?:you|they) (?:will not|wont) (?:hear from|see) me again",
         kind="prep",
     ),
     Rule(
@@ -317,8 +326,57 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "bare goodbye",
-        r"(?:goodbye|bye forever|farewell)(?= [,;:\-]| $)|(?:sorry|i am sorry) for (?:everything|being a burden|all of it)|thank you for (?:everything|trying|all you did)(?= [,;:\-]| $)|(?:do not|dont) (?:look for|try to find) me|(?:deleted|deleting) (?:my|all my) (?:socials|accounts|social media)",
+        r"(?:goodbye|bye forever|farewell)(?= [,;:\-]| $)|(?:sorry|i am sorry) for (?:everything|being a burden|all of it)|thank you for (?:everything|trying|all you did)(?= [,;:\-]| $)|(?:do not|dont) (?:look for|try to find) me|(?:deleted|deleting) (?:my|all my) (?:socials|accounts|social media)|gave (?:my|away my) (?:cat|dog|pets?) to|(?:disconnect|disconnecting|logging off|signing off) (?:for good|forever|permanently)",
         kind="weak",
+    ),
+    Rule(
+        "not alive",
+        r"(?:want|wanting|wish|wishing|wished|would like|could) (?:i could )?(?:just )?(?:to )?not (?:be alive|be here|exist|live|wake up)|not (?:wanting|want) to (?:be alive|live|exist|be here)|(?:disappointed|sad|angry|upset|annoyed|devastated) (?:that |to be |i am |to )?(?:still )?(?:alive|here|breathing|wake up|woke up)|alive against my will|another day (?:of being|i am) alive(?= [,;:\-]| $)",
+    ),
+    Rule(
+        "death sounds",
+        r"(?:dying|death|being dead|not existing|not being alive|not waking up|to die|to not exist) (?:sounds|feels|seems|would be|is|looks) (?:so |like |really |kind of |pretty |more and more )*(?:peaceful|nice|good|like a relief|a relief|like relief|like a vacation|a vacation|like rest|an option|always an option|the answer|tempting|appealing|comforting)",
+    ),
+    Rule(
+        "hope to die",
+        r"(?:hope|wish|pray|praying|hoping) (?:that )?(?:i|i will|i would|i do not|i will not|i never) (?:die|do not survive|do not make it|never wake up|do not wake up|get sick and die|die in my sleep|will not survive|not survive)|hope i (?:do not|don't) (?:survive|make it|wake up|live)|(?:welcome|would welcome|hope for|hoping for|wish for|pray for) (?:a |the )?(?:heart attack|stroke|aneurysm|death|car crash|fatal accident)|(?:hope|wish|pray) (?:that )?(?:the |my |a )?(?:plane|bus|car|train) (?:goes down|crashes|crash|hits me)|(?:hope|wish|pray) (?:that )?(?:the |my )?cancer (?:comes back|returns|gets me)|so (?:that )?i (?:do not|don't) have to do it myself|let me (?:just )?die|give me permission to die|(?:might|may) as well (?:\S+ ){0,4}(?:die|be dead|end it|kill myself)",
+    ),
+    Rule(
+        "metaphor",
+        r"(?:log|logging|logged|clock|clocking|sign|signing|rage quit|rage quitting|rage quits|quit|quitting|tap|tapping|bow|bowing) (?:off |out |quit )?(?:of )?(?:life|existence|this life|this world)(?= [,;:\-]| $| permanently| for good| forever| for real| altogether| early)|(?:delete|deleting|erase|erasing|remove|removing|unsubscribe|unsubscribing) (?:myself|me) from (?:existence|life|the world|this world|the earth|this earth)|(?:get|getting) off (?:this ride|the ride|the world|this planet|the planet|this earth)|(?:want|wanting|keep wanting) to get off(?: -)? permanently|(?:finish|finishing) the job(?= [,;:\-]| $)|make it official and die|(?:trade|switch) places with (?:anyone|someone|somebody) (?:in a coffin|in the ground|who is dead|dead)|(?:picturing|picture|imagining|imagine|fantasi[sz]e|fantasi[sz]ing|dreaming about|thinking about) my (?:own )?funeral|(?:want|wanna|ready) (?:\S+ )?out of this life|disappear from (?:this|the) (?:earth|world|planet) (?:and not come back|forever|for good|permanently)",
+    ),
+    Rule(
+        "purpose",
+        r"(?:burn|burned|burnt|burning|cut|cutting|hit|hitting|punch|punched|punching|scratch|scratched|scratching|bit|bite|biting|bang|banged|took more|take more|taking more|took extra|starve|starving|starved) (?:\S+ ){0,10}(?:on purpose|deliberately|intentionally|to feel something|to feel anything|to punish myself|because i deserve\w*|so nobody sees)|punishing myself by (?:burning|cutting|hitting|scratching|starving)|(?:used|grabbed|got out|took out) the (?:razor|blade|knife|razors|blades)(?= [,;:\-]| $| again| on| out| last)|(?:razor|blade|knife|razors|blades) (?:is |are )?(?:next to me|beside me|in my hand|in front of me)|(?:arms?|legs?|thighs?|wrists?) (?:look|looks|looking) like (?:a )?barcode|(?:scratched|cut|hit|bit|picked|pulled|punched|banged) (?:my )?\S+ (?:\S+ ){0,4}until (?:it|they|i) (?:bled|bleed|bruised)",
+    ),
+    Rule(
+        "relapse cutting",
+        r"relaps\w*|blew it|slipped up",
+        also=r"(?:cutting|cut|self harm|sh|burning)(?= )",
+    ),
+    Rule(
+        "be with the dead",
+        r"(?:want|wanna|wish|need) (?:to )?(?:just )?be with (?:my )?(?:mom|mum|mother|dad|father|grandma|grandmother|grandpa|brother|sister|son|daughter|wife|husband|partner|friend|baby|him|her) again|(?:see|join) (?:my )?(?:mom|mum|dad|grandma|grandpa|brother|sister|son|daughter|wife|husband|baby) again",
+        also=r"(?:passed|died|passed away|in heaven|is gone|was killed|funeral)(?= )",
+    ),
+    Rule(
+        "jump",
+        r"(?:going to|gonna|will|want to|about to|ready to) jump(?= [,;:\-]| $| tonight| now| today| off| from)|jumping off (?:the|a|my) (?:roof|bridge|building|balcony|cliff|ledge|overpass)|(?:saying|says|tells me to|telling me to) \"? ?jump|(?:desire|will|reason|reasons|wish) to (?:live|keep living)(?: \S+){0,6} (?:0|0/10|zero|none)(?= [,;:]| $)",
+        subject=True,
+    ),
+    Rule(
+        "nicer not alive",
+        r"(?:nice|better|easier|good|peaceful|a relief) (?:it would be |would it be |it would be to |to )?(?:to )?(?:not be alive|not exist|be dead|not wake up|die|just disappear)(?= [,;:\-]| $)|(?:button|pill|switch|spell) (?:to|that would|that could) (?:make me )?(?:stop existing|end it all|end my life|disappear forever|make me not exist)|(?:stay|stayed|staying) asleep forever|(?:stay|stayed|staying) asleep and never wake",
+    ),
+    Rule(
+        "why stay",
+        r"(?:do not|can not) see (?:why|the point|a reason) (?:i should |to |in )?(?:stay|staying|keep going|go on|be) (?:here|alive|around)",
+        negatable=False,
+    ),
+    Rule(
+        "going to the bridge",
+        r"(?:going|heading|driving|walking|on my way) (?:to|up to) (?:the|a) (?:bridge|roof|rooftop|tracks|cliff)(?= [,;:\-]| $| after| now| tonight| right now)",
+        kind="prep",
     ),
     # Spanish: explicit self-harm and suicide.
     Rule("es quiero morir", rf"(?:me )?{_ES_WANT} (?:ya )?(?:de )?{_ES_SELF}", language="es"),
@@ -336,10 +394,11 @@ RULES: tuple[Rule, ...] = (
         "es suicidarme",
         r"suicidarme|me suicide|me suicidare|suicidarte yo|ideas? suicidas?|pensamientos? suicidas?|ideacion suicida|(?:soy|estoy|me siento|sentirme|sentia) suicida|intento de suicidio|intentos de suicidio",
         language="es",
+        subject=True,
     ),
     Rule(
         "es no quiero vivir",
-        r"no (?:quiero|kiero|deseo|tengo ganas de) (?:seguir )?(?:vivir|viviendo|estar (?:viva|vivo|aqui)(?: mas| nunca mas)?|existir|despertar|estar en este mundo|seguir en este mundo|seguir aqui|seguir con vida|vivir mas)|ya no (?:quiero|puedo) (?:seguir )?(?:vivir|viviendo|estar (?:viva|vivo)|existir)|no puedo seguir viviendo|no quiero (?:mas|seguir) (?:la|esta|mi) vida",
+        r"no (?:quiero|kiero|deseo|tengo ganas de) (?:seguir )?(?:vivir|viviendo|viv[oa]|respirando|respirar|estar (?:viva|vivo|aqui)(?: mas| nunca mas)?|existir|despertar|estar en este mundo|seguir en este mundo|seguir aqui|seguir con vida|vivir mas)|ya no (?:quiero|puedo) (?:seguir )?(?:vivir|viviendo|estar (?:viva|vivo)|existir)|no puedo seguir viviendo|no quiero (?:mas|seguir) (?:la|esta|mi) vida",
         language="es",
         negatable=False,
     ),
@@ -435,6 +494,39 @@ RULES: tuple[Rule, ...] = (
         language="es",
         kind="weak",
     ),
+    Rule(
+        "es metaforas",
+        r"(?:que ganas de|quiero|quisiera|ya me quiero) (?:\S+ ){0,3}(?:colgar los tenis|estirar la pata|irme de esta vida)|que se acabe (?:ya )?mi vida|(?:para que|por que) sigo viv[oa]|(?:decepcionad[oa]|triste|enojad[oa]) de (?:seguir|estar|despertar) viv[oa]|me da igual (?:si )?(?:me muero|morir|morirme|vivir o morir)|si (?:manana|hoy|esta noche) me muero(?: ,)? (?:mejor|que bueno|ojala)|(?:rezo|pido|ruego) (?:a dios )?(?:para |por )?no despertar|(?:dejando(?:me)?|me dejo|me estoy dejando) morir|(?:dejame|dejenme|que me deje) morir|morir(?:me)? (?:suena|se siente|parece|seria) (?:tan |muy |como )?(?:tranquilo|bien|un alivio|un descanso|una opcion|paz)|cada (?:dia|vez) falta menos para morir(?:me)?|(?:fantaseo|sueno|imagino|pienso) (?:con|en) mi (?:propio )?funeral|(?:lo unico que|solo) (?:me )?(?:detiene|frena|impide) (?:de |para )?(?:matarme|suicidarme|hacerlo)|ojala (?:me )?(?:diera|de|agarre) (?:un infarto|cancer|un ataque)|ojala (?:esta noche )?se me pare el corazon|para no tener que hacerlo yo|me (?:desconecto|voy) para siempre",
+        language="es",
+        negatable=False,
+    ),
+    Rule(
+        "es lastimarme",
+        r"(?:me )?(?:volvi a |sigo |estoy )?(?:marcar|marque|marcando|hacer cortes|hice cortes|haciendo cortes|cortandome|quemando|quemandome)(?: \S+){0,3} (?:los brazos|el brazo|las piernas|la pierna|la muneca|las munecas|la piel)|(?:sigo|estoy) cortandome|me (?:volvi a )?(?:hacer|hice|hago) cortes|(?:brazos|piernas) (?:hechos|hechas|como) (?:un )?codigo de barras|(?:quem\w*|cort\w*|golpe\w*|pegu\w*|rasgu\w*|aran\w*|tome mas|tomar mas|matando de hambre|muerd\w*) (?:\S+ ){0,10}(?:a proposito|adrede|para calmarme|para castigarme|porque merezco|para sentir algo|para no sentir)|(?:agarre|saque|use|tengo) la (?:navaja|cuchilla|gillette|hoja de afeitar)(?= [,;:\-]| $| otra vez| al lado| en la mano| un rato)|hasta sangrar",
+        language="es",
+    ),
+    Rule(
+        "es irse",
+        r"me (?:quiero|quisiera) ir con (?:mi )?(?:abuel\w+|mama|papa|madre|padre|herman\w+|hij\w+)|irme de verdad(?: ,)? de esta vida|irme de esta vida|(?:me )?(?:canse|harte|agote|estoy cansad[oa]|estoy hart[oa]) de (?:vivir|estar viv[oa]|existir)|(?:pienso|pensando|penso) en (?:volantear|estrellarme|chocar el auto|chocar el carro)|ojala (?:me )?(?:terminara de morirme|me muriera|muriera ya)|(?:boton|pastilla|interruptor) (?:para|que me haga) (?:dejar de existir|no existir|desaparecer)|(?:quedarme|quedarse) dormid[oa] para siempre",
+        language="es",
+    ),
+    Rule(
+        "es recaida",
+        r"reca[iy]\w*",
+        also=r"(?:cortarme|cortes|cortando|me corte|autolesion\w*|quemarme|volvi a hacerlo)(?= )",
+        language="es",
+    ),
+    Rule(
+        "es saltar",
+        r"(?:me voy a|voy a) (?:tirar|saltar)(?= [,;:\-]| $| hoy| ahora| esta noche)|hoy salto|salto hoy|tirarme (?:de|desde) (?:la|el) (?:azotea|techo|puente|balcon|edificio|terraza)|(?:me dice|dice) \"? ?salta|(?:ganas|deseo) de vivir(?: \S+){0,4} (?:0|0/10|cero)(?= [,;:]| $)",
+        language="es",
+    ),
+    Rule(
+        "es puente",
+        r"(?:me voy|voy) (?:al|a la) (?:puente|azotea|techo|vias)(?= [,;:\-]| $| ahora| ya)|(?:borre|borrando) (?:mis|todas mis) (?:redes|cuentas)|regale (?:mi|a mi) (?:gato|perro|mascota)|ya escribi la nota|(?:solo )?espero a que (?:todos|todo el mundo) se (?:duerma|duerman)",
+        language="es",
+        kind="weak",
+    ),
 )
 
 IDIOMS: tuple[str, ...] = (
@@ -443,6 +535,10 @@ IDIOMS: tuple[str, ...] = (
         "{_ME}", _ME
     ),
     r"(?:die|died|dying|dead) (?:of|from) (?:embarrassment|laughter|laughing|shame|boredom|cuteness|envy|jealousy|excitement|curiosity)",
+    r"(?:thought|felt like|was sure|swore) i (?:was going to|would|am going to|might|was gonna) die|(?:am|was) going to die (?:of|from)|"
+    rf"overdos\w* on (?!(?:my |the |all |all my |a bunch of |some |too many |a lot of |his |her |their )?(?:{_PILLS}|drugs|heroin|fentanyl|opioids|insulin|alcohol|pain ?killers))\S+|"
+    r"me (?:queme|corte|lastime|hice dano|quemo|corto)(?: \S+){0,8} (?:horno|bandeja|sarten|plancha|olla|cocinando|cocina|haciendo \S+|sin querer|por accidente|accidentalmente|picando|afeitandome|nada grave|jugando)|"
+    r"cartas? de despedida (?:a|para) (?:mi|mis|la|el|nuestr\w+) (?:compa\w+|jef\w+|profe\w*|vecin\w+|colega\w*|amig\w+|maestr\w+)|"
     r"died laughing|dying (?:to|for)|(?:is|are|was|were|be|looks|look) to die for|could (?:just )?die|die a little|dead (?:tired|set|serious|sure|inside\b)",
     r"(?:cut|cutting) {_ME} (?:a|some|another) (?:slice|piece)|(?:cut|burned|burnt|burn|hurt|scratched) {_ME} (?:\S+ ){0,5}(?:shaving|cooking|chopping|baking|gardening|oven|stove|pan|iron|kettle|tray|grill|toaster|can|tin|knife|by accident|accidentally|clumsy)|(?:cut|burned|burnt|burn|hurt) {_ME} (?:on (?:a|the|some) |while )".replace(
         "{_ME}", _ME
@@ -466,7 +562,7 @@ NEGATION_FILLERS: frozenset[str] = frozenset(
     "want wanted wanting wish going gonna to planning plan plans thinking think thought thoughts "
     "about of on feel feeling felt like urges urge intention intentions intend trying try tried "
     "desire ideas idea ideation having plan sure intending "
-    "soy era fui estaba siento sentia sentido "
+    "soy era fui estaba siento sentia sentido once even ever "
     "me yo tengo tuve tenia tenido ganas de pienso pense pensado en he quiero queria voy a "
     "siquiera estoy estaba pensando pensamientos se lo la hacer nada ni tengo pensar "
     "deseo deseos intencion planes ideas".split()
@@ -481,7 +577,7 @@ THIRD_PERSON: frozenset[str] = frozenset(
     "ella ellos ellas amigo amiga amigos amigas hermano hermana mama papa madre padre hijo "
     "hija primo prima novio novia esposo esposa companero companera abuela abuelo tio sobrino "
     "sobrina vecino vecina alumno alumna chica chico nene nena hombre mujer gente alguien "
-    "paciente personaje cantante autor".split()
+    "paciente personaje cantante autor ha tiene tuvo".split()
 )
 
 CONTEXT_WORDS: frozenset[str] = frozenset(
@@ -494,8 +590,13 @@ CONTEXT_WORDS: frozenset[str] = frozenset(
         "capacitacion prevencion documental articulo nota noticia noticias clase curso libro "
         "novela pelicula serie escuadron tasa tasas aumento estadisticas senales alerta "
         "voluntaria voluntario taller charla investigacion cancion juego tesis band album called "
-        "named brand adolescents students thesis reportaje adolescentes estudiantes".split(),
+        "named brand adolescents students thesis reportaje adolescentes estudiantes chapter exam "
+        "pharmacology management studying lecture screening questionnaire".split(),
         "warning signs",
+        "asked about",
+        "asked me about",
+        "me pregunto",
+        "me preguntaron",
         "crisis line",
         "died by",
         "dies by",
@@ -507,7 +608,7 @@ CONTEXT_WORDS: frozenset[str] = frozenset(
 PAST_MARKERS = (
     r"(?:\d+|many|some|a few|two|three|five|ten) (?:years|year) ago|when i was (?:younger|little|a teen|a teenager|a kid|a child|in high school|in college|\d+)"
     r"|(?:in|back in) (?:high school|college|my teens|my twenties|\d{4})|as a (?:teen|teenager|kid)|at (?:age )?\d+ i|used to"
-    r"|(?:is|was|it is) (?:over|behind me)(?: now)?|that is over|since (?:i|my) last|days since|(?:clean|free) for (?:\d+|a|two|three|six|many)"
+    r"|(?:is|was) (?:over|behind me) now|(?:is|was) behind me|that is over|since (?:i|my) last|days since|(?:clean|free) for (?:\d+|a|two|three|six|many)"
     r"|hace (?:\d+|un|una|dos|tres|cuatro|cinco|seis|diez|muchos|varios) (?:anos|ano|meses)|de (?:adolescente|chic[oa]|joven|nin[oa])"
     r"|cuando (?:era|tenia) (?:chic[oa]|nin[oa]|adolescente|joven|\d+)|a los \d+|solia|ya lo supere|(?:dias|meses|anos) sin"
 )
@@ -652,6 +753,14 @@ SPELLINGS: dict[str, str] = {
     "kitar": "quitar",
     "qitar": "quitar",
     "ves": "vez",
+    "qisiera": "quisiera",
+    "nunk": "nunca",
+    "nunka": "nunca",
+    "iwannadie": "i want to die",
+    "mequieromorir": "me quiero morir",
+    "till": "until",
+    "til": "until",
+    "ahorita": "ahora",
     "cuttin": "cutting",
     "offin": "offing",
     "no1": "no one",

@@ -15,7 +15,8 @@ from bench.bench_risk import (
 from conversations.risk import RiskFinding, screen
 
 FOLDER = Path(__file__).parent / "risk_corpus"
-CORPUS = [FOLDER / "dev.txt", FOLDER / "heldout.txt"]
+CORPUS = [FOLDER / name for name in ("dev.txt", "heldout.txt", "blind.txt")]
+"""The corpora the screen was tuned on (README, "Risk screening", says which were blind)."""
 
 
 def test_the_corpus_is_big_enough_in_both_languages() -> None:
@@ -101,6 +102,26 @@ def test_risk_language_is_found_however_it_is_written(text: str) -> None:
 )
 def test_negations_other_people_idioms_and_look_alikes_are_not_risk(text: str) -> None:
     assert screen(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "iwannadie",
+        "mequieromorir ya no aguanto",
+        "I just wanna be with my mom again. She passed in March.",
+        "relapsed. 40 days clean from cutting and I blew it",
+        'a patient told me "I want to die", I followed protocol',
+    ],
+)
+def test_words_run_together_and_pairs_across_sentences(text: str) -> None:
+    finding = screen(text)
+    assert (finding is None) == text.startswith("a patient")
+
+
+def test_a_pair_needs_both_halves() -> None:
+    assert screen("I just wanna be with my mom again, she's visiting in May") is None
+    assert screen("relapsed on sugar again, ugh") is None
 
 
 def test_a_thought_that_comes_back_is_risk_again_despite_the_past() -> None:
