@@ -67,6 +67,8 @@ def configure_logging(settings: Settings | None = None) -> None:
     # httpx logs every request URL, and Bot API URLs contain the token.
     for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # python-telegram-bot logs whole updates and requests at DEBUG: what people wrote.
+    logging.getLogger("telegram").setLevel(logging.INFO)
 
 
 async def open_database(settings: Settings) -> Database:
