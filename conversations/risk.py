@@ -40,6 +40,7 @@ from conversations.risk_rules import (
     RULES,
     SPELLINGS,
     THIRD_PERSON,
+    THIRD_PERSON_ES,
     Rule,
 )
 
@@ -154,7 +155,7 @@ def _tokens(text: str) -> list[str]:
             continue
         if token == "kms" and index and joined[index - 1].isdigit():
             token = "km"  # "5 kms" is a distance
-        elif "-" in token and token not in SPELLINGS:
+        elif "-" in token and len(token) > 1 and token not in SPELLINGS:
             words.extend(_spell(part) for part in token.split("-") if part)
             continue
         if any(c.isalpha() for c in token) and any(c in "013459@$" for c in token):
@@ -282,14 +283,15 @@ def _token_at(sentence: _Sentence, position: int) -> int:
     return index
 
 
-_CLAUSE_BREAKS = frozenset({",", ";", ":", "-", '"', "(", ")", "but", "pero", "and", "y"})
+_CLAUSE_ENDS = frozenset({",", ";", "-", "but", "pero"})
 
 
 def _vetoed(rule: Rule, sentence: _Sentence, first: int, last: int, recurrence: bool) -> bool:
     tokens = sentence.tokens
     if rule.negatable and (_negated_before(tokens, first) or _denied_after(tokens, last)):
         return True
-    if rule.subject and _third_person(tokens, first):
+    language = "any" if rule.kind == "mention" else rule.language
+    if rule.subject and _third_person(tokens, first, language=language):
         return True
     if rule.context and _has(tokens, _CONTEXT):
         return True
@@ -328,20 +330,25 @@ def _denied_after(tokens: list[str], last: int) -> bool:
     return _has(rest, _UNDONE)
 
 
-def _third_person(tokens: list[str], first: int, *, speaker: bool = False) -> bool:
+def _third_person(
+    tokens: list[str], first: int, *, language: str = "en", speaker: bool = False
+) -> bool:
     """The nearest subject before the match is someone else ("she", "my friend").
 
     For the `speaker` of a quote, "me" is the one spoken to ("a patient told me"), not the
     speaker, so only "I" counts as the writer.
     """
     mine = _SPEAKER if speaker else _FIRST
+    if language != "en" and first > 0 and tokens[first - 1] == "se":
+        return True  # "se quería morir": Spanish says someone else in one word
+    others = _THIRD.get(language, _THIRD["any"]) if not speaker else _THIRD["any"]
     for index in range(first - 1, max(first - 9, -1), -1):
         word = tokens[index]
         if word in mine:
             return False
-        if word in _THIRD:
+        if word in others:
             return True
-        if word in {".", ";"}:
+        if word in _CLAUSE_ENDS and not speaker:
             return False
     return False
 
@@ -407,7 +414,8 @@ _SEGMENT_WORDS = frozenset(
 ) | frozenset({"i", "me", "wan", "wana", "quiero", "to", "my", "kil", "die", "want"})
 _NEGATORS = _words(NEGATORS)
 _FILLERS = _words(NEGATION_FILLERS)
-_THIRD = _words(THIRD_PERSON)
+_THIRD = {"en": _words(THIRD_PERSON), "es": _words(THIRD_PERSON_ES)}
+_THIRD["any"] = _THIRD["en"] | _THIRD["es"]
 _CONTEXT = _words(CONTEXT_WORDS)
 _PAST = re.compile(r"(?<= )(?:" + _squeeze_pattern(PAST_MARKERS) + r")(?= )")
 _RECURRENCE = _words(RECURRENCE_MARKERS)

@@ -64,7 +64,8 @@ _WHEN = r"(?:tonight|today|tomorrow|this weekend|right now|now|on (?:monday|tues
 
 _ES_WANT = (
     r"(?:quiero|quisiera|queria|deseo|desearia|necesito|me gustaria|tengo ganas de|tenia ganas de|"
-    r"me dan ganas de|me dieron ganas de|ganas de|que ganas de|"
+    r"me dan ganas de|me dieron ganas de|ganas de|que ganas de|deseando|la unica salida es|"
+    r"la unica opcion es|la solucion es|"
     r"(?:pienso|pense|pensando|pensar|pensado|penso) (?:(?:mucho|seguido|siempre|todo el tiempo|a veces|"
     r"cada vez mas|otra vez|de nuevo|bastante|tanto|mucho tiempo|demasiado) )*en|"
     r"he pensado en|vengo pensando en|ando pensando en|volvi a pensar en|"
@@ -379,7 +380,12 @@ RULES: tuple[Rule, ...] = (
         kind="prep",
     ),
     # Spanish: explicit self-harm and suicide.
-    Rule("es quiero morir", rf"(?:me )?{_ES_WANT} (?:ya )?(?:de )?{_ES_SELF}", language="es"),
+    Rule(
+        "es quiero morir",
+        rf"(?:me )?{_ES_WANT} (?:ya )?(?:de )?{_ES_SELF}",
+        language="es",
+        subject=True,
+    ),
     Rule(
         "es me quiero",
         r"me (?:quiero|quisiera|queria|voy a|gustaria|dan ganas de|dieron ganas de) (?:morir|matar|suicidar|quitar la vida|hacer dano|cortar|lastimar|ahorcar|pegar un tiro|tirar (?:del|de un|por|al|bajo)|quemar|ir para siempre|morir ya|tomar (?:todas )?(?:las|mis) (?:pastillas|remedios|medicamentos)|quitar de en medio|ir de este mundo|dar de baja de la vida|dormir para siempre)(?! (?:el|la|los|las|un|una|mi|mis) )",
@@ -527,6 +533,38 @@ RULES: tuple[Rule, ...] = (
         language="es",
         kind="weak",
     ),
+    Rule(
+        "intrusive",
+        r"(?:thought|thoughts|voice|voices|head|brain|mind) (?:\S+ ){0,4}(?:\" ?|saying |says |tells me to |telling me to )(?:just )?(?:kill yourself|kys|die|end it|jump)|(?:picturing|imagining|imagine|picture|see|seeing|visuali[sz]ing) myself (?:hanging|dead|jumping|dying|in a coffin|on the tracks|with a rope)|looking forward to(?: \S+){0,10} (?:is |was )?(?:dying|death|being dead|not waking up)(?= [,;:\-]| $)|(?:i am|i'm) (?:just )?(?:ending|going to end) it(?= [,;:\-]| $| tonight| today| now| on| this)|(?:swerv\w*|crash\w*|driv\w*|steer\w*) (?:\S+ ){0,4}(?:into|off) (?:a |the )?(?:tree|wall|truck|bridge|cliff|oncoming|traffic|lorry|river)(?: \S+){0,4} (?:and )?(?:end|ending|die|dying) it|(?:wish|wishing|wished|hope|hoping) (?:that )?i (?:would|could|will) (?:just )?die|until (?:\S+ ){0,2}(?:bled|bleed|bruised|broke)(?= [,;:\-]| $| because| so| i wanted)|(?:wanted|want|needed) it to hurt(?= [,;:\-]| $)",
+    ),
+    Rule(
+        "holding pills",
+        r"(?:holding|staring at|looking at|counting) (?:the|my|a) (?:pill )?(?:bottle|pills|blister)",
+        also=r"(?:pills|meds|tablets|bottle)(?= )",
+        kind="prep",
+    ),
+    Rule(
+        "es intrusivo",
+        r"(?:pensamiento|pensamientos|voz|voces|cabeza|mente) (?:\S+ ){0,4}(?:\" ?|me dice |que me dice )(?:que me )?(?:matate|suicidate|muerete|mate|muera|suicide|mata)|(?:me dice|me dicen|me pide) que me (?:mate|suicide|muera|tire)|me imagino (?:colgandome|muert[oa]|ahorcad[oa]|tirandome|saltando|en un ataud)|(?:espero con ganas|lo que espero)(?: \S+){0,10} (?:es )?(?:morirme|morir|la muerte)(?= [,;:\-]| $)|(?:estarian|estaria|seria) (?:todos )?mejor si (?:yo )?estuviera muert[oa]|quiero que (?:todo )?se (?:acabe|termine) para siempre|(?:volvi a |sigo )?(?:hacerme|me hice|me hago|me volvi a hacer) cortes",
+        language="es",
+    ),
+    Rule(
+        "es preparacion",
+        r"(?:junte|guarde|acumule|tengo|ya tengo) (?:suficientes|muchas|todas las|varias) (?:pastillas|medicamentos|remedios)|el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo) me las tomo|me las tomo(?= [,;:\-]| $)|(?:compre|tengo|consegui|ya tengo) (?:una |la )?(?:soga|cuerda) y (?:se|ya)|(?:tengo|agarre) la (?:navaja|cuchilla|gillette) (?:aqui|aca|conmigo)|cuando (?:yo )?ya no (?:este|estare)(?= [,;:\-]| $)",
+        language="es",
+        kind="prep",
+    ),
+    Rule(
+        "es debil",
+        r"(?:deje|escribi) (?:unas |una )?cartas? (?:a|para) (?:mis|mi) (?:hijos|hijas|padres|familia|mama|papa|hermanos?|hermanas?|pareja)|perdonen todo|no voy a (?:ir|estar|llegar) (?:a|en) la (?:proxima|siguiente) (?:sesion|cita)|(?:hice|escribi) mi testamento|(?:ya )?(?:casi )?es hora(?= [,;:\-]| $)|se lo que voy a hacer|(?:hoy|esta noche|manana) lo voy a hacer|(?:hoy|esta noche|hoy en la noche|manana) voy al (?:puente|techo|edificio)",
+        language="es",
+        kind="weak",
+    ),
+    Rule(
+        "en weak",
+        r"(?:saturday|sunday|monday|tuesday|wednesday|thursday|friday|tomorrow|tonight|today) is the day(?= [,;:\-]| $)|(?:made up my mind|i have decided|i've decided)(?= [,;:\-]| $)",
+        kind="weak",
+    ),
 )
 
 IDIOMS: tuple[str, ...] = (
@@ -539,6 +577,7 @@ IDIOMS: tuple[str, ...] = (
     rf"overdos\w* on (?!(?:my |the |all |all my |a bunch of |some |too many |a lot of |his |her |their )?(?:{_PILLS}|drugs|heroin|fentanyl|opioids|insulin|alcohol|pain ?killers))\S+|"
     r"me (?:queme|corte|lastime|hice dano|quemo|corto)(?: \S+){0,8} (?:horno|bandeja|sarten|plancha|olla|cocinando|cocina|haciendo \S+|sin querer|por accidente|accidentalmente|picando|afeitandome|nada grave|jugando)|"
     r"cartas? de despedida (?:a|para) (?:mi|mis|la|el|nuestr\w+) (?:compa\w+|jef\w+|profe\w*|vecin\w+|colega\w*|amig\w+|maestr\w+)|"
+    r"(?:senti|sentia|pense|crei|creia) que me (?:iba a|voy a) morir|"
     r"died laughing|dying (?:to|for)|(?:is|are|was|were|be|looks|look) to die for|could (?:just )?die|die a little|dead (?:tired|set|serious|sure|inside\b)",
     r"(?:cut|cutting) {_ME} (?:a|some|another) (?:slice|piece)|(?:cut|burned|burnt|burn|hurt|scratched) {_ME} (?:\S+ ){0,5}(?:shaving|cooking|chopping|baking|gardening|oven|stove|pan|iron|kettle|tray|grill|toaster|can|tin|knife|by accident|accidentally|clumsy)|(?:cut|burned|burnt|burn|hurt) {_ME} (?:on (?:a|the|some) |while )".replace(
         "{_ME}", _ME
@@ -573,12 +612,17 @@ THIRD_PERSON: frozenset[str] = frozenset(
     "brother mom mum mother dad father son daughter kid kids child children partner boyfriend "
     "girlfriend husband wife cousin uncle aunt grandma grandmother grandpa grandfather "
     "coworker colleague roommate flatmate character patient client girl boy man woman guy "
-    "neighbor neighbour classmate teacher student others everyone's who whose singer author "
-    "ella ellos ellas amigo amiga amigos amigas hermano hermana mama papa madre padre hijo "
-    "hija primo prima novio novia esposo esposa companero companera abuela abuelo tio sobrino "
-    "sobrina vecino vecina alumno alumna chica chico nene nena hombre mujer gente alguien "
-    "paciente personaje cantante autor ha tiene tuvo".split()
+    "neighbor neighbour classmate teacher student others everyone's who whose singer author".split()
 )
+"""Someone other than the writer, as the subject of an English sentence."""
+
+THIRD_PERSON_ES: frozenset[str] = frozenset(
+    "ella ellos ellas amigo amiga amigos amigas hermano hermana mama papa madre padre hijo "
+    "hija primo prima novio novia esposo esposa companero companera abuela abuelo tio "
+    "sobrino sobrina vecino vecina alumno alumna chica chico nene nena hombre mujer gente "
+    "alguien paciente personaje cantante autor ha".split()
+)
+"""The same in Spanish (not "él", which without its accent is "the")."""
 
 CONTEXT_WORDS: frozenset[str] = frozenset(
     {
@@ -607,7 +651,7 @@ CONTEXT_WORDS: frozenset[str] = frozenset(
 
 PAST_MARKERS = (
     r"(?:\d+|many|some|a few|two|three|five|ten) (?:years|year) ago|when i was (?:younger|little|a teen|a teenager|a kid|a child|in high school|in college|\d+)"
-    r"|(?:in|back in) (?:high school|college|my teens|my twenties|\d{4})|as a (?:teen|teenager|kid)|at (?:age )?\d+ i|used to"
+    r"|(?:in|back in|en) (?:high school|college|my teens|my twenties|\d{4})|as a (?:teen|teenager|kid)|at (?:age )?\d+ i|used to"
     r"|(?:is|was) (?:over|behind me) now|(?:is|was) behind me|that is over|since (?:i|my) last|days since|(?:clean|free) for (?:\d+|a|two|three|six|many)"
     r"|hace (?:\d+|un|una|dos|tres|cuatro|cinco|seis|diez|muchos|varios) (?:anos|ano|meses)|de (?:adolescente|chic[oa]|joven|nin[oa])"
     r"|cuando (?:era|tenia) (?:chic[oa]|nin[oa]|adolescente|joven|\d+)|a los \d+|solia|ya lo supere|(?:dias|meses|anos) sin"
@@ -624,14 +668,20 @@ RECURRENCE_MARKERS: frozenset[str] = frozenset(
         "back again",
         "relapse",
         "relapsed",
-        "still",
+        "still want",
+        "still think",
+        "still feel",
+        "still have",
+        "still wish",
         "otra vez",
         "de nuevo",
         "volvio",
         "volvieron",
         "volvi",
         "recaida",
-        "todavia",
+        "todavia quiero",
+        "todavia pienso",
+        "todavia siento",
     }
 )
 
@@ -761,6 +811,8 @@ SPELLINGS: dict[str, str] = {
     "till": "until",
     "til": "until",
     "ahorita": "ahora",
+    "qro": "quiero",
+    "kro": "quiero",
     "cuttin": "cutting",
     "offin": "offing",
     "no1": "no one",

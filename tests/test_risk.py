@@ -15,7 +15,7 @@ from bench.bench_risk import (
 from conversations.risk import RiskFinding, screen
 
 FOLDER = Path(__file__).parent / "risk_corpus"
-CORPUS = [FOLDER / name for name in ("dev.txt", "heldout.txt", "blind.txt")]
+CORPUS = sorted(FOLDER.glob("*.txt"))
 """The corpora the screen was tuned on (README, "Risk screening", says which were blind)."""
 
 
