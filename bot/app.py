@@ -8,6 +8,7 @@ import secrets
 import signal
 
 from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot import dispatch
@@ -203,12 +204,32 @@ async def serve(settings: Settings, *, webhook_url: str | None = None) -> None:
                 )
             else:
                 await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            await check_fallback_chat(application, settings)
             log.info("serving as @%s", application.bot.username)
             await _wait_for_stop()
             await updater.stop()
             await application.stop()
     finally:
         await db.dispose()
+
+
+async def check_fallback_chat(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    """Say at start, not in a crisis, when the fallback chat for risk alerts can't be used."""
+    chat = settings.alert_fallback_chat_id
+    if chat is None:
+        log.warning(
+            "ALERT_FALLBACK_CHAT_ID is not set: risk alerts a therapist does not receive or "
+            "acknowledge will only be logged"
+        )
+        return
+    try:
+        await application.bot.get_chat(chat)
+    except TelegramError as error:
+        log.warning(
+            "ALERT_FALLBACK_CHAT_ID cannot be reached (%s): add the bot to that chat, or "
+            "message the bot from it once",
+            type(error).__name__,
+        )
 
 
 async def _wait_for_stop() -> None:

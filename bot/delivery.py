@@ -94,7 +94,7 @@ async def _undeliverable(
     flag_id = payload.get("flag")
     if kind == "alert" and isinstance(flag_id, int):
         flag = await flags.get_flag(session, flag_id=flag_id)
-        if flag is not None:
+        if flag is not None and flag.acknowledged_at is None:
             await safety.escalate(rt, session, flag, reason="undeliverable", now=rt.clock.now())
     elif kind == "escalation":
         log.warning("the fallback chat (ALERT_FALLBACK_CHAT_ID) refused a risk escalation")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -61,6 +62,18 @@ def _described(schedule: str) -> str:
         return schedule  # damaged: show it as stored rather than lose the whole digest
 
 
+def _alerts(rt: Runtime, raised: Iterable[Flag], zone: ZoneInfo) -> tuple[AlertReport, ...]:
+    return tuple(
+        AlertReport(
+            raised_local=flag.created_at.astimezone(zone),
+            where=where_text(flag.source, rt.title_of(flag.template_id or "").lower()),
+            excerpt=flag.excerpt,
+            acknowledged=flag.acknowledged_at is not None,
+        )
+        for flag in sorted(raised, key=lambda f: (f.created_at, f.id))
+    )
+
+
 async def build_digest(
     session: AsyncSession, rt: Runtime, *, therapist: User, since: datetime, until: datetime
 ) -> Digest:
@@ -110,21 +123,28 @@ async def build_digest(
         ):
             if since < flag.created_at <= until:
                 raised.setdefault(flag.id, flag)
-        alerts = tuple(
-            AlertReport(
-                raised_local=flag.created_at.astimezone(own),
-                where=where_text(flag.source, rt.title_of(flag.template_id or "").lower()),
-                excerpt=flag.excerpt,
-                acknowledged=flag.acknowledged_at is not None,
-            )
-            for flag in sorted(raised.values(), key=lambda f: (f.created_at, f.id))
-        )
         reports.append(
             ClientReport(
                 name=people.client_display_name(link, client),
                 assignments=tuple(assignments),
                 entries=tuple(finished),
-                alerts=alerts,
+                alerts=_alerts(rt, raised.values(), own),
+            )
+        )
+    # A client who has left still shows while a flag raised with this therapist is open.
+    former: dict[int, tuple[str, list[Flag]]] = {}
+    for flag, link, client in open_flags:
+        if link.ended_at is not None:
+            name = f"{people.client_display_name(link, client)} (no longer linked)"
+            former.setdefault(link.id, (name, []))[1].append(flag)
+    for name, raised_flags in former.values():
+        reports.append(
+            ClientReport(
+                name=name,
+                assignments=(),
+                entries=(),
+                alerts=_alerts(rt, raised_flags, own),
+                former=True,
             )
         )
     fmt = "%a %d %b %H:%M"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import homework, onboarding, safety, therapist
+from bot.onboarding import SOS_HINT
 from bot.render import TOKEN_PREFIX, parse_answer_data
 from bot.runtime import Ctx, Handler, PtbCallback, handler
 from conversations.engine import with_article
@@ -19,7 +20,7 @@ async def on_text(ctx: Ctx) -> None:
         ctx.say(
             "Your invite is waiting for your answer: please tap Yes or No above."
             if held
-            else "Hello! To begin, open the invite link your therapist sent you."
+            else "Hello! To begin, open the invite link your therapist sent you. " + SOS_HINT
         )
         return
     if await homework.on_text(ctx, ctx.text):
@@ -35,7 +36,10 @@ async def on_text(ctx: Ctx) -> None:
         hint = (
             "/today shows your homework" if ctx.user.role == "client" else "/assign gives homework"
         )
-        ctx.say(f"I'm not sure what to do with that message. {hint}; /help lists everything.")
+        ctx.say(
+            f"I'm not sure what to do with that message. {hint}; /help lists everything. "
+            + SOS_HINT
+        )
 
 
 async def _held(ctx: Ctx) -> bool:
@@ -49,7 +53,7 @@ async def other_content(ctx: Ctx) -> None:
         return
     ctx.say(
         f"Thanks, but I can only read typed messages, not {with_article(ctx.content)}. "
-        "/help lists what I can do."
+        "/help lists what I can do. " + SOS_HINT
     )
 
 
@@ -179,23 +183,12 @@ async def edited(ctx: Ctx) -> None:
     )
 
 
-def screened(fn: Handler) -> Handler:
-    """Risk screening is a stage before every handler: what it answered goes no further."""
-
-    async def run(ctx: Ctx) -> None:
-        if not await safety.screen_first(ctx):
-            await fn(ctx)
-
-    run.__name__, run.__doc__ = fn.__name__, fn.__doc__
-    return run
-
-
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Attach every handler to the application, each behind the risk screen."""
     new = filters.UpdateType.MESSAGE
 
     def guarded(fn: Handler) -> PtbCallback:
-        return handler(screened(fn))
+        return handler(fn, on_risk=safety.respond)
 
     for name, fn in COMMANDS.items():
         application.add_handler(CommandHandler(name, guarded(fn), filters=new))

@@ -21,6 +21,11 @@ from conversations.schedules import describe_schedule, local_date, parse_schedul
 from storage import homework
 from storage.models import Assignment, Entry
 
+AFTER_RISK = (
+    "Everything you wrote is saved. Please look after yourself tonight; /sos shows the "
+    "crisis lines again whenever you need them."
+)
+
 
 def flow_for(ctx: Ctx, template_id: str, params: dict[str, int | str]) -> Flow | None:
     """The flow for a template and an assignment's parameters, or None if it is gone."""
@@ -129,7 +134,9 @@ def present(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> None:
             html=True,
         )
     else:
-        ctx.say(summary_text(flow.title, turn, flow.outro), html=True)
+        # After risk language, a cheerful closing line would jar: a plain, caring one instead.
+        outro = AFTER_RISK if ctx.risk is not None else flow.outro
+        ctx.say(summary_text(flow.title, turn, outro), html=True)
         if ctx.user is not None and (ctx.user.dialog or {}).get("ask") == "time_zone":
             # The client started homework before choosing a time zone: ask once more.
             onboarding.ask_time_zone(ctx, ctx.user, then="done")
@@ -241,6 +248,12 @@ def takes_text(ctx: Ctx, entry: Entry) -> bool:
         return False
     position = State.from_json(entry.state).position
     return position < len(flow.steps) and flow.steps[position].kind == "text"
+
+
+def is_last_question(ctx: Ctx, entry: Entry) -> bool:
+    """True when the entry's current question is its last one."""
+    flow = flow_for(ctx, entry.template_id, entry.params)
+    return flow is not None and State.from_json(entry.state).position == len(flow.steps) - 1
 
 
 async def open_entry_of(ctx: Ctx) -> Entry | None:

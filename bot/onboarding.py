@@ -33,6 +33,8 @@ CODE_PROBLEMS = {
     "expired": "That link has expired. Please ask for a new one.",
 }
 
+SOS_HINT = "If you need someone to talk to now, /sos shows crisis lines."
+
 NOT_AN_EMERGENCY = (
     "Please know: I am not an emergency service, and nobody watches this chat in real time. "
     "If you are in danger or might hurt yourself, call your local emergency number now."
@@ -109,7 +111,12 @@ async def _open_invite(ctx: Ctx, code: Code) -> None:
         if link is not None:
             current = await people.get_user_by_id(ctx.session, user_id=link.therapist_id)
     nonce = await people.hold_invite(ctx.session, code=code, telegram_id=ctx.telegram_id)
-    text = consent_text(ctx.first_name, therapist.name, ctx.username)
+    text = consent_text(
+        ctx.first_name,
+        therapist.name,
+        ctx.username,
+        backup=ctx.rt.settings.alert_fallback_chat_id is not None,
+    )
     if current is not None:
         text += (
             f"\n\nYou are linked with {current.name} now. Agreeing ends that link: "
@@ -118,9 +125,17 @@ async def _open_invite(ctx: Ctx, code: Code) -> None:
     ctx.say(text, buttons=_consent_buttons(nonce))
 
 
-def consent_text(first_name: str, therapist: str, username: str | None) -> str:
-    """What the client agrees to share, said plainly."""
+def consent_text(
+    first_name: str, therapist: str, username: str | None, *, backup: bool = False
+) -> str:
+    """What the client agrees to share, said plainly (a backup contact only when there is one)."""
     handle = f" and username @{username}" if username else ""
+    backup_line = (
+        " If they can't be reached, the practice's backup contact is told you may need "
+        "support (not what you wrote)."
+        if backup
+        else ""
+    )
     return (
         f"Hi {first_name}! {therapist} invited you to do your therapy homework here, "
         "between sessions.\n\n"
@@ -130,8 +145,7 @@ def consent_text(first_name: str, therapist: str, username: str | None) -> str:
         f"• your Telegram name{handle}\n\n"
         "Nobody else sees them. Your answers are stored encrypted.\n\n"
         "If you write something that makes me worry for your safety, I show you crisis lines "
-        f"straight away and let {therapist} know at once. If they can't be reached, the "
-        "practice's backup contact is told you may need support (not what you wrote).\n\n"
+        f"straight away and let {therapist} know at once.{backup_line}\n\n"
         f"{NOT_AN_EMERGENCY}\n\n"
         "Nothing about you is kept unless you agree. Do you agree to share this with "
         f"{therapist}?"
@@ -233,7 +247,7 @@ async def set_time_zone(ctx: Ctx, user: User, typed: str) -> None:
     try:
         zone = parse_time_zone(typed)
     except TimeZoneError as error:
-        ctx.say(str(error))
+        ctx.say(f"{error} {SOS_HINT}" if user.role == "client" else str(error))
         return
     then = (user.dialog or {}).get("then", "done")
     user.timezone = zone.key

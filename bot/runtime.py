@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -12,15 +11,23 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.clock import Clock
 from bot.render import TOKEN_PREFIX
 from bot.settings import Settings
-from conversations.crisis import CrisisResources
+from conversations import risk
+from conversations.crisis import (
+    CrisisResources,
+    choose_country,
+    crisis_reply,
+    language_of,
+    sos_text,
+)
+from conversations.risk import RiskFinding
 from conversations.templates import Template
-from storage import buttons, people
+from storage import buttons, outbox, people
 from storage.db import Database
 from storage.models import User
 
@@ -57,6 +64,8 @@ class Say:
     text: str
     buttons: InlineKeyboardMarkup | None = None
     html: bool = False
+    urgent: bool = False
+    """Crisis lines: if Telegram refuses it now, it goes out on the alert lane."""
 
 
 @dataclass
@@ -96,6 +105,11 @@ class Ctx:
     toast_text: str | None = None
     urgent: bool = False
     """Set when the update queued an alert: delivery runs as soon as it commits."""
+    risk: RiskFinding | None = None
+    """What the risk screen found in this update's text, if anything."""
+    update_id: int = 0
+    message_id: int | None = None
+    """The Telegram message (an edit keeps its id), so one message raises one flag."""
 
     @property
     def full_name(self) -> str:
@@ -113,10 +127,14 @@ class Ctx:
         }
 
     def say(
-        self, text: str, buttons: InlineKeyboardMarkup | None = None, html: bool = False
+        self,
+        text: str,
+        buttons: InlineKeyboardMarkup | None = None,
+        html: bool = False,
+        urgent: bool = False,
     ) -> None:
         """Reply in the chat once the transaction has committed."""
-        self.replies.append(Say(text, buttons, html))
+        self.replies.append(Say(text, buttons, html, urgent))
 
     def edit_buttons(self, buttons: InlineKeyboardMarkup | None) -> None:
         """Change (or remove) the buttons of the message that was pressed."""
@@ -164,8 +182,17 @@ PRIVATE_ONLY = (
 )
 
 
-def handler(fn: Handler) -> PtbCallback:
-    """Wrap a handler: private chats only, one transaction, replies sent after commit."""
+RiskHook = Callable[[Ctx], Awaitable[bool]]
+"""Answers risk found in an update; True when the usual handler should run after it."""
+
+
+def handler(fn: Handler, *, on_risk: RiskHook | None = None) -> PtbCallback:
+    """Wrap a handler: private chats only, one transaction, replies sent after commit.
+
+    Every text is screened first (pure, no I/O). Risk found is answered by `on_risk` in a
+    transaction of its own, committed and sent before the usual handler runs, so the
+    crisis lines, the flag and the therapist's alert survive anything that fails later.
+    """
 
     async def wrapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
@@ -173,44 +200,84 @@ def handler(fn: Handler) -> PtbCallback:
         if chat is None or person is None or person.is_bot:
             return
         if chat.type != ChatType.PRIVATE:
+            message = update.effective_message
             if update.callback_query is not None:
                 await update.callback_query.answer(PRIVATE_ONLY[:190], show_alert=True)
-            elif update.effective_message is not None and _addressed_to_bot(update):
-                await update.effective_message.reply_text(PRIVATE_ONLY)
+            elif message is not None and (message.text or "").split("@")[0].startswith("/sos"):
+                # Crisis lines are for anyone, anywhere; nothing else happens in groups.
+                lines = sos_text(
+                    runtime_of(context).resources,
+                    choose_country(zone=None, language_code=person.language_code),
+                    language=language_of(person.language_code),
+                )
+                await message.reply_text(lines)
+            elif message is not None and _addressed_to_bot(update):
+                await message.reply_text(PRIVATE_ONLY)
             return
         rt = runtime_of(context)
-        async with rt.db.transaction() as session:
-            user = await people.get_user(session, telegram_id=person.id, for_update=True)
-            ctx = Ctx(
-                rt=rt,
-                session=session,
-                now=rt.clock.now(),
-                telegram_id=person.id,
-                chat_id=chat.id,
-                first_name=person.first_name,
-                last_name=person.last_name,
-                username=person.username,
-                user=user,
-                bot_username=context.bot.username,
-                query=update.callback_query,
-                text=_message_text(update),
-                args=list(context.args or []),
-                data=(update.callback_query.data or "") if update.callback_query else "",
-                content=_content_kind(update),
-                sent_at=update.message.date.timestamp() if update.message else None,
-                language_code=person.language_code,
-            )
-            ctx.screened, ctx.via = _screened(update)
-            if user is not None and user.blocked_at is not None:
-                user.blocked_at = None
-            await fn(ctx)
-        if ctx.urgent and rt.on_urgent is not None:
-            rt.on_urgent()
-        await _send_replies(ctx, context)
+        screened, via = _screened(update)
+        finding = risk.screen(screened) if screened else None
+        go_on = True
+
+        async def respond(ctx: Ctx) -> None:
+            nonlocal go_on
+            assert on_risk is not None
+            go_on = await on_risk(ctx)
+
+        if finding is not None and on_risk is not None:
+            await _in_transaction(rt, update, context, respond, finding, screened, via)
+        if go_on:
+            await _in_transaction(rt, update, context, fn, finding, screened, via)
 
     wrapped.__name__ = fn.__name__
     wrapped.__doc__ = fn.__doc__
     return wrapped
+
+
+async def _in_transaction(
+    rt: Runtime,
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    fn: Handler,
+    finding: RiskFinding | None,
+    screened: str,
+    via: str,
+) -> None:
+    """Run `fn` on this update in one transaction; after commit, send what it said."""
+    chat, person = update.effective_chat, update.effective_user
+    assert chat is not None and person is not None
+    async with rt.db.transaction() as session:
+        user = await people.get_user(session, telegram_id=person.id, for_update=True)
+        ctx = Ctx(
+            rt=rt,
+            session=session,
+            now=rt.clock.now(),
+            telegram_id=person.id,
+            chat_id=chat.id,
+            first_name=person.first_name,
+            last_name=person.last_name,
+            username=person.username,
+            user=user,
+            bot_username=context.bot.username,
+            query=update.callback_query,
+            text=_message_text(update),
+            args=list(context.args or []),
+            data=(update.callback_query.data or "") if update.callback_query else "",
+            content=_content_kind(update),
+            sent_at=update.message.date.timestamp() if update.message else None,
+            language_code=person.language_code,
+            screened=screened,
+            via=via,
+            risk=finding,
+            update_id=update.update_id,
+            message_id=message.message_id if (message := update.effective_message) else None,
+        )
+        if user is not None and user.blocked_at is not None:
+            user.blocked_at = None
+        await fn(ctx)
+    if ctx.urgent and rt.on_urgent is not None:
+        rt.on_urgent()
+    await _send_replies(ctx, context)
 
 
 def _message_text(update: Update) -> str:
@@ -219,13 +286,20 @@ def _message_text(update: Update) -> str:
 
 
 def _screened(update: Update) -> tuple[str, str]:
-    """The free text of a message or an edit, and how it came (message, caption, edited)."""
+    """The free text of a message or an edit, and how it came (message, caption, edited).
+
+    A command's arguments are free text too, but not /start's: that is a link's code.
+    """
     message = update.message or update.edited_message
     if message is None:
         return "", "message"
     edited = update.edited_message is not None
     if message.text:
-        return message.text, "edited" if edited else "message"
+        text = message.text
+        if text.startswith("/"):
+            command, _, rest = text.partition(" ")
+            text = "" if command.split("@")[0] == "/start" else rest
+        return text, "edited" if edited else "message"
     if message.caption:
         return message.caption, "edited" if edited else "caption"
     return "", "message"
@@ -268,7 +342,7 @@ async def _send_replies(ctx: Ctx, context: ContextTypes.DEFAULT_TYPE) -> None:
             await ctx.query.answer(ctx.toast_text[:190] if ctx.toast_text else None)
         except BadRequest:
             log.info("a button press was too old to acknowledge")
-    for reply in ctx.replies:
+    for index, reply in enumerate(ctx.replies):
         if isinstance(reply, EditButtons):
             assert ctx.query is not None
             try:
@@ -277,7 +351,7 @@ async def _send_replies(ctx: Ctx, context: ContextTypes.DEFAULT_TYPE) -> None:
                 # Pressed twice, or the message is gone: nothing to change, not a failure.
                 log.info("could not change the buttons of a pressed message")
             continue
-        await _send_reply(context, ctx.chat_id, reply)
+        await _send_reply(ctx, context, index, reply)
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -286,28 +360,45 @@ def retry_seconds(error: RetryAfter) -> float:
     return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
-async def _send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Say) -> None:
-    """Send one reply; a failure is logged, never turned into "please try again", because
-    what the person sent is already saved and a retry would be taken as a new answer."""
-    for attempt in (1, 2):
-        try:
-            await context.bot.send_message(
-                chat_id=chat_id,
+async def _send_reply(ctx: Ctx, context: ContextTypes.DEFAULT_TYPE, index: int, reply: Say) -> None:
+    """Send one reply. Refused for now (429, the network), it goes to the outbox, which
+    waits as Telegram asks; nothing sleeps here, so other chats are never held up. Other
+    failures are logged, never turned into "please try again": what the person sent is
+    already saved, and a retry would be taken as a new answer."""
+    try:
+        await context.bot.send_message(
+            chat_id=ctx.chat_id,
+            text=reply.text,
+            reply_markup=reply.buttons,
+            parse_mode=ParseMode.HTML if reply.html else None,
+            disable_web_page_preview=True,
+        )
+    except (RetryAfter, NetworkError) as error:
+        log.info("a reply was deferred to the outbox: %s", type(error).__name__)
+        rows = (
+            [[[b.text, str(b.callback_data)] for b in row] for row in reply.buttons.inline_keyboard]
+            if reply.buttons is not None
+            else None
+        )
+        now = ctx.rt.clock.now()
+        wait = retry_seconds(error) if isinstance(error, RetryAfter) else 0.0
+        async with ctx.rt.db.transaction() as session:
+            await outbox.notify_chat(
+                session,
+                chat_id=ctx.chat_id,
+                user_id=ctx.user.id if ctx.user is not None else None,
+                kind="crisis" if reply.urgent else "reply",
+                key=f"{ctx.chat_id}:{ctx.update_id}:{index}",
                 text=reply.text,
-                reply_markup=reply.buttons,
-                parse_mode=ParseMode.HTML if reply.html else None,
-                disable_web_page_preview=True,
+                now=now,
+                buttons=rows,
+                extra={"html": True} if reply.html else None,
+                not_before=now + timedelta(seconds=wait),
             )
-            return
-        except RetryAfter as error:
-            seconds = retry_seconds(error)
-            if attempt == 2 or seconds > 30:
-                log.warning("a reply was rate limited and dropped; the next message re-asks")
-                return
-            await asyncio.sleep(seconds)
-        except TelegramError as error:
-            log.warning("a reply could not be sent: %s", type(error).__name__)
-            return
+        if reply.urgent and ctx.rt.on_urgent is not None:
+            ctx.rt.on_urgent()
+    except TelegramError as error:
+        log.warning("a reply could not be sent: %s", type(error).__name__)
 
 
 SORRY = (
@@ -317,7 +408,8 @@ SORRY = (
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure without any message content, and tell the person kindly."""
+    """Log the failure without any message content, and tell the person kindly: crisis
+    lines, if what they wrote calls for them, rather than an apology."""
     error = context.error
     log.error(
         "error while handling an update: %s",
@@ -327,7 +419,19 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(update, Update) and update.effective_chat is not None:
         if update.effective_chat.type != ChatType.PRIVATE:
             return
+        text = SORRY
+        finding = risk.screen(_screened(update)[0])
+        if finding is not None:
+            person = update.effective_user
+            text = crisis_reply(
+                runtime_of(context).resources,
+                choose_country(zone=None, language_code=person.language_code if person else None),
+                language=finding.language,
+                imminent=finding.imminent,
+                therapist=None,
+                homework=None,
+            )
         try:
-            await context.bot.send_message(chat_id=update.effective_chat.id, text=SORRY)
+            await context.bot.send_message(chat_id=update.effective_chat.id, text=text)
         except Exception:  # nothing more to do if even the apology fails
             log.warning("could not send the apology either")

@@ -25,7 +25,6 @@ from telegram import InlineKeyboardMarkup
 
 from bot import homework
 from bot.runtime import Ctx, Runtime, token_for
-from conversations import risk
 from conversations.crisis import (
     alert_text,
     choose_country,
@@ -54,14 +53,16 @@ def country_of(ctx: Ctx) -> str | None:
     return choose_country(zone=zone, language_code=ctx.language_code)
 
 
-async def screen_first(ctx: Ctx) -> bool:
-    """Screen the update's text; True when it was answered here and must go no further."""
-    if not ctx.screened:
-        return False
-    finding = risk.screen(ctx.screened)
-    if finding is None:
-        return False
+async def respond(ctx: Ctx) -> bool:
+    """Answer the risk the screen found in this update (in a transaction of its own).
+
+    True when the usual handler should run next: a command still does what it says, a
+    therapist's message still reaches its wizard, and a homework answer is still kept.
+    """
+    finding = ctx.risk
+    assert finding is not None
     user, country = ctx.user, country_of(ctx)
+    command = ctx.text.startswith("/")
     if user is None or user.role != "client":
         # Not consented (nothing may be stored about them), or a therapist: the lines only.
         log.info("risk language screened; crisis lines shown (no client record)")
@@ -73,11 +74,13 @@ async def screen_first(ctx: Ctx) -> bool:
                 imminent=finding.imminent,
                 therapist=None,
                 homework=None,
-            )
+            ),
+            urgent=True,
         )
-        return True
+        return command or (user is not None and user.role == "therapist")
     entry = await homework.open_entry_of(ctx)
-    title = ctx.rt.title_of(entry.template_id).lower() if entry is not None else None
+    source = _source(ctx, user, entry)
+    kept = source == "homework" and entry is not None and homework.takes_text(ctx, entry)
     link = await people.active_link(ctx.session, client_id=user.id)
     therapist = (
         await people.get_user_by_id(ctx.session, user_id=link.therapist_id) if link else None
@@ -85,50 +88,63 @@ async def screen_first(ctx: Ctx) -> bool:
     earlier = await flags.latest_flag_since(
         ctx.session, client_id=user.id, since=ctx.now - REPEAT_WINDOW
     )
-    source = _source(ctx, user, entry)
-    flag = await flags.record_flag(
-        ctx.session,
-        client=user,
-        link=link,
-        source=source,
-        template_id=entry.template_id if entry is not None else None,
-        entry_id=entry.id if entry is not None else None,
-        excerpt=finding.excerpt,
-        text=ctx.screened,
-        imminent=finding.imminent,
-        now=ctx.now,
-    )
-    log.warning("risk flag %s raised for client %s (%s)", flag.id, user.id, source)
-    if link is not None and therapist is not None:
-        shown = pick(ctx.rt.resources.region(country)[0].name, "en")
-        await queue_alert(
-            ctx,
-            flag,
-            therapist,
-            client=people.client_display_name(link, user),
-            where=where_text(source, title),
-            shown=shown,
+    told: str | None = None
+    if earlier is None or earlier.message_id != ctx.message_id or ctx.message_id is None:
+        flag = await flags.record_flag(
+            ctx.session,
+            client=user,
+            link=link,
+            source=source,
+            template_id=entry.template_id if entry is not None else None,
+            entry_id=entry.id if entry is not None else None,
+            message_id=ctx.message_id,
+            excerpt=finding.excerpt,
+            text=ctx.screened,
+            imminent=finding.imminent,
+            now=ctx.now,
         )
-    else:
-        await escalate(ctx.rt, ctx.session, flag, reason="no_therapist", now=ctx.now)
-    ctx.urgent = True
+        log.warning("risk flag %s raised for client %s (%s)", flag.id, user.id, source)
+        title = ctx.rt.title_of(entry.template_id).lower() if entry is not None else None
+        if link is None or therapist is None:
+            await escalate(ctx.rt, ctx.session, flag, reason="no_therapist", now=ctx.now)
+        elif therapist.blocked_at is not None:
+            await escalate(ctx.rt, ctx.session, flag, reason="undeliverable", now=ctx.now)
+        else:
+            shown = pick(ctx.rt.resources.region(country)[0].name, "en")
+            await queue_alert(
+                ctx,
+                flag,
+                therapist,
+                client=people.client_display_name(link, user),
+                where=where_text(source, title),
+                shown=shown,
+            )
+            told = therapist.name
+        ctx.urgent = True
+    elif therapist is not None and therapist.blocked_at is None:
+        told = therapist.name  # an edit of a message already flagged: no second alert
+    finishing = kept and entry is not None and homework.is_last_question(ctx, entry)
     ctx.say(
         crisis_reply(
             ctx.rt.resources,
             country,
             language=finding.language,
             imminent=finding.imminent,
-            therapist=therapist.name if therapist is not None else None,
-            homework=title,
+            therapist=told,
+            homework=(
+                ctx.rt.title_of(entry.template_id).lower()
+                if entry is not None and not finishing
+                else None
+            ),
             repeat=earlier is not None,
-        )
+        ),
+        urgent=True,
     )
-    if entry is None:
-        return True
-    if source == "homework" and homework.takes_text(ctx, entry):
-        return False  # the words are their answer: the homework goes on below
-    await homework.show_current(ctx, entry)
-    return True
+    if kept or command:
+        return True  # the words are their answer (or a command): it goes on below
+    if entry is not None:
+        await homework.show_current(ctx, entry)
+    return False
 
 
 def _source(ctx: Ctx, user: User, entry: Entry | None) -> str:
@@ -202,7 +218,10 @@ async def escalate(
     client = await people.get_user_by_id(session, user_id=flag.client_id)
     link = await people.get_link(session, link_id=flag.link_id) if flag.link_id else None
     therapist = await people.get_user_by_id(session, user_id=link.therapist_id) if link else None
-    name = people.client_display_name(link, client) if link and client else "A client"
+    if client is None:
+        name = "A client"
+    else:
+        name = people.client_display_name(link, client) if link else client.name
     await outbox.notify_chat(
         session,
         chat_id=fallback,
@@ -229,8 +248,14 @@ async def escalate_unacknowledged(rt: Runtime) -> int:
         for flag in await flags.claim_unacknowledged(
             session, raised_before=now - window, limit=100
         ):
-            await escalate(rt, session, flag, reason="unacknowledged", now=now)
-            escalated += 1
+            flag_id = flag.id
+            try:
+                async with session.begin_nested():
+                    await escalate(rt, session, flag, reason="unacknowledged", now=now)
+                escalated += 1
+            except Exception:
+                # One broken row must not stop the tick (reminders, digests, the outbox).
+                log.exception("could not escalate risk flag %s", flag_id)
     return escalated
 
 

@@ -73,25 +73,37 @@ async def clients(ctx: Ctx) -> None:
     if therapist is None:
         return
     found = await people.therapist_clients(ctx.session, therapist_id=therapist.id)
-    if not found:
+    open_flags = await flags.open_flags_for_therapist(ctx.session, therapist_id=therapist.id)
+    former = [(f, link, user) for f, link, user in open_flags if link.ended_at is not None]
+    if not found and not former:
         ctx.say("You have no linked clients yet. /invite makes an invite link.")
         return
     zone = ZoneInfo(therapist.timezone)
-    open_flags = await flags.open_flags_for_therapist(ctx.session, therapist_id=therapist.id)
-    lines = ["Your clients:"]
-    rows = []
-    for link, user in found:
-        name = people.client_display_name(link, user)
-        handle = f" (@{user.username})" if user.username else ""
-        lines.append(f"■ {name}{handle}, {zone_label(ZoneInfo(user.timezone))} time")
+    lines = ["Your clients:"] if found else []
+    rows: list[list[tuple[str, str]]] = []
+
+    async def open_alerts(link: Link, name: str) -> None:
         for flag, _, _ in (f for f in open_flags if f[1].id == link.id):
             raised = f"{flag.created_at.astimezone(zone):%a %d %b %H:%M}"
             lines.append(f"  ⚠️ Risk alert from {raised} not yet acknowledged")
             token = await button_token(ctx, "ack", {"flag": flag.id})
             rows.append([(f"Acknowledge {name}, {raised}"[:60], token)])
+
+    for link, user in found:
+        name = people.client_display_name(link, user)
+        handle = f" (@{user.username})" if user.username else ""
+        lines.append(f"■ {name}{handle}, {zone_label(ZoneInfo(user.timezone))} time")
+        await open_alerts(link, name)
         for assignment in await homework.assignments_of_link(ctx.session, link_id=link.id):
             title = ctx.rt.title_of(assignment.template_id)
             lines.append(f"  • {title}, {describe_schedule(parse_schedule(assignment.schedule))}")
+    if former:
+        lines.append("No longer linked, with a risk alert still open:")
+    for link in {link.id: link for _, link, _ in former}.values():
+        user = next(u for _, flag_link, u in former if flag_link.id == link.id)
+        name = people.client_display_name(link, user)
+        lines.append(f"■ {name}")
+        await open_alerts(link, name)
     ctx.say("\n".join(lines), buttons=buttons(rows) if rows else None)
 
 

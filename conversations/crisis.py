@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from conversations.timezones import country_of_zone
-from conversations.yamldoc import load_document, load_document_file
+from conversations.yamldoc import DocumentError, Problem, load_document, load_document_file
 
 MAX_RESOURCES_BYTES = 200_000
 Language = Literal["en", "es"]
@@ -90,16 +90,46 @@ class CrisisResources(_Strict):
         return (found, True) if found is not None else (self.default, False)
 
 
+MAX_REPLY = 3500
+"""The longest crisis reply an operator's lines may make (a Telegram message holds 4,096)."""
+
+
 def load_resources(path: str | os.PathLike[str] | None = None) -> CrisisResources:
-    """The operator's file at `path`, or the shipped defaults; raises DocumentError."""
+    """The operator's file at `path`, or the shipped defaults; raises DocumentError, also
+    when a reply built from them would not fit one Telegram message."""
     if path is not None:
-        return load_document_file(path, CrisisResources, limit=MAX_RESOURCES_BYTES)
-    shipped = resources.files("conversations") / "crisis_resources.yaml"
-    return load_document(
-        shipped.read_text(encoding="utf-8"),
-        CrisisResources,
-        filename="conversations/crisis_resources.yaml",
-    )
+        filename = os.fspath(path)
+        loaded = load_document_file(path, CrisisResources, limit=MAX_RESOURCES_BYTES)
+    else:
+        filename = "conversations/crisis_resources.yaml"
+        shipped = resources.files("conversations") / "crisis_resources.yaml"
+        loaded = load_document(
+            shipped.read_text(encoding="utf-8"), CrisisResources, filename=filename
+        )
+    problems = []
+    for country in [None, *loaded.countries]:
+        for language in _WORDS:
+            text = crisis_reply(
+                loaded,
+                country,
+                language=language,
+                imminent=True,
+                therapist="x" * 100,
+                homework="x" * 100,
+            )
+            if len(text) > MAX_REPLY:
+                where = f"countries.{country}" if country else "default"
+                problems.append(
+                    Problem(
+                        None,
+                        where,
+                        f"makes a crisis reply of {len(text):,} characters in “{language}”; "
+                        f"at most {MAX_REPLY:,} fit one message, so shorten its lines",
+                    )
+                )
+    if problems:
+        raise DocumentError(filename, problems)
+    return loaded
 
 
 def choose_country(*, zone: str | None, language_code: str | None) -> str | None:
@@ -134,8 +164,8 @@ _WORDS: dict[Language, dict[str, str]] = {
         "trusted": "If you can, reach out to someone you trust and tell them how you are "
         "feeling, or ask them to stay with you.",
         "told": "I've let {therapist} know, so they can follow up with you. Nobody watches "
-        "this chat in real time, so please use the numbers above if you need someone now.",
-        "unwatched": "Nobody watches this chat in real time, so please use the numbers above "
+        "this chat in real time, so please use the lines above if you need someone now.",
+        "unwatched": "Nobody watches this chat in real time, so please use the lines above "
         "if you need someone now.",
         "carry_on": "When you feel ready, you can carry on with your {homework} below, or "
         "/cancel to pause it. Everything you wrote is kept.",
@@ -159,9 +189,9 @@ _WORDS: dict[Language, dict[str, str]] = {
         "trusted": "Si puedes, busca a alguien de confianza y cuéntale cómo te sientes, o "
         "pídele que se quede contigo.",
         "told": "Le he avisado a {therapist} para que pueda contactarte. Nadie lee este chat "
-        "en tiempo real, así que si necesitas a alguien ahora, usa los números de arriba.",
+        "en tiempo real, así que si necesitas a alguien ahora, usa las líneas de arriba.",
         "unwatched": "Nadie lee este chat en tiempo real, así que si necesitas a alguien "
-        "ahora, usa los números de arriba.",
+        "ahora, usa las líneas de arriba.",
         "carry_on": "Cuando te sientas con ánimo, puedes seguir con tu tarea ({homework}) aquí "
         "abajo, o escribir /cancel para pausarla. Todo lo que escribiste queda guardado.",
         "again": "Te escucho, y me alegra que me lo cuentes.",

@@ -52,6 +52,8 @@ class ClientReport:
     assignments: tuple[AssignmentReport, ...]
     entries: tuple[EntryReport, ...]
     alerts: tuple[AlertReport, ...] = ()
+    former: bool = False
+    """No longer linked: shown only while a flag raised during the link is open."""
 
     @property
     def missed(self) -> int:
@@ -70,7 +72,7 @@ def compose_digest(*, period: str, clients: Sequence[ClientReport]) -> list[str]
     Risk alerts not yet acknowledged come first, whenever they were raised, then clients
     who missed homework, so what needs attention is read first.
     """
-    if not clients:
+    if not any(not c.former for c in clients) and not any(c.open_alerts for c in clients):
         return [f"Your digest ({period})\n\nNo linked clients yet. /invite makes an invite link."]
     ordered = sorted(clients, key=lambda c: (-len(c.open_alerts), -c.missed, c.name.casefold()))
     blocks = [f"Your digest ({period})"]
@@ -101,6 +103,8 @@ def _client_block(client: ClientReport) -> str:
     for alert in client.alerts:
         if alert.acknowledged:
             lines.append(f"⚠️ Risk alert {_when(alert.raised_local)}, {alert.where} (acknowledged)")
+    if client.former:
+        return "\n".join([*lines, "Open risk alert from while you were linked (see above)."])
     if not client.assignments:
         lines.append("No homework assigned.")
     for a in client.assignments:

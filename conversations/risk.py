@@ -32,6 +32,7 @@ from conversations.risk_rules import (
     FUZZY_WORDS,
     IDIOMS,
     IMMINENT_MARKERS,
+    INTENT_MARKERS,
     NEGATION_FILLERS,
     NEGATORS,
     PAST_MARKERS,
@@ -80,7 +81,7 @@ def screen(text: str) -> RiskFinding | None:
         return None
     sentence, rule = hits[0] if hits else weak[0]
     imminent = any(r.kind in ("prep", "weak") for _, r in hits + weak) or any(
-        _has(s.tokens, _IMMINENT) for s, _ in hits
+        _has(s.tokens, _IMMINENT) or _INTENT.search(s.line) for s, _ in hits
     )
     return RiskFinding(
         excerpt=_excerpt(sentence.original),
@@ -420,7 +421,23 @@ _CONTEXT = _words(CONTEXT_WORDS)
 _PAST = re.compile(r"(?<= )(?:" + _squeeze_pattern(PAST_MARKERS) + r")(?= )")
 _RECURRENCE = _words(RECURRENCE_MARKERS)
 _IMMINENT = _words(IMMINENT_MARKERS)
-_UNDONE = _words(frozenset({"but i did not", "but i never", "pero no lo hice", "pero no lo hago"}))
+_INTENT = re.compile(r"(?<= )(?:" + _squeeze_pattern(INTENT_MARKERS) + r")(?= )")
+_UNDONE = _words(
+    frozenset(
+        {
+            "but i did not",
+            "but i never",
+            "pero no lo hice",
+            "pero no lo hago",
+            "i said no",
+            "i said honestly no",
+            "i said , honestly , no",
+            "and i said no",
+            "le dije que no",
+            "dije que no",
+        }
+    )
+)
 _KNOWN = frozenset(
     _squeeze(word) for rule in RULES for word in re.findall(r"(?<!\\)[a-z]{5,}", rule.pattern)
 ) | _words(PROTECTED_WORDS)

@@ -362,7 +362,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "jump",
-        r"(?:going to|gonna|will|want to|about to|ready to) jump(?= [,;:\-]| $| tonight| now| today| off| from)|jumping off (?:the|a|my) (?:roof|bridge|building|balcony|cliff|ledge|overpass)|(?:saying|says|tells me to|telling me to) \"? ?jump|(?:desire|will|reason|reasons|wish) to (?:live|keep living)(?: \S+){0,6} (?:0|0/10|zero|none)(?= [,;:]| $)",
+        r"(?:going to|gonna|will|want to|about to|ready to|decided to|plan to|planning to|intend to) jump(?= [,;:\-]| $| tonight| now| today| off| from)|jumping off (?:the|a|my) (?:roof|bridge|building|balcony|cliff|ledge|overpass)|(?:saying|says|tells me to|telling me to) \"? ?jump|(?:desire|will|reason|reasons|wish) to (?:live|keep living)(?: \S+){0,6} (?:0|0/10|zero|none)(?= [,;:]| $)",
         subject=True,
     ),
     Rule(
@@ -565,6 +565,20 @@ RULES: tuple[Rule, ...] = (
         r"(?:saturday|sunday|monday|tuesday|wednesday|thursday|friday|tomorrow|tonight|today) is the day(?= [,;:\-]| $)|(?:made up my mind|i have decided|i've decided)(?= [,;:\-]| $)",
         kind="weak",
     ),
+    Rule(
+        "weapon on myself",
+        r"(?:use|using|turn|turning|point|pointing|aim|aiming) (?:it|the gun|a gun|the knife|a knife|the blade|a blade|the razor) (?:on|at) myself|(?:usarla|usarlo|apuntarme|usar (?:el arma|la pistola|el cuchillo|la navaja)) contra mi",
+    ),
+    Rule(
+        "drive into",
+        r"(?:want|wanna|thinking|think|thought|plan|planning|going|gonna|decided|tempted|fantasi\w+|keep|urge)(?: \S+){0,5} (?:drive|driving|crash|crashing|steer|steering|swerve|swerving|run|running) (?:my car |the car |myself )?(?:off the road |off a bridge )?(?:into|off) (?:a |the )?(?:tree|wall|truck|bridge|cliff|river|oncoming traffic|lake|sea|ocean|pole|road)",
+        subject=True,
+    ),
+    Rule(
+        "es manejar",
+        r"(?:quiero|pienso en|pensando en|ganas de|planeo|voy a)(?: \S+){0,3} (?:estrellar(?:me)?|chocar(?:me)?|tirar(?:me)?) (?:el auto |el carro |el coche )?(?:contra|por|al) (?:un |una |el |la )?(?:arbol|pared|camion|puente|barranco|rio|precipicio)",
+        language="es",
+    ),
 )
 
 IDIOMS: tuple[str, ...] = (
@@ -578,6 +592,10 @@ IDIOMS: tuple[str, ...] = (
     r"me (?:queme|corte|lastime|hice dano|quemo|corto)(?: \S+){0,8} (?:horno|bandeja|sarten|plancha|olla|cocinando|cocina|haciendo \S+|sin querer|por accidente|accidentalmente|picando|afeitandome|nada grave|jugando)|"
     r"cartas? de despedida (?:a|para) (?:mi|mis|la|el|nuestr\w+) (?:compa\w+|jef\w+|profe\w*|vecin\w+|colega\w*|amig\w+|maestr\w+)|"
     r"(?:senti|sentia|pense|crei|creia) que me (?:iba a|voy a) morir|"
+    r"(?:rather|sooner) (?:die|be dead) than (?!(?:keep|go through|go on|live|living|feel|feeling|be|being|face|spend|wake|another|this|that|suffer|continue|stay|carry)\b)\S+|"
+    r"prefiero morir(?:me)? (?:antes )?que (?!(?:seguir|vivir|sentir|pasar|aguantar|estar)\b)\S+|"
+    r"(?:embarrassed|mortified|humiliated|ashamed)(?: \S+){0,3} (?:i )?(?:wanted to|could have|could|almost|nearly) (?:just )?died?|"
+    r"end (?:it all|everything|the day|the night|the week|the year) with|"
     r"died laughing|dying (?:to|for)|(?:is|are|was|were|be|looks|look) to die for|could (?:just )?die|die a little|dead (?:tired|set|serious|sure|inside\b)",
     r"(?:cut|cutting) {_ME} (?:a|some|another) (?:slice|piece)|(?:cut|burned|burnt|burn|hurt|scratched) {_ME} (?:\S+ ){0,5}(?:shaving|cooking|chopping|baking|gardening|oven|stove|pan|iron|kettle|tray|grill|toaster|can|tin|knife|by accident|accidentally|clumsy)|(?:cut|burned|burnt|burn|hurt) {_ME} (?:on (?:a|the|some) |while )".replace(
         "{_ME}", _ME
@@ -705,6 +723,12 @@ IMMINENT_MARKERS: frozenset[str] = frozenset(
         "ya lo decidi",
     }
 )
+
+INTENT_MARKERS = (
+    r"i am going to|i am gonna|going to|i will|i am about to|about to|i have decided to|"
+    r"decided to|i am ready to|me voy a|voy a|ya decidi|estoy list[oa] para|lo voy a hacer"
+)
+"""Stated intent: with risk language, the person may be in danger now."""
 
 SPELLINGS: dict[str, str] = {
     # Contractions.

@@ -206,7 +206,9 @@ def country_of_zone(name: str) -> str | None:
     its links followed, so ``US/Eastern`` is the United States too.
     """
     countries, links = _zone_countries()
-    return countries.get(links.get(name, name))
+    # A zone listed under its own country wins over where its link points: since 2022 the
+    # tz database links whole countries' zones to a neighbour's (Europe/Oslo to Berlin).
+    return countries.get(name) or countries.get(links.get(name, ""))
 
 
 @functools.cache

@@ -20,6 +20,7 @@ async def record_flag(
     source: str,
     template_id: str | None,
     entry_id: int | None,
+    message_id: int | None,
     excerpt: str,
     text: str,
     imminent: bool,
@@ -33,6 +34,7 @@ async def record_flag(
         source=source,
         template_id=template_id,
         entry_id=entry_id,
+        message_id=message_id,
         excerpt=excerpt,
         text=text[:MAX_TEXT],
         imminent=imminent,
@@ -59,16 +61,13 @@ async def latest_flag_since(
 async def open_flags_for_therapist(
     session: AsyncSession, *, therapist_id: int
 ) -> list[tuple[Flag, Link, User]]:
-    """Flags not yet acknowledged, of this therapist's current clients, oldest first."""
+    """Flags not yet acknowledged, raised under this therapist's links, oldest first; a
+    client who has since left still shows until the flag is acknowledged."""
     query = (
         select(Flag, Link, User)
         .join(Link, Link.id == Flag.link_id)
         .join(User, User.id == Flag.client_id)
-        .where(
-            Link.therapist_id == therapist_id,
-            Link.ended_at.is_(None),
-            Flag.acknowledged_at.is_(None),
-        )
+        .where(Link.therapist_id == therapist_id, Flag.acknowledged_at.is_(None))
         .order_by(Flag.created_at, Flag.id)
     )
     return [(flag, link, user) for flag, link, user in await session.execute(query)]

@@ -190,6 +190,8 @@ class Flag(Base):
     entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("entries.id", ondelete="SET NULL"), nullable=True
     )
+    message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    """The Telegram message it came from: editing that message raises no second alert."""
     excerpt: Mapped[str] = mapped_column(EncryptedText)
     """The sentence that raised it (what the therapist is shown)."""
     text: Mapped[str] = mapped_column(EncryptedText)

@@ -17,6 +17,7 @@ ALERT, REPLY, NOTICE, REMINDER, DIGEST = 0, 1, 2, 3, 4
 LANES = {
     "alert": ALERT,
     "escalation": ALERT,
+    "crisis": ALERT,
     "reply": REPLY,
     "feedback": NOTICE,
     "assigned": NOTICE,
@@ -42,6 +43,7 @@ async def enqueue(
     kind: str,
     payload: dict[str, Any],
     now: datetime,
+    not_before: datetime | None = None,
 ) -> bool:
     """Record a message to send; False when one with this key was recorded before."""
     created = await insert_unless_exists(
@@ -55,7 +57,7 @@ async def enqueue(
             "lane": lane_of(kind),
             "payload": payload,
             "status": "pending",
-            "not_before": now,
+            "not_before": not_before or now,
             "attempts": 0,
             "created_at": now,
         },
@@ -100,6 +102,7 @@ async def notify_chat(
     now: datetime,
     buttons: list[list[list[str]]] | None = None,
     extra: dict[str, Any] | None = None,
+    not_before: datetime | None = None,
 ) -> bool:
     """Queue a message to a chat (a person's, or the operator's fallback chat) once per key."""
     payload: dict[str, Any] = {"text": text, **(extra or {})}
@@ -113,6 +116,7 @@ async def notify_chat(
         kind=kind,
         payload=payload,
         now=now,
+        not_before=not_before,
     )
 
 

@@ -491,6 +491,7 @@ class FakeBotApi:
             ("deleteMessage", self._delete_message),
             ("answerCallbackQuery", self._answer_callback_query),
             ("getFile", self._get_file),
+            ("getChat", self._get_chat),
         ):
             self._methods[name.lower()] = (name, handler)
 
@@ -1118,6 +1119,10 @@ class FakeBotApi:
 
     def _get_my_commands(self, params: dict[str, Any]) -> list[JsonDict]:
         return copy.deepcopy(self.my_commands.get(self._commands_key(params), []))
+
+    def _get_chat(self, params: dict[str, Any]) -> JsonDict:
+        chat = self._chat(params)
+        return {**chat, "accent_color_id": 0, "max_reaction_count": 11}
 
     def _send_message(self, params: dict[str, Any]) -> JsonDict:
         chat = self._chat(params)

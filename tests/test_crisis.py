@@ -169,3 +169,39 @@ def test_yaml_syntax_and_tags_are_refused_kindly(tmp_path: Path) -> None:
     path.write_text("default: !!python/object:os.system x\n", encoding="utf-8")
     with pytest.raises(DocumentError, match="is not allowed"):
         load_resources(path)
+
+
+@pytest.mark.parametrize(
+    ("zone", "country"),
+    [("Europe/Oslo", "NO"), ("Europe/Amsterdam", "NL"), ("Atlantic/Reykjavik", "IS")],
+)
+def test_a_zone_the_tz_database_links_to_a_neighbour_keeps_its_own_country(
+    zone: str, country: str
+) -> None:
+    assert choose_country(zone=zone, language_code="en") == country
+
+
+def test_spanish_reads_well_without_a_country() -> None:
+    text = crisis_reply(SHIPPED, None, language="es", imminent=True, therapist=None, homework=None)
+    assert "llama ya al número de emergencias de tu país" in text
+    assert "al el" not in text
+
+
+def test_a_file_whose_reply_would_not_fit_a_message_is_refused(tmp_path: Path) -> None:
+    long = "x" * 290
+    lines = "".join(f"    - {{name: {i}{long}, how: {long}}}\n" for i in range(5))
+    path = tmp_path / "long.yaml"
+    path.write_text(
+        f"default:\n  name: anywhere\n  emergency: '112'\n  checked: 2026-11-01\n  lines:\n{lines}",
+        encoding="utf-8",
+    )
+    with pytest.raises(DocumentError, match="at most 3,500 fit one message"):
+        load_resources(path)
+
+
+def test_consent_promises_a_backup_contact_only_when_there_is_one() -> None:
+    from bot.onboarding import consent_text
+
+    assert "backup contact" not in consent_text("Robin", "Dr Fake", None)
+    assert "backup contact" in consent_text("Robin", "Dr Fake", None, backup=True)
+    assert "let Dr Fake know at once" in consent_text("Robin", "Dr Fake", None)

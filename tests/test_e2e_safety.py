@@ -385,3 +385,146 @@ async def test_nothing_a_client_wrote_appears_in_the_logs(
     assert "risk flag" in logged  # something was logged...
     for leaked in ("zebra", "matarme", "kms", "Robin", "Example"):
         assert leaked not in logged  # ...but never the client's words or name
+
+
+async def test_a_failure_after_screening_keeps_the_lines_the_flag_and_the_alert(
+    running: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import homework
+
+    therapist, client = await linked(running)
+    await start_gratitude(running, therapist, client)
+
+    async def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("the homework could not be read")
+
+    monkeypatch.setattr(homework, "continue_entry", broken)
+    replies = await running.send(client, "I'm going to end it tonight, I have the pills ready")
+    said = texts(replies)
+    assert "Thank you for telling me" in said  # sent before the homework step failed
+    assert "Risk alert" in ((await alert_for(running, therapist)).text or "")
+    assert running.db is not None
+    async with running.db.transaction() as session:
+        assert (await session.execute(select(func.count()).select_from(Flag))).scalar_one() == 1
+
+
+async def test_when_even_the_screen_fails_the_error_reply_is_the_crisis_lines(
+    running: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import safety
+
+    _therapist, client = await linked(running)
+
+    async def broken(*_: object) -> bool:
+        raise RuntimeError("the database is down")
+
+    monkeypatch.setattr(safety, "respond", broken)
+    await running.restart()  # handlers hold the function they were registered with
+    replies = await running.send(client, "i want to kill myself")
+    said = texts(replies)
+    assert "Thank you for telling me" in said and "something went wrong" not in said
+
+
+async def test_a_crisis_reply_telegram_refuses_waits_in_the_outbox_not_the_handler(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await linked(running)
+    running.api.rate_limit_once(client.chat_id, 60)
+    replies = await running.send(client, "i want to die")
+    assert not replies  # refused, and nothing slept: the update finished at once
+    await alert_for(running, therapist)
+    clock.advance(timedelta(seconds=61))
+    await running.tick()
+    lines = await running.api.wait_for_sent(
+        client.chat_id, lambda m: "Thank you for telling me" in (m.text or ""), since=0
+    )
+    assert "112" in (lines.text or "")
+
+
+async def test_a_therapist_keeps_seeing_an_open_flag_after_the_client_moves_on(
+    running: RunningBot,
+) -> None:
+    therapist, client = await linked(running)
+    await running.send(client, "i want to die")
+    await alert_for(running, therapist)
+    other = running.api.user(7050, "Alex", username="alex_fake")
+    from bot.cli import therapist_code
+
+    code, _ = await therapist_code(running.settings, name="Dr Other")
+    await running.send(other, f"/start {code}")
+    await running.press(other, "Berlin")
+    await running.press(other, "18:00")
+    invite = code_in(texts(await running.send(other, "/invite Robin")))
+    await running.send(client, f"/start {invite}")
+    await running.press(client, "Yes, I agree")
+    digest = texts(await running.send(therapist, "/digest"))
+    assert "Needs attention first" in digest and "Robin (no longer linked)" in digest
+    assert "not yet acknowledged" in texts(await running.send(therapist, "/clients"))
+    assert "Needs attention first" not in texts(await running.send(other, "/digest"))
+
+
+async def test_risk_words_in_a_command_get_the_lines_and_the_command_still_runs(
+    running: RunningBot,
+) -> None:
+    therapist, _client = await linked(running)
+    replies = await running.send(therapist, "/invite Alex (wants to kill himself)")
+    said = texts(replies)
+    assert "https://t.me/homework_test_bot?start=" in said
+    replies = await running.send(therapist, "/invite I want to kill myself")
+    said = texts(replies)
+    assert "Thank you for telling me" in said and "https://t.me/" in said
+
+
+async def test_the_last_answer_does_not_say_carry_on_or_sound_cheerful(
+    running: RunningBot,
+) -> None:
+    therapist, client = await linked(running)
+    await start_gratitude(running, therapist, client)
+    for answer in ("sun", "it was warm", "tea", "it was hot", "a call"):
+        await running.send(client, answer)
+    replies = await running.send(client, "because I want to die")
+    said = texts(replies)
+    assert "carry on" not in said
+    assert "Gratitude entry: done" in said
+    assert "Please look after yourself" in said
+    assert "gets easier the more you do it" not in said
+
+
+async def test_an_edit_of_a_flagged_message_raises_no_second_alert(running: RunningBot) -> None:
+    therapist, client = await linked(running)
+    chat = {"id": client.chat_id, "type": "private", "first_name": "Robin"}
+    sent = {"message_id": 555, "date": 1, "chat": chat, "from": client.user}
+    update_id = running.api._queue_update("message", {**sent, "text": "i want to die"})
+    await running._handled_by_bot(update_id)
+    await alert_for(running, therapist)
+    before = len(running.api.sent_to(client.chat_id))
+    edit_id = running.api._queue_update(
+        "edited_message", {**sent, "edit_date": 2, "text": "i want to die."}
+    )
+    await running._handled_by_bot(edit_id)
+    again = texts(running.api.sent_to(client.chat_id)[before:])
+    assert "I hear you" in again and "I've let Dr Fake Therapist know" in again
+    assert running.db is not None
+    async with running.db.transaction() as session:
+        count = (await session.execute(select(func.count()).select_from(Flag))).scalar_one()
+    await running.tick()
+    alerts = [m for m in running.api.sent_to(therapist.chat_id) if "Risk alert" in (m.text or "")]
+    assert (count, len(alerts)) == (1, 1)
+    # A new message is a new flag and a new alert.
+    await running.send(client, "i still want to die")
+    await running.api.wait_for_sent(
+        therapist.chat_id, lambda m: "i still want to die" in (m.text or "")
+    )
+
+
+async def test_sos_in_a_group_gives_the_lines(running: RunningBot) -> None:
+    update_id = running.api.group_message(7400, "Sam", -5000, "/sos")
+    await running._handled_by_bot(update_id)
+    [reply] = running.api.sent_to(-5000)
+    assert "If you are in danger now" in (reply.text or "")
+
+
+async def test_messages_the_bot_cannot_place_point_to_sos(running: RunningBot) -> None:
+    _therapist, client = await linked(running)
+    assert "/sos shows crisis lines" in texts(await running.send(client, "hello there"))
+    assert "/sos shows crisis lines" in texts(await running.sticker(client))

@@ -144,6 +144,13 @@ def test_plans_means_places_and_goodbyes_are_imminent(text: str) -> None:
     assert found(text).imminent
 
 
+@pytest.mark.parametrize(
+    "text", ["I'm going to kill myself", "I will kill myself", "me voy a suicidar"]
+)
+def test_stated_intent_is_imminent(text: str) -> None:
+    assert found(text).imminent
+
+
 def test_ideation_without_a_plan_is_not_imminent() -> None:
     assert not found("I wish I was dead").imminent
 
