@@ -6,21 +6,22 @@ import asyncio
 import logging
 import secrets
 import signal
+from datetime import datetime
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot import dispatch
 from bot.clock import Clock, SystemClock
-from bot.delivery import deliver_urgent
+from bot.delivery import deliver_outbox, deliver_urgent
 from bot.runtime import Runtime, on_error
 from bot.settings import Settings
 from bot.ticker import tick_job
 from conversations.crisis import CrisisResources, load_resources
 from conversations.templates import load_library
 from conversations.yamldoc import DocumentError
-from storage import crypto, people
+from storage import crypto, library, people
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -80,6 +81,7 @@ async def open_database(settings: Settings) -> Database:
         async with db.transaction() as session:
             sample = await people.encrypted_sample(session)
         setup_keys(settings, existing_data=sample is not None)
+        await record_builtins(db)
         if sample is not None and not crypto.can_read(sample):
             raise SetupError(
                 "The encryption key cannot read the data already in this database. "
@@ -90,6 +92,22 @@ async def open_database(settings: Settings) -> Database:
         await db.dispose()
         raise
     return db
+
+
+async def record_builtins(db: Database) -> None:
+    """Store each built-in template version, so entries keep theirs when a new one ships."""
+    templates = load_library()
+    async with db.transaction() as session:
+        changed = await library.record_builtins(
+            session,
+            templates=[(t.id, t.version, t.title, t.source) for t in templates.values()],
+            now=SystemClock().now(),
+        )
+    if changed:
+        raise SetupError(
+            "Built-in templates changed without a new version number: "
+            f"{', '.join(changed)}. Raise their version, so open entries keep their questions."
+        )
 
 
 def setup_keys(settings: Settings, *, existing_data: bool = False) -> None:
@@ -161,7 +179,17 @@ def build_application(
     def send_alerts_now() -> None:
         application.create_task(deliver_urgent(runtime, application.bot), name="alerts")
 
+    async def deliver_due(_: ContextTypes.DEFAULT_TYPE) -> None:
+        await deliver_outbox(runtime, application.bot)
+
+    def deliver_at(moment: datetime) -> None:
+        # Timed messages (paced breathing): an outbox run at their second, by our clock.
+        if application.job_queue is not None:
+            wait = max((moment - runtime.clock.now()).total_seconds(), 0.0)
+            application.job_queue.run_once(deliver_due, when=wait)
+
     runtime.on_urgent = send_alerts_now
+    runtime.deliver_at = deliver_at
     application.bot_data["runtime"] = runtime
     dispatch.register(application)
     application.add_error_handler(on_error)

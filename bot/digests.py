@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import library
 from bot.runtime import Runtime, token_for
 from conversations import engine
 from conversations.crisis import where_text
@@ -62,6 +64,14 @@ def _described(schedule: str) -> str:
         return schedule  # damaged: show it as stored rather than lose the whole digest
 
 
+def score_text(scores: Mapping[str, Any] | None) -> str:
+    """A measure's score for the therapist: "PHQ-9 12 (moderate)"."""
+    if not scores or "total" not in scores:
+        return ""
+    band = str(scores.get("band", "")).lower()
+    return f"{scores.get('name', 'Score')} {scores['total']} ({band})"
+
+
 def _alerts(rt: Runtime, raised: Iterable[Flag], zone: ZoneInfo) -> tuple[AlertReport, ...]:
     return tuple(
         AlertReport(
@@ -102,19 +112,21 @@ async def build_digest(
                 )
             )
         finished = []
+        unreadable = 0
         for entry, entry_link in entries:
             if entry_link.id != link.id or entry.completed_at is None:
                 continue
-            template = rt.library.get(entry.template_id)
-            if template is None:
+            found = await library.entry_state(rt, session, entry)
+            if found is None:
+                unreadable += 1  # logged without its text; the rest of the digest goes on
                 continue
-            flow = engine.compile_flow(template, entry.params)
-            answers = engine.State.from_json(entry.state).answers
+            flow, state = found
             finished.append(
                 EntryReport(
-                    title=template.title,
+                    title=flow.title,
                     completed_local=entry.completed_at.astimezone(zone),
-                    line=engine.digest_line(flow, answers),
+                    line=engine.digest_line(flow, state.answers),
+                    score=score_text(entry.scores),
                 )
             )
         raised = {f.id: f for f, flag_link, _ in open_flags if flag_link.id == link.id}
@@ -129,6 +141,7 @@ async def build_digest(
                 assignments=tuple(assignments),
                 entries=tuple(finished),
                 alerts=_alerts(rt, raised.values(), own),
+                unreadable=unreadable,
             )
         )
     # A client who has left still shows while a flag raised with this therapist is open.

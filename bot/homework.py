@@ -2,40 +2,65 @@
 
 ::
 
-    reminder [Start now] or /today [Start] ─► question ─► answer ─► ... ─► summary
-                       /skip, /back, bad input: the same question again, nothing lost
-                       /cancel: paused; /today [Continue] resumes where it stood
+    reminder [Start now] or /today [Start] ─► question ─► answer ─► ... ─► review
+        review: [Save] ─► summary   [Change an answer] ─► that question ─► review
+        /skip, /back, bad input: the same question again, nothing lost
+        /cancel: paused; /today [Continue] resumes where it stood
+        a follow-up: waits; its reminder (or /today) brings the next part
+        another homework while one is open: [Continue it] or [Pause it and start]
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import onboarding
-from bot.render import answer_keyboard, buttons, question_text, summary_text
+from bot import library, onboarding
+from bot.messages import words
+from bot.render import answer_keyboard, buttons, keyboard, question_text, review_text, summary_text
 from bot.runtime import Ctx, button_token
 from conversations import engine
-from conversations.engine import Back, Event, Flow, FlowError, Other, Press, Skip, State, Text
+from conversations.engine import (
+    Back,
+    Breathe,
+    Event,
+    Flow,
+    FlowError,
+    FollowUp,
+    KeepPhoto,
+    Press,
+    RaiseFlag,
+    Scored,
+    Skip,
+    State,
+    Text,
+)
+from conversations.kinds.base import Media
 from conversations.schedules import describe_schedule, local_date, parse_schedule
-from storage import homework
+from storage import files, flags, homework, outbox
 from storage.models import Assignment, Entry
+
+log = logging.getLogger(__name__)
 
 AFTER_RISK = (
     "Everything you wrote is saved. Please look after yourself tonight; /sos shows the "
     "crisis lines again whenever you need them."
 )
+FOLLOW_UP_TIME = time(18, 0)
+"""When a follow-up is due, if the assignment has no time of its own."""
 
 
-def flow_for(ctx: Ctx, template_id: str, params: dict[str, int | str]) -> Flow | None:
-    """The flow for a template and an assignment's parameters, or None if it is gone."""
-    template = ctx.rt.library.get(template_id)
-    if template is None:
-        return None
-    try:
-        return engine.compile_flow(template, params)
-    except FlowError:
-        return None
+def language_of(ctx: Ctx) -> str:
+    """The client's language, for a template's translations."""
+    return ctx.user.language if ctx.user is not None else "en"
+
+
+async def state_of(ctx: Ctx, entry: Entry) -> tuple[Flow, State] | None:
+    """An entry's flow and where it stands; None (logged without content) when damaged."""
+    return await library.entry_state(ctx.rt, ctx.session, entry, language=language_of(ctx))
 
 
 async def start_token(ctx: Ctx, payload: dict[str, object]) -> None:
@@ -51,23 +76,42 @@ async def start_token(ctx: Ctx, payload: dict[str, object]) -> None:
         ctx.say("That homework is no longer assigned to you. /today shows what is due.")
         return
     occurrence = payload.get("occurrence")
-    await begin_assignment(ctx, assignment, occurrence if isinstance(occurrence, int) else None)
+    await begin_assignment(
+        ctx,
+        assignment,
+        occurrence if isinstance(occurrence, int) else None,
+        switch=bool(payload.get("switch")),
+    )
 
 
-async def begin_assignment(ctx: Ctx, assignment: Assignment, occurrence_id: int | None) -> None:
-    """Resume a paused entry of this assignment, or start a new one."""
+async def begin_assignment(
+    ctx: Ctx, assignment: Assignment, occurrence_id: int | None, *, switch: bool = False
+) -> None:
+    """Resume this assignment's unfinished entry, or start a new one; another open
+    conversation is paused only when the client chooses to."""
     assert ctx.user is not None
     current = await homework.open_entry(ctx.session, client_id=ctx.user.id)
     if current is not None and current.assignment_id == assignment.id:
         await show_current(ctx, current, says=("Let's carry on where you were.",))
         return
-    for paused in await homework.paused_entries(ctx.session, client_id=ctx.user.id):
-        if paused.assignment_id == assignment.id:
-            await homework.resume_entry(ctx.session, entry=paused, now=ctx.now)
-            await show_current(ctx, paused, says=("Welcome back. Here is where you left off.",))
+    if current is not None and not switch:
+        await _offer_switch(ctx, current, assignment, occurrence_id)
+        return
+    for earlier in await homework.paused_entries(ctx.session, client_id=ctx.user.id):
+        if earlier.assignment_id == assignment.id:
+            await homework.resume_entry(ctx.session, entry=earlier, now=ctx.now)
+            await show_current(ctx, earlier, says=("Welcome back. Here is where you left off.",))
             return
-    flow = flow_for(ctx, assignment.template_id, assignment.params)
-    if flow is None:
+    template = await library.newest(ctx.rt, ctx.session, assignment.template_id)
+    try:
+        flow = (
+            engine.compile_flow(template, assignment.params, language=language_of(ctx))
+            if template is not None
+            else None
+        )
+    except FlowError:
+        flow = None
+    if template is None or flow is None:
         ctx.say("Sorry, this homework cannot be opened right now. Please tell your therapist.")
         return
     if occurrence_id is None:
@@ -81,19 +125,39 @@ async def begin_assignment(ctx: Ctx, assignment: Assignment, occurrence_id: int 
         client_id=ctx.user.id,
         assignment=assignment,
         occurrence_id=occurrence_id,
-        template_id=flow.template_id,
-        template_version=flow.version,
-        params=dict(flow.params),
+        template_id=assignment.template_id,
+        template_version=template.version,
+        params=dict(assignment.params),
         state=turn.state.to_json(),
         now=ctx.now,
     )
     if current is not None:
         ctx.say(f"I paused your {ctx.rt.title_of(current.template_id).lower()}; it is kept.")
-    present(ctx, entry, flow, turn)
+    await _carry_out(ctx, entry, flow, turn)
+    await present(ctx, entry, flow, turn)
+
+
+async def _offer_switch(
+    ctx: Ctx, current: Entry, assignment: Assignment, occurrence_id: int | None
+) -> None:
+    """One conversation at a time: say which is open, and let the client choose."""
+    open_title = ctx.rt.title_of(current.template_id).lower()
+    new_title = ctx.rt.title_of(assignment.template_id).lower()
+    carry_on = await button_token(ctx, "resume", {"entry": current.id})
+    start = await button_token(
+        ctx,
+        "start",
+        {"assignment": assignment.id, "occurrence": occurrence_id, "switch": True},
+    )
+    ctx.say(
+        f"You are in the middle of your {open_title}. Carry on with it, or pause it (your "
+        f"answers are kept) and start your {new_title}?",
+        buttons=buttons([[(f"Continue {open_title}", carry_on)], [(f"Start {new_title}", start)]]),
+    )
 
 
 async def resume_token(ctx: Ctx, payload: dict[str, object]) -> None:
-    """A Continue button from /today: pick up a paused entry."""
+    """A Continue button from /today or a reminder: pick up a paused or waiting entry."""
     assert ctx.user is not None
     entry_id = payload.get("entry")
     entry = (
@@ -104,18 +168,32 @@ async def resume_token(ctx: Ctx, payload: dict[str, object]) -> None:
     if entry is None or entry.status == "done":
         ctx.say("That one is already finished. /today shows what is due.")
         return
+    found = await state_of(ctx, entry)
+    if found is None:
+        ctx.say("Sorry, this homework cannot be opened right now. Please tell your therapist.")
+        return
+    flow, state = found
     if entry.status != "active":
         await homework.resume_entry(ctx.session, entry=entry, now=ctx.now)
+    if state.phase == "waiting":
+        turn = engine.resume(flow, state)
+        homework.save_entry(entry, state=turn.state.to_json(), finished=False, now=ctx.now)
+        entry.resume_at = None
+        ctx.say("Welcome back. Here is the next part.")
+        await _carry_out(ctx, entry, flow, turn)
+        await present(ctx, entry, flow, turn)
+        return
     await show_current(ctx, entry, says=("Welcome back. Here is where you left off.",))
 
 
 async def show_current(ctx: Ctx, entry: Entry, says: tuple[str, ...] = ()) -> None:
     """Ask the entry's current question again."""
-    flow = flow_for(ctx, entry.template_id, entry.params)
-    if flow is None:
+    found = await state_of(ctx, entry)
+    if found is None:
         ctx.say("Sorry, this homework cannot be opened right now.")
         return
-    present(ctx, entry, flow, engine.ask(flow, State.from_json(entry.state), says))
+    flow, state = found
+    await present(ctx, entry, flow, engine.ask(flow, state, says))
 
 
 def entry_marker(entry: Entry) -> str:
@@ -123,20 +201,32 @@ def entry_marker(entry: Entry) -> str:
     return hashlib.sha256(f"{entry.id}:{entry.started_at.isoformat()}".encode()).hexdigest()[:8]
 
 
-def present(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> None:
-    """Say the turn's notices, then the next question or the summary."""
-    for notice in turn.says:
-        ctx.say(notice)
+async def present(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> None:
+    """Say the turn's words, then the next question, the review, or the summary."""
+    for said in turn.says:
+        ctx.say(words(said))
+    marker = entry_marker(entry)
     if turn.question is not None:
         ctx.say(
             question_text(flow.title, turn.question),
-            buttons=answer_keyboard(turn.question, entry_marker(entry)),
+            buttons=answer_keyboard(turn.question, marker),
             html=True,
         )
-    else:
+    elif turn.review is not None:
+        ctx.say(
+            review_text(flow.title, turn.review),
+            buttons=keyboard(turn.review.buttons, marker, flow.review_position),
+            html=True,
+        )
+    elif turn.waiting is not None and entry.resume_at is not None:
+        zone = ZoneInfo(ctx.user.timezone if ctx.user is not None else "UTC")
+        when = entry.resume_at.astimezone(zone).strftime("%a %d %b at %H:%M")
+        ctx.say(f"I'll remind you {when} for the next part. Your answers so far are saved.")
+    elif turn.finished:
         # After risk language, a cheerful closing line would jar: a plain, caring one instead.
-        outro = AFTER_RISK if ctx.risk is not None else flow.outro
-        ctx.say(summary_text(flow.title, turn, outro), html=True)
+        risky = ctx.risk is not None or await flags.entry_has_flag(ctx.session, entry_id=entry.id)
+        outro = AFTER_RISK if risky else flow.outro
+        ctx.say(summary_text(flow.title, turn.summary, outro), html=True)
         if ctx.user is not None and (ctx.user.dialog or {}).get("ask") == "time_zone":
             # The client started homework before choosing a time zone: ask once more.
             onboarding.ask_time_zone(ctx, ctx.user, then="done")
@@ -144,25 +234,129 @@ def present(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> None:
 
 async def continue_entry(ctx: Ctx, entry: Entry, event: Event) -> None:
     """Apply one client event to their open conversation and save it in the same transaction."""
-    flow = flow_for(ctx, entry.template_id, entry.params)
-    if flow is None:
+    found = await state_of(ctx, entry)
+    if found is None:
         ctx.say("Sorry, this homework cannot be opened right now.")
         return
-    before = State.from_json(entry.state)
+    flow, before = found
     turn = engine.advance(flow, before, event)
     homework.save_entry(entry, state=turn.state.to_json(), finished=turn.finished, now=ctx.now)
+    await _carry_out(ctx, entry, flow, turn)
     toggled = (
         isinstance(event, Press)
         and turn.question is not None
-        and turn.question.position == before.position
+        and turn.question.position == flow.index_of(before.at or "")
         and not turn.says
+        and turn.state.selection != before.selection
     )
     if toggled and turn.question is not None:
         ctx.edit_buttons(answer_keyboard(turn.question, entry_marker(entry)))
         return
     if isinstance(event, Press):
         ctx.edit_buttons(None)
-    present(ctx, entry, flow, turn)
+    await present(ctx, entry, flow, turn)
+
+
+async def _carry_out(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> None:
+    """The turn's effects, in this same transaction (the outbox for anything sent)."""
+    from bot import safety  # safety uses this module to show questions again
+
+    for effect in turn.effects:
+        if isinstance(effect, KeepPhoto):
+            await _keep_photo(ctx, entry, effect)
+        elif isinstance(effect, RaiseFlag):
+            await safety.raise_from_answer(ctx, entry, effect)
+        elif isinstance(effect, Scored):
+            entry.scores = {"name": effect.name, "total": effect.total, "band": effect.band}
+        elif isinstance(effect, FollowUp):
+            entry.status = "waiting"
+            entry.resume_at = await _follow_up_time(ctx, entry, effect)
+        elif isinstance(effect, Breathe):
+            await _breathe(ctx, entry, effect)
+
+
+async def _keep_photo(ctx: Ctx, entry: Entry, effect: KeepPhoto) -> None:
+    if ctx.bot is None:
+        return
+    photo = await ctx.bot.get_file(effect.file_id)
+    data = bytes(await photo.download_as_bytearray())
+    if len(data) > files.MAX_BYTES:
+        ctx.say("That photo is too large to keep; could you send a smaller one?")
+        return
+    await files.keep_file(
+        ctx.session,
+        client_id=entry.client_id,
+        entry_id=entry.id,
+        step_key=effect.key,
+        mime="image/jpeg",
+        data=data,
+        now=ctx.now,
+    )
+
+
+async def _follow_up_time(ctx: Ctx, entry: Entry, effect: FollowUp) -> datetime:
+    """When the next part is due, in the client's time zone, at the assignment's time."""
+    zone = ZoneInfo(ctx.user.timezone if ctx.user is not None else "UTC")
+    at = FOLLOW_UP_TIME
+    assignment = (
+        await homework.client_assignment(
+            ctx.session, client_id=entry.client_id, assignment_id=entry.assignment_id
+        )
+        if entry.assignment_id is not None
+        else None
+    )
+    if assignment is not None:
+        schedule = parse_schedule(assignment.schedule)
+        at = getattr(schedule, "at", at)
+    today = local_date(ctx.now, zone)
+    day = today + timedelta(days=effect.after_days or 1)
+    if effect.day is not None:
+        with contextlib.suppress(ValueError):
+            day = max(date.fromisoformat(effect.day), today)
+    due = datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+    return max(due, ctx.now + timedelta(hours=1))
+
+
+BREATH_WORDS = ("Breathe in… {n}", "Hold… {n}", "Breathe out… {n}")
+
+
+async def _breathe(ctx: Ctx, entry: Entry, effect: Breathe) -> None:
+    """Paced breathing as timed messages through the outbox (each sent at its second)."""
+    if ctx.user is None:
+        return
+    ctx.say(
+        f"Let's breathe together: in for {effect.inhale}, "
+        + (f"hold for {effect.hold}, " if effect.hold else "")
+        + f"out for {effect.exhale}, {effect.rounds} times. Follow the messages as they come."
+    )
+    moment = ctx.now + timedelta(seconds=3)
+    for round_number in range(1, effect.rounds + 1):
+        for index, seconds in enumerate((effect.inhale, effect.hold, effect.exhale)):
+            if not seconds:
+                continue
+            await outbox.notify(
+                ctx.session,
+                person=ctx.user,
+                kind="breathing",
+                key=f"{entry.id}:{ctx.update_id}:{round_number}:{index}",
+                text=BREATH_WORDS[index].format(n=seconds),
+                now=ctx.now,
+                not_before=moment,
+            )
+            if ctx.rt.deliver_at is not None:
+                ctx.rt.deliver_at(moment)
+            moment += timedelta(seconds=seconds)
+    await outbox.notify(
+        ctx.session,
+        person=ctx.user,
+        kind="breathing",
+        key=f"{entry.id}:{ctx.update_id}:end",
+        text="That's it. Notice how you feel, then tap the button above when you're ready.",
+        now=ctx.now,
+        not_before=moment,
+    )
+    if ctx.rt.deliver_at is not None:
+        ctx.rt.deliver_at(moment)
 
 
 async def on_answer_button(ctx: Ctx, marker: str, position: int, value: str) -> None:
@@ -175,21 +369,26 @@ async def on_answer_button(ctx: Ctx, marker: str, position: int, value: str) -> 
     await continue_entry(ctx, entry, Press(position, value))
 
 
+def _today(ctx: Ctx) -> date | None:
+    return local_date(ctx.now, ZoneInfo(ctx.user.timezone)) if ctx.user is not None else None
+
+
 async def on_text(ctx: Ctx, text: str) -> bool:
     """Typed text: an answer if a conversation is open. False when there is none."""
     entry = await open_entry_of(ctx)
     if entry is None:
         return False
-    await continue_entry(ctx, entry, Text(text, sent_at=ctx.sent_at))
+    await continue_entry(ctx, entry, Text(text, sent_at=ctx.sent_at, today=_today(ctx)))
     return True
 
 
 async def on_other(ctx: Ctx, what: str) -> bool:
-    """A photo, sticker, voice note...: explained and the question asked again."""
+    """A photo, sticker, voice note...: an answer where a photo is asked, else explained."""
     entry = await open_entry_of(ctx)
     if entry is None:
         return False
-    await continue_entry(ctx, entry, Other(what))
+    media = ctx.media or Media(kind=what)
+    await continue_entry(ctx, entry, media)
     return True
 
 
@@ -241,21 +440,6 @@ async def mid_step_command(ctx: Ctx, command: str) -> bool:
     return True
 
 
-def takes_text(ctx: Ctx, entry: Entry) -> bool:
-    """True when the entry's current question is answered in words."""
-    flow = flow_for(ctx, entry.template_id, entry.params)
-    if flow is None:
-        return False
-    position = State.from_json(entry.state).position
-    return position < len(flow.steps) and flow.steps[position].kind == "text"
-
-
-def is_last_question(ctx: Ctx, entry: Entry) -> bool:
-    """True when the entry's current question is its last one."""
-    flow = flow_for(ctx, entry.template_id, entry.params)
-    return flow is not None and State.from_json(entry.state).position == len(flow.steps) - 1
-
-
 async def open_entry_of(ctx: Ctx) -> Entry | None:
     """The client's homework conversation in progress, if any."""
     if ctx.user is None or ctx.user.role != "client":
@@ -263,8 +447,28 @@ async def open_entry_of(ctx: Ctx) -> Entry | None:
     return await homework.open_entry(ctx.session, client_id=ctx.user.id)
 
 
+async def takes_text(ctx: Ctx, entry: Entry) -> bool:
+    """True when the entry's current question is answered in words."""
+    found = await state_of(ctx, entry)
+    if found is None:
+        return False
+    flow, state = found
+    index = flow.index_of(state.at or "") if state.phase in ("asking", "editing") else None
+    return index is not None and flow.steps[index].spec.kind == "text"
+
+
+async def is_last_question(ctx: Ctx, entry: Entry) -> bool:
+    """True when answering the current question ends the questions (review or done)."""
+    found = await state_of(ctx, entry)
+    if found is None:
+        return False
+    flow, state = found
+    index = flow.index_of(state.at or "")
+    return index is not None and index == len(flow.steps) - 1
+
+
 async def today(ctx: Ctx) -> None:
-    """/today: what is due today and what is paused, each with a button to start."""
+    """/today: what is due today, what waits and what is paused, each with a button."""
     if ctx.user is None or ctx.user.role != "client":
         ctx.say("/today is for clients. /help shows what you can do.")
         return
@@ -273,13 +477,31 @@ async def today(ctx: Ctx) -> None:
     today_local = local_date(ctx.now, zone)
     rows: list[list[tuple[str, str]]] = []
     lines: list[str] = []
+    unreadable = 0
     for entry in await homework.paused_entries(ctx.session, client_id=client.id):
-        flow = flow_for(ctx, entry.template_id, entry.params)
-        if flow is None:
+        found = await state_of(ctx, entry)
+        if found is None:
+            unreadable += 1
             continue
-        state = State.from_json(entry.state)
-        title = flow.title
-        lines.append(f"• {title}: paused at question {state.position + 1} of {len(flow.steps)}")
+        flow, state = found
+        shown = engine.ask(flow, state)
+        where = (
+            f"paused at question {shown.question.number} of {shown.question.total}"
+            if shown.question is not None
+            else "paused before saving"
+        )
+        lines.append(f"• {flow.title}: {where}")
+        token = await button_token(ctx, "resume", {"entry": entry.id})
+        rows.append([(f"Continue {flow.title.lower()}", token)])
+    for entry in await homework.waiting_entries(ctx.session, client_id=client.id):
+        title = ctx.rt.title_of(entry.template_id)
+        due = entry.resume_at
+        when = (
+            "due now"
+            if due is None or due <= ctx.now
+            else due.astimezone(zone).strftime("due %a %d %b")
+        )
+        lines.append(f"• {title}: the next part is {when}")
         token = await button_token(ctx, "resume", {"entry": entry.id})
         rows.append([(f"Continue {title.lower()}", token)])
     for assignment in await homework.client_assignments(ctx.session, client_id=client.id):
@@ -303,7 +525,12 @@ async def today(ctx: Ctx) -> None:
         lines.append(f"• {title} ({schedule}): {status}")
         token = await button_token(ctx, "start", {"assignment": assignment.id})
         rows.append([(f"Start {title.lower()}", token)])
+    if unreadable:
+        lines.append(
+            f"({unreadable} unfinished {'entry' if unreadable == 1 else 'entries'} could not "
+            "be shown; your therapist can still see what you wrote.)"
+        )
     if not lines:
         ctx.say("Nothing is assigned to you yet. Your therapist will add homework here.")
         return
-    ctx.say("Your homework:\n" + "\n".join(lines), buttons=buttons(rows))
+    ctx.say("Your homework:\n" + "\n".join(lines), buttons=buttons(rows) if rows else None)

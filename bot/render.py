@@ -7,7 +7,10 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from conversations.engine import Question, Turn
+from bot.messages import words
+from conversations.engine import Question, Review
+from conversations.kinds.base import Rows
+from conversations.notes import note
 
 ANSWER_PREFIX = "q:"
 TOKEN_PREFIX = "t:"
@@ -20,16 +23,21 @@ def buttons(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
     )
 
 
-def answer_keyboard(question: Question, marker: str) -> InlineKeyboardMarkup | None:
-    """The question's answer buttons: which conversation (`marker`), which step, which answer.
+def keyboard(rows: Rows, marker: str, position: int) -> InlineKeyboardMarkup | None:
+    """Answer buttons: which conversation (`marker`), which step, which answer.
 
     Nothing in them names stored data; a press counts only for the presser's own open
     conversation, and only if the marker and step still match it.
     """
-    if not question.buttons:
+    if not rows:
         return None
-    prefix = f"{ANSWER_PREFIX}{marker}:{question.position}:"
-    return buttons([[(b.label, prefix + b.value) for b in row] for row in question.buttons])
+    prefix = f"{ANSWER_PREFIX}{marker}:{position}:"
+    return buttons([[(words(b.label), prefix + b.value) for b in row] for row in rows])
+
+
+def answer_keyboard(question: Question, marker: str) -> InlineKeyboardMarkup | None:
+    """The question's answer buttons."""
+    return keyboard(question.buttons, marker, question.position)
 
 
 def parse_answer_data(data: str) -> tuple[str, int, str] | None:
@@ -47,11 +55,13 @@ def question_text(title: str, question: Question) -> str:
     """The question as HTML: where we are, the prompt, and how to answer."""
     lines = [f"<b>{escape(title)}</b> · {question.number} of {question.total}", ""]
     lines.append(escape(question.text))
+    if question.link:
+        lines += ["", escape(question.link)]
     if question.previous:
         lines += ["", f"Before, you answered: <i>{escape(question.previous)}</i>"]
     notes = []
-    if question.hint:
-        notes.append(question.hint)
+    if question.hint is not None:
+        notes.append(words(question.hint))
     if question.optional:
         notes.append("This one is optional: /skip to pass it.")
     if question.can_go_back:
@@ -61,15 +71,27 @@ def question_text(title: str, question: Question) -> str:
     return "\n".join(lines)
 
 
-def summary_text(title: str, turn: Turn, outro: str) -> str:
+def _answer_lines(lines: Sequence[tuple[str, str]]) -> list[str]:
+    # Keep the whole list inside one Telegram message, however many answers there are.
+    room = max(60, min(300, 3000 // max(len(lines), 1)))
+    shown = []
+    for label, answer in lines:
+        short = answer if len(answer) <= room else answer[: room - 1] + "…"
+        shown.append(f"• <b>{escape(label)}</b>: {escape(short)}")
+    return shown
+
+
+def review_text(title: str, review: Review) -> str:
+    """The answers for a last look, before they are saved."""
+    first = "review_pick" if review.choosing else "review"
+    lines = [f"<b>{escape(title)}</b>", "", *_answer_lines(review.lines), ""]
+    lines.append(escape(words(note(first))))
+    return "\n".join(lines)
+
+
+def summary_text(title: str, summary: Sequence[tuple[str, str]], outro: str) -> str:
     """The end of a conversation: every answer in short, then a kind word."""
     lines = [f"<b>{escape(title)}: done.</b> Here is what you wrote:", ""]
-    # Keep the whole summary inside one Telegram message, however many answers there are.
-    room = max(60, min(300, 3000 // max(len(turn.summary), 1)))
-    for label, answer in turn.summary:
-        short = answer if len(answer) <= room else answer[: room - 1] + "…"
-        lines.append(f"• <b>{escape(label)}</b>: {escape(short)}")
-    if not turn.summary:
-        lines.append("(every step was skipped)")
+    lines += _answer_lines(summary) or ["(every step was skipped)"]
     lines += ["", escape(outro or "Thank you for taking the time. It is saved for your therapist.")]
     return "\n".join(lines)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
@@ -25,6 +25,7 @@ from conversations.crisis import (
     language_of,
     sos_text,
 )
+from conversations.kinds.base import Media
 from conversations.risk import RiskFinding
 from conversations.templates import Template
 from storage import buttons, outbox, people
@@ -42,9 +43,14 @@ class Runtime:
     db: Database
     clock: Clock
     library: dict[str, Template]
+    """The built-in templates, newest versions, by id."""
     resources: CrisisResources
+    versions: dict[tuple[str, int], Template] = field(default_factory=dict)
+    """Template versions read from the database, kept once read (they never change)."""
     on_urgent: Callable[[], None] | None = None
     """Called after an update that queued an alert commits: sends the alert lane now."""
+    deliver_at: Callable[[datetime], None] | None = None
+    """Asks for an outbox run at a moment (timed messages, like paced breathing)."""
 
     def title_of(self, template_id: str) -> str:
         """A homework's title, even if its template has gone."""
@@ -108,6 +114,10 @@ class Ctx:
     risk: RiskFinding | None = None
     """What the risk screen found in this update's text, if anything."""
     update_id: int = 0
+    bot: Bot | None = None
+    """The bot, for fetching a photo sent as an answer."""
+    media: Media | None = None
+    """What arrived when it is not text (a photo keeps its file id)."""
     message_id: int | None = None
     """The Telegram message (an edit keeps its id), so one message raises one flag."""
 
@@ -271,6 +281,8 @@ async def _in_transaction(
             risk=finding,
             update_id=update.update_id,
             message_id=message.message_id if (message := update.effective_message) else None,
+            bot=context.bot,
+            media=_media(update),
         )
         if user is not None and user.blocked_at is not None:
             user.blocked_at = None
@@ -318,6 +330,18 @@ CONTENT_KINDS = (
     "contact",
     "poll",
 )
+
+
+def _media(update: Update) -> Media | None:
+    """A message's media, with the largest photo's file when it is a photo."""
+    message = update.message
+    if message is None:
+        return None
+    if message.photo:
+        largest = message.photo[-1]
+        return Media(kind="photo", file_id=largest.file_id, unique_id=largest.file_unique_id)
+    kind = _content_kind(update)
+    return None if kind == "message" else Media(kind=kind)
 
 
 def _content_kind(update: Update) -> str:

@@ -35,6 +35,7 @@ from conversations.crisis import (
     sos_text,
     where_text,
 )
+from conversations.engine import RaiseFlag
 from conversations.timezones import zone_label
 from storage import flags, outbox, people
 from storage.models import Entry, Flag, User
@@ -80,50 +81,23 @@ async def respond(ctx: Ctx) -> bool:
         return command or (user is not None and user.role == "therapist")
     entry = await homework.open_entry_of(ctx)
     source = _source(ctx, user, entry)
-    kept = source == "homework" and entry is not None and homework.takes_text(ctx, entry)
-    link = await people.active_link(ctx.session, client_id=user.id)
-    therapist = (
-        await people.get_user_by_id(ctx.session, user_id=link.therapist_id) if link else None
-    )
+    kept = source == "homework" and entry is not None and await homework.takes_text(ctx, entry)
     earlier = await flags.latest_flag_since(
         ctx.session, client_id=user.id, since=ctx.now - REPEAT_WINDOW
     )
-    told: str | None = None
     if earlier is None or earlier.message_id != ctx.message_id or ctx.message_id is None:
-        flag = await flags.record_flag(
-            ctx.session,
-            client=user,
-            link=link,
+        told = await raise_flag(
+            ctx,
+            user,
+            entry,
             source=source,
-            template_id=entry.template_id if entry is not None else None,
-            entry_id=entry.id if entry is not None else None,
-            message_id=ctx.message_id,
             excerpt=finding.excerpt,
             text=ctx.screened,
             imminent=finding.imminent,
-            now=ctx.now,
         )
-        log.warning("risk flag %s raised for client %s (%s)", flag.id, user.id, source)
-        title = ctx.rt.title_of(entry.template_id).lower() if entry is not None else None
-        if link is None or therapist is None:
-            await escalate(ctx.rt, ctx.session, flag, reason="no_therapist", now=ctx.now)
-        elif therapist.blocked_at is not None:
-            await escalate(ctx.rt, ctx.session, flag, reason="undeliverable", now=ctx.now)
-        else:
-            shown = pick(ctx.rt.resources.region(country)[0].name, "en")
-            await queue_alert(
-                ctx,
-                flag,
-                therapist,
-                client=people.client_display_name(link, user),
-                where=where_text(source, title),
-                shown=shown,
-            )
-            told = therapist.name
-        ctx.urgent = True
-    elif therapist is not None and therapist.blocked_at is None:
-        told = therapist.name  # an edit of a message already flagged: no second alert
-    finishing = kept and entry is not None and homework.is_last_question(ctx, entry)
+    else:
+        told = await _therapist_told(ctx, user)  # an edit of a flagged message: no second alert
+    finishing = kept and entry is not None and await homework.is_last_question(ctx, entry)
     ctx.say(
         crisis_reply(
             ctx.rt.resources,
@@ -145,6 +119,90 @@ async def respond(ctx: Ctx) -> bool:
     if entry is not None:
         await homework.show_current(ctx, entry)
     return False
+
+
+async def raise_flag(
+    ctx: Ctx,
+    client: User,
+    entry: Entry | None,
+    *,
+    source: str,
+    excerpt: str,
+    text: str,
+    imminent: bool,
+) -> str | None:
+    """Keep a flag and tell the therapist (or the fallback chat); who was told, if anyone."""
+    link = await people.active_link(ctx.session, client_id=client.id)
+    therapist = (
+        await people.get_user_by_id(ctx.session, user_id=link.therapist_id) if link else None
+    )
+    flag = await flags.record_flag(
+        ctx.session,
+        client=client,
+        link=link,
+        source=source,
+        template_id=entry.template_id if entry is not None else None,
+        entry_id=entry.id if entry is not None else None,
+        message_id=ctx.message_id,
+        excerpt=excerpt,
+        text=text,
+        imminent=imminent,
+        now=ctx.now,
+    )
+    log.warning("risk flag %s raised for client %s (%s)", flag.id, client.id, source)
+    ctx.urgent = True
+    if link is None or therapist is None:
+        await escalate(ctx.rt, ctx.session, flag, reason="no_therapist", now=ctx.now)
+        return None
+    if therapist.blocked_at is not None:
+        await escalate(ctx.rt, ctx.session, flag, reason="undeliverable", now=ctx.now)
+        return None
+    title = ctx.rt.title_of(entry.template_id).lower() if entry is not None else None
+    await queue_alert(
+        ctx,
+        flag,
+        therapist,
+        client=people.client_display_name(link, client),
+        where=where_text(source, title),
+        shown=pick(ctx.rt.resources.region(country_of(ctx))[0].name, "en"),
+    )
+    return therapist.name
+
+
+async def _therapist_told(ctx: Ctx, client: User) -> str | None:
+    link = await people.active_link(ctx.session, client_id=client.id)
+    therapist = (
+        await people.get_user_by_id(ctx.session, user_id=link.therapist_id) if link else None
+    )
+    return therapist.name if therapist is not None and therapist.blocked_at is None else None
+
+
+async def raise_from_answer(ctx: Ctx, entry: Entry, effect: RaiseFlag) -> None:
+    """An answer a measure marks as risk (PHQ-9 item 9 above 0): a flag and an alert at
+    once, and the crisis lines for the client, whatever the total."""
+    client = ctx.user
+    if client is None:
+        return
+    told = await raise_flag(
+        ctx,
+        client,
+        entry,
+        source="homework",
+        excerpt=f"{effect.reason}: {effect.excerpt}",
+        text=effect.excerpt,
+        imminent=False,
+    )
+    ctx.say(
+        crisis_reply(
+            ctx.rt.resources,
+            country_of(ctx),
+            language=language_of(ctx.language_code),
+            imminent=False,
+            therapist=told,
+            homework=ctx.rt.title_of(entry.template_id).lower(),
+        ),
+        urgent=True,
+    )
 
 
 def _source(ctx: Ctx, user: User, entry: Entry | None) -> str:

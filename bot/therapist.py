@@ -12,7 +12,8 @@ from datetime import date, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.digests import PERIOD, build_digest
+from bot import library
+from bot.digests import PERIOD, build_digest, score_text
 from bot.render import buttons
 from bot.runtime import Ctx, button_token
 from conversations import engine
@@ -361,7 +362,7 @@ async def recent_entries(ctx: Ctx, payload: dict[str, object]) -> None:
             entry.status, entry.status
         )
         when = entry.updated_at.astimezone(zone).strftime("%a %d %b %H:%M")
-        lines.append(f"• {title}, {when}, {status}: {_entry_line(ctx, entry)}")
+        lines.append(f"• {title}, {when}, {status}: {await _entry_line(ctx, entry)}")
     if len(lines) == 1:
         lines.append("No entries yet.")
     risk = await flags.flags_of_link(
@@ -377,13 +378,12 @@ async def recent_entries(ctx: Ctx, payload: dict[str, object]) -> None:
     ctx.say("\n".join(lines))
 
 
-def _entry_line(ctx: Ctx, entry: Entry) -> str:
+async def _entry_line(ctx: Ctx, entry: Entry) -> str:
     """An entry in one short line; a damaged one is said to be so, never crashes the list."""
-    template = ctx.rt.library.get(entry.template_id)
-    if template is None:
-        return "(this homework is no longer available)"
-    try:
-        flow = engine.compile_flow(template, entry.params)
-        return engine.digest_line(flow, engine.State.from_json(entry.state).answers) or "(empty)"
-    except (ValueError, KeyError):
+    found = await library.entry_state(ctx.rt, ctx.session, entry)
+    if found is None:
         return "(this entry could not be shown)"
+    flow, state = found
+    line = engine.digest_line(flow, state.answers) or "(empty)"
+    score = score_text(entry.scores)
+    return f"[{score}] {line}" if score else line

@@ -37,8 +37,43 @@ async def tick(rt: Runtime, bot: Bot) -> None:
     """One beat: escalate alerts nobody acknowledged, queue what fell due, then send."""
     await escalate_unacknowledged(rt)
     await queue_due_reminders(rt)
+    await queue_due_follow_ups(rt)
     await queue_due_digests(rt)
     await deliver_outbox(rt, bot)
+
+
+async def queue_due_follow_ups(rt: Runtime) -> int:
+    """A reminder for each follow-up part now due (a behavioural experiment's review)."""
+    queued = 0
+    async with rt.db.transaction() as session:
+        now = rt.clock.now()
+        for entry, client in await homework.claim_due_follow_ups(session, now=now, limit=BATCH):
+            entry_id = entry.id
+            try:
+                async with session.begin_nested():
+                    entry.resume_at = None  # reminded once; /today still offers it
+                    title = rt.title_of(entry.template_id).lower()
+                    carry_on = await token_for(
+                        session,
+                        owner_id=client.id,
+                        action="resume",
+                        payload={"entry": entry.id},
+                        now=now,
+                    )
+                    first_name = (client.name.split() or ["there"])[0]
+                    queued += await outbox.notify(
+                        session,
+                        person=client,
+                        kind="follow_up",
+                        key=f"{entry.id}:{entry.updated_at.isoformat()}",
+                        text=f"Hi {first_name}, it's time for the next part of your {title}. "
+                        "It picks up where you left off.",
+                        buttons=[[["Continue", carry_on]]],
+                        now=now,
+                    )
+            except Exception:
+                log.exception("could not queue the follow-up of entry %s", entry_id)
+    return queued
 
 
 async def tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -85,6 +120,31 @@ async def _queue_reminder(
     if occurrence_id is None:
         return False
     title = rt.title_of(assignment.template_id)
+    first_name = (client.name.split() or ["there"])[0]
+    unfinished = next(
+        (
+            e
+            for e in await homework.paused_entries(session, client_id=client.id)
+            if e.assignment_id == assignment.id
+        ),
+        None,
+    )
+    if unfinished is not None:
+        # Offer the one they began rather than a fresh one beside it.
+        carry_on = await token_for(
+            session, owner_id=client.id, action="resume", payload={"entry": unfinished.id}, now=now
+        )
+        started = unfinished.started_at.astimezone(zone).strftime("%A")
+        return await outbox.notify(
+            session,
+            person=client,
+            kind="reminder",
+            key=str(occurrence_id),
+            text=f"Hi {first_name}, you have an unfinished {title.lower()} from {started}. "
+            "Would you like to continue it? Everything you wrote is kept.",
+            buttons=[[["Continue", carry_on]]],
+            now=now,
+        )
     start = await token_for(
         session,
         owner_id=client.id,
@@ -92,7 +152,6 @@ async def _queue_reminder(
         payload={"assignment": assignment.id, "occurrence": occurrence_id},
         now=now,
     )
-    first_name = (client.name.split() or ["there"])[0]
     return await outbox.notify(
         session,
         person=client,

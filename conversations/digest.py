@@ -32,6 +32,8 @@ class EntryReport:
     title: str
     completed_local: datetime
     line: str
+    score: str = ""
+    """A measure's total and band, like "PHQ-9 12 (moderate)"."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class ClientReport:
     assignments: tuple[AssignmentReport, ...]
     entries: tuple[EntryReport, ...]
     alerts: tuple[AlertReport, ...] = ()
+    unreadable: int = 0
+    """Entries that could not be read (shown as a count, never silently dropped)."""
     former: bool = False
     """No longer linked: shown only while a flag raised during the link is open."""
 
@@ -115,7 +119,11 @@ def _client_block(client: ClientReport) -> str:
         lines.append(f"{a.title} ({a.schedule}): {tally}")
     for entry in client.entries:
         when = entry.completed_local.strftime("%a %H:%M")
-        lines.append(f"  • {entry.title}, {when}: {entry.line}")
+        score = f" [{entry.score}]" if entry.score else ""
+        lines.append(f"  • {entry.title}, {when}{score}: {entry.line}")
+    if client.unreadable:
+        many = "entry" if client.unreadable == 1 else "entries"
+        lines.append(f"  {client.unreadable} {many} could not be shown.")
     if not client.entries and client.assignments:
         lines.append("  No entries in this period.")
     return "\n".join(lines)

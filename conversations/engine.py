@@ -1,14 +1,21 @@
 """The flow engine: walks a client through a homework template one step at a time.
 
-It is pure: ``advance(flow, state, event)`` returns the next state and what to say,
-and never touches Telegram, a database or the clock, so every path is unit tested.
+It is pure: ``advance(flow, state, event)`` returns the next state, what to say (message
+ids with parameters, and the template's own words), the next question, and effects for the
+bot to carry out (a risk flag, a photo to keep, a follow-up to schedule, a score). It never
+touches Telegram, a database or the clock, so every path is unit tested.
 
 ::
 
-    compile_flow(template, params) ─► Flow (groups expanded into plain steps)
+    compile_flow(template, params, language) ─► Flow (groups expanded, tailoring applied)
     begin(flow) ─► Turn(state, says, question)
-    advance(flow, state, Text | Press | Skip | Back | Other) ─► Turn
-    ... until Turn.finished, with Turn.summary to show the client.
+    advance(flow, state, Text | Press | Media | Skip | Back) ─► Turn
+        ... a follow-up pauses: Turn.waiting (the bot brings it back with resume())
+        ... the end: Turn.review (Save, or change an answer), then Turn.finished
+
+State names steps by key ("situation", "good_things.2.why"), never by position, and an
+entry keeps the template version it started with, so editing a template never moves an
+open conversation.
 """
 
 from __future__ import annotations
@@ -16,86 +23,234 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from datetime import date
+from typing import Any
 
-from conversations.templates import MAX_ANSWER_LENGTH, Option, StepTemplate, Template
+from conversations.fields import MAX_TEXT
+from conversations.kinds import Kind, kind_of
+from conversations.kinds.base import (
+    Answer,
+    Button,
+    Confirm,
+    Env,
+    Media,
+    Outcome,
+    Refuse,
+    Rows,
+    Select,
+    StepBase,
+)
+from conversations.kinds.follow_up import FollowUpStep
+from conversations.kinds.group import GroupKind, GroupStep
+from conversations.kinds.info import InfoStep
+from conversations.kinds.text import SPLIT_SIZE
+from conversations.notes import Note, note
+from conversations.templates import Score, Template
 
-Answer = str | int | list[str]
-QuestionKind = Literal["text", "scale", "choice"]
-
-DONE = "done"
-"""Button value that confirms a multiple choice."""
-
-SPLIT_SIZE = MAX_ANSWER_LENGTH + 1
-"""Telegram apps cut a long message into parts of at least 2,048 characters; a refused answer
-this long may be the first part of one."""
+Say = Note | str
+"""What a turn says: a note the renderer words, or the template's own text."""
 
 SPLIT_WINDOW = 10.0
-"""Seconds between the parts of one message, by the dates Telegram gives them."""
+"""Seconds between the parts of one long message, by the dates Telegram gives them."""
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z][a-z0-9_]*)\}")
-_NUMBER = re.compile(r"^\s*(-?\d{1,6})\s*%?\s*$")
-_SEPARATORS = re.compile(r"\s*(?:,|;|\band\b|\n)\s*", re.IGNORECASE)
+_SAVE_WORDS = frozenset({"save", "yes", "ok", "okay", "done", "guardar", "si", "sí", "listo"})
+_CHANGE_WORDS = frozenset({"change", "change an answer", "edit", "cambiar"})
 
 
 class FlowError(ValueError):
-    """Parameters that do not fit the template (a therapist's tailoring mistake)."""
+    """Settings that do not fit the template (a therapist's tailoring mistake)."""
 
 
+# A template made concrete.
 @dataclass(frozen=True)
 class Step:
     """One concrete question of a flow (groups are already expanded)."""
 
     key: str
-    local_id: str
-    kind: QuestionKind
-    prompt: str
-    label: str
-    optional: bool = False
-    max_length: int = 0
-    min: int = 0
-    max: int = 0
-    step: int = 1
-    min_label: str = ""
-    max_label: str = ""
-    options: tuple[Option, ...] = ()
-    multiple: bool = False
+    index: int
+    spec: StepBase
     group: str = ""
     round: int = 0
     rounds: int = 0
 
+    @property
+    def kind(self) -> Kind[Any]:
+        """What kind of step this is."""
+        return kind_of(self.spec)
+
+    @property
+    def local_id(self) -> str:
+        """The id as written in the template (inside a group, without the round)."""
+        return self.spec.id
+
+    @property
+    def label(self) -> str:
+        """The short name in summaries, with the round inside a group."""
+        label = self.spec.shown_label
+        return f"{label} {self.round}" if self.group else label
+
 
 @dataclass(frozen=True)
 class Flow:
-    """A template made concrete for one assignment: parameters applied, groups expanded."""
+    """A template made concrete for one assignment: settings applied, groups expanded."""
 
     template_id: str
     version: int
     title: str
     steps: tuple[Step, ...]
-    params: Mapping[str, int | str]
+    params: Mapping[str, Any]
     intro: str = ""
     outro: str = ""
     digest: str = ""
     groups: Mapping[str, str] = field(default_factory=dict)
     """Group id to its label, for summaries and digests."""
+    score: Score | None = None
+    review: bool = True
+
+    def index_of(self, key: str) -> int | None:
+        """The position of the step with this key, if it has one."""
+        for step in self.steps:
+            if step.key == key:
+                return step.index
+        return None
+
+    @property
+    def review_position(self) -> int:
+        """The position review buttons carry (one past the last step)."""
+        return len(self.steps)
 
 
+def compile_flow(
+    template: Template, params: Mapping[str, Any] | None = None, *, language: str | None = None
+) -> Flow:
+    """Apply an assignment's settings and tailoring, and a translation; expand groups."""
+    values = resolve_params(template, params or {})
+    words = template.translations.get(language or "")
+    prompts: Mapping[str, str] = values.get("prompts") or {}
+    steps: list[Step] = []
+    groups: dict[str, str] = {}
+
+    def concrete(spec: StepBase) -> StepBase:
+        update: dict[str, Any] = {}
+        if words is not None and spec.id in words.steps:
+            update.update(_translated(spec, words.steps[spec.id]))
+        if spec.id in prompts:
+            update["prompt"] = prompts[spec.id]
+        return spec.model_copy(update=update) if update else spec
+
+    for spec in template.steps:
+        if isinstance(spec, GroupStep):
+            rounds = _repeat_count(spec, values)
+            groups[spec.id] = concrete(spec).shown_label
+            for number in range(1, rounds + 1):
+                for inner in spec.steps:
+                    key = f"{spec.id}.{number}.{inner.id}"
+                    steps.append(Step(key, len(steps), concrete(inner), spec.id, number, rounds))
+        else:
+            steps.append(Step(spec.id, len(steps), concrete(spec)))
+    intro = (words.intro if words and words.intro else None) or template.intro
+    instructions = str(values.get("instructions") or "")
+    return Flow(
+        template_id=template.id,
+        version=template.version,
+        title=(words.title if words and words.title else None) or template.title,
+        steps=tuple(steps),
+        params={k: v for k, v in values.items() if k not in ("prompts", "instructions")},
+        intro="\n\n".join(part for part in (instructions, intro) if part),
+        outro=(words.outro if words and words.outro else None) or template.outro,
+        digest=template.digest,
+        groups=groups,
+        score=template.score,
+        review=template.review,
+    )
+
+
+def _translated(spec: StepBase, words: Any) -> dict[str, Any]:
+    update: dict[str, Any] = {}
+    for name in ("prompt", "label", "min_label", "max_label", "yes_label", "no_label", "button"):
+        value = getattr(words, name, None)
+        if value and name in type(spec).model_fields:
+            update[name] = value
+    options = getattr(spec, "options", None)
+    if options and words.options:
+        update["options"] = [
+            o.model_copy(update={"label": words.options.get(o.value, o.label)}) for o in options
+        ]
+    return update
+
+
+def resolve_params(template: Template, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The template's defaults overlaid with `given`, each checked; plus the tailoring every
+    template allows: `instructions` (said first) and `prompts` (new wording by step id)."""
+    known = template.params
+    unknown = sorted(set(given) - set(known) - {"instructions", "prompts"})
+    if unknown:
+        raise FlowError(f"{template.title} has no setting called {', '.join(unknown)}.")
+    values: dict[str, Any] = {}
+    for name, param in known.items():
+        value = given.get(name, param.default)
+        label = param.label or name
+        if param.type == "integer":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise FlowError(f"{label} must be a whole number.")
+            low, high = getattr(param, "min", None), getattr(param, "max", None)
+            if (low is not None and value < low) or (high is not None and value > high):
+                raise FlowError(f"{label} must be between {low} and {high}.")
+        elif not isinstance(value, str) or len(value) > MAX_TEXT:
+            raise FlowError(f"{label} must be text of at most {MAX_TEXT:,} characters.")
+        values[name] = value
+    instructions = given.get("instructions")
+    if instructions is not None:
+        if not isinstance(instructions, str) or len(instructions) > MAX_TEXT:
+            raise FlowError(f"Instructions must be text of at most {MAX_TEXT:,} characters.")
+        values["instructions"] = instructions.strip()
+    prompts = given.get("prompts")
+    if prompts is not None:
+        ids = {step.id for _, step, _ in template.all_steps()}
+        if not isinstance(prompts, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and 0 < len(v) <= MAX_TEXT
+            for k, v in prompts.items()
+        ):
+            raise FlowError("New wording must be text for each question.")
+        strange = sorted(set(prompts) - ids)
+        if strange:
+            raise FlowError(f"{template.title} has no question called {', '.join(strange)}.")
+        values["prompts"] = dict(prompts)
+    return values
+
+
+def _repeat_count(step: GroupStep, values: Mapping[str, Any]) -> int:
+    name = GroupKind.setting(step)
+    count = values.get(name) if name else step.repeat
+    if not isinstance(count, int):
+        raise FlowError(f"the repeat count {step.repeat} is not a whole number")
+    return count
+
+
+# Where a client stands.
 @dataclass(frozen=True)
 class State:
     """Where a client stands in a flow; JSON-friendly so it can be stored as is."""
 
-    position: int = 0
+    at: str | None = None
+    """The key of the step being asked (or the follow-up waited on)."""
     answers: Mapping[str, Answer] = field(default_factory=dict)
-    trail: tuple[int, ...] = ()
+    trail: tuple[str, ...] = ()
+    """Steps answered or skipped, in order, for /back."""
     selection: tuple[str, ...] = ()
     split_at: float | None = None
     """When the last answer, refused as possibly one part of a long message, was sent."""
+    phase: str = "asking"
+    """asking, waiting (a follow-up), review, choosing (which answer to change), editing,
+    or done."""
 
     def to_json(self) -> dict[str, object]:
         """A plain dict for storage."""
         return {
-            "position": self.position,
+            "v": 2,
+            "at": self.at,
+            "phase": self.phase,
             "answers": dict(self.answers),
             "trail": list(self.trail),
             "selection": list(self.selection),
@@ -103,22 +258,45 @@ class State:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, object]) -> State:
-        """The state stored by `to_json`."""
-        position = data.get("position", 0)
+    def from_json(cls, data: Mapping[str, object], flow: Flow | None = None) -> State:
+        """The state stored by `to_json`; a first-engine state (by position) is moved onto
+        keys with `flow`, the version it was started on."""
         answers = data.get("answers", {})
         trail = data.get("trail", [])
         selection = data.get("selection", [])
-        if not isinstance(position, int) or not isinstance(answers, dict):
+        if not isinstance(answers, dict) or not isinstance(trail, list):
             raise ValueError("stored conversation state is damaged")
-        if not isinstance(trail, list) or not isinstance(selection, list):
+        if not isinstance(selection, list):
             raise ValueError("stored conversation state is damaged")
+        kept = {str(k): _stored_answer(v) for k, v in answers.items()}
+        split_at = _stored_time(data.get("split_at"))
+        if data.get("v") == 2:
+            at, phase = data.get("at"), data.get("phase", "asking")
+            if (at is not None and not isinstance(at, str)) or not isinstance(phase, str):
+                raise ValueError("stored conversation state is damaged")
+            return cls(
+                at=at,
+                answers=kept,
+                trail=tuple(str(k) for k in trail),
+                selection=tuple(str(s) for s in selection),
+                split_at=split_at,
+                phase=phase,
+            )
+        # Version 1 named steps by position in the flow it was started on.
+        if flow is None:
+            raise ValueError("a first-engine state needs its flow to be read")
+        position = data.get("position", 0)
+        if not isinstance(position, int) or isinstance(position, bool):
+            raise ValueError("stored conversation state is damaged")
+        keys = [step.key for step in flow.steps]
+        at = keys[position] if 0 <= position < len(keys) else None
         return cls(
-            position=position,
-            answers={str(k): _stored_answer(v) for k, v in answers.items()},
-            trail=tuple(int(p) for p in trail),
+            at=at,
+            answers=kept,
+            trail=tuple(keys[int(p)] for p in trail if 0 <= int(p) < len(keys)),
             selection=tuple(str(s) for s in selection),
-            split_at=_stored_time(data.get("split_at")),
+            split_at=split_at,
+            phase="asking" if at is not None else "done",
         )
 
 
@@ -129,22 +307,24 @@ def _stored_time(value: object) -> float | None:
 
 
 def _stored_answer(value: object) -> Answer:
-    if isinstance(value, bool):
-        raise ValueError("stored conversation state is damaged")
-    if isinstance(value, str | int):
+    if isinstance(value, bool | str | int | float):
         return value
     if isinstance(value, list):
         return [str(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()}
     raise ValueError("stored conversation state is damaged")
 
 
 # Events: what the client did.
 @dataclass(frozen=True)
 class Text:
-    """The client typed something; `sent_at` is when (seconds since the epoch), if known."""
+    """The client typed something; `sent_at` is when (seconds since the epoch), if known,
+    and `today` their local date (for answers like "tomorrow")."""
 
     text: str
     sent_at: float | None = None
+    today: date | None = None
 
 
 @dataclass(frozen=True)
@@ -165,24 +345,57 @@ class Back:
     """The client asked to change their previous answer."""
 
 
+Event = Text | Press | Media | Skip | Back
+
+
+# Effects: what the bot carries out, in the same transaction as the new state.
 @dataclass(frozen=True)
-class Other:
-    """The client sent something that is not text (a photo, a sticker, a voice note...)."""
+class RaiseFlag:
+    """An answer that must reach the therapist at once (PHQ-9 item 9 above 0)."""
 
-    what: str
-
-
-Event = Text | Press | Skip | Back | Other
+    reason: str
+    excerpt: str
 
 
 @dataclass(frozen=True)
-class Button:
-    """An answer button: what it says and the value it sends."""
+class KeepPhoto:
+    """A photo answer: the bot fetches it and keeps it, encrypted, with the entry."""
 
-    label: str
-    value: str
+    key: str
+    file_id: str
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """The rest is asked later: `after_days` from now, or on `day` (the client's calendar)."""
+
+    after_days: int | None = None
+    day: str | None = None
+
+
+@dataclass(frozen=True)
+class Breathe:
+    """A paced breathing exercise to send as timed messages."""
+
+    inhale: int
+    hold: int
+    exhale: int
+    rounds: int
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A measure's total and its band, when the entry is saved."""
+
+    name: str
+    total: int
+    band: str
+
+
+Effect = RaiseFlag | KeepPhoto | FollowUp | Breathe | Scored
+
+
+# What a turn shows.
 @dataclass(frozen=True)
 class Question:
     """The step being asked, ready to render."""
@@ -190,154 +403,343 @@ class Question:
     position: int
     number: int
     total: int
-    kind: QuestionKind
+    kind: str
     text: str
-    hint: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
+    hint: Note | None
+    buttons: Rows = ()
     optional: bool = False
     can_go_back: bool = False
     previous: str = ""
     """The earlier answer to this step, when the client came back to change it."""
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class Review:
+    """The answers for a last look before they are saved."""
+
+    lines: tuple[tuple[str, str], ...]
+    buttons: Rows
+    choosing: bool = False
 
 
 @dataclass(frozen=True)
 class Turn:
-    """The result of one event: the new state, notices to say, and the next question."""
+    """The result of one event: the new state, what to say, what to show, what to do."""
 
     state: State
-    says: tuple[str, ...] = ()
+    says: tuple[Say, ...] = ()
     question: Question | None = None
+    review: Review | None = None
     summary: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def finished(self) -> bool:
-        """True once every step has an answer or was skipped."""
-        return self.question is None
-
-
-# Compiling a template into a flow.
-def compile_flow(template: Template, params: Mapping[str, int | str] | None = None) -> Flow:
-    """Apply an assignment's parameters to a template and expand its groups."""
-    values = resolve_params(template, params or {})
-    steps: list[Step] = []
-    groups: dict[str, str] = {}
-    for step in template.steps:
-        if step.kind == "group":
-            rounds = _repeat_count(step.repeat, values)
-            groups[step.id] = step.label or step.id
-            for round_number in range(1, rounds + 1):
-                for inner in step.steps:
-                    key = f"{step.id}.{round_number}.{inner.id}"
-                    concrete = _concrete(inner, key, step.id)
-                    steps.append(replace(concrete, round=round_number, rounds=rounds))
-        else:
-            steps.append(_concrete(step, step.id, ""))
-    return Flow(
-        template_id=template.id,
-        version=template.version,
-        title=template.title,
-        steps=tuple(steps),
-        params=values,
-        intro=template.intro,
-        outro=template.outro,
-        digest=template.digest,
-        groups=groups,
-    )
-
-
-def resolve_params(template: Template, given: Mapping[str, int | str]) -> dict[str, int | str]:
-    """The template's defaults overlaid with `given`, checked against each parameter's bounds."""
-    known = {param.name: param for param in template.params}
-    unknown = sorted(set(given) - set(known))
-    if unknown:
-        raise FlowError(f"{template.title} has no setting called {', '.join(unknown)}.")
-    values: dict[str, int | str] = {}
-    for name, param in known.items():
-        value = given.get(name, param.default)
-        if param.type == "integer":
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise FlowError(f"{param.label or name} must be a whole number.")
-            if (param.min is not None and value < param.min) or (
-                param.max is not None and value > param.max
-            ):
-                raise FlowError(
-                    f"{param.label or name} must be between {param.min} and {param.max}."
-                )
-        elif not isinstance(value, str):
-            raise FlowError(f"{param.label or name} must be text.")
-        values[name] = value
-    return values
-
-
-def _repeat_count(repeat: int | str, values: Mapping[str, int | str]) -> int:
-    if isinstance(repeat, int):
-        return repeat
-    count = values.get(repeat.strip("{}"))
-    if not isinstance(count, int):
-        raise FlowError(f"the repeat count {repeat} is not a whole number")
-    return count
-
-
-def _concrete(step: StepTemplate, key: str, group: str) -> Step:
-    if step.kind == "group":
-        raise FlowError("groups cannot be nested")
-    return Step(
-        key=key,
-        local_id=step.id,
-        kind=step.kind,
-        prompt=step.prompt,
-        label=step.label or step.id.replace("_", " ").capitalize(),
-        optional=step.optional,
-        max_length=step.max_length,
-        min=step.min,
-        max=step.max,
-        step=step.step,
-        min_label=step.min_label,
-        max_label=step.max_label,
-        options=step.options,
-        multiple=step.multiple,
-        group=group,
-    )
+    finished: bool = False
+    waiting: FollowUp | None = None
+    effects: tuple[Effect, ...] = ()
 
 
 # Running a flow.
 def begin(flow: Flow) -> Turn:
     """Start a flow: the intro, then the first question."""
     intro = interpolate(flow.intro, _context(flow, State(), None))
-    return ask(flow, State(), says=(intro,) if intro else ())
+    return _move_to(flow, State(), _visible_from(flow, State(), 0), (intro,) if intro else ())
 
 
-def ask(flow: Flow, state: State, says: Sequence[str] = ()) -> Turn:
-    """The current question again (after a restart, a pause, or a notice)."""
-    if state.position >= len(flow.steps):
+def resume(flow: Flow, state: State) -> Turn:
+    """Carry on after a follow-up's pause: the step after it."""
+    if state.phase != "waiting" or state.at is None:
+        return ask(flow, state)
+    index = flow.index_of(state.at)
+    start = _after(flow, state, index) if index is not None else None
+    return _move_to(flow, replace(state, phase="asking"), start)
+
+
+def ask(flow: Flow, state: State, says: Sequence[Say] = ()) -> Turn:
+    """Show where the client stands again (after a restart, a pause, or a notice)."""
+    if state.phase in ("review", "choosing"):
+        return Turn(state=state, says=tuple(says), review=_review(flow, state))
+    if state.phase == "done":
         return Turn(state=state, says=tuple(says), summary=summarize(flow, state.answers))
-    return Turn(state=state, says=tuple(says), question=_question(flow, state))
+    index = flow.index_of(state.at) if state.at is not None else None
+    if index is None:
+        return _end(flow, state, tuple(says))
+    if state.phase == "waiting":
+        return Turn(state=state, says=tuple(says), waiting=_follow_up(flow, state, index))
+    return Turn(state=state, says=tuple(says), question=_question(flow, state, index))
 
 
 def advance(flow: Flow, state: State, event: Event) -> Turn:
     """Apply one client event to the state and say what comes next."""
-    if state.position >= len(flow.steps):
-        return ask(flow, state)
-    step = flow.steps[state.position]
     if isinstance(event, Text) and _continues(state, event):
         # The rest of a long message Telegram cut into parts: not an answer of its own.
-        return ask(flow, replace(state, split_at=event.sent_at), says=(_REST_OF_LONG,))
+        return ask(flow, replace(state, split_at=event.sent_at), (note("rest_of_long"),))
     if state.split_at is not None:
         state = replace(state, split_at=None)
+    if state.phase in ("review", "choosing"):
+        return _in_review(flow, state, event)
+    if state.phase in ("done", "waiting"):
+        return ask(flow, state)
+    index = flow.index_of(state.at) if state.at is not None else None
+    if index is None:
+        return _end(flow, state, ())
+    step = flow.steps[index]
     if isinstance(event, Back):
         return _back(flow, state)
     if isinstance(event, Skip):
-        if not step.optional:
-            return ask(flow, state, says=(_cannot_skip(),))
+        if not step.spec.optional:
+            return ask(flow, state, (note("cannot_skip"),))
         answers = {k: v for k, v in state.answers.items() if k != step.key}
-        return _move_on(flow, replace(state, answers=answers))
-    if isinstance(event, Other):
-        return ask(flow, state, says=(_wrong_kind(step, event.what),))
+        return _answered(flow, replace(state, answers=answers), step)
+    env = Env(today=event.today if isinstance(event, Text) else None)
     if isinstance(event, Press):
-        if event.position != state.position:
-            return ask(flow, state, says=("That button belongs to an earlier question.",))
-        return _pressed(flow, state, step, event.value)
-    return _typed(flow, state, step, event.text, event.sent_at)
+        if event.position != index:
+            return ask(flow, state, (note("earlier_button"),))
+        outcome = step.kind.parse_press(step.spec, event.value, state.selection, env)
+    elif isinstance(event, Media):
+        outcome = step.kind.parse_media(step.spec, event, env)
+    else:
+        outcome = step.kind.parse_text(step.spec, event.text, env)
+    return _outcome(flow, state, step, outcome, event)
+
+
+def _outcome(flow: Flow, state: State, step: Step, outcome: Outcome, event: Event) -> Turn:
+    if isinstance(outcome, Refuse):
+        sent = event.sent_at if isinstance(event, Text) and outcome.split else None
+        return ask(flow, replace(state, split_at=sent), (outcome.note,))
+    if isinstance(outcome, Select):
+        return ask(flow, replace(state, selection=outcome.selection))
+    if isinstance(outcome, Confirm):
+        if state.selection:
+            return _accept(flow, state, step, list(state.selection))
+        if step.spec.optional:
+            return advance(flow, state, Skip())
+        return ask(flow, state, (note("pick_at_least_one"),))
+    return _accept(flow, state, step, outcome.value)
+
+
+def _accept(flow: Flow, state: State, step: Step, value: Answer) -> Turn:
+    answers = {**state.answers, step.key: value}
+    effects: list[Effect] = []
+    if isinstance(value, dict) and "photo" in value:
+        effects.append(KeepPhoto(step.key, value["photo"]))
+    effects += _alerts(flow, step, value)
+    turn = _answered(flow, replace(state, answers=answers), step)
+    return replace(turn, effects=(*effects, *turn.effects))
+
+
+def _alerts(flow: Flow, step: Step, value: Answer) -> list[Effect]:
+    if flow.score is None:
+        return []
+    found: list[Effect] = []
+    for alert in flow.score.alerts:
+        points = step.kind.points(step.spec, value)
+        if alert.step == step.key and points is not None and points >= alert.at_least:
+            excerpt = f"{step.label}: {step.kind.answer_text(step.spec, value)}"
+            found.append(RaiseFlag(reason=alert.reason, excerpt=excerpt))
+    return found
+
+
+def _answered(flow: Flow, state: State, step: Step) -> Turn:
+    """Move on from `step`, just answered or skipped."""
+    trail = (*state.trail, step.key) if step.key not in state.trail[-1:] else state.trail
+    moved = replace(state, trail=trail, selection=())
+    if state.phase == "editing":
+        pending = _first_unanswered(flow, moved)
+        if pending is None:
+            reviewing = replace(moved, phase="review", at=None)
+            return Turn(
+                state=reviewing, says=(note("review_changed"),), review=_review(flow, reviewing)
+            )
+        return _move_to(flow, replace(moved, phase="asking"), pending)
+    return _move_to(flow, moved, _after(flow, moved, step.index))
+
+
+def _after(flow: Flow, state: State, index: int) -> int | None:
+    """The next step to ask after the one at `index`: its routes, else the next visible."""
+    step = flow.steps[index]
+    if not step.group:
+        for route in step.spec.routes:
+            if route.when is None or _holds(flow, state, route.when, step):
+                if route.goto == "end":
+                    return None
+                target = flow.index_of(route.goto)
+                return _visible_from(flow, state, target) if target is not None else None
+    return _visible_from(flow, state, index + 1)
+
+
+def _visible_from(flow: Flow, state: State, start: int) -> int | None:
+    for index in range(start, len(flow.steps)):
+        step = flow.steps[index]
+        if step.spec.when is None or _holds(flow, state, step.spec.when, step):
+            return index
+    return None
+
+
+def _holds(flow: Flow, state: State, condition: Any, step: Step) -> bool:
+    def key_of(name: str) -> str:
+        if step.group:
+            candidate = f"{step.group}.{step.round}.{name}"
+            if flow.index_of(candidate) is not None:
+                return candidate
+        return name
+
+    def lookup(name: str) -> Any:
+        return state.answers.get(key_of(name))
+
+    def number(name: str, answer: Any) -> float | None:
+        index = flow.index_of(key_of(name))
+        if index is None:
+            return None
+        target = flow.steps[index]
+        return target.kind.number(target.spec, answer)
+
+    return bool(condition.holds(lookup, number))
+
+
+def _move_to(flow: Flow, state: State, index: int | None, says: tuple[Say, ...] = ()) -> Turn:
+    """Go to the step at `index` (None: the end), with what entering it brings."""
+    if index is None:
+        return _end(flow, state, says)
+    step = flow.steps[index]
+    if not step.kind.asks:
+        # A follow-up: say its words and wait; the bot brings the client back when due.
+        waiting = replace(state, at=step.key, phase="waiting", selection=())
+        words = interpolate(step.spec.prompt, _context(flow, waiting, step))
+        follow = _follow_up(flow, waiting, index)
+        return Turn(state=waiting, says=(*says, words), waiting=follow, effects=(follow,))
+    earlier = state.answers.get(step.key)
+    moved = replace(
+        state,
+        at=step.key,
+        phase=state.phase if state.phase in ("asking", "editing") else "asking",
+        selection=step.kind.initial_selection(earlier),
+    )
+    effects: tuple[Effect, ...] = ()
+    if isinstance(step.spec, InfoStep) and step.spec.pace is not None:
+        pace = step.spec.pace
+        effects = (Breathe(pace.inhale, pace.hold, pace.exhale, pace.rounds),)
+    return Turn(state=moved, says=says, question=_question(flow, moved, index), effects=effects)
+
+
+def _follow_up(flow: Flow, state: State, index: int) -> FollowUp:
+    spec = flow.steps[index].spec
+    assert isinstance(spec, FollowUpStep)
+    if spec.after_step is not None:
+        day = state.answers.get(spec.after_step)
+        if isinstance(day, str):
+            return FollowUp(day=_shifted(day, spec.days_later))
+        return FollowUp(after_days=max(spec.days_later, 1))
+    days = spec.after_days
+    if isinstance(days, str):
+        value = flow.params.get(days.strip("{}"))
+        days = value if isinstance(value, int) else 1
+    return FollowUp(after_days=days)
+
+
+def _shifted(day: str, days: int) -> str:
+    from datetime import timedelta
+
+    try:
+        return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
+    except ValueError:
+        return day
+
+
+def _end(flow: Flow, state: State, says: tuple[Say, ...]) -> Turn:
+    """Every step is answered: a last look first when the template asks for one."""
+    if flow.review and summarize(flow, state.answers):
+        reviewing = replace(state, at=None, phase="review", selection=())
+        return Turn(state=reviewing, says=says, review=_review(flow, reviewing))
+    return _finish(flow, state, says)
+
+
+def _finish(flow: Flow, state: State, says: tuple[Say, ...]) -> Turn:
+    done = replace(state, at=None, phase="done", selection=())
+    scored = score(flow, done.answers)
+    return Turn(
+        state=done,
+        says=says,
+        summary=summarize(flow, done.answers),
+        finished=True,
+        effects=(scored,) if scored is not None else (),
+    )
+
+
+def _first_unanswered(flow: Flow, state: State) -> int | None:
+    """After a change, a step that now applies and has no answer yet (conditions moved)."""
+    index = _visible_from(flow, state, 0)
+    while index is not None:
+        step = flow.steps[index]
+        if step.key not in state.answers and step.key not in state.trail and step.kind.asks:
+            return index
+        index = _after(flow, state, index)
+    return None
+
+
+# Review before saving.
+def _in_review(flow: Flow, state: State, event: Event) -> Turn:
+    value = ""
+    if isinstance(event, Press):
+        if event.position != flow.review_position:
+            return ask(flow, state, (note("earlier_button"),))
+        value = event.value
+    elif isinstance(event, Text):
+        value = event.text.strip().casefold()
+    elif isinstance(event, Back):
+        if state.phase == "choosing":
+            return ask(flow, replace(state, phase="review"))
+        last = state.trail[-1] if state.trail else None
+        index = flow.index_of(last) if last else None
+        if index is None:
+            return ask(flow, state)
+        return _move_to(flow, replace(state, trail=state.trail[:-1], phase="asking"), index)
+    if state.phase == "review":
+        if value in _SAVE_WORDS:
+            return _finish(flow, state, ())
+        if value in _CHANGE_WORDS:
+            return ask(flow, replace(state, phase="choosing"), (note("review_pick"),))
+        return ask(flow, state)
+    choices = _changeable(flow, state)
+    picked: Step | None = None
+    if value.isdigit() and isinstance(event, Press):
+        index = int(value)
+        picked = flow.steps[index] if 0 <= index < len(flow.steps) else None
+    elif value.isdigit() and 1 <= int(value) <= len(choices):
+        picked = choices[int(value) - 1]
+    if picked is None or picked not in choices:
+        return ask(flow, state, (note("review_pick"),))
+    editing = replace(state, phase="editing")
+    return _move_to(flow, editing, picked.index)
+
+
+def _changeable(flow: Flow, state: State) -> list[Step]:
+    return [
+        step
+        for step in flow.steps
+        if step.key in state.answers and step.kind.answer_text(step.spec, state.answers[step.key])
+    ]
+
+
+def _review(flow: Flow, state: State) -> Review:
+    if state.phase == "choosing":
+        choices = _changeable(flow, state)
+        buttons = tuple(
+            (Button(f"{number}. {step.label}", str(step.index)),)
+            for number, step in enumerate(choices, start=1)
+        )
+        return Review(summarize(flow, state.answers), buttons, choosing=True)
+    save = (Button(note("button_save"), "save"), Button(note("button_change"), "change"))
+    return Review(summarize(flow, state.answers), (save,))
+
+
+# Going back.
+def _back(flow: Flow, state: State) -> Turn:
+    if not state.trail:
+        return ask(flow, state, (note("first_question"),))
+    previous = state.trail[-1]
+    index = flow.index_of(previous)
+    if index is None:
+        return ask(flow, replace(state, trail=state.trail[:-1]))
+    return _move_to(flow, replace(state, trail=state.trail[:-1], phase="asking"), index)
 
 
 def _continues(state: State, event: Text) -> bool:
@@ -346,204 +748,30 @@ def _continues(state: State, event: Text) -> bool:
     return 0 <= event.sent_at - state.split_at <= SPLIT_WINDOW
 
 
-def _typed(flow: Flow, state: State, step: Step, text: str, sent_at: float | None = None) -> Turn:
-    cleaned = text.strip()
-    if step.kind == "text":
-        if not cleaned:
-            return ask(flow, state, says=("I didn't catch any words there.",))
-        if len(cleaned) > step.max_length:
-            return ask(
-                flow,
-                replace(state, split_at=sent_at if len(cleaned) >= SPLIT_SIZE else None),
-                says=(
-                    f"That is longer than I can keep in one answer ({len(cleaned):,} characters; "
-                    f"up to {step.max_length:,} fit). Could you send a shorter version? "
-                    "Your words are still in the chat above to copy from.",
-                ),
-            )
-        return _answer(flow, state, step, cleaned)
-    if step.kind == "scale":
-        match = _NUMBER.match(cleaned)
-        if match is None or not step.min <= int(match.group(1)) <= step.max:
-            return ask(flow, state, says=(f"I need a number from {step.min} to {step.max} here.",))
-        return _answer(flow, state, step, int(match.group(1)))
-    if not step.multiple:
-        option = _find_option(step, cleaned)
-        if option is None:
-            return ask(flow, state, says=(_choose_hint(step),))
-        return _answer(flow, state, step, option.value)
-    if cleaned.casefold() in {DONE, "that's all", "thats all", "finished"}:
-        return _confirm_selection(flow, state, step)
-    whole = _find_option(step, cleaned)
-    if whole is not None:  # a label may itself contain "and" or a comma
-        return _answer(flow, state, step, [whole.value])
-    picked: list[str] = []
-    for part in _SEPARATORS.split(cleaned):
-        if not part:
-            continue
-        option = _find_option(step, part)
-        if option is None:
-            return ask(flow, state, says=(f"I couldn't match “{part[:40]}”. {_choose_hint(step)}",))
-        if option.value not in picked:
-            picked.append(option.value)
-    if not picked:
-        return ask(flow, state, says=(_choose_hint(step),))
-    return _answer(flow, state, step, [o.value for o in step.options if o.value in picked])
-
-
-def _pressed(flow: Flow, state: State, step: Step, value: str) -> Turn:
-    if step.kind == "scale":
-        return _typed(flow, state, step, value)
-    if step.kind != "choice":
-        return ask(flow, state, says=("That button belongs to an earlier question.",))
-    if step.multiple and value == DONE:
-        return _confirm_selection(flow, state, step)
-    option = next((o for o in step.options if o.value == value), None)
-    if option is None:
-        return ask(flow, state, says=("That button belongs to an earlier question.",))
-    if not step.multiple:
-        return _answer(flow, state, step, option.value)
-    selected = set(state.selection)
-    selected ^= {option.value}
-    ordered = tuple(o.value for o in step.options if o.value in selected)
-    return ask(flow, replace(state, selection=ordered))
-
-
-def _confirm_selection(flow: Flow, state: State, step: Step) -> Turn:
-    if not state.selection:
-        if step.optional:
-            return advance(flow, state, Skip())
-        return ask(flow, state, says=("Please pick at least one first.",))
-    return _answer(flow, state, step, list(state.selection))
-
-
-def _answer(flow: Flow, state: State, step: Step, value: Answer) -> Turn:
-    return _move_on(flow, replace(state, answers={**state.answers, step.key: value}))
-
-
-def _move_on(flow: Flow, state: State) -> Turn:
-    moved = replace(
-        state, position=state.position + 1, trail=(*state.trail, state.position), selection=()
-    )
-    if moved.position >= len(flow.steps):
-        return Turn(state=moved, summary=summarize(flow, moved.answers))
-    return ask(flow, moved)
-
-
-def _back(flow: Flow, state: State) -> Turn:
-    if not state.trail:
-        return ask(
-            flow, state, says=("This is the first question, so there is nothing to go back to.",)
-        )
-    previous = state.trail[-1]
-    step = flow.steps[previous]
+# Showing a question.
+def _question(flow: Flow, state: State, index: int) -> Question:
+    step = flow.steps[index]
     earlier = state.answers.get(step.key)
-    selection = tuple(earlier) if isinstance(earlier, list) else ()
-    moved = replace(state, position=previous, trail=state.trail[:-1], selection=selection)
-    return ask(flow, moved)
-
-
-def _question(flow: Flow, state: State) -> Question:
-    step = flow.steps[state.position]
-    context = _context(flow, state, step)
-    earlier = state.answers.get(step.key)
+    asked = [s for s in flow.steps if s.kind.asks and _shown(flow, state, s)]
+    number = sum(1 for s in asked if s.index <= index)
     return Question(
-        position=state.position,
-        number=state.position + 1,
-        total=len(flow.steps),
-        kind=step.kind,
-        text=interpolate(step.prompt, context),
-        hint=_hint(step),
-        buttons=_buttons(step, state),
-        optional=step.optional,
+        position=index,
+        number=max(number, 1),
+        total=max(len(asked), number, 1),
+        kind=step.spec.kind,
+        text=interpolate(step.spec.prompt, _context(flow, state, step)),
+        hint=step.kind.hint(step.spec),
+        buttons=step.kind.buttons(step.spec, state.selection),
+        optional=step.spec.optional,
         can_go_back=bool(state.trail),
         previous=answer_text(step, earlier) if earlier is not None else "",
+        link=getattr(step.spec, "link", None) or "",
     )
 
 
-def _buttons(step: Step, state: State) -> tuple[tuple[Button, ...], ...]:
-    if step.kind == "scale":
-        values = list(range(step.min, step.max + 1, step.step))
-        if values[-1] != step.max:
-            values.append(step.max)
-        per_row = 6 if len(values) > 6 else len(values)
-        return _rows([Button(str(v), str(v)) for v in values], per_row)
-    if step.kind != "choice":
-        return ()
-    # Numbered, so the hint "type their numbers" can be followed without the buttons.
-    numbered = [(f"{i}. {o.label}", o) for i, o in enumerate(step.options, start=1)]
-    if not step.multiple:
-        return _rows([Button(label, o.value) for label, o in numbered], 2)
-    marked = [
-        Button(("✓ " if o.value in state.selection else "") + label, o.value)
-        for label, o in numbered
-    ]
-    return (*_rows(marked, 2), (Button("Done", DONE),))
-
-
-def _rows(buttons: list[Button], per_row: int) -> tuple[tuple[Button, ...], ...]:
-    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
-
-
-def _hint(step: Step) -> str:
-    if step.kind == "scale":
-        low = f" ({step.min_label})" if step.min_label else ""
-        high = f" ({step.max_label})" if step.max_label else ""
-        return f"Tap a number or type one from {step.min}{low} to {step.max}{high}."
-    if step.kind == "choice" and step.multiple:
-        return "Tap all that fit, then Done. Or type their numbers, like 1, 3."
-    if step.kind == "choice":
-        return "Tap one, or type its number."
-    return ""
-
-
-def _choose_hint(step: Step) -> str:
-    listed = "; ".join(f"{i}. {o.label}" for i, o in enumerate(step.options, start=1))
-    many = "one or more numbers, like 1, 3" if step.multiple else "the number or the words"
-    return f"Please type {many} from this list: {listed}."
-
-
-def _find_option(step: Step, typed: str) -> Option | None:
-    wanted = _plain(typed)
-    if wanted.isdigit() and 1 <= int(wanted) <= len(step.options):
-        return step.options[int(wanted) - 1]
-    for option in step.options:
-        if wanted in {_plain(option.label), _plain(option.value)}:
-            return option
-    return None
-
-
-def _plain(text: str) -> str:
-    """Text as compared with an option: any case, quotes and punctuation, `_` as a space."""
-    kept = "".join(c if c.isalnum() else " " for c in text.casefold())
-    return " ".join(kept.split())
-
-
-_REST_OF_LONG = (
-    "That was the rest of the long message, so I haven't kept it either. "
-    "Could you send a shorter version, in one message?"
-)
-
-
-def _cannot_skip() -> str:
-    return (
-        "This question matters for the rest, so it can't be skipped. "
-        "If it feels like too much right now, that's okay: /cancel pauses and keeps your answers."
-    )
-
-
-def _wrong_kind(step: Step, what: str) -> str:
-    wanted = {
-        "text": "a few words typed as a message",
-        "scale": f"a number from {step.min} to {step.max}",
-        "choice": "one of the choices below",
-    }[step.kind]
-    return f"Thanks, but I can't use {with_article(what)} for this question. I need {wanted}."
-
-
-def with_article(noun: str) -> str:
-    """'a photo', 'an animation'."""
-    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
+def _shown(flow: Flow, state: State, step: Step) -> bool:
+    when = step.spec.when
+    return when is None or step.key in state.answers or _holds(flow, state, when, step)
 
 
 # Reading answers back.
@@ -551,23 +779,37 @@ def answer_text(step: Step, answer: Answer | None) -> str:
     """An answer as words: choice values become their labels."""
     if answer is None:
         return ""
-    if isinstance(answer, list):
-        labels = {o.value: o.label for o in step.options}
-        return ", ".join(labels.get(v, v) for v in answer)
-    if step.kind == "choice":
-        return next((o.label for o in step.options if o.value == answer), str(answer))
-    return str(answer)
+    return step.kind.answer_text(step.spec, answer)
 
 
 def summarize(flow: Flow, answers: Mapping[str, Answer]) -> tuple[tuple[str, str], ...]:
     """(label, answer) for every answered step, in order, for the client's summary."""
     lines: list[tuple[str, str]] = []
     for step in flow.steps:
-        if step.key not in answers:
-            continue
-        label = f"{step.label} {step.round}" if step.group else step.label
-        lines.append((label, answer_text(step, answers[step.key])))
+        if step.key in answers:
+            text = answer_text(step, answers[step.key])
+            if text:
+                lines.append((step.label, text))
     return tuple(lines)
+
+
+def score(flow: Flow, answers: Mapping[str, Answer]) -> Scored | None:
+    """The measure's total and band, if the template is a measure with answers."""
+    if flow.score is None:
+        return None
+    total, counted = 0, 0
+    for item in flow.score.items:
+        index = flow.index_of(item)
+        if index is None or item not in answers:
+            continue
+        step = flow.steps[index]
+        points = step.kind.points(step.spec, answers[item])
+        if points is not None:
+            total += points
+            counted += 1
+    if not counted:
+        return None
+    return Scored(flow.score.name, total, flow.score.band(total))
 
 
 def digest_line(flow: Flow, answers: Mapping[str, Answer], *, limit: int = 300) -> str:
@@ -584,7 +826,8 @@ def digest_line(flow: Flow, answers: Mapping[str, Answer], *, limit: int = 300) 
     for group in flow.groups:
         items = rounds.get(group, {})
         context[group] = "; ".join(" — ".join(parts) for _, parts in sorted(items.items()))
-    pattern = flow.digest or " · ".join("{" + s.local_id + "}" for s in flow.steps[:2])
+    shown = [s for s in flow.steps if s.kind.asks][:2]
+    pattern = flow.digest or " · ".join("{" + s.local_id + "}" for s in shown)
     return _shorten(interpolate(pattern, context), limit)
 
 
@@ -620,3 +863,29 @@ def interpolate(pattern: str, context: Mapping[str, str]) -> str:
         return context.get(match.group(1), "")
 
     return _PLACEHOLDER.sub(fill, pattern)
+
+
+def with_article(noun: str) -> str:
+    """'a photo', 'an animation'."""
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
+
+
+__all__ = [
+    "SPLIT_SIZE",
+    "Back",
+    "Breathe",
+    "Event",
+    "FlowError",
+    "FollowUp",
+    "KeepPhoto",
+    "Media",
+    "Press",
+    "Question",
+    "RaiseFlag",
+    "Review",
+    "Scored",
+    "Skip",
+    "State",
+    "Text",
+    "Turn",
+]

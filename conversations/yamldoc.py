@@ -8,6 +8,7 @@ at the line of the field it concerns, in plain words.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -127,6 +128,7 @@ _FRIENDLY = {
     "int_type": "must be a whole number",
     "int_parsing": "must be a whole number",
     "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
     "dict_type": "must be a set of fields (name: value lines)",
     "list_type": "must be a list (lines starting with “- ”)",
     "date_type": "must be a date like 2026-11-29",
@@ -136,8 +138,28 @@ _FRIENDLY = {
 
 def _message(error: Any) -> str:
     kind = str(error.get("type", ""))
+    context = error.get("ctx") or {}
+    if kind == "string_type" and isinstance(error.get("input"), bool | int | float):
+        return "must be text; put it in quotes (YAML reads it as a number or yes/no)"
     if kind in _FRIENDLY:
         return _FRIENDLY[kind]
+    if kind == "union_tag_invalid":
+        tags = str(context.get("expected_tags", "")).replace("'", "")
+        return f"must be one of {tags}, not “{str(context.get('tag', ''))[:40]}”"
+    if kind == "union_tag_not_found":
+        return "is required"
+    if kind == "literal_error":
+        return "must be " + str(context.get("expected", "")).replace("'", "")
+    if kind in {"greater_than_equal", "greater_than"}:
+        return f"must be at least {context.get('ge', context.get('gt'))}"
+    if kind in {"less_than_equal", "less_than"}:
+        return f"must be at most {context.get('le', context.get('lt'))}"
+    if kind == "string_too_long":
+        return f"is too long; at most {context.get('max_length')} characters fit"
+    if kind == "too_short":
+        return f"needs at least {context.get('min_length')}"
+    if kind == "too_long":
+        return f"may have at most {context.get('max_length')}"
     message = str(error.get("msg", "is not valid"))
     return message.removeprefix("Value error, ")
 
@@ -157,8 +179,24 @@ def syntax_problem(error: yaml.YAMLError) -> Problem:
     return Problem(line, "", f"YAML syntax: {message}")
 
 
-def load_document(text: str, model: type[Model], *, filename: str) -> Model:
-    """Validate YAML text against `model`; raise DocumentError naming every problem's line."""
+Check = Callable[[Any], list[tuple[Path, str]]]
+"""Checks beyond the model's types: (where, message) for each problem found."""
+Fields = Callable[[Any, Path], tuple[str, Sequence[str]] | None]
+"""For an unknown field's parent: what it is ("a text step") and the fields it may have."""
+
+
+def load_document(
+    text: str,
+    model: type[Model],
+    *,
+    filename: str,
+    tags: frozenset[str] = frozenset(),
+    check: Check | None = None,
+    fields: Fields | None = None,
+) -> Model:
+    """Validate YAML text against `model`, then `check` it; raise DocumentError naming every
+    problem's line. `tags` are a discriminated union's tags, left out of field paths;
+    `fields` says which fields a place may have, for unknown ones."""
     reader = _Reader()
     try:
         composed = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -173,17 +211,64 @@ def load_document(text: str, model: type[Model], *, filename: str) -> Model:
     if reader.problems:
         raise DocumentError(filename, reader.problems)
     try:
-        return model.model_validate(data)
+        loaded = model.model_validate(data)
     except ValidationError as error:
         problems = []
         for item in error.errors():
-            path: Path = tuple(p for p in item["loc"] if isinstance(p, str | int))
-            problems.append(Problem(reader.line_of(path), field_path(path), _message(item)))
-        problems.sort(key=lambda p: p.line or 0)
-        raise DocumentError(filename, problems) from None
+            path = _clean(item["loc"], tags, data)
+            if item["type"].startswith("union_tag"):
+                path = (*path, "kind")
+            message = _message(item)
+            allowed = (
+                fields(data, path[:-1]) if fields and item["type"] == "extra_forbidden" else None
+            )
+            if allowed is not None:
+                what, names = allowed
+                message = f"unknown field; {what} may have {', '.join(names)}"
+            problems.append(Problem(reader.line_of(path), field_path(path), message))
+        raise DocumentError(filename, _ordered(problems)) from None
+    if check is not None:
+        found = [
+            Problem(reader.line_of(path), field_path(path), message)
+            for path, message in check(loaded)
+        ]
+        if found:
+            raise DocumentError(filename, _ordered(found))
+    return loaded
 
 
-def load_document_file(path: str | os.PathLike[str], model: type[Model], *, limit: int) -> Model:
+def _clean(loc: tuple[Any, ...], tags: frozenset[str], data: Any) -> Path:
+    """A pydantic error location as a field path: the tag a union member was read by (when
+    the data has no such field) and key markers are left out."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(part, str) and (part.startswith("[") or "function-" in part):
+            continue  # "[key]", validator wrappers
+        if isinstance(part, str) and part in tags and not (isinstance(node, dict) and part in node):
+            continue  # the kind (or type) a part was read as
+        if not isinstance(part, str | int):
+            continue
+        path.append(part)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return tuple(path)
+
+
+def _ordered(problems: list[Problem]) -> list[Problem]:
+    return sorted(dict.fromkeys(problems), key=lambda p: p.line or 0)
+
+
+def load_document_file(
+    path: str | os.PathLike[str],
+    model: type[Model],
+    *,
+    limit: int,
+    tags: frozenset[str] = frozenset(),
+    check: Check | None = None,
+) -> Model:
     """Read a UTF-8 file of at most `limit` bytes and validate it; OSError is the caller's."""
     filename = os.fspath(path)
     with open(filename, "rb") as handle:
@@ -196,4 +281,4 @@ def load_document_file(path: str | os.PathLike[str], model: type[Model], *, limi
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise DocumentError(filename, [Problem(line, "", "is not UTF-8 text")]) from None
-    return load_document(text, model, filename=filename)
+    return load_document(text, model, filename=filename, tags=tags, check=check)

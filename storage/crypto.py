@@ -108,6 +108,19 @@ class EncryptedText(TypeDecorator[str]):
         return None if value is None else decrypt(value).decode("utf-8")
 
 
+class EncryptedBytes(TypeDecorator[bytes]):
+    """Binary data (a photo) encrypted at rest."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: bytes | None, dialect: Dialect) -> str | None:
+        return None if value is None else encrypt(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> bytes | None:
+        return None if value is None else decrypt(value)
+
+
 class EncryptedJSON(TypeDecorator[Any]):
     """A JSON document encrypted at rest."""
 

@@ -62,7 +62,12 @@ def create_engine(url: str) -> AsyncEngine:
 
 
 async def insert_unless_exists(
-    session: AsyncSession, model: Any, values: dict[str, Any], *, unique: list[str]
+    session: AsyncSession,
+    model: Any,
+    values: dict[str, Any],
+    *,
+    unique: list[str],
+    returning: str = "id",
 ) -> int | None:
     """Insert a row and return its id, or None when one with the same `unique` columns exists.
 
@@ -73,7 +78,7 @@ async def insert_unless_exists(
     insert = postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert
     statement = (
         insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
-    ).returning(model.id)
+    ).returning(getattr(model, returning))
     created = (await session.execute(statement)).scalar_one_or_none()
     return None if created is None else int(created)
 

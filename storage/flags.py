@@ -140,3 +140,9 @@ def mark_escalated(flag: Flag, *, reason: str, now: datetime) -> bool:
     flag.escalated_at = now
     flag.escalation = reason
     return True
+
+
+async def entry_has_flag(session: AsyncSession, *, entry_id: int) -> bool:
+    """True when something written in this entry raised a flag."""
+    query = select(Flag.id).where(Flag.entry_id == entry_id).limit(1)
+    return (await session.execute(query)).first() is not None

@@ -217,13 +217,53 @@ async def resume_entry(session: AsyncSession, *, entry: Entry, now: datetime) ->
     entry.updated_at = now
 
 
-def save_entry(entry: Entry, *, state: dict[str, Any], finished: bool, now: datetime) -> None:
-    """Keep the new state; a finished conversation becomes a completed entry."""
+def save_entry(
+    entry: Entry,
+    *,
+    state: dict[str, Any],
+    finished: bool,
+    now: datetime,
+    resume_at: datetime | None = None,
+    scores: dict[str, Any] | None = None,
+) -> None:
+    """Keep the new state; a finished conversation becomes a completed entry, and one that
+    pauses for a follow-up waits until `resume_at`."""
     entry.state = state
     entry.updated_at = now
+    if scores is not None:
+        entry.scores = scores
     if finished:
         entry.status = "done"
         entry.completed_at = now
+        entry.resume_at = None
+    elif resume_at is not None:
+        entry.status = "waiting"
+        entry.resume_at = resume_at
+
+
+async def waiting_entries(session: AsyncSession, *, client_id: int) -> list[Entry]:
+    """Entries paused until a follow-up is due, soonest first."""
+    query = (
+        select(Entry)
+        .where(Entry.client_id == client_id, Entry.status == "waiting")
+        .order_by(Entry.resume_at)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def claim_due_follow_ups(
+    session: AsyncSession, *, now: datetime, limit: int
+) -> list[tuple[Entry, User]]:
+    """Follow-ups now due, with their clients, locked so no other replica takes them."""
+    query = (
+        select(Entry, User)
+        .join(User, User.id == Entry.client_id)
+        .where(Entry.status == "waiting", Entry.resume_at.is_not(None), Entry.resume_at <= now)
+        .order_by(Entry.resume_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Entry)
+    )
+    return [(entry, user) for entry, user in await session.execute(query)]
 
 
 async def done_entries_for_therapist(

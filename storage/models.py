@@ -15,13 +15,14 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from storage.crypto import EncryptedJSON, EncryptedText
+from storage.crypto import EncryptedBytes, EncryptedJSON, EncryptedText
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -165,6 +166,43 @@ class Entry(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    resume_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    """When a follow-up part is due (status waiting)."""
+    scores: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON, nullable=True)
+    """A measure's total and band, once saved."""
+
+
+class TemplateVersion(Base):
+    """One version of a template, as written: entries read the version they started on."""
+
+    __tablename__ = "templates"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    """The id for a built-in; the id and the owner's number for a therapist's own."""
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    title: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StoredFile(Base):
+    """A photo a client sent as an answer, encrypted; it belongs to the entry."""
+
+    __tablename__ = "files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("entries.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    step_key: Mapped[str] = mapped_column(String(80))
+    mime: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(EncryptedBytes)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Flag(Base):

@@ -24,6 +24,8 @@ LANES = {
     "unlinked": NOTICE,
     "blocked": NOTICE,
     "acknowledged": NOTICE,
+    "breathing": REPLY,
+    "follow_up": REMINDER,
     "reminder": REMINDER,
     "digest": DIGEST,
 }
@@ -76,6 +78,7 @@ async def notify(
     now: datetime,
     buttons: list[list[list[str]]] | None = None,
     extra: dict[str, Any] | None = None,
+    not_before: datetime | None = None,
 ) -> bool:
     """Queue a message to one person; `kind:key` names it, so it is queued once."""
     return await notify_chat(
@@ -88,6 +91,7 @@ async def notify(
         now=now,
         buttons=buttons,
         extra=extra,
+        not_before=not_before,
     )
 
 

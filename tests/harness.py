@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.app import build_application
+from bot.app import build_application, record_builtins
 from bot.cli import therapist_code
 from bot.clock import FixedClock
 from bot.runtime import Runtime
@@ -62,6 +62,7 @@ class RunningBot:
     async def start(self) -> None:
         self.db = Database(self.database_url)
         await upgrade(self.db)
+        await record_builtins(self.db)
         application = build_application(self.settings, db=self.db, clock=self.clock)
         application.add_handler(TypeHandler(Update, self._mark_handled), group=99)
         await application.initialize()

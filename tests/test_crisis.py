@@ -156,7 +156,7 @@ def test_errors_in_an_operator_file_name_the_line_and_the_field(tmp_path: Path) 
         load_resources(path)
     report = str(caught.value)
     assert "line 5, default.checked: must be a date like 2026-11-29" in report
-    assert "line 6, default.lines: List should have at least 1 item" in report
+    assert "line 6, default.lines: needs at least 1" in report
     assert "countries.us" in report and "two capitals" in report
     assert "line 10, countries.us.emergncy: is not a field here" in report
 

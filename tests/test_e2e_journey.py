@@ -100,9 +100,20 @@ async def test_whole_journey(running: RunningBot, clock: FixedClock, tmp_path: P
     await running.send(client, "/skip")
     await running.send(client, "My neighbour's dog greeted me")
     replies = await running.send(client, "/skip")
+    review = texts(replies)
+    # A last look before saving: every answer, and a chance to change one.
+    assert "Here is everything you wrote. Save it, or change an answer first." in review
+    assert "A long walk by the river" in review and "Tea with my sister" in review
+    replies = await running.press(client, "Change an answer")
+    assert "Which answer would you like to change?" in texts(replies)
+    replies = await running.press(client, "3. Good thing 2")
+    assert "Before, you answered: Tea with my sister" in texts(replies)
+    replies = await running.send(client, "Tea and cake with my sister")
+    assert "Changed." in texts(replies) and "Tea and cake with my sister" in texts(replies)
+    replies = await running.press(client, "Save")
     summary = texts(replies)
     assert "Gratitude entry: done." in summary
-    assert "A long walk by the river" in summary and "Tea with my sister" in summary
+    assert "A long walk by the river" in summary and "Tea and cake with my sister" in summary
 
     # The digest, on demand and at the therapist's time.
     replies = await running.send(therapist, "/digest")
@@ -110,7 +121,7 @@ async def test_whole_journey(running: RunningBot, clock: FixedClock, tmp_path: P
     # Just done, and due only minutes ago: counted, not yet judged.
     assert "Robin" in digest and "Gratitude entry (daily at 20:00): 1 done" in digest
     assert "Needs attention" not in digest
-    assert "A long walk by the river — The sun came out; Tea with my sister" in digest
+    assert "A long walk by the river — The sun came out; Tea and cake with my sister" in digest
 
     clock.set(datetime(2026, 11, 22, 17, 0, 30, tzinfo=UTC))
     before = len(api.sent_to(therapist.chat_id))
@@ -152,7 +163,9 @@ async def test_thought_record_with_buttons_and_typing(
         shown = last.plain_text or ""
         if "done." in shown:
             break
-        if "Tap all that fit" in shown:
+        if "Save it, or change an answer" in shown:
+            replies = await running.send(client, "save")  # typed works as well as the button
+        elif "Tap all that fit" in shown:
             await running.press(client, "5. Mind reading")
             replies = await running.press(client, "Done")
         elif "Tap a number" in shown:

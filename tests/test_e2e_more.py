@@ -236,6 +236,8 @@ async def test_homework_answers_win_over_an_unanswered_time_zone_question(
     for answer in ("/skip", "Lunch with a friend", "/skip", "A good book"):
         replies = await running.send(client, answer)
     replies = await running.send(client, "/skip")
+    assert "Save it, or change an answer first" in texts(replies)
+    replies = await running.press(client, "Save")
     assert "Gratitude entry: done." in texts(replies)
     assert "Which time zone are you in?" in texts(replies)
 
@@ -337,7 +339,8 @@ async def test_scheduled_digests_flag_missed_days_and_never_repeat_an_entry(
     await running.press(client, "Start now")
     for answer in ("Soup on a cold day", "/skip", "A call from my brother", "/skip", "Rest"):
         await running.send(client, answer)
-    assert "done." in texts(await running.send(client, "/skip"))
+    assert "Save it" in texts(await running.send(client, "/skip"))
+    assert "done." in texts(await running.press(client, "Save"))
     monday = await scheduled_digest_at(datetime(2026, 11, 23, 17, 0, tzinfo=UTC))
     assert "Gratitude entry (daily at 20:00): 1 of 1 done" in monday
     assert "Needs attention" not in monday

@@ -485,6 +485,8 @@ async def test_the_last_answer_does_not_say_carry_on_or_sound_cheerful(
     replies = await running.send(client, "because I want to die")
     said = texts(replies)
     assert "carry on" not in said
+    assert "Save it, or change an answer first" in said
+    said = texts(await running.press(client, "Save"))
     assert "Gratitude entry: done" in said
     assert "Please look after yourself" in said
     assert "gets easier the more you do it" not in said

@@ -1,51 +1,54 @@
-"""The flow engine, driven without a bot or a database."""
+"""The flow engine, driven without a bot or a database: notes are checked by id."""
 
 from __future__ import annotations
+
+import textwrap
+from datetime import date
 
 import pytest
 
 from conversations import engine
-from conversations.engine import Back, Other, Press, Skip, State, Text
-from conversations.templates import Option, Param, StepTemplate, Template
+from conversations.engine import Back, Media, Press, Skip, State, Text
+from conversations.kinds.choice import DONE
+from conversations.notes import note
+from conversations.templates import Template, load_library, load_template
 
-TRAPS = (
-    Option("all_or_nothing", "All-or-nothing"),
-    Option("mind_reading", "Mind reading"),
-    Option("catastrophising", "Catastrophising"),
-)
-
-TEMPLATE = Template(
-    id="sample",
-    version=1,
-    title="Sample",
-    intro="Let's begin.",
-    params=(Param(name="count", type="integer", default=2, min=1, max=5),),
-    steps=(
-        StepTemplate(id="feeling", kind="text", prompt="What did you feel?", label="Feeling"),
-        StepTemplate(
-            id="before", kind="scale", prompt="How strong was {feeling}?", min=0, max=100, step=10
-        ),
-        StepTemplate(
-            id="traps",
-            kind="choice",
-            prompt="Any traps?",
-            options=TRAPS,
-            multiple=True,
-            optional=True,
-        ),
-        StepTemplate(id="mood", kind="choice", prompt="Mood?", options=TRAPS[:2]),
-        StepTemplate(
-            id="things",
-            kind="group",
-            repeat="{count}",
-            label="Good thing",
-            steps=(
-                StepTemplate(id="what", kind="text", prompt="Good thing {n} of {total}?"),
-                StepTemplate(id="why", kind="text", prompt="Why did {what} happen?", optional=True),
-            ),
-        ),
-    ),
-    digest="{feeling} {before} · {things}",
+TEMPLATE = load_template(
+    textwrap.dedent("""
+    id: sample
+    version: 1
+    title: Sample
+    intro: Let's begin.
+    params:
+      count: {type: integer, default: 2, min: 1, max: 5}
+    steps:
+      - {id: feeling, kind: text, prompt: "What did you feel?", label: Feeling}
+      - {id: before, kind: scale, prompt: "How strong was {feeling}?", min: 0, max: 100, step: 10}
+      - id: traps
+        kind: choice
+        prompt: Any traps?
+        multiple: true
+        optional: true
+        options:
+          - {value: all_or_nothing, label: All-or-nothing}
+          - {value: mind_reading, label: Mind reading}
+          - {value: catastrophising, label: Catastrophising}
+      - id: mood
+        kind: choice
+        prompt: Mood?
+        options:
+          - {value: all_or_nothing, label: All-or-nothing}
+          - {value: mind_reading, label: Mind reading}
+      - id: things
+        kind: group
+        repeat: "{count}"
+        label: Good thing
+        steps:
+          - {id: what, kind: text, prompt: "Good thing {n} of {total}?"}
+          - {id: why, kind: text, prompt: "Why did {what} happen?", optional: true}
+    digest: "{feeling} {before} · {things}"
+    review: false
+    """)
 )
 
 
@@ -61,17 +64,32 @@ def run(flow: engine.Flow, *events: engine.Event) -> engine.Turn:
     return turn
 
 
-def test_groups_expand_by_parameter() -> None:
+def yaml(text: str) -> Template:
+    return load_template(textwrap.dedent(text))
+
+
+def test_groups_expand_by_setting() -> None:
     flow = engine.compile_flow(TEMPLATE, {"count": 3})
     keys = [s.key for s in flow.steps]
     assert keys[4:] == [f"things.{n}.{s}" for n in (1, 2, 3) for s in ("what", "why")]
 
 
-def test_parameters_are_checked() -> None:
+def test_settings_and_tailoring_are_checked() -> None:
     with pytest.raises(engine.FlowError, match="between 1 and 5"):
         engine.compile_flow(TEMPLATE, {"count": 9})
     with pytest.raises(engine.FlowError, match="no setting called colour"):
         engine.compile_flow(TEMPLATE, {"colour": "red"})
+    with pytest.raises(engine.FlowError, match="no question called nope"):
+        engine.compile_flow(TEMPLATE, {"prompts": {"nope": "Hi"}})
+
+
+def test_tailoring_changes_wording_and_adds_instructions() -> None:
+    flow = engine.compile_flow(
+        TEMPLATE, {"instructions": "Think of Monday.", "prompts": {"feeling": "How was Monday?"}}
+    )
+    turn = engine.begin(flow)
+    assert turn.says == ("Think of Monday.\n\nLet's begin.",)
+    assert turn.question is not None and turn.question.text == "How was Monday?"
 
 
 def test_begin_says_intro_and_first_question(flow: engine.Flow) -> None:
@@ -81,6 +99,7 @@ def test_begin_says_intro_and_first_question(flow: engine.Flow) -> None:
     assert (turn.question.number, turn.question.total) == (1, 8)
     assert turn.question.text == "What did you feel?"
     assert not turn.question.can_go_back
+    assert turn.state.at == "feeling"
 
 
 def test_prompt_uses_earlier_answer(flow: engine.Flow) -> None:
@@ -90,19 +109,10 @@ def test_prompt_uses_earlier_answer(flow: engine.Flow) -> None:
     assert [b.value for b in turn.question.buttons[0]] == ["0", "10", "20", "30", "40", "50"]
 
 
-@pytest.mark.parametrize(
-    ("typed", "notice"),
-    [
-        ("very", "I need a number from 0 to 100 here."),
-        ("101", "I need a number from 0 to 100 here."),
-        ("-1", "I need a number from 0 to 100 here."),
-    ],
-)
-def test_bad_scale_input_asks_again_and_keeps_answers(
-    flow: engine.Flow, typed: str, notice: str
-) -> None:
+@pytest.mark.parametrize("typed", ["very", "101", "-1"])
+def test_bad_scale_input_asks_again_and_keeps_answers(flow: engine.Flow, typed: str) -> None:
     turn = run(flow, Text("sad"), Text(typed))
-    assert turn.says == (notice,)
+    assert turn.says == (note("need_scale", min=0, max=100),)
     assert turn.question is not None and turn.question.position == 1
     assert turn.state.answers == {"feeling": "sad"}
 
@@ -114,25 +124,22 @@ def test_scale_accepts_typed_and_pressed_numbers(flow: engine.Flow) -> None:
 
 def test_stale_button_is_refused(flow: engine.Flow) -> None:
     turn = run(flow, Text("sad"), Text("70"), Press(1, "40"))
-    assert turn.says == ("That button belongs to an earlier question.",)
+    assert turn.says == (note("earlier_button"),)
     assert turn.state.answers["before"] == 70
-    assert turn.state.position == 2
+    assert turn.state.at == "traps"
 
 
 def test_too_long_and_empty_text(flow: engine.Flow) -> None:
     turn = run(flow, Text("x" * 5000))
-    assert "5,000 characters" in turn.says[0] and "2,000" in turn.says[0]
-    assert turn.state.position == 0 and turn.state.answers == {}
-    assert run(flow, Text("   ")).says == ("I didn't catch any words there.",)
+    assert turn.says == (note("too_long", length=5000, limit=2000),)
+    assert turn.state.at == "feeling" and turn.state.answers == {}
+    assert run(flow, Text("   ")).says == (note("empty_text"),)
 
 
-def test_non_text_content_is_explained(flow: engine.Flow) -> None:
-    turn = run(flow, Other("sticker"))
-    assert turn.says == (
-        "Thanks, but I can't use a sticker for this question. "
-        "I need a few words typed as a message.",
-    )
-    assert turn.state.position == 0
+def test_media_is_explained_where_words_are_asked(flow: engine.Flow) -> None:
+    turn = run(flow, Media("sticker"))
+    assert turn.says == (note("wrong_kind", what="sticker", need="needs_text"),)
+    assert turn.state.at == "feeling"
 
 
 def test_multiple_choice_toggles_then_done(flow: engine.Flow) -> None:
@@ -140,35 +147,36 @@ def test_multiple_choice_toggles_then_done(flow: engine.Flow) -> None:
     assert turn.state.selection == ("all_or_nothing", "mind_reading")
     assert turn.question is not None
     assert turn.question.buttons[0][0].label == "✓ 1. All-or-nothing"
-    assert turn.question.buttons[0][1].label == "✓ 2. Mind reading"
     turn = engine.advance(flow, turn.state, Press(2, "mind_reading"))
     assert turn.state.selection == ("all_or_nothing",)
-    turn = engine.advance(flow, turn.state, Press(2, engine.DONE))
+    turn = engine.advance(flow, turn.state, Press(2, DONE))
     assert turn.state.answers["traps"] == ["all_or_nothing"]
-    assert turn.state.position == 3
+    assert turn.state.at == "mood"
 
 
 def test_multiple_choice_typed(flow: engine.Flow) -> None:
     turn = run(flow, Text("sad"), Text("70"), Text("3, mind reading"))
     assert turn.state.answers["traps"] == ["mind_reading", "catastrophising"]
     bad = run(flow, Text("sad"), Text("70"), Text("1, purple"))
-    assert bad.says[0].startswith("I couldn't match “purple”.")
-    assert "1. All-or-nothing; 2. Mind reading; 3. Catastrophising" in bad.says[0]
+    assert bad.says[0] == note(
+        "unmatched_option",
+        part="purple",
+        options="1. All-or-nothing; 2. Mind reading; 3. Catastrophising",
+    )
 
 
 def test_single_choice_by_number_or_label(flow: engine.Flow) -> None:
     base = (Text("sad"), Text("70"), Skip())
     assert run(flow, *base, Text("2")).state.answers["mood"] == "mind_reading"
     assert run(flow, *base, Text("all-or-nothing")).state.answers["mood"] == "all_or_nothing"
-    assert run(flow, *base, Text("7")).state.position == 3
+    assert run(flow, *base, Text("7")).state.at == "mood"
 
 
 def test_skip_only_optional(flow: engine.Flow) -> None:
     turn = run(flow, Skip())
-    assert "can't be skipped" in turn.says[0]
-    assert turn.state.position == 0
+    assert turn.says == (note("cannot_skip"),)
     turn = run(flow, Text("sad"), Text("70"), Skip())
-    assert turn.state.position == 3 and "traps" not in turn.state.answers
+    assert turn.state.at == "mood" and "traps" not in turn.state.answers
 
 
 def test_back_shows_previous_answer_and_replaces_it(flow: engine.Flow) -> None:
@@ -176,9 +184,8 @@ def test_back_shows_previous_answer_and_replaces_it(flow: engine.Flow) -> None:
     assert turn.question is not None and turn.question.position == 1
     assert turn.question.previous == "70"
     turn = engine.advance(flow, turn.state, Text("30"))
-    assert turn.state.answers["before"] == 30 and turn.state.position == 2
-    first = run(flow, Back())
-    assert first.says == ("This is the first question, so there is nothing to go back to.",)
+    assert turn.state.answers["before"] == 30 and turn.state.at == "traps"
+    assert run(flow, Back()).says == (note("first_question"),)
 
 
 def test_back_into_multiple_choice_restores_selection(flow: engine.Flow) -> None:
@@ -207,88 +214,174 @@ def test_full_walk_summary_and_digest(flow: engine.Flow) -> None:
         ("Why 1", "sunny"),
         ("What 2", "tea with Sam"),
     )
-    answers = turn.state.answers
-    assert engine.digest_line(flow, answers) == "sad 70 · a walk — sunny; tea with Sam"
-    # A finished flow stays finished.
-    assert engine.advance(flow, turn.state, Text("more")).finished
+    assert engine.digest_line(flow, turn.state.answers) == "sad 70 · a walk — sunny; tea with Sam"
+    assert engine.advance(flow, turn.state, Text("more")).state.phase == "done"
 
 
 def test_group_prompt_uses_round_and_sibling(flow: engine.Flow) -> None:
     turn = run(flow, Text("sad"), Text("70"), Skip(), Text("1"), Text("a walk"))
-    assert turn.question is not None
-    assert turn.question.text == "Why did a walk happen?"
+    assert turn.question is not None and turn.question.text == "Why did a walk happen?"
     turn = engine.advance(flow, turn.state, Skip())
     assert turn.question is not None and turn.question.text == "Good thing 2 of 2?"
 
 
-def test_state_round_trips_through_json(flow: engine.Flow) -> None:
+def test_state_round_trips_through_json_and_reads_the_first_engines(flow: engine.Flow) -> None:
     turn = run(flow, Text("sad"), Text("70"), Press(2, "mind_reading"))
-    restored = State.from_json(turn.state.to_json())
-    assert restored == turn.state
+    assert State.from_json(turn.state.to_json()) == turn.state
+    old = {"position": 2, "answers": {"feeling": "sad", "before": 70}, "trail": [0, 1]}
+    moved = State.from_json(old, flow)
+    assert (moved.at, moved.trail, moved.phase) == ("traps", ("feeling", "before"), "asking")
     with pytest.raises(ValueError, match="damaged"):
-        State.from_json({"position": "x"})
-
-
-def test_digest_line_is_shortened(flow: engine.Flow) -> None:
-    line = engine.digest_line(flow, {"feeling": "word " * 200, "before": 5}, limit=80)
-    assert len(line) == 80 and line.endswith("…")
-
-
-def test_interpolate_escapes_braces() -> None:
-    assert engine.interpolate("{{x}} {a}", {"a": "1"}) == "{x} 1"
+        State.from_json({"position": "x"}, flow)
 
 
 def test_a_long_message_cut_into_parts_keeps_neither_part(flow: engine.Flow) -> None:
-    # Telegram Desktop cuts at the best break after 2,048 characters: parts vary in length.
     turn = run(flow, Text("x" * 3701, sent_at=1000.0))
-    assert turn.state.split_at == 1000.0 and "longer than I can keep" in turn.says[0]
+    assert turn.state.split_at == 1000.0
     tail = engine.advance(flow, turn.state, Text("y" * 37, sent_at=1000.0))
-    assert tail.state.answers == {} and tail.state.position == 0
-    assert tail.says[0].startswith("That was the rest of the long message")
-    # A later, separate answer is taken as usual.
+    assert tail.state.answers == {} and tail.says == (note("rest_of_long"),)
     later = engine.advance(flow, tail.state, Text("sad", sent_at=1060.0))
     assert later.state.answers == {"feeling": "sad"} and later.state.split_at is None
 
 
-def test_three_parts_are_all_refused(flow: engine.Flow) -> None:
-    turn = run(flow, Text("x" * 4096, sent_at=5.0), Text("y" * 4096, sent_at=5.0))
-    turn = engine.advance(flow, turn.state, Text("z" * 100, sent_at=6.0))
-    assert turn.state.answers == {} and "rest of the long message" in turn.says[0]
-
-
 def test_a_retry_sent_later_is_an_answer_even_if_handled_at_once(flow: engine.Flow) -> None:
-    # After downtime both arrive together, but Telegram's dates tell them apart.
     turn = run(flow, Text("x" * 2100, sent_at=100.0), Text("sad", sent_at=160.0))
     assert turn.state.answers == {"feeling": "sad"}
 
 
-def test_a_short_refusal_does_not_swallow_the_next_answer() -> None:
-    short = engine.compile_flow(
-        Template(
-            id="short",
-            version=1,
-            title="Short",
-            steps=(StepTemplate(id="word", kind="text", prompt="One word?", max_length=10),),
-        )
-    )
-    turn = run(short, Text("x" * 50, sent_at=1.0))
-    assert turn.state.split_at is None
-    assert engine.advance(short, turn.state, Text("calm", sent_at=1.0)).state.answers == {
-        "word": "calm"
-    }
-
-
 def test_option_labels_with_and_or_quotes_can_be_typed() -> None:
-    from conversations.templates import load_library
-
     flow = engine.compile_flow(load_library()["thought_record"], {})
-    traps = next(i for i, s in enumerate(flow.steps) if s.multiple)
-    state = State(position=traps)
-    step = flow.steps[traps]
-    blame = next(o.value for o in step.options if o.label == "Personalising and blame")
+    at = next(s for s in flow.steps if getattr(s.spec, "multiple", False))
+    state = State(at=at.key, answers={})
     whole = engine.advance(flow, state, Text("personalising and blame"))
-    assert whole.state.answers[step.key] == [blame]
+    assert whole.state.answers[at.key] == ["personalising"]
     typed = engine.advance(flow, state, Text('"should" statements, mind reading'))
-    assert typed.state.position == traps + 1
-    labels = engine.answer_text(flow.steps[traps], typed.state.answers[flow.steps[traps].key])
-    assert labels == "Mind reading, “Should” statements"
+    assert engine.answer_text(at, typed.state.answers[at.key]) == (
+        "Mind reading, “Should” statements"
+    )
+
+
+# Conditions, routes, review, follow-ups, measures: what engine version 2 brings.
+BRANCHY = yaml("""
+    id: branchy
+    version: 1
+    title: Branchy
+    steps:
+      - {id: did_it, kind: yes_no, prompt: "Did you do it?",
+         next: [{when: {step: did_it, is: no}, goto: why_not}]}
+      - {id: how, kind: scale, prompt: "How did it go?", max: 10}
+      - {id: proud, kind: text, prompt: "What are you proud of?", when: {step: how, at_least: 7},
+         next: end}
+      - {id: why_not, kind: text, prompt: "What got in the way?"}
+    """)
+
+
+def test_a_route_and_a_condition_choose_the_path() -> None:
+    flow = engine.compile_flow(BRANCHY)
+    no = run(flow, Text("no"))
+    assert no.state.at == "why_not"
+    yes_low = run(flow, Text("yes"), Text("3"))
+    assert yes_low.state.at == "why_not"  # proud is asked only at 7 or more
+    yes_high = run(flow, Text("y"), Press(1, "9"))
+    assert yes_high.state.at == "proud"
+    done = engine.advance(flow, yes_high.state, Text("I went"))
+    assert done.review is not None  # `next: end` skips why_not
+
+
+def test_review_saves_or_changes_an_answer() -> None:
+    flow = engine.compile_flow(BRANCHY)
+    turn = run(flow, Text("no"), Text("too tired"))
+    assert turn.review is not None and turn.state.phase == "review"
+    assert turn.review.lines == (("Did it", "No"), ("Why not", "too tired"))
+    choosing = engine.advance(flow, turn.state, Text("change"))
+    assert choosing.says == (note("review_pick"),) and choosing.review is not None
+    editing = engine.advance(flow, choosing.state, Text("2"))
+    assert editing.question is not None and editing.question.previous == "too tired"
+    back = engine.advance(flow, editing.state, Text("the rain"))
+    assert back.says == (note("review_changed"),) and back.review is not None
+    saved = engine.advance(flow, back.state, Press(flow.review_position, "save"))
+    assert saved.finished and dict(saved.summary)["Why not"] == "the rain"
+
+
+def test_changing_an_answer_that_opens_new_steps_asks_them() -> None:
+    flow = engine.compile_flow(BRANCHY)
+    turn = run(flow, Text("no"), Text("too tired"), Text("change"), Text("1"), Text("yes"))
+    assert turn.state.at == "how" and turn.question is not None
+
+
+FOLLOWING = yaml("""
+    id: experiment
+    version: 1
+    title: Experiment
+    review: false
+    steps:
+      - {id: belief, kind: text, prompt: "What do you believe?"}
+      - {id: day, kind: date, prompt: "When will you test it?"}
+      - {id: wait, kind: follow_up, prompt: Good luck! I'll check back after., after_step: day}
+      - {id: outcome, kind: text, prompt: "What happened?"}
+    """)
+
+
+def test_a_follow_up_waits_for_its_day_then_goes_on() -> None:
+    flow = engine.compile_flow(FOLLOWING)
+    today = date(2026, 11, 21)
+    turn = run(flow, Text("They'll laugh"), Text("tomorrow", today=today))
+    assert turn.state.phase == "waiting" and turn.state.at == "wait"
+    assert turn.waiting == engine.FollowUp(day="2026-11-23")
+    assert turn.says == ("Good luck! I'll check back after.",)
+    assert engine.advance(flow, turn.state, Text("early")).state.phase == "waiting"
+    resumed = engine.resume(flow, turn.state)
+    assert resumed.question is not None and resumed.question.text == "What happened?"
+    assert run(flow, Text("x"), Text("yesterday", today=today)).says == (note("need_date"),)
+
+
+PHQ = yaml("""
+    id: mini_measure
+    version: 1
+    title: Mini measure
+    review: false
+    steps:
+      - id: one
+        kind: choice
+        prompt: One
+        options:
+          - {value: a, label: Not at all, points: 0}
+          - {value: b, label: Several days, points: 1}
+      - id: two
+        kind: choice
+        prompt: Two
+        options:
+          - {value: a, label: Not at all, points: 0}
+          - {value: b, label: Several days, points: 1}
+    score:
+      name: Mini
+      items: [one, two]
+      bands: [{max: 0, label: None}, {max: 2, label: Some}]
+      alerts: [{step: two, at_least: 1, reason: Item two}]
+    """)
+
+
+def test_a_measure_scores_and_an_item_raises_a_flag_at_once() -> None:
+    flow = engine.compile_flow(PHQ)
+    first = run(flow, Text("2"))
+    assert first.effects == ()
+    second = engine.advance(flow, first.state, Text("2"))
+    assert engine.RaiseFlag(reason="Item two", excerpt="Two: Several days") in second.effects
+    assert engine.Scored(name="Mini", total=2, band="Some") in second.effects
+
+
+def test_a_photo_is_kept_and_words_are_refused_where_a_photo_is_asked() -> None:
+    flow = engine.compile_flow(
+        yaml("""
+        id: art
+        version: 1
+        title: Art
+        review: false
+        steps:
+          - {id: picture, kind: photo, prompt: Send a photo of it}
+        """)
+    )
+    assert run(flow, Text("here")).says == (note("need_photo"),)
+    turn = run(flow, Media("photo", file_id="abc", unique_id="u1"))
+    assert engine.KeepPhoto(key="picture", file_id="abc") in turn.effects
+    assert turn.summary == (("Picture", "(a photo)"),)

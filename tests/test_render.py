@@ -1,41 +1,54 @@
-"""Rendering engine output as Telegram messages."""
+"""Rendering engine output: HTML escaped, summaries within one message, notes in words."""
 
 from __future__ import annotations
 
-from bot.render import answer_keyboard, parse_answer_data, question_text, summary_text
+from bot.messages import ENGLISH, words
+from bot.render import question_text, review_text, summary_text
 from conversations import engine
-from conversations.engine import State
+from conversations.notes import NOTE_IDS, note
 from conversations.templates import load_library
 
 
-def test_summary_of_many_long_answers_fits_one_message() -> None:
+def test_every_note_has_english_words() -> None:
+    assert set(ENGLISH) == set(NOTE_IDS)
+    assert words(note("need_scale", min=0, max=10)) == "I need a number from 0 to 10 here."
+    assert words(note("wrong_kind", what="sticker", need="needs_photo")) == (
+        "Thanks, but I can't use a sticker for this question. I need a photo."
+    )
+
+
+def test_a_long_summary_fits_one_message() -> None:
     flow = engine.compile_flow(load_library()["gratitude"], {"count": 10})
-    answers = {step.key: "w" * 2000 for step in flow.steps}
-    turn = engine.ask(flow, State(position=len(flow.steps), answers=answers))
-    text = summary_text(flow.title, turn, flow.outro)
+    answers = {step.key: "x" * 2000 for step in flow.steps}
+    text = summary_text(flow.title, engine.summarize(flow, answers), flow.outro)
     assert len(text) < 4096
-    assert text.count("…") == 20
 
 
-def test_question_html_escapes_what_people_wrote() -> None:
+def test_answers_are_escaped() -> None:
     flow = engine.compile_flow(load_library()["thought_record"], {})
     turn = engine.begin(flow)
     turn = engine.advance(flow, turn.state, engine.Text("<b>boss</b> & me"))
     turn = engine.advance(flow, turn.state, engine.Back())
     assert turn.question is not None
-    text = question_text(flow.title, turn.question)
-    assert "&lt;b&gt;boss&lt;/b&gt; &amp; me" in text
+    assert "&lt;b&gt;boss&lt;/b&gt; &amp; me" in question_text(flow.title, turn.question)
 
 
-def test_answer_buttons_carry_only_conversation_tag_step_and_value() -> None:
+def test_review_lists_answers_and_asks_to_save() -> None:
+    flow = engine.compile_flow(load_library()["gratitude"], {"count": 1})
+    turn = engine.begin(flow)
+    for answer in ("<tea>", "warm"):
+        turn = engine.advance(flow, turn.state, engine.Text(answer))
+    assert turn.review is not None
+    text = review_text(flow.title, turn.review)
+    assert "&lt;tea&gt;" in text and "Save it, or change an answer first." in text
+
+
+def test_a_scale_hint_names_its_labels() -> None:
     flow = engine.compile_flow(load_library()["thought_record"], {})
-    turn = engine.advance(flow, engine.begin(flow).state, engine.Text("at work"))
-    turn = engine.advance(flow, turn.state, engine.Text("anxious"))
+    turn = engine.begin(flow)
+    for answer in ("at work", "anxious"):
+        turn = engine.advance(flow, turn.state, engine.Text(answer))
     assert turn.question is not None
-    keyboard = answer_keyboard(turn.question, "ab12cd34")
-    assert keyboard is not None
-    data = [b.callback_data for row in keyboard.inline_keyboard for b in row]
-    assert data[0] == "q:ab12cd34:2:0" and data[-1] == "q:ab12cd34:2:100"
-    assert all(len(str(d).encode()) <= 64 for d in data)
-    assert parse_answer_data("q:ab12cd34:2:100") == ("ab12cd34", 2, "100")
-    assert parse_answer_data("q:ab:x:1") is None and parse_answer_data("t:abc") is None
+    assert "Tap a number or type one from 0 (not at all) to 100 (as strong as it gets)." in (
+        question_text(flow.title, turn.question)
+    )
