@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -16,7 +17,7 @@ from bot.app import SetupError, configure_logging, open_database, serve, token_o
 from bot.clock import SystemClock
 from bot.settings import Settings
 from conversations.crisis import load_resources
-from conversations.templates import TemplateError, load_template_file
+from conversations.templates import TemplateError, load_template_file, template_schema
 from conversations.yamldoc import DocumentError
 from storage import people
 from storage.crypto import EncryptionKeyError
@@ -43,6 +44,7 @@ def parser() -> argparse.ArgumentParser:
         "check-resources", help="validate an operator's crisis-resources file"
     )
     lines.add_argument("file")
+    commands.add_parser("template-schema", help="print the template language's JSON Schema")
     return top
 
 
@@ -53,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return check_template(args.file)
     if args.command == "check-resources":
         return check_resources(args.file)
+    if args.command == "template-schema":
+        print(json.dumps(template_schema(), indent=2, ensure_ascii=False))
+        return 0
     try:
         settings = Settings()
         configure_logging(settings)

@@ -71,6 +71,7 @@ ENGLISH: dict[str, str] = {
     "button_continue": "Continue",
     "button_yes": "Yes",
     "button_no": "No",
+    "button_skip": "Skip",
 }
 
 

@@ -54,6 +54,8 @@ SPLIT_WINDOW = 10.0
 """Seconds between the parts of one long message, by the dates Telegram gives them."""
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z][a-z0-9_]*)\}")
+SKIP = "-skip"
+"""The Skip button's value (option values can't hold a hyphen, so it never clashes)."""
 _SAVE_WORDS = frozenset({"save", "yes", "ok", "okay", "done", "guardar", "si", "sí", "listo"})
 _CHANGE_WORDS = frozenset({"change", "change an answer", "edit", "cambiar"})
 
@@ -493,6 +495,8 @@ def advance(flow: Flow, state: State, event: Event) -> Turn:
     if isinstance(event, Press):
         if event.position != index:
             return ask(flow, state, (note("earlier_button"),))
+        if event.value == SKIP:
+            return advance(flow, state, Skip())
         outcome = step.kind.parse_press(step.spec, event.value, state.selection, env)
     elif isinstance(event, Media):
         outcome = step.kind.parse_media(step.spec, event, env)
@@ -754,6 +758,9 @@ def _question(flow: Flow, state: State, index: int) -> Question:
     earlier = state.answers.get(step.key)
     asked = [s for s in flow.steps if s.kind.asks and _shown(flow, state, s)]
     number = sum(1 for s in asked if s.index <= index)
+    buttons = step.kind.buttons(step.spec, state.selection)
+    if step.spec.optional and not getattr(step.spec, "multiple", False):
+        buttons = (*buttons, (Button(note("button_skip"), SKIP),))
     return Question(
         position=index,
         number=max(number, 1),
@@ -761,7 +768,7 @@ def _question(flow: Flow, state: State, index: int) -> Question:
         kind=step.spec.kind,
         text=interpolate(step.spec.prompt, _context(flow, state, step)),
         hint=step.kind.hint(step.spec),
-        buttons=step.kind.buttons(step.spec, state.selection),
+        buttons=buttons,
         optional=step.spec.optional,
         can_go_back=bool(state.trail),
         previous=answer_text(step, earlier) if earlier is not None else "",

@@ -83,5 +83,6 @@ NOTE_IDS: frozenset[str] = frozenset(
         "button_continue",
         "button_yes",
         "button_no",
+        "button_skip",
     }
 )

@@ -385,3 +385,37 @@ def test_a_photo_is_kept_and_words_are_refused_where_a_photo_is_asked() -> None:
     turn = run(flow, Media("photo", file_id="abc", unique_id="u1"))
     assert engine.KeepPhoto(key="picture", file_id="abc") in turn.effects
     assert turn.summary == (("Picture", "(a photo)"),)
+
+
+@pytest.mark.parametrize(
+    ("typed", "minutes"),
+    [("20", 20), ("20 min", 20), ("20 minutes", 20), ("1h", 60), ("1 h 30", 90),
+     ("1h 30m", 90), ("1.5 hours", 90), ("1:30", 90), ("2 horas y 10 minutos", 130)],
+)  # fmt: skip
+def test_durations_as_people_write_them(typed: str, minutes: int) -> None:
+    from conversations.kinds.duration import parse_minutes
+
+    assert parse_minutes(typed) == minutes
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("19:30", "19:30"), ("7pm", "19:00"), ("7.30 am", "07:30"), ("12am", "00:00"),
+     ("25:00", None), ("soon", None)],
+)  # fmt: skip
+def test_times_as_people_write_them(typed: str, expected: str | None) -> None:
+    from conversations.kinds.time_of_day import parse_time
+
+    assert parse_time(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("today", date(2026, 11, 21)), ("tomorrow", date(2026, 11, 22)),
+     ("mañana", date(2026, 11, 22)), ("friday", date(2026, 11, 27)),
+     ("in 3 days", date(2026, 11, 24)), ("2026-12-05", date(2026, 12, 5)), ("whenever", None)],
+)  # fmt: skip
+def test_days_as_people_write_them(typed: str, expected: date | None) -> None:
+    from conversations.kinds.date import parse_day
+
+    assert parse_day(typed, date(2026, 11, 21)) == expected  # a Saturday

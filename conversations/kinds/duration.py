@@ -11,9 +11,12 @@ from conversations.kinds.base import Accept, Answer, Env, Kind, Outcome, Refuse,
 from conversations.notes import Note, note
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
-_PARTS = re.compile(
-    r"(\d+(?:[.,]\d+)?)\s*(h|hr|hrs|hour|hours|hora|horas|m|min|mins|minute|minutes|minuto|minutos)?"
-)
+_UNITS = (
+    "minutes", "minutos", "minute", "minuto", "horas", "hours", "hora", "hour",
+    "mins", "min", "hrs", "hr", "h", "m",
+)  # fmt: skip
+_PARTS = re.compile(r"(\d+(?:[.,]\d+)?)\s*(" + "|".join(_UNITS) + r")?\b")
+"""Longest units first, so "min" is not read as "m" and "in"."""
 
 
 def parse_minutes(text: str) -> int | None:
@@ -22,7 +25,7 @@ def parse_minutes(text: str) -> int | None:
     clock = _CLOCK.match(typed)
     if clock is not None:
         return int(clock.group(1)) * 60 + int(clock.group(2))
-    rest = _PARTS.sub("", typed).replace("and", "").replace("y", "").strip(" ,")
+    rest = re.sub(r"\b(?:and|y)\b", "", _PARTS.sub("", typed)).strip(" ,")
     parts = _PARTS.findall(typed)
     if not parts or rest:
         return None
