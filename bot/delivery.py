@@ -22,7 +22,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from bot import safety
 from bot.render import buttons
 from bot.runtime import Runtime, retry_seconds
-from storage import flags, outbox, people
+from storage import files, flags, outbox, people
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ async def deliver_outbox(rt: Runtime, bot: Bot, *, lanes: tuple[int, ...] | None
             chats.add(message.chat_id)
             batch.append((message.id, message.chat_id, message.user_id, message.payload))
     for message_id, chat_id, user_id, payload in batch:
-        outcome = await _send(bot, chat_id, payload)
+        outcome = await _send(rt, bot, chat_id, payload)
         async with rt.db.transaction() as session:
             row = await outbox.get_message(session, message_id=message_id)
             if row is None:
@@ -100,9 +100,21 @@ async def _undeliverable(
         log.warning("the fallback chat (ALERT_FALLBACK_CHAT_ID) refused a risk escalation")
 
 
-async def _send(bot: Bot, chat_id: int, payload: dict[str, Any]) -> TelegramError | None:
+async def _send(
+    rt: Runtime, bot: Bot, chat_id: int, payload: dict[str, Any]
+) -> TelegramError | None:
     rows = payload.get("buttons")
     try:
+        file_id = payload.get("file")
+        if isinstance(file_id, int):
+            # A photo a client sent as an answer, read from its encrypted store only now.
+            async with rt.db.transaction() as session:
+                stored = await files.get_file(session, file_id=file_id)
+                data = stored.data if stored is not None else None
+            if data is None:
+                return None  # erased meanwhile (the client deleted it): nothing to send
+            await bot.send_photo(chat_id=chat_id, photo=data, caption=str(payload["text"])[:1000])
+            return None
         await bot.send_message(
             chat_id=chat_id,
             text=str(payload["text"]),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import homework, onboarding, safety, therapist
+from bot import authoring, homework, onboarding, safety, therapist
 from bot.onboarding import SOS_HINT
 from bot.render import TOKEN_PREFIX, parse_answer_data
 from bot.runtime import Ctx, Handler, PtbCallback, handler
-from conversations.engine import with_article
+from conversations.engine import Back, Event, Press, Skip, Text, with_article
+from conversations.kinds.base import Media
 from storage import buttons as tokens
 from storage import people
 
@@ -24,6 +25,8 @@ async def on_text(ctx: Ctx) -> None:
         )
         return
     if await homework.on_text(ctx, ctx.text):
+        return
+    if await authoring.preview_event(ctx, Text(ctx.text, sent_at=ctx.sent_at)):
         return
     ask = (ctx.user.dialog or {}).get("ask")
     if ask == "time_zone":
@@ -48,9 +51,15 @@ async def _held(ctx: Ctx) -> bool:
 
 
 async def other_content(ctx: Ctx) -> None:
-    """A photo, sticker, voice note and the like."""
+    """A photo, sticker, voice note and the like; a therapist's template sent as a file."""
     if await homework.on_other(ctx, ctx.content):
         return
+    if ctx.user is not None and ctx.user.role == "therapist":
+        if ctx.document is not None:
+            await authoring.receive_template(ctx)
+            return
+        if await authoring.preview_event(ctx, ctx.media or Media(ctx.content)):
+            return
     ctx.say(
         f"Thanks, but I can only read typed messages, not {with_article(ctx.content)}. "
         "/help lists what I can do. " + SOS_HINT
@@ -65,6 +74,16 @@ def registered(fn: Handler) -> Handler:
             await onboarding.show_help(ctx)
         else:
             await fn(ctx)
+
+    return run
+
+
+def in_preview(event: Event, otherwise: Handler) -> Handler:
+    """/skip and /back go to a therapist's preview when one is open."""
+
+    async def run(ctx: Ctx) -> None:
+        if not await authoring.preview_event(ctx, event):
+            await otherwise(ctx)
 
     return run
 
@@ -115,7 +134,10 @@ async def on_button(ctx: Ctx) -> None:
     """Every button press, checked against the person pressing it."""
     data = ctx.data
     answer = parse_answer_data(data)
-    if answer is not None:
+    if answer is not None and answer[0] == authoring.PREVIEW:
+        if not await authoring.preview_event(ctx, Press(answer[1], answer[2])):
+            ctx.toast("That preview has ended.")
+    elif answer is not None:
         await homework.on_answer_button(ctx, *answer)
     elif data.startswith(onboarding.CONSENT_PREFIX):
         await onboarding.consent(ctx)
@@ -163,8 +185,10 @@ COMMANDS: dict[str, Handler] = {
     "sos": safety.sos,
     "help": show_help,
     "cancel": cancel,
-    "skip": registered(homework.skip),
-    "back": registered(homework.back),
+    "skip": registered(in_preview(Skip(), homework.skip)),
+    "back": registered(in_preview(Back(), homework.back)),
+    "templates": registered(authoring.list_templates),
+    "preview": registered(authoring.preview),
     "today": registered(during_homework("/today", homework.today)),
     "homework": registered(during_homework("/homework", homework.today)),
     "settings": registered(during_homework("/settings", onboarding.settings)),

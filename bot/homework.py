@@ -40,7 +40,8 @@ from conversations.engine import (
 )
 from conversations.kinds.base import Media
 from conversations.schedules import describe_schedule, local_date, parse_schedule
-from storage import files, flags, homework, outbox
+from conversations.timezones import zone_label
+from storage import files, flags, homework, outbox, people
 from storage.models import Assignment, Entry
 
 log = logging.getLogger(__name__)
@@ -261,6 +262,8 @@ async def _carry_out(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> N
     """The turn's effects, in this same transaction (the outbox for anything sent)."""
     from bot import safety  # safety uses this module to show questions again
 
+    if turn.finished:
+        await _share_photos(ctx, entry, flow)
     for effect in turn.effects:
         if isinstance(effect, KeepPhoto):
             await _keep_photo(ctx, entry, effect)
@@ -273,6 +276,31 @@ async def _carry_out(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> N
             entry.resume_at = await _follow_up_time(ctx, entry, effect)
         elif isinstance(effect, Breathe):
             await _breathe(ctx, entry, effect)
+
+
+async def _share_photos(ctx: Ctx, entry: Entry, flow: Flow) -> None:
+    """A saved entry's photos go to the therapist who gave the homework (the outbox)."""
+    if ctx.user is None:
+        return
+    link = await people.active_link(ctx.session, client_id=ctx.user.id)
+    therapist = (
+        await people.get_user_by_id(ctx.session, user_id=link.therapist_id) if link else None
+    )
+    if link is None or therapist is None:
+        return
+    name = people.client_display_name(link, ctx.user)
+    zone = ZoneInfo(therapist.timezone)
+    for stored in await files.files_of_entry(ctx.session, entry_id=entry.id):
+        when = ctx.now.astimezone(zone).strftime("%a %d %b %H:%M")
+        await outbox.notify(
+            ctx.session,
+            person=therapist,
+            kind="photo",
+            key=f"{entry.id}:{stored.id}",
+            text=f"{name}'s {flow.title.lower()}, {when} ({zone_label(zone)} time)",
+            now=ctx.now,
+            extra={"file": stored.id},
+        )
 
 
 async def _keep_photo(ctx: Ctx, entry: Entry, effect: KeepPhoto) -> None:

@@ -41,6 +41,7 @@ async def template_version(
         log.error("stored template %s version %s does not load", key, version)
         return None
     rt.versions[(key, version)] = template
+    rt.titles[key] = template.title
     return template
 
 

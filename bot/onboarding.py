@@ -235,7 +235,7 @@ def _pairs(items: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
 async def time_zone_button(ctx: Ctx) -> None:
     """A time zone button was pressed."""
     index = ctx.data[len(ZONE_PREFIX) :]
-    if ctx.user is None or not index.isdigit() or int(index) >= len(COMMON_ZONES):
+    if ctx.user is None or not index.isdecimal() or int(index) >= len(COMMON_ZONES):
         ctx.toast("That button is no longer active.")
         return
     ctx.edit_buttons(None)

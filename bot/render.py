@@ -46,7 +46,7 @@ def parse_answer_data(data: str) -> tuple[str, int, str] | None:
         return None
     marker, _, rest = data[len(ANSWER_PREFIX) :].partition(":")
     position, _, value = rest.partition(":")
-    if not marker or not position.isdigit() or not value:
+    if not marker or not (position.isascii() and position.isdigit()) or not value:
         return None
     return marker, int(position), value
 

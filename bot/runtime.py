@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Update
+from telegram import Bot, CallbackQuery, Document, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
@@ -47,6 +47,8 @@ class Runtime:
     resources: CrisisResources
     versions: dict[tuple[str, int], Template] = field(default_factory=dict)
     """Template versions read from the database, kept once read (they never change)."""
+    titles: dict[str, str] = field(default_factory=dict)
+    """Titles of therapists' own templates, as read."""
     on_urgent: Callable[[], None] | None = None
     """Called after an update that queued an alert commits: sends the alert lane now."""
     deliver_at: Callable[[datetime], None] | None = None
@@ -55,7 +57,9 @@ class Runtime:
     def title_of(self, template_id: str) -> str:
         """A homework's title, even if its template has gone."""
         template = self.library.get(template_id)
-        return template.title if template else template_id.replace("_", " ")
+        if template is not None:
+            return template.title
+        return self.titles.get(template_id) or template_id.partition("@")[0].replace("_", " ")
 
 
 def runtime_of(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
@@ -118,6 +122,8 @@ class Ctx:
     """The bot, for fetching a photo sent as an answer."""
     media: Media | None = None
     """What arrived when it is not text (a photo keeps its file id)."""
+    document: Document | None = None
+    """A file sent as a document (a therapist's template)."""
     message_id: int | None = None
     """The Telegram message (an edit keeps its id), so one message raises one flag."""
 
@@ -283,6 +289,7 @@ async def _in_transaction(
             message_id=message.message_id if (message := update.effective_message) else None,
             bot=context.bot,
             media=_media(update),
+            document=update.message.document if update.message else None,
         )
         if user is not None and user.blocked_at is not None:
             user.blocked_at = None

@@ -8,11 +8,14 @@
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Mapping
 from datetime import date, timedelta
 from html import escape
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import library
+from bot import authoring, library
 from bot.digests import PERIOD, build_digest, score_text
 from bot.render import buttons
 from bot.runtime import Ctx, button_token
@@ -28,7 +31,7 @@ from conversations.schedules import (
     next_occurrence,
     parse_schedule,
 )
-from conversations.templates import Template, find_template
+from conversations.templates import Template
 from conversations.timezones import zone_label
 from storage import flags, homework, outbox, people
 from storage.models import Entry, Link, User
@@ -114,18 +117,31 @@ def _today(ctx: Ctx, person: User) -> date:
 
 
 async def assign(ctx: Ctx) -> None:
-    """/assign CLIENT HOMEWORK SCHEDULE, or the button wizard when no arguments are given."""
+    """/assign CLIENT HOMEWORK SCHEDULE [setting=value ...], or the button wizard."""
     therapist = _therapist(ctx)
     if therapist is None:
         return
     if not ctx.args:
         await _wizard_clients(ctx, therapist)
         return
-    parsed = _split_assign(ctx.args, ctx.rt.library)
+    try:
+        words = shlex.split(ctx.text.partition(" ")[2])
+    except ValueError:
+        closed = 'Put text with spaces in quotes: title="Mind over mood".'
+        ctx.say(f"A quote is not closed. {closed} {EXAMPLE}")
+        return
+    settings = [w for w in words if "=" in w]
+    templates = await authoring.templates_for(ctx, therapist)
+    parsed = _split_assign([w for w in words if "=" not in w], templates)
     if isinstance(parsed, str):
         ctx.say(parsed)
         return
-    query, template, schedule_words = parsed
+    query, key, schedule_words = parsed
+    template = templates[key]
+    params = tailoring(template, settings)
+    if isinstance(params, str):
+        ctx.say(params)
+        return
     try:
         schedule = parse_schedule(schedule_words, today=_today(ctx, therapist))
     except ScheduleError as error:
@@ -146,8 +162,9 @@ async def assign(ctx: Ctx) -> None:
                 "assign",
                 {
                     "link": link.id,
-                    "template": template.id,
+                    "template": key,
                     "schedule": format_schedule(schedule),
+                    "params": params,
                 },
             )
             handle = f" @{user.username}" if user.username else ""
@@ -155,34 +172,79 @@ async def assign(ctx: Ctx) -> None:
         ctx.say(f"More than one client matches “{query}”. Which one?", buttons=buttons(rows))
         return
     link, client = matches[0]
-    await _create(ctx, therapist, link, client, template, schedule)
+    await _create(ctx, therapist, link, client, key, template, schedule, params)
 
 
-def _split_assign(args: list[str], library: dict[str, Template]) -> tuple[str, Template, str] | str:
-    """(client words, homework, schedule words) from /assign's arguments, or a kind error."""
-    known = ", ".join(sorted(t.title.lower() for t in library.values()))
+def _split_assign(args: list[str], templates: dict[str, Template]) -> tuple[str, str, str] | str:
+    """(client words, homework key, schedule words) from /assign's words, or a kind error."""
+    known = ", ".join(sorted(t.title.lower() for t in templates.values()))
     for start in range(1, len(args)):
         for end in range(len(args), start, -1):
-            template = find_template(library, " ".join(args[start:end]))
-            if template is None:
+            key = authoring.find_key(templates, " ".join(args[start:end]))
+            if key is None:
                 continue
             schedule = " ".join(args[end:])
             if not schedule:
                 return (
-                    f"When should {template.title.lower()} be due? Add a schedule like "
+                    f"When should {templates[key].title.lower()} be due? Add a schedule like "
                     f"daily 20:00 or once 2026-12-01 18:00. {EXAMPLE}"
                 )
-            return " ".join(args[:start]), template, schedule
+            return " ".join(args[:start]), key, schedule
     return f"I couldn't tell which homework you mean. Homework I know: {known}. {EXAMPLE}"
 
 
+def tailoring(template: Template, settings: list[str]) -> dict[str, Any] | str:
+    """An assignment's own settings from `name=value` words, checked; or what is wrong.
+
+    Every template takes `instructions="..."` (said before it starts) and
+    `prompt.STEP="..."` (new wording for one question); its own settings (like count=5,
+    or a reading's title and link) are listed by /templates.
+    """
+    given: dict[str, Any] = {}
+    prompts: dict[str, str] = {}
+    for setting in settings:
+        name, _, value = setting.partition("=")
+        name = name.strip().lower()
+        if name.startswith("prompt."):
+            prompts[name.removeprefix("prompt.")] = value
+        elif name == "instructions":
+            given["instructions"] = value
+        elif name in template.params:
+            param = template.params[name]
+            if param.type == "integer":
+                if not value.strip().lstrip("-").isdecimal():
+                    return f"{param.label or name} must be a whole number, like {name}=5."
+                given[name] = int(value)
+            else:
+                given[name] = value
+        else:
+            own = ", ".join(template.params) or "none of its own"
+            return (
+                f"{template.title} has no setting called {name}. Its settings: {own}; and for "
+                'every homework instructions="..." and prompt.QUESTION="...".'
+            )
+    if prompts:
+        given["prompts"] = prompts
+    try:
+        return resolve_params(template, given)
+    except FlowError as error:
+        return str(error)
+
+
 async def _create(
-    ctx: Ctx, therapist: User, link: Link, client: User, template: Template, schedule: Schedule
+    ctx: Ctx,
+    therapist: User,
+    link: Link,
+    client: User,
+    key: str,
+    template: Template,
+    schedule: Schedule,
+    params: Mapping[str, Any] | None = None,
 ) -> None:
     zone = ZoneInfo(client.timezone)
     name = people.client_display_name(link, client)
     for existing in await homework.assignments_of_link(ctx.session, link_id=link.id):
-        if existing.template_id == template.id and existing.schedule == format_schedule(schedule):
+        if existing.template_id == key and existing.schedule == format_schedule(schedule):
             ctx.say(
                 f"{name} already has {template.title.lower()} {describe_schedule(schedule)}, "
                 "so nothing was added."
@@ -197,24 +259,28 @@ async def _create(
         )
         return
     try:
-        params = resolve_params(template, {})
+        resolved = resolve_params(template, params or {})
     except FlowError as error:
         ctx.say(str(error))
         return
     assignment = await homework.create_assignment(
         ctx.session,
         link=link,
-        template_id=template.id,
-        params=dict(params),
+        template_id=key,
+        params={k: v for k, v in (params or {}).items()},
         schedule=format_schedule(schedule),
         next_due_at=first,
         now=ctx.now,
     )
     when = first.astimezone(zone).strftime("%a %d %b at %H:%M")
     unset = (client.dialog or {}).get("ask") == "time_zone"
+    tailored = ", ".join(
+        f"{k} {v}" for k, v in resolved.items() if k in (params or {}) and k != "prompts"
+    )
     ctx.say(
         f"Assigned {template.title.lower()} to {name}, {describe_schedule(schedule)} "
         f"({zone_label(zone)} time). First reminder: {when}."
+        + (f"\nTailored: {tailored}." if tailored else "")
         + (
             f"\n\n{name} hasn't chosen a time zone yet, so this is UTC for now; "
             "reminders follow their time zone once they choose one."
@@ -263,37 +329,48 @@ async def assign_token(ctx: Ctx, action: str, payload: dict[str, object]) -> Non
     link, client = found
     ctx.edit_buttons(None)
     name = people.client_display_name(link, client)
+    templates = await authoring.templates_for(ctx, therapist)
     if action == "assign_client":
         rows = []
-        for template in sorted(ctx.rt.library.values(), key=lambda t: t.title):
-            token = await button_token(
-                ctx, "assign_homework", {"link": link.id, "template": template.id}
-            )
+        for key, template in sorted(templates.items(), key=lambda kt: kt[1].title):
+            token = await button_token(ctx, "assign_homework", {"link": link.id, "template": key})
             rows.append([(template.title, token)])
         ctx.say(f"Which homework for {name}?", buttons=buttons(rows))
         return
-    chosen = ctx.rt.library.get(str(payload.get("template", "")))
+    key = str(payload.get("template", ""))
+    chosen = templates.get(key)
     if chosen is None:
         ctx.say("That homework is no longer available. /assign starts again.")
         return
     template = chosen
     if action == "assign_homework":
-        therapist.dialog = {"ask": "assign_schedule", "link": link.id, "template": template.id}
+        therapist.dialog = {"ask": "assign_schedule", "link": link.id, "template": key}
         rows = []
         for preset in SCHEDULE_PRESETS:
             token = await button_token(
-                ctx, "assign", {"link": link.id, "template": template.id, "schedule": preset}
+                ctx, "assign", {"link": link.id, "template": key, "schedule": preset}
             )
             rows.append([(preset.capitalize(), token)])
         ctx.say(
             f"When should {escape(template.title.lower())} be due for {name}? Tap one, or type "
             "a schedule like daily 19:30 or once 2026-12-01 18:00 "
-            f"({zone_label(ZoneInfo(client.timezone))} time).",
+            f"({zone_label(ZoneInfo(client.timezone))} time). To tailor it (its own "
+            f"instructions, wording or settings), use one line: {EXAMPLE} count=5",
             buttons=buttons(rows),
         )
         return
     therapist.dialog = None
-    await _create(ctx, therapist, link, client, template, parse_schedule(str(payload["schedule"])))
+    params = payload.get("params")
+    await _create(
+        ctx,
+        therapist,
+        link,
+        client,
+        key,
+        template,
+        parse_schedule(str(payload["schedule"])),
+        params if isinstance(params, dict) else None,
+    )
 
 
 async def typed_schedule(ctx: Ctx, text: str) -> None:
@@ -304,7 +381,8 @@ async def typed_schedule(ctx: Ctx, text: str) -> None:
     found = await people.client_of_therapist(
         ctx.session, therapist_id=therapist.id, link_id=int(dialog.get("link", 0))
     )
-    template = ctx.rt.library.get(str(dialog.get("template", "")))
+    key = str(dialog.get("template", ""))
+    template = (await authoring.templates_for(ctx, therapist)).get(key)
     if found is None or template is None:
         therapist.dialog = None
         ctx.say("That client or homework is no longer available. /assign starts again.")
@@ -315,7 +393,7 @@ async def typed_schedule(ctx: Ctx, text: str) -> None:
         ctx.say(f"{error} Or /cancel to stop.")
         return
     therapist.dialog = None
-    await _create(ctx, therapist, found[0], found[1], template, schedule)
+    await _create(ctx, therapist, found[0], found[1], key, template, schedule)
 
 
 async def digest_now(ctx: Ctx) -> None:

@@ -704,10 +704,10 @@ def _in_review(flow: Flow, state: State, event: Event) -> Turn:
         return ask(flow, state)
     choices = _changeable(flow, state)
     picked: Step | None = None
-    if value.isdigit() and isinstance(event, Press):
+    if value.isdecimal() and isinstance(event, Press):
         index = int(value)
         picked = flow.steps[index] if 0 <= index < len(flow.steps) else None
-    elif value.isdigit() and 1 <= int(value) <= len(choices):
+    elif value.isdecimal() and 1 <= int(value) <= len(choices):
         picked = choices[int(value) - 1]
     if picked is None or picked not in choices:
         return ask(flow, state, (note("review_pick"),))

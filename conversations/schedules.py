@@ -202,7 +202,7 @@ def _parse_every(words: list[str], shown: str, today: date | None) -> Schedule:
         return _parse_daily(words[1:], shown)
     if words[:2] == ["other", "day"]:
         n, rest = 2, words[2:]
-    elif words and words[0].isdigit():
+    elif words and words[0].isdecimal():
         count, unit = int(words[0]), words[1] if len(words) > 1 else ""
         if unit not in ("day", "days", "week", "weeks"):
             raise ScheduleError(

@@ -123,7 +123,7 @@ class Assignment(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     link_id: Mapped[int] = mapped_column(ForeignKey("links.id", ondelete="CASCADE"), index=True)
-    template_id: Mapped[str] = mapped_column(String(40))
+    template_id: Mapped[str] = mapped_column(String(80))
     params: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
     schedule: Mapped[str] = mapped_column(String(80))
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
@@ -158,7 +158,7 @@ class Entry(Base):
     occurrence_id: Mapped[int | None] = mapped_column(
         ForeignKey("occurrences.id", ondelete="SET NULL"), nullable=True
     )
-    template_id: Mapped[str] = mapped_column(String(40))
+    template_id: Mapped[str] = mapped_column(String(80))
     template_version: Mapped[int] = mapped_column(Integer)
     params: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
     state: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
@@ -224,7 +224,7 @@ class Flag(Base):
     kind: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(16))
     """Where it was written: homework, message, setup, edited, caption."""
-    template_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    template_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
     entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("entries.id", ondelete="SET NULL"), nullable=True
     )

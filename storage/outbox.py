@@ -25,6 +25,7 @@ LANES = {
     "blocked": NOTICE,
     "acknowledged": NOTICE,
     "breathing": REPLY,
+    "photo": NOTICE,
     "follow_up": REMINDER,
     "reminder": REMINDER,
     "digest": DIGEST,

@@ -391,3 +391,8 @@ def test_next_and_latest_agree(schedule: Schedule, zone: ZoneInfo) -> None:
 def test_local_date() -> None:
     assert local_date(utc(2026, 6, 1, 2, 0), LOS_ANGELES) == date(2026, 5, 31)
     assert local_date(utc(2026, 6, 1, 20, 0), SYDNEY) == date(2026, 6, 2)
+
+
+def test_digits_that_are_not_numbers_are_refused_not_crashed() -> None:
+    with pytest.raises(ScheduleError):
+        parse_schedule("every ² days 20:00")

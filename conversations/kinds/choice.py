@@ -167,7 +167,7 @@ class ChoiceKind(Kind[ChoiceStep]):
 def find_option(step: ChoiceStep, typed: str) -> Option | None:
     """The option typed: its number, its label or its value, in any case or punctuation."""
     wanted = plain(typed)
-    if wanted.isdigit() and 1 <= int(wanted) <= len(step.options):
+    if wanted.isdecimal() and 1 <= int(wanted) <= len(step.options):
         return step.options[int(wanted) - 1]
     for option in step.options:
         if wanted in {plain(option.label), plain(option.value)}:

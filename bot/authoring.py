@@ -1,0 +1,239 @@
+"""Therapists' own homework: templates sent as documents, /templates, and /preview.
+
+::
+
+    a .yaml document ─► checked (errors by line and field) ─► stored as a new version
+        ─► "/preview NAME" walks it as a client would (nothing stored)
+        ─► "/assign CLIENT NAME SCHEDULE" gives it, like any built-in
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot import library
+from bot.messages import words
+from bot.render import keyboard, question_text, review_text, summary_text
+from bot.runtime import Ctx
+from conversations import engine
+from conversations.engine import Event, Flow, FlowError, State
+from conversations.templates import (
+    MAX_TEMPLATE_BYTES,
+    Template,
+    TemplateError,
+    find_template,
+    load_template,
+)
+from storage import library as stored
+from storage.models import User
+
+log = logging.getLogger(__name__)
+
+PREVIEW = "preview"
+"""The marker a preview's answer buttons carry (a client's carry their entry's)."""
+MAX_SHOWN_PROBLEMS = 15
+
+
+def own_key(template_id: str, therapist: User) -> str:
+    """The key a therapist's own template is stored under: theirs alone."""
+    return f"{template_id}@{therapist.id}"
+
+
+async def templates_for(ctx: Ctx, therapist: User) -> dict[str, Template]:
+    """Every template this therapist may assign, by key: built-ins and their own (newest)."""
+    found: dict[str, Template] = dict(ctx.rt.library)
+    for row in await stored.own_templates(ctx.session, owner_id=therapist.id):
+        template = await library.template_version(ctx.rt, ctx.session, row.key, row.version)
+        if template is not None:
+            found[row.key] = template
+    return found
+
+
+def find_key(templates: dict[str, Template], typed: str) -> str | None:
+    """The key of the template a typed name means (own templates win over built-ins)."""
+    own = {k: t for k, t in templates.items() if "@" in k}
+    for pool in (own, templates):
+        template = find_template(pool, typed)
+        if template is not None:
+            return next(k for k, t in pool.items() if t is template)
+    return None
+
+
+async def receive_template(ctx: Ctx) -> None:
+    """A therapist sent a document: check it as a template, and keep it if it is good."""
+    therapist = ctx.user
+    document = ctx.document
+    if therapist is None or document is None or ctx.bot is None:
+        return
+    name = document.file_name or "template.yaml"
+    if not name.lower().endswith((".yaml", ".yml", ".txt")):
+        ctx.say(
+            "I can only read homework templates here: a .yaml text file. /templates shows "
+            "what you have, and the template guide explains how to write one."
+        )
+        return
+    if (document.file_size or 0) > MAX_TEMPLATE_BYTES:
+        ctx.say("That file is larger than 100 kB, the most a template may be.")
+        return
+    data = bytes(await (await ctx.bot.get_file(document.file_id)).download_as_bytearray())
+    try:
+        text = data[: MAX_TEMPLATE_BYTES + 1].decode("utf-8-sig")
+        template = load_template(text, filename=name)
+    except UnicodeDecodeError:
+        ctx.say(f"{name} is not UTF-8 text. Please save it as UTF-8 and send it again.")
+        return
+    except TemplateError as error:
+        shown = [str(p) for p in error.problems[:MAX_SHOWN_PROBLEMS]]
+        more = len(error.problems) - len(shown)
+        ctx.say(
+            f"{name} has {len(error.problems)} problem(s), so it wasn't added:\n\n"
+            + "\n".join(f"• {line}" for line in shown)
+            + (f"\n• …and {more} more" if more > 0 else "")
+            + "\n\nFix them and send the file again."
+        )
+        return
+    await _store(ctx, therapist, template, text)
+
+
+async def _store(ctx: Ctx, therapist: User, template: Template, text: str) -> None:
+    key = own_key(template.id, therapist)
+    latest = await stored.latest_version(ctx.session, key=key)
+    if latest is not None and latest.version >= template.version:
+        if latest.version == template.version and latest.source == text:
+            ctx.say(f"You already have “{template.title}” version {template.version}.")
+            return
+        ctx.say(
+            f"You already have “{template.title}” version {latest.version}. Templates never "
+            "change once given, so entries keep their questions: raise `version:` to "
+            f"{latest.version + 1} and send it again."
+        )
+        return
+    await stored.add_version(
+        ctx.session,
+        key=key,
+        version=template.version,
+        owner_id=therapist.id,
+        title=template.title,
+        source=text,
+        now=ctx.now,
+    )
+    ctx.rt.titles[key] = template.title
+    asked = sum(1 for s in engine.compile_flow(template).steps if s.kind.asks)
+    ctx.say(
+        f"Added “{template.title}” (version {template.version}, {asked} questions).\n\n"
+        f"/preview {template.title.lower()} walks through it as a client would. "
+        f"To give it: /assign CLIENT {template.title.lower()} daily 20:00"
+        + ("\n\nClients already doing an earlier version finish that one." if latest else "")
+    )
+
+
+async def list_templates(ctx: Ctx) -> None:
+    """/templates: the built-in homework and the therapist's own."""
+    therapist = ctx.user
+    if therapist is None or therapist.role != "therapist":
+        ctx.say("That command is for therapists. /help shows what you can do.")
+        return
+    lines = ["Built-in homework:"]
+    for template in sorted(ctx.rt.library.values(), key=lambda t: t.title):
+        lines.append(f"• {template.title} — {template.description[:90]}")
+    own = await stored.own_templates(ctx.session, owner_id=therapist.id)
+    lines += ["", "Your own:" if own else "You have no templates of your own yet."]
+    lines += [f"• {row.title} (version {row.version})" for row in own]
+    lines += [
+        "",
+        "To add your own, send a template file (.yaml) here. Start from a built-in one "
+        "(see the template guide) or write one from scratch. /preview NAME walks through "
+        "any of them as a client would.",
+    ]
+    ctx.say("\n".join(lines))
+
+
+# Previews: the therapist walks a template as a client would; nothing is stored.
+async def preview(ctx: Ctx) -> None:
+    """/preview NAME: walk through a homework as a client would, storing nothing."""
+    therapist = ctx.user
+    if therapist is None or therapist.role != "therapist":
+        ctx.say("That command is for therapists. /help shows what you can do.")
+        return
+    typed = " ".join(ctx.args).strip()
+    templates = await templates_for(ctx, therapist)
+    key = find_key(templates, typed) if typed else None
+    if key is None:
+        known = ", ".join(sorted(t.title.lower() for t in templates.values()))
+        ctx.say(f"Which homework? For example: /preview thought record. Homework I know: {known}.")
+        return
+    template = templates[key]
+    flow = engine.compile_flow(template)
+    turn = engine.begin(flow)
+    therapist.dialog = {
+        "ask": PREVIEW,
+        "key": key,
+        "version": template.version,
+        "state": turn.state.to_json(),
+    }
+    ctx.say(
+        f"Preview of “{template.title}”: you see what a client sees. Nothing is saved, and "
+        "/cancel ends it."
+    )
+    _show(ctx, flow, turn)
+
+
+async def preview_event(ctx: Ctx, event: Event) -> bool:
+    """An answer (typed, a button, /skip or /back) inside a preview; False if none is open."""
+    therapist = ctx.user
+    dialog: dict[str, Any] = (therapist.dialog or {}) if therapist is not None else {}
+    if therapist is None or dialog.get("ask") != PREVIEW:
+        return False
+    template = await library.template_version(
+        ctx.rt, ctx.session, str(dialog.get("key")), int(dialog.get("version", 0))
+    )
+    try:
+        flow = engine.compile_flow(template) if template is not None else None
+        state = State.from_json(dialog.get("state", {}), flow) if flow is not None else None
+    except (FlowError, ValueError):
+        flow, state = None, None
+    if flow is None or state is None:
+        therapist.dialog = None
+        ctx.say("That preview can no longer be shown. /preview starts again.")
+        return True
+    turn = engine.advance(flow, state, event)
+    if turn.waiting is not None:
+        # Nobody waits in a preview: say when the rest would come, and go on.
+        says = (*turn.says, "(For a client, the next part comes on its follow-up day.)")
+        turn = engine.resume(flow, turn.state)
+        turn = engine.Turn(turn.state, says + turn.says, turn.question, turn.review)
+    for effect in turn.effects:
+        if isinstance(effect, engine.RaiseFlag):
+            ctx.say("(For a client, that answer would raise a risk alert to you at once.)")
+        elif isinstance(effect, engine.Breathe):
+            ctx.say("(For a client, paced breathing messages would follow here.)")
+    if turn.finished:
+        therapist.dialog = None
+    else:
+        therapist.dialog = {**dialog, "state": turn.state.to_json()}
+    if isinstance(event, engine.Press):
+        ctx.edit_buttons(None)
+    _show(ctx, flow, turn)
+    if turn.finished:
+        ctx.say("That was the whole preview. Nothing was saved.")
+    return True
+
+
+def _show(ctx: Ctx, flow: Flow, turn: engine.Turn) -> None:
+    for said in turn.says:
+        ctx.say(words(said))
+    if turn.question is not None:
+        ctx.say(
+            question_text(flow.title, turn.question),
+            buttons=keyboard(turn.question.buttons, PREVIEW, turn.question.position),
+            html=True,
+        )
+    elif turn.review is not None:
+        ctx.say(
+            review_text(flow.title, turn.review),
+            buttons=keyboard(turn.review.buttons, PREVIEW, flow.review_position),
+            html=True,
+        )
+    elif turn.finished:
+        ctx.say(summary_text(flow.title, turn.summary, flow.outro), html=True)
