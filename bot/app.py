@@ -18,6 +18,7 @@ from bot.delivery import deliver_outbox, deliver_urgent
 from bot.runtime import Runtime, on_error
 from bot.settings import Settings
 from bot.ticker import tick_job
+from bot.updates import ChatOrderedProcessor
 from conversations.crisis import CrisisResources, load_resources
 from conversations.templates import load_library
 from conversations.yamldoc import DocumentError
@@ -166,6 +167,7 @@ def build_application(
         .token(token_of(settings))
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.file_url)
+        .concurrent_updates(ChatOrderedProcessor())
         .build()
     )
     runtime = Runtime(

@@ -28,7 +28,7 @@ from conversations.crisis import (
 from conversations.kinds.base import Media
 from conversations.risk import RiskFinding
 from conversations.templates import Template
-from storage import buttons, outbox, people
+from storage import buttons, outbox, people, updates
 from storage.db import Database
 from storage.models import User
 
@@ -241,9 +241,13 @@ def handler(fn: Handler, *, on_risk: RiskHook | None = None) -> PtbCallback:
             go_on = await on_risk(ctx)
 
         if finding is not None and on_risk is not None:
-            await _in_transaction(rt, update, context, respond, finding, screened, via)
+            fresh = await _in_transaction(
+                rt, update, context, respond, finding, screened, via, claim=False
+            )
+            if not fresh:
+                return
         if go_on:
-            await _in_transaction(rt, update, context, fn, finding, screened, via)
+            await _in_transaction(rt, update, context, fn, finding, screened, via, claim=True)
 
     wrapped.__name__ = fn.__name__
     wrapped.__doc__ = fn.__doc__
@@ -258,16 +262,29 @@ async def _in_transaction(
     finding: RiskFinding | None,
     screened: str,
     via: str,
-) -> None:
-    """Run `fn` on this update in one transaction; after commit, send what it said."""
+    *,
+    claim: bool,
+) -> bool:
+    """Run `fn` on this update in one transaction; after commit, send what it said.
+
+    False, doing nothing, when the update was handled before (Telegram redelivered it).
+    With `claim` the update is recorded as handled in this same transaction.
+    """
     chat, person = update.effective_chat, update.effective_user
     assert chat is not None and person is not None
     async with rt.db.transaction() as session:
+        now = rt.clock.now()
+        if claim:
+            if not await updates.claim(session, update_id=update.update_id, now=now):
+                log.info("update %s was handled already; not again", update.update_id)
+                return False
+        elif await updates.handled(session, update_id=update.update_id):
+            return False
         user = await people.get_user(session, telegram_id=person.id, for_update=True)
         ctx = Ctx(
             rt=rt,
             session=session,
-            now=rt.clock.now(),
+            now=now,
             telegram_id=person.id,
             chat_id=chat.id,
             first_name=person.first_name,
@@ -297,6 +314,7 @@ async def _in_transaction(
     if ctx.urgent and rt.on_urgent is not None:
         rt.on_urgent()
     await _send_replies(ctx, context)
+    return True
 
 
 def _message_text(update: Update) -> str:

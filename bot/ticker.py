@@ -24,12 +24,14 @@ from conversations.schedules import (
     next_occurrence,
     parse_schedule,
 )
-from storage import homework, outbox, people
+from storage import homework, outbox, people, updates
 from storage.models import Assignment, User
 
 log = logging.getLogger(__name__)
 
 BATCH = 100
+UPDATE_MEMORY = timedelta(days=2)
+"""Telegram keeps an update for 24 hours; ids are remembered twice as long."""
 RETRY_BROKEN = timedelta(hours=1)
 
 
@@ -40,6 +42,13 @@ async def tick(rt: Runtime, bot: Bot) -> None:
     await queue_due_follow_ups(rt)
     await queue_due_digests(rt)
     await deliver_outbox(rt, bot)
+    await forget_old_updates(rt)
+
+
+async def forget_old_updates(rt: Runtime) -> None:
+    """Update ids older than any redelivery are no longer needed."""
+    async with rt.db.transaction() as session:
+        await updates.forget_before(session, before=rt.clock.now() - UPDATE_MEMORY)
 
 
 async def queue_due_follow_ups(rt: Runtime) -> int:

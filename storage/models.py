@@ -273,6 +273,15 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class ProcessedUpdate(Base):
+    """A Telegram update already handled (see storage/updates.py)."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class ButtonToken(Base):
     """An opaque, short-lived token behind a button; only its owner may press it."""
 
