@@ -17,7 +17,7 @@ from bot.clock import Clock, SystemClock
 from bot.delivery import deliver_outbox, deliver_urgent
 from bot.runtime import Runtime, on_error
 from bot.settings import Settings
-from bot.ticker import tick_job
+from bot.ticker import deliver_job, tick_job
 from bot.updates import ChatOrderedProcessor
 from conversations.crisis import CrisisResources, load_resources
 from conversations.templates import load_library
@@ -202,6 +202,13 @@ def build_application(
         interval=settings.tick_seconds,
         first=settings.tick_seconds,
         name="tick",
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+    )
+    application.job_queue.run_repeating(
+        deliver_job,
+        interval=settings.deliver_seconds,
+        first=settings.deliver_seconds,
+        name="deliver",
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )
     return application

@@ -1,38 +1,43 @@
 """The one path for messages the bot sends on its own: from the outbox, within Telegram's limits.
 
-A tick sends at most `PER_TICK` messages and at most one per chat, which keeps both the
-global (~30/s) and the per-chat (~1/s) limits for any tick of a second or more; 429s are
-retried after the time Telegram asks for, network errors with backoff, and a 403 marks the
-person as having blocked the bot (their therapist is told). Lanes go most urgent first, so
-a risk alert is never behind a backlog of reminders or digests, and an alert that cannot
-reach its therapist is escalated to the operator's fallback chat.
+Each claim hands out send slots from a clock every process shares (about 30 a second in all,
+about 1 a second per chat; see storage/outbox.py), and each message is sent at its slot and
+marked in a transaction of its own. A 429 waits the time Telegram asks for; 5xx and network
+errors are retried with backoff until the message is older than the horizon; a 403 marks the
+person as having blocked the bot (their therapist is told). When a send's outcome is unknown
+(a timeout after the request left), a reminder or digest is never sent again, an alert is.
+Lanes go most urgent first, so a risk alert is never behind a backlog of reminders or
+digests, and an alert that cannot reach its therapist is escalated to the fallback chat.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import safety
 from bot.render import buttons
 from bot.runtime import Runtime, retry_seconds
 from storage import files, flags, outbox, people
+from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-PER_TICK = 25
-LEASE = timedelta(minutes=2)
-MAX_ATTEMPTS = 12
 ALERT_BACKOFF_CAP = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(minutes=10)
 URGENT_ROUNDS = 5
-"""Passes of the alert lane right after an alert is queued: one per chat per pass, and an
-escalation queued by a failed alert goes out in the next."""
+"""Passes of the alert lane right after an alert is queued: an escalation queued by a failed
+alert goes out in the next."""
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Transport errors that mean the request never reached Telegram (safe to send again)."""
 
 
 async def deliver_urgent(rt: Runtime, bot: Bot) -> None:
@@ -43,48 +48,76 @@ async def deliver_urgent(rt: Runtime, bot: Bot) -> None:
 
 
 async def deliver_outbox(rt: Runtime, bot: Bot, *, lanes: tuple[int, ...] | None = None) -> int:
-    """Send what is due in the outbox, most urgent lane first; returns how many were tried."""
+    """Send what is due in the outbox, most urgent lane first, claim after claim until
+    nothing more is due within the budget's lookahead; returns how many were tried."""
+    tried = 0
+    while True:
+        claimed, waiting_until = await _claim(rt, lanes)
+        if claimed:
+            await asyncio.gather(*(_deliver_one(rt, bot, item) for item in claimed))
+            tried += len(claimed)
+        elif waiting_until is not None and waiting_until <= rt.clock.now() + rt.budget.lookahead:
+            await rt.wait_until(waiting_until)  # a chat's next turn is close: wait for it
+        else:
+            return tried
+
+
+async def _claim(
+    rt: Runtime, lanes: tuple[int, ...] | None
+) -> tuple[list[tuple[OutboxMessage, dict[str, Any]]], datetime | None]:
     now = rt.clock.now()
     async with rt.db.transaction() as session:
-        claimed = await outbox.claim_pending(
-            session, now=now, limit=PER_TICK, lease=LEASE, lanes=lanes
-        )
-        batch: list[tuple[int, int, int | None, dict[str, Any]]] = []
-        chats: set[int] = set()
-        for message in claimed:
-            if message.chat_id in chats:
-                # One message per chat per tick: Telegram allows about one a second.
-                outbox.mark_retry(message, not_before=now, error="waiting for its turn")
-                message.attempts -= 1  # waiting is not a failed attempt
-                continue
-            chats.add(message.chat_id)
-            batch.append((message.id, message.chat_id, message.user_id, message.payload))
-    for message_id, chat_id, user_id, payload in batch:
-        outcome = await _send(rt, bot, chat_id, payload)
-        async with rt.db.transaction() as session:
-            row = await outbox.get_message(session, message_id=message_id)
-            if row is None:
-                continue
-            if outcome is None:
-                outbox.mark_sent(row, now=rt.clock.now())
-            elif isinstance(outcome, RetryAfter):
-                wait = timedelta(seconds=retry_seconds(outcome))
-                outbox.mark_retry(row, not_before=now + wait, error="429")
-            elif isinstance(outcome, Forbidden):
-                outbox.mark_undeliverable(row, status="blocked", error="403 blocked")
-                await _undeliverable(rt, session, row.kind, payload)
-                if user_id is not None:
-                    await _tell_therapist_blocked(rt, session, user_id=user_id)
-            elif isinstance(outcome, BadRequest) or row.attempts >= MAX_ATTEMPTS:
-                log.warning("outbox message %s given up: %s", message_id, type(outcome).__name__)
-                outbox.mark_undeliverable(row, status="failed", error=type(outcome).__name__)
-                await _undeliverable(rt, session, row.kind, payload)
-            else:
-                backoff = timedelta(seconds=min(2**row.attempts, 600))
-                if row.lane == outbox.ALERT:
-                    backoff = min(backoff, ALERT_BACKOFF_CAP)
-                outbox.mark_retry(row, not_before=now + backoff, error=type(outcome).__name__)
-    return len(batch)
+        claim = await outbox.claim_pending(session, now=now, budget=rt.budget, lanes=lanes)
+        for row in claim.expired:
+            log.warning("outbox message %s given up: older than the horizon", row.id)
+            await _undeliverable(rt, session, row.kind, row.payload)
+        for row in claim.unknown:
+            log.warning("outbox message %s: its sender stopped mid-send; not sent again", row.id)
+        return [(row, row.payload) for row in claim.messages], claim.waiting_until
+
+
+def outcome_unknown(error: TelegramError) -> bool:
+    """True when the request may have reached Telegram (a timeout after it left)."""
+    if not isinstance(error, NetworkError) or isinstance(error, RetryAfter):
+        return False
+    cause = error.__cause__
+    if cause is None:
+        return False  # Telegram answered (a 5xx): it was not sent
+    return isinstance(cause, httpx.HTTPError) and not isinstance(cause, NOT_SENT)
+
+
+async def _deliver_one(rt: Runtime, bot: Bot, item: tuple[OutboxMessage, dict[str, Any]]) -> None:
+    message, payload = item
+    assert message.slot_at is not None
+    await rt.wait_until(message.slot_at)
+    outcome = await _send(rt, bot, message.chat_id, payload)
+    now = rt.clock.now()
+    async with rt.db.transaction() as session:
+        row = await outbox.get_message(session, message_id=message.id)
+        if row is None:
+            return
+        if outcome is None:
+            outbox.mark_sent(row, now=now)
+        elif isinstance(outcome, RetryAfter):
+            wait = timedelta(seconds=retry_seconds(outcome))
+            outbox.mark_retry(row, not_before=now + wait, error="429")
+        elif isinstance(outcome, Forbidden):
+            outbox.mark_undeliverable(row, status="blocked", error="403 blocked")
+            await _undeliverable(rt, session, row.kind, payload)
+            if message.user_id is not None:
+                await _tell_therapist_blocked(rt, session, user_id=message.user_id)
+        elif isinstance(outcome, BadRequest):
+            log.warning("outbox message %s refused: %s", message.id, type(outcome).__name__)
+            outbox.mark_undeliverable(row, status="failed", error=type(outcome).__name__)
+            await _undeliverable(rt, session, row.kind, payload)
+        elif outbox.at_most_once(row.kind) and outcome_unknown(outcome):
+            log.warning("outbox message %s may or may not have been sent: not sent again", row.id)
+            outbox.mark_undeliverable(row, status="unknown", error=type(outcome).__name__)
+        else:
+            backoff = timedelta(seconds=min(2**row.attempts, BACKOFF_CAP.total_seconds()))
+            if row.lane == outbox.ALERT:
+                backoff = min(backoff, ALERT_BACKOFF_CAP)
+            outbox.mark_retry(row, not_before=now + backoff, error=type(outcome).__name__)
 
 
 async def _undeliverable(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -34,6 +35,13 @@ from storage.models import User
 
 log = logging.getLogger(__name__)
 
+LOOKAHEAD = timedelta(seconds=1)
+"""Slots in the send budget are handed out this far ahead."""
+LEASE = timedelta(minutes=3)
+"""A claimed message stays with its sender this long: the lookahead, plus the worst case of
+one send (python-telegram-bot's timeouts: 5 s to connect, 20 s to write a photo, 5 s to read,
+1 s for a pooled connection), many times over."""
+
 
 @dataclass
 class Runtime:
@@ -53,6 +61,28 @@ class Runtime:
     """Called after an update that queued an alert commits: sends the alert lane now."""
     deliver_at: Callable[[datetime], None] | None = None
     """Asks for an outbox run at a moment (timed messages, like paced breathing)."""
+    pause: Callable[[datetime], Awaitable[None]] | None = None
+    """Waits until a moment by `clock` (a message's turn to be sent); tests move the clock."""
+
+    async def wait_until(self, moment: datetime) -> None:
+        """Wait for `moment` by this runtime's clock."""
+        if self.pause is not None:
+            await self.pause(moment)
+            return
+        delay = (moment - self.clock.now()).total_seconds()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    @property
+    def budget(self) -> outbox.Budget:
+        """The send budget from the settings (shared across processes by the database)."""
+        return outbox.Budget(
+            spacing=timedelta(seconds=1 / self.settings.sends_per_second),
+            chat_spacing=timedelta(seconds=1 / self.settings.chat_sends_per_second),
+            lookahead=LOOKAHEAD,
+            lease=LEASE,
+            horizon=timedelta(hours=self.settings.outbox_horizon_hours),
+        )
 
     def title_of(self, template_id: str) -> str:
         """A homework's title, even if its template has gone."""

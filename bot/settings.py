@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     encryption_key: SecretStr | None = None
     encryption_key_file: Path = Path("homework-bot.key")
     tick_seconds: float = 5.0
+    deliver_seconds: float = 1.0
+    """How often the outbox is looked at when idle (each look sends all that is due)."""
     invite_ttl_hours: int = 72
     therapist_code_ttl_hours: int = 168
     default_digest_time: str = "18:00"
@@ -31,8 +33,21 @@ class Settings(BaseSettings):
     crisis_resources_file: Path | None = None
     alert_fallback_chat_id: int | None = None
     alert_ack_minutes: float = 30.0
+    sends_per_second: float = 30.0
+    """Telegram's limit on everything the bot sends on its own, across all its processes."""
+    chat_sends_per_second: float = 1.0
+    """The same, to any one chat."""
+    outbox_horizon_hours: float = 24.0
+    """A message still unsent this long after it was queued is given up (alerts escalate)."""
 
-    @field_validator("tick_seconds", "alert_ack_minutes")
+    @field_validator(
+        "tick_seconds",
+        "deliver_seconds",
+        "alert_ack_minutes",
+        "sends_per_second",
+        "chat_sends_per_second",
+        "outbox_horizon_hours",
+    )
     @classmethod
     def _positive(cls, value: float) -> float:
         if value <= 0:

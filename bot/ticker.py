@@ -37,11 +37,16 @@ RETRY_BROKEN = timedelta(hours=1)
 
 async def tick(rt: Runtime, bot: Bot) -> None:
     """One beat: escalate alerts nobody acknowledged, queue what fell due, then send."""
+    await queue_due(rt)
+    await deliver_outbox(rt, bot)
+
+
+async def queue_due(rt: Runtime) -> None:
+    """Everything that fell due goes into the outbox (which `deliver_job` empties)."""
     await escalate_unacknowledged(rt)
     await queue_due_reminders(rt)
     await queue_due_follow_ups(rt)
     await queue_due_digests(rt)
-    await deliver_outbox(rt, bot)
     await forget_old_updates(rt)
 
 
@@ -86,8 +91,13 @@ async def queue_due_follow_ups(rt: Runtime) -> int:
 
 
 async def tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The JobQueue's callback."""
-    await tick(runtime_of(context), context.bot)
+    """The JobQueue's callback every TICK_SECONDS: what fell due into the outbox."""
+    await queue_due(runtime_of(context))
+
+
+async def deliver_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The JobQueue's callback every second: the outbox out, at Telegram's pace, until empty."""
+    await deliver_outbox(runtime_of(context), context.bot)
 
 
 async def queue_due_reminders(rt: Runtime) -> int:

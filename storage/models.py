@@ -252,6 +252,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_status_not_before", "status", "not_before"),
         Index("ix_outbox_status_lane", "status", "lane", "not_before"),
+        Index("ix_outbox_chat_slot", "chat_id", "slot_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -271,6 +272,19 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    slot_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """When this message's turn to be sent came (the send budget; see storage/outbox.py)."""
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """Not worth sending after this (a reminder past its grace window); else the horizon."""
+
+
+class SendClock(Base):
+    """One row: the next free moment in the send budget every process shares."""
+
+    __tablename__ = "send_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ProcessedUpdate(Base):

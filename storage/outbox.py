@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_unless_exists
-from storage.models import OutboxMessage, User
+from storage.models import OutboxMessage, SendClock, User
 
 ALERT, REPLY, NOTICE, REMINDER, DIGEST = 0, 1, 2, 3, 4
 """Priority lanes, most urgent first: a backlog in a later lane never delays an earlier one."""
@@ -47,6 +48,7 @@ async def enqueue(
     payload: dict[str, Any],
     now: datetime,
     not_before: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> bool:
     """Record a message to send; False when one with this key was recorded before."""
     created = await insert_unless_exists(
@@ -63,6 +65,7 @@ async def enqueue(
             "not_before": not_before or now,
             "attempts": 0,
             "created_at": now,
+            "expires_at": expires_at,
         },
         unique=["dedupe_key"],
     )
@@ -80,6 +83,7 @@ async def notify(
     buttons: list[list[list[str]]] | None = None,
     extra: dict[str, Any] | None = None,
     not_before: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> bool:
     """Queue a message to one person; `kind:key` names it, so it is queued once."""
     return await notify_chat(
@@ -93,6 +97,7 @@ async def notify(
         buttons=buttons,
         extra=extra,
         not_before=not_before,
+        expires_at=expires_at,
     )
 
 
@@ -108,6 +113,7 @@ async def notify_chat(
     buttons: list[list[list[str]]] | None = None,
     extra: dict[str, Any] | None = None,
     not_before: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> bool:
     """Queue a message to a chat (a person's, or the operator's fallback chat) once per key."""
     payload: dict[str, Any] = {"text": text, **(extra or {})}
@@ -122,32 +128,103 @@ async def notify_chat(
         payload=payload,
         now=now,
         not_before=not_before,
+        expires_at=expires_at,
     )
+
+
+AT_MOST_ONCE = frozenset({"reminder", "follow_up", "digest", "breathing"})
+"""Kinds never sent twice: when a send's outcome is unknown (a timeout after the request
+left, a process killed between sending and marking) they are given up as "unknown".
+Every other kind (alerts, escalations, crisis lines, deferred replies, notices) is sent at
+least once: after such a crash it is sent again, a duplicate being better than a loss."""
+
+SENDING_LEFT = ("sending", "sent", "unknown")
+"""Statuses of messages whose turn was taken (they count against a chat's budget)."""
+
+MAX_AHEAD = timedelta(minutes=5)
+"""The shared send clock is never this far ahead of now unless the clock was turned back."""
+
+
+def at_most_once(kind: str) -> bool:
+    """True for kinds that are never sent twice (see AT_MOST_ONCE)."""
+    return kind in AT_MOST_ONCE
+
+
+@dataclass
+class Budget:
+    """Telegram's limits, shared by every process through the send clock."""
+
+    spacing: timedelta
+    """Between any two sends (1/30 s for about 30 a second)."""
+    chat_spacing: timedelta
+    """Between two sends to one chat (1 s)."""
+    lookahead: timedelta
+    """How far ahead slots are handed out in one claim."""
+    lease: timedelta
+    """How long a claimed message stays with its sender; longer than the worst send."""
+    horizon: timedelta
+    """Given up when still unsent this long after it was queued."""
+
+
+@dataclass
+class Claim:
+    """What one claim took: messages with their slots, and messages too old to send."""
+
+    messages: list[OutboxMessage] = field(default_factory=list)
+    expired: list[OutboxMessage] = field(default_factory=list)
+    unknown: list[OutboxMessage] = field(default_factory=list)
+    waiting_until: datetime | None = None
+    """When the next message falls due within the lookahead (a chat's next turn)."""
+
+
+async def _send_clock(session: AsyncSession, now: datetime) -> SendClock:
+    query = select(SendClock).where(SendClock.id == 1).with_for_update()
+    clock = (await session.execute(query)).scalar_one_or_none()
+    if clock is None:
+        await insert_unless_exists(session, SendClock, {"id": 1, "next_at": now}, unique=["id"])
+        clock = (await session.execute(query)).scalar_one()
+    return clock
 
 
 async def claim_pending(
     session: AsyncSession,
     *,
     now: datetime,
-    limit: int,
-    lease: timedelta,
+    budget: Budget,
     lanes: tuple[int, ...] | None = None,
-) -> list[OutboxMessage]:
-    """Take up to `limit` messages due now, most urgent lane first, then oldest first,
-    leasing them to this process (only from `lanes`, when given).
+    limit: int = 200,
+) -> Claim:
+    """Take the messages whose turn comes within the lookahead, most urgent lane first, then
+    oldest first, each with its own moment to be sent (`slot_at`) and leased to this process.
 
-    A message whose lease ran out (its sender died mid-send) is taken again: late rather
-    than never.
+    The send clock row is locked while slots are handed out, so processes sharing one
+    database share one budget: never more than one send per `spacing` in all, nor per
+    `chat_spacing` to one chat. A message whose lease ran out (its sender died between
+    sending and marking) is taken again if it is sent at least once, and given up as
+    "unknown" if it is never sent twice.
     """
+    clock = await _send_clock(session, now)
+    next_at = clock.next_at
+    if next_at < now or next_at > now + MAX_AHEAD:
+        next_at = now
+    claim = Claim()
+    stale = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_until <= now)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    for row in (await session.execute(stale)).scalars():
+        row.claimed_until = None
+        if at_most_once(row.kind):
+            row.status = "unknown"
+            row.last_error = "lease ran out: sent or not, it is not sent again"
+            claim.unknown.append(row)
+        else:
+            row.status = "pending"
     query = (
         select(OutboxMessage)
-        .where(
-            OutboxMessage.not_before <= now,
-            or_(
-                OutboxMessage.status == "pending",
-                (OutboxMessage.status == "sending") & (OutboxMessage.claimed_until <= now),
-            ),
-        )
+        .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= now)
         .order_by(OutboxMessage.lane, OutboxMessage.not_before, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -155,11 +232,51 @@ async def claim_pending(
     if lanes is not None:
         query = query.where(OutboxMessage.lane.in_(lanes))
     rows = list((await session.execute(query)).scalars())
+    chats = {row.chat_id for row in rows}
+    last_sent: dict[int, datetime] = {}
+    if chats:
+        recent = (
+            select(OutboxMessage.chat_id, func.max(OutboxMessage.slot_at))
+            .where(
+                OutboxMessage.chat_id.in_(chats),
+                OutboxMessage.slot_at > now - budget.chat_spacing,
+                OutboxMessage.status.in_(SENDING_LEFT),
+            )
+            .group_by(OutboxMessage.chat_id)
+        )
+        last_sent = {chat: at for chat, at in (await session.execute(recent)).all() if at}
+    until = now + budget.lookahead
     for row in rows:
+        if now >= (row.expires_at or row.created_at + budget.horizon):
+            row.status = "expired"
+            row.last_error = "too old to send"
+            claim.expired.append(row)
+            continue
+        if next_at > until:
+            break
+        last = last_sent.get(row.chat_id)
+        chat_turn = now if last is None else last + budget.chat_spacing
+        if chat_turn > next_at:
+            # This chat's turn comes later: it waits without holding up other chats.
+            row.not_before = chat_turn
+            continue
         row.status = "sending"
-        row.claimed_until = now + lease
+        row.slot_at = next_at
+        row.claimed_until = next_at + budget.lease
         row.attempts += 1
-    return rows
+        last_sent[row.chat_id] = next_at
+        next_at += budget.spacing
+        claim.messages.append(row)
+    clock.next_at = next_at
+    soonest = select(func.min(OutboxMessage.not_before)).where(
+        OutboxMessage.status == "pending",
+        OutboxMessage.not_before > now,
+        OutboxMessage.not_before <= until,
+    )
+    if lanes is not None:
+        soonest = soonest.where(OutboxMessage.lane.in_(lanes))
+    claim.waiting_until = (await session.execute(soonest)).scalar_one_or_none()
+    return claim
 
 
 async def get_message(session: AsyncSession, *, message_id: int) -> OutboxMessage | None:
@@ -172,6 +289,7 @@ def mark_sent(message: OutboxMessage, *, now: datetime) -> None:
     message.status = "sent"
     message.sent_at = now
     message.claimed_until = None
+    message.last_error = None
 
 
 def mark_retry(message: OutboxMessage, *, not_before: datetime, error: str) -> None:

@@ -459,6 +459,9 @@ class FakeBotApi:
         self._open_callbacks: set[str] = set()
         self._blocked: set[int] = set()
         self._rate_limits: dict[int, list[int]] = {}
+        self._failures: dict[int, list[int]] = {}
+        self._drops: dict[int, int] = {}
+        self._holds: dict[int, asyncio.Event] = {}
         self._changed = _Signal()
         self._release_generation = 0
         self._poll_generation = 0
@@ -611,6 +614,22 @@ class FakeBotApi:
     def rate_limit_once(self, chat_id: int, retry_after: int = 3) -> None:
         """The next sendMessage/sendPhoto/sendDocument to this chat fails with 429."""
         self._rate_limits.setdefault(chat_id, []).append(retry_after)
+
+    def fail_once(self, chat_id: int, code: int = 502) -> None:
+        """The next send to this chat fails with a server error (nothing is sent)."""
+        self._failures.setdefault(chat_id, []).append(code)
+
+    def drop_after_sending(self, chat_id: int, times: int = 1) -> None:
+        """The next sends to this chat are recorded, then the connection is closed without
+        an answer: the bot cannot know whether they went (a timeout after the request left)."""
+        self._drops[chat_id] = self._drops.get(chat_id, 0) + times
+
+    def hold_after_sending(self, chat_id: int) -> asyncio.Event:
+        """Sends to this chat are recorded, then their answers wait for the returned event:
+        a process killed meanwhile has sent but not marked."""
+        event = asyncio.Event()
+        self._holds[chat_id] = event
+        return event
 
     def sent_to(self, chat_id: int) -> list[SentMessage]:
         """Messages the bot sent to a chat, oldest first (deleted ones flagged)."""
@@ -908,6 +927,16 @@ class FakeBotApi:
             response = self._response(200, {"ok": True, "result": result})
         self.calls.append(call)
         self._changed.fire()
+        chat_id = params.get("chat_id")
+        if call.method in _GUARDED_SENDS and call.ok and isinstance(chat_id, int):
+            if self._drops.get(chat_id):
+                self._drops[chat_id] -= 1
+                if request.transport is not None:
+                    request.transport.close()  # sent, but the bot never hears so
+                return response
+            hold = self._holds.get(chat_id)
+            if hold is not None:
+                await hold.wait()
         return response
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
@@ -937,6 +966,9 @@ class FakeBotApi:
             return
         if chat_id in self._blocked:
             raise FakeApiError(403, "Forbidden: bot was blocked by the user")
+        failures = self._failures.get(chat_id)
+        if failures:
+            raise FakeApiError(failures.pop(0), "Bad Gateway")
         waits = self._rate_limits.get(chat_id)
         if waits:
             retry_after = waits.pop(0)

@@ -6,6 +6,7 @@ import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ class RunningBot:
             database_url=self.database_url,
             encryption_key=SecretStr(self.key),
             tick_seconds=3600,
+            deliver_seconds=3600,
             **self.overrides,
         )
 
@@ -65,6 +67,7 @@ class RunningBot:
         await record_builtins(self.db)
         application = build_application(self.settings, db=self.db, clock=self.clock)
         application.add_handler(TypeHandler(Update, self._mark_handled), group=99)
+        application.bot_data["runtime"].pause = self._pause
         await application.initialize()
         await application.start()
         assert application.updater is not None
@@ -89,6 +92,11 @@ class RunningBot:
         """A new process on the same database: nothing may be held in memory."""
         await self.stop()
         await self.start()
+
+    async def _pause(self, moment: datetime) -> None:
+        """A message's turn to be sent: the clock moves there instead of anyone waiting."""
+        if moment > self.clock.now():
+            self.clock.set(moment)
 
     async def _mark_handled(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         self._handled.setdefault(update.update_id, asyncio.Event()).set()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from storage import buttons, homework, outbox, people
+from storage import buttons, homework, people
 from storage.db import Database
 from storage.models import Link, User
 
@@ -208,39 +208,6 @@ async def test_entries_pause_resume_and_complete(db: Database) -> None:
         )
 
 
-async def test_outbox_dedupes_and_leases(db: Database) -> None:
-    async with db.transaction() as session:
-        assert await outbox.enqueue(
-            session,
-            dedupe_key="k1",
-            chat_id=5,
-            user_id=None,
-            kind="reminder",
-            payload={"text": "hi"},
-            now=NOW,
-        )
-        assert not await outbox.enqueue(
-            session,
-            dedupe_key="k1",
-            chat_id=5,
-            user_id=None,
-            kind="reminder",
-            payload={"text": "hi"},
-            now=NOW,
-        )
-    async with db.transaction() as session:
-        claimed = await outbox.claim_pending(session, now=NOW, limit=10, lease=HOUR)
-        assert [m.payload for m in claimed] == [{"text": "hi"}]
-    async with db.transaction() as session:
-        # Leased: not taken again until the lease runs out (the sender may have died).
-        assert await outbox.claim_pending(session, now=NOW, limit=10, lease=HOUR) == []
-        again = await outbox.claim_pending(session, now=NOW + 2 * HOUR, limit=10, lease=HOUR)
-        assert len(again) == 1 and again[0].attempts == 2
-        outbox.mark_sent(again[0], now=NOW)
-    async with db.transaction() as session:
-        assert await outbox.claim_pending(session, now=NOW + 9 * HOUR, limit=10, lease=HOUR) == []
-
-
 async def test_button_tokens_belong_to_one_person(db: Database) -> None:
     therapist = await _therapist(db)
     async with db.transaction() as session:
@@ -303,7 +270,7 @@ async def test_migrations_are_idempotent(db: Database) -> None:
         version = (
             await session.execute(text("SELECT version_num FROM alembic_version"))
         ).scalar_one()
-    assert version == "0005"
+    assert version == "0006"
 
 
 async def test_migrations_build_exactly_the_models(db: Database) -> None:

@@ -1,0 +1,157 @@
+"""The outbox on both backends: keys, leases, the policy per kind, the shared send budget."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from storage import outbox
+from storage.db import Database
+
+NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+SECOND = timedelta(seconds=1)
+HOUR = timedelta(hours=1)
+BUDGET = outbox.Budget(
+    spacing=SECOND / 30,
+    chat_spacing=SECOND,
+    lookahead=SECOND,
+    lease=timedelta(minutes=3),
+    horizon=timedelta(hours=24),
+)
+
+
+async def _queue(
+    db: Database,
+    key: str,
+    *,
+    chat: int = 5,
+    kind: str = "reminder",
+    now: datetime = NOW,
+    expires_at: datetime | None = None,
+) -> None:
+    async with db.transaction() as session:
+        await outbox.enqueue(
+            session,
+            dedupe_key=key,
+            chat_id=chat,
+            user_id=None,
+            kind=kind,
+            payload={"text": key},
+            now=now,
+            expires_at=expires_at,
+        )
+
+
+async def _claim(db: Database, now: datetime = NOW, **kw: object) -> outbox.Claim:
+    async with db.transaction() as session:
+        return await outbox.claim_pending(session, now=now, budget=BUDGET, **kw)  # type: ignore[arg-type]
+
+
+async def _mark_sent(db: Database, claim: outbox.Claim, now: datetime = NOW) -> None:
+    async with db.transaction() as session:
+        for message in claim.messages:
+            row = await outbox.get_message(session, message_id=message.id)
+            assert row is not None
+            outbox.mark_sent(row, now=now)
+
+
+async def test_a_key_is_queued_once(db: Database) -> None:
+    await _queue(db, "k1")
+    await _queue(db, "k1")
+    claim = await _claim(db)
+    assert [m.payload for m in claim.messages] == [{"text": "k1"}]
+
+
+async def test_a_lease_keeps_a_message_with_its_sender(db: Database) -> None:
+    await _queue(db, "k1", kind="alert")
+    assert len((await _claim(db)).messages) == 1
+    # Leased: not taken again until the lease runs out.
+    assert (await _claim(db, NOW + timedelta(minutes=1))).messages == []
+
+
+async def test_a_dead_senders_alert_is_sent_again_its_reminder_never(db: Database) -> None:
+    await _queue(db, "alert", chat=1, kind="alert")
+    await _queue(db, "reminder", chat=2, kind="reminder")
+    await _queue(db, "digest", chat=3, kind="digest")
+    first = await _claim(db)
+    assert len(first.messages) == 3
+    # The sender was killed between sending and marking; its lease runs out.
+    later = NOW + timedelta(minutes=4)
+    again = await _claim(db, later)
+    assert [m.dedupe_key for m in again.messages] == ["alert"]
+    assert again.messages[0].attempts == 2
+    assert sorted(m.dedupe_key for m in again.unknown) == ["digest", "reminder"]
+    await _mark_sent(db, again, later)
+    assert (await _claim(db, later + HOUR)).messages == []
+
+
+async def test_slots_keep_the_global_and_per_chat_limits(db: Database) -> None:
+    for n in range(40):
+        await _queue(db, f"many-{n}", chat=100 + n)
+    for n in range(3):
+        await _queue(db, f"same-{n}", chat=7)
+    claim = await _claim(db)
+    slots = [m.slot_at for m in claim.messages]
+    assert all(s is not None for s in slots)
+    # Within one lookahead second at 30 a second: 31 slots (both ends), 1/30 s apart.
+    assert len(slots) == 31
+    gaps = {round((b - a).total_seconds(), 4) for a, b in itertools.pairwise(slots)}  # type: ignore[operator]
+    assert gaps == {round(1 / 30, 4)}
+    # The next claim continues where the first stopped, even from another process.
+    second = await _claim(db)
+    assert second.messages == []
+    third = await _claim(db, NOW + SECOND)
+    assert third.messages[0].slot_at == slots[-1] + SECOND / 30  # type: ignore[operator]
+    # One chat: one message a second, the rest wait their turn without holding others up.
+    later = NOW + 10 * SECOND
+    await _mark_sent(db, third, later)
+    chat_seven = []
+    moment = later
+    for _ in range(6):
+        claim = await _claim(db, moment)
+        chat_seven += [m.slot_at for m in claim.messages if m.chat_id == 7]
+        await _mark_sent(db, claim, moment)
+        moment += SECOND / 2
+    assert len(chat_seven) == 2 or len(chat_seven) == 3
+    assert all(
+        (b - a) >= SECOND  # type: ignore[operator]
+        for a, b in itertools.pairwise(chat_seven)
+    )
+
+
+async def test_lanes_go_most_urgent_first(db: Database) -> None:
+    await _queue(db, "digest", chat=1, kind="digest")
+    await _queue(db, "reminder", chat=2, kind="reminder")
+    await _queue(db, "alert", chat=3, kind="alert", now=NOW + SECOND)
+    await _queue(db, "reply", chat=4, kind="reply")
+    claim = await _claim(db, NOW + SECOND)
+    assert [m.kind for m in claim.messages] == ["alert", "reply", "reminder", "digest"]
+    await _mark_sent(db, claim, NOW + SECOND)
+    await _queue(db, "reminder 2", chat=5, kind="reminder", now=NOW + HOUR)
+    await _queue(db, "alert 2", chat=6, kind="alert", now=NOW + HOUR)
+    only_alerts = await _claim(db, NOW + HOUR, lanes=(outbox.ALERT,))
+    assert [m.dedupe_key for m in only_alerts.messages] == ["alert 2"]
+
+
+async def test_messages_are_given_up_by_age_not_attempts(db: Database) -> None:
+    await _queue(db, "old alert", chat=1, kind="alert")
+    await _queue(db, "reminder", chat=2, expires_at=NOW + HOUR)
+    # Forty minutes of outage is nothing: both still go.
+    outage = NOW + timedelta(minutes=40)
+    claim = await _claim(db, outage)
+    assert len(claim.messages) == 2
+    await _mark_sent(db, claim, outage)
+    await _queue(db, "late reminder", chat=3, expires_at=NOW + HOUR)
+    await _queue(db, "stale", chat=4, kind="feedback")
+    claim = await _claim(db, NOW + 25 * HOUR)
+    assert sorted(m.dedupe_key for m in claim.expired) == ["late reminder", "stale"]
+    assert claim.messages == []
+
+
+async def test_a_clock_turned_back_does_not_stall_sending(db: Database) -> None:
+    await _queue(db, "first", chat=1)
+    await _claim(db, NOW + 2 * HOUR)
+    await _queue(db, "second", chat=2)
+    claim = await _claim(db, NOW)
+    assert [m.dedupe_key for m in claim.messages] == ["second"]
+    assert claim.messages[0].slot_at == NOW
