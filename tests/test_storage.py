@@ -270,7 +270,7 @@ async def test_migrations_are_idempotent(db: Database) -> None:
         version = (
             await session.execute(text("SELECT version_num FROM alembic_version"))
         ).scalar_one()
-    assert version == "0006"
+    assert version == "0007"
 
 
 async def test_migrations_build_exactly_the_models(db: Database) -> None:
@@ -318,6 +318,37 @@ async def test_a_0001_outbox_row_survives_the_upgrade_in_the_reminder_lane(
         async with database.transaction() as session:
             lane = (await session.execute(text("SELECT lane FROM outbox"))).scalar_one()
         assert lane == 3
+    finally:
+        await database.dispose()
+
+
+async def test_flags_made_by_the_first_copy_of_0002_gain_their_message_ids(
+    database_url: str,
+) -> None:
+    """A database migrated to 0002 before flags had message ids works after the upgrade."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from storage.migrate import alembic_config, upgrade
+
+    database = Database(database_url)
+    try:
+
+        def to_0002_without_column(connection: Connection) -> None:
+            command.upgrade(alembic_config(connection), "0002")
+            if any(c["name"] == "message_id" for c in inspect(connection).get_columns("flags")):
+                connection.execute(text("ALTER TABLE flags DROP COLUMN message_id"))
+
+        async with database.engine.connect() as connection:
+            await connection.run_sync(to_0002_without_column)
+            await connection.commit()
+        await upgrade(database)
+
+        def columns(connection: Connection) -> list[str]:
+            return [c["name"] for c in inspect(connection).get_columns("flags")]
+
+        async with database.engine.connect() as connection:
+            assert "message_id" in await connection.run_sync(columns)
     finally:
         await database.dispose()
 

@@ -28,7 +28,6 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("template_id", sa.String(length=40), nullable=True),
         sa.Column("entry_id", sa.Integer(), nullable=True),
-        sa.Column("message_id", sa.BigInteger(), nullable=True),
         sa.Column("excerpt", sa.Text(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("imminent", sa.Boolean(), nullable=False),
