@@ -33,6 +33,7 @@ ENGLISH: dict[str, str] = {
     "wrong_kind": "Thanks, but I can't use {what_article} for this question. I need {need}.",
     "earlier_button": "That button belongs to an earlier question.",
     "first_question": "This is the first question, so there is nothing to go back to.",
+    "before_follow_up": "The first part is kept as it was, so we carry on from here.",
     "need_yes_no": "Please answer yes or no.",
     "need_time": "Please send a time like 19:30 or 7pm.",
     "need_date": "Please send a day like today, tomorrow, Friday or 2026-12-05.",

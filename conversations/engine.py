@@ -452,7 +452,9 @@ def resume(flow: Flow, state: State) -> Turn:
         return ask(flow, state)
     index = flow.index_of(state.at)
     start = _after(flow, state, index) if index is not None else None
-    return _move_to(flow, replace(state, phase="asking"), start)
+    # The follow-up joins the trail: /back stops there instead of re-planning the first part.
+    passed = replace(state, phase="asking", trail=(*state.trail, state.at))
+    return _move_to(flow, passed, start)
 
 
 def ask(flow: Flow, state: State, says: Sequence[Say] = ()) -> Turn:
@@ -650,14 +652,34 @@ def _shifted(day: str, days: int) -> str:
 
 def _end(flow: Flow, state: State, says: tuple[Say, ...]) -> Turn:
     """Every step is answered: a last look first when the template asks for one."""
-    if flow.review and summarize(flow, state.answers):
+    if flow.review and summarize(flow, on_path(flow, state)):
         reviewing = replace(state, at=None, phase="review", selection=())
         return Turn(state=reviewing, says=says, review=_review(flow, reviewing))
     return _finish(flow, state, says)
 
 
+def on_path(flow: Flow, state: State) -> dict[str, Answer]:
+    """The answers on the way the conversation now goes: an answer on a branch a later
+    change left (safety behaviours named, then "no" to having used any) is not shown,
+    scored or saved."""
+    kept: dict[str, Answer] = {}
+    index = _visible_from(flow, state, 0)
+    seen: set[int] = set()
+    while index is not None and index not in seen:
+        seen.add(index)
+        step = flow.steps[index]
+        if step.key in state.answers:
+            kept[step.key] = state.answers[step.key]
+        elif step.kind.asks and step.key not in state.trail:
+            break  # not answered yet: the path ends here for now
+        elif not step.kind.asks and step.key not in state.trail:
+            break  # a follow-up not yet passed
+        index = _after(flow, state, index)
+    return kept
+
+
 def _finish(flow: Flow, state: State, says: tuple[Say, ...]) -> Turn:
-    done = replace(state, at=None, phase="done", selection=())
+    done = replace(state, at=None, phase="done", selection=(), answers=on_path(flow, state))
     scored = score(flow, done.answers)
     return Turn(
         state=done,
@@ -691,11 +713,7 @@ def _in_review(flow: Flow, state: State, event: Event) -> Turn:
     elif isinstance(event, Back):
         if state.phase == "choosing":
             return ask(flow, replace(state, phase="review"))
-        last = state.trail[-1] if state.trail else None
-        index = flow.index_of(last) if last else None
-        if index is None:
-            return ask(flow, state)
-        return _move_to(flow, replace(state, trail=state.trail[:-1], phase="asking"), index)
+        return _back(flow, state)
     if state.phase == "review":
         if value in _SAVE_WORDS:
             return _finish(flow, state, ())
@@ -716,10 +734,11 @@ def _in_review(flow: Flow, state: State, event: Event) -> Turn:
 
 
 def _changeable(flow: Flow, state: State) -> list[Step]:
+    answers = on_path(flow, state)
     return [
         step
         for step in flow.steps
-        if step.key in state.answers and step.kind.answer_text(step.spec, state.answers[step.key])
+        if step.key in answers and step.kind.answer_text(step.spec, answers[step.key])
     ]
 
 
@@ -730,9 +749,9 @@ def _review(flow: Flow, state: State) -> Review:
             (Button(f"{number}. {step.label}", str(step.index)),)
             for number, step in enumerate(choices, start=1)
         )
-        return Review(summarize(flow, state.answers), buttons, choosing=True)
+        return Review(summarize(flow, on_path(flow, state)), buttons, choosing=True)
     save = (Button(note("button_save"), "save"), Button(note("button_change"), "change"))
-    return Review(summarize(flow, state.answers), (save,))
+    return Review(summarize(flow, on_path(flow, state)), (save,))
 
 
 # Going back.
@@ -743,6 +762,8 @@ def _back(flow: Flow, state: State) -> Turn:
     index = flow.index_of(previous)
     if index is None:
         return ask(flow, replace(state, trail=state.trail[:-1]))
+    if not flow.steps[index].kind.asks:
+        return ask(flow, state, (note("before_follow_up"),))
     return _move_to(flow, replace(state, trail=state.trail[:-1], phase="asking"), index)
 
 

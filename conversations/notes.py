@@ -42,6 +42,7 @@ NOTE_IDS: frozenset[str] = frozenset(
         "wrong_kind",
         "earlier_button",
         "first_question",
+        "before_follow_up",
         "need_yes_no",
         "need_time",
         "need_date",

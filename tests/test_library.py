@@ -224,3 +224,67 @@ def test_random_events_never_crash_or_lose_an_answer(
             or turn.finished
             or (turn.waiting is not None)
         )
+        if turn.finished:
+            # What is saved is what the review showed: the answers on the path taken.
+            assert dict(turn.state.answers) == engine.on_path(flow, turn.state)
+            shown = dict(turn.summary or ())
+            assert shown == dict(engine.summarize(flow, turn.state.answers))
+            break
+
+
+def test_answers_on_a_branch_left_by_a_change_are_not_saved() -> None:
+    flow = engine.compile_flow(LIBRARY["exposure_log"])
+    turn = engine.begin(flow)
+    for typed in ["The lift at work", "40", "80", "30", "20 minutes", "yes", "Held my phone", "-"]:
+        turn = engine.advance(flow, turn.state, Text(typed, today=TODAY))
+    assert turn.review is not None
+    assert ("Which", "Held my phone") in turn.review.lines
+    turn = engine.advance(flow, turn.state, Press(flow.review_position, "change"))
+    safety = flow.steps[flow.index_of("safety") or 0]
+    turn = engine.advance(flow, turn.state, Press(flow.review_position, str(safety.index)))
+    turn = engine.advance(flow, turn.state, Text("no"))
+    assert turn.review is not None
+    assert "Held my phone" not in str(turn.review.lines)
+    turn = engine.advance(flow, turn.state, Press(flow.review_position, "save"))
+    assert turn.finished
+    assert "which" not in turn.state.answers
+    assert "Held my phone" not in engine.digest_line(flow, turn.state.answers)
+    # Changed back before saving, the earlier words come back with it.
+    turn = engine.begin(flow)
+    for typed in ["The lift at work", "40", "80", "30", "20 minutes", "yes", "Held my phone", "-"]:
+        turn = engine.advance(flow, turn.state, Text(typed, today=TODAY))
+    for value in ("change", str(safety.index)):
+        turn = engine.advance(flow, turn.state, Press(flow.review_position, value))
+    turn = engine.advance(flow, turn.state, Text("no"))
+    for value in ("change", str(safety.index)):
+        turn = engine.advance(flow, turn.state, Press(flow.review_position, value))
+    turn = engine.advance(flow, turn.state, Text("yes"))
+    assert turn.review is not None
+    assert ("Which", "Held my phone") in turn.review.lines
+
+
+def test_back_after_a_follow_up_does_not_plan_the_first_part_again() -> None:
+    flow = engine.compile_flow(LIBRARY["behavioural_experiment"])
+    turn = engine.begin(flow)
+    for event in [
+        Text("People will laugh if I ask a question"),
+        Text("80"),
+        Text("Someone will laugh"),
+        Text("Ask one question on Monday"),
+        Skip(),
+        Text("monday", today=TODAY),
+    ]:
+        turn = engine.advance(flow, turn.state, event)
+    assert turn.waiting is not None
+    turn = engine.resume(flow, turn.state)
+    assert turn.question is not None and turn.state.at == "outcome"
+    turn = engine.advance(flow, turn.state, Back())
+    assert turn.waiting is None and turn.state.phase == "asking"
+    assert turn.state.at == "outcome"
+    assert "before_follow_up" in str(turn.says)
+    # Saved, the first part and the second are both there.
+    for typed in ["Nobody laughed", "One question is fine", "30"]:
+        turn = engine.advance(flow, turn.state, Text(typed))
+    turn = engine.advance(flow, turn.state, Press(flow.review_position, "save"))
+    assert turn.finished
+    assert {"belief", "day", "outcome", "belief_after"} <= set(turn.state.answers)
