@@ -25,6 +25,7 @@ from conversations.templates import (
     find_template,
     load_template,
 )
+from storage import homework
 from storage import library as stored
 from storage.models import User
 
@@ -125,6 +126,25 @@ async def _store(ctx: Ctx, therapist: User, template: Template, text: str) -> No
         f"/preview {template.title.lower()} walks through it as a client would. "
         f"To give it: /assign CLIENT {template.title.lower()} daily 20:00"
         + ("\n\nClients already doing an earlier version finish that one." if latest else "")
+        + await _settings_left_out(ctx, key, template)
+    )
+
+
+async def _settings_left_out(ctx: Ctx, key: str, template: Template) -> str:
+    """Tell the therapist which running assignments had settings this version dropped."""
+    affected: set[str] = set()
+    count = 0
+    for assignment in await homework.active_assignments_of_template(ctx.session, template_id=key):
+        left_out = set(assignment.params) - set(engine.fit_params(template, assignment.params))
+        if left_out:
+            count += 1
+            affected |= left_out
+    if not count:
+        return ""
+    which = "assignment" if count == 1 else "assignments"
+    return (
+        f"\n\n{count} running {which} had settings this version no longer takes "
+        f"({', '.join(sorted(affected))}): from now on they use this version's defaults."
     )
 
 

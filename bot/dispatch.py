@@ -26,7 +26,9 @@ async def on_text(ctx: Ctx) -> None:
         return
     if await homework.on_text(ctx, ctx.text):
         return
-    if await authoring.preview_event(ctx, Text(ctx.text, sent_at=ctx.sent_at)):
+    if await authoring.preview_event(
+        ctx, Text(ctx.text, sent_at=ctx.sent_at, today=homework.today_of(ctx))
+    ):
         return
     ask = (ctx.user.dialog or {}).get("ask")
     if ask == "time_zone":

@@ -104,6 +104,16 @@ async def begin_assignment(
             await show_current(ctx, earlier, says=("Welcome back. Here is where you left off.",))
             return
     template = await library.newest(ctx.rt, ctx.session, assignment.template_id)
+    if template is not None:
+        left_out = set(assignment.params) - set(engine.fit_params(template, assignment.params))
+        if left_out:
+            log.info(
+                "assignment %s: settings %s no longer fit %s v%s; its defaults are used",
+                assignment.id,
+                ", ".join(sorted(left_out)),
+                template.id,
+                template.version,
+            )
     try:
         flow = (
             engine.compile_flow(template, assignment.params, language=language_of(ctx))
@@ -282,7 +292,7 @@ async def _share_photos(ctx: Ctx, entry: Entry, flow: Flow) -> None:
     """A saved entry's photos go to the therapist who gave the homework (the outbox)."""
     if ctx.user is None:
         return
-    link = await people.active_link(ctx.session, client_id=ctx.user.id)
+    link = await homework.live_link_of_entry(ctx.session, entry=entry)
     therapist = (
         await people.get_user_by_id(ctx.session, user_id=link.therapist_id) if link else None
     )
@@ -290,7 +300,10 @@ async def _share_photos(ctx: Ctx, entry: Entry, flow: Flow) -> None:
         return
     name = people.client_display_name(link, ctx.user)
     zone = ZoneInfo(therapist.timezone)
-    for stored in await files.files_of_entry(ctx.session, entry_id=entry.id):
+    shared = await files.files_for_therapist(
+        ctx.session, therapist_id=therapist.id, entry_id=entry.id
+    )
+    for stored in shared:
         when = ctx.now.astimezone(zone).strftime("%a %d %b %H:%M")
         await outbox.notify(
             ctx.session,
@@ -397,7 +410,8 @@ async def on_answer_button(ctx: Ctx, marker: str, position: int, value: str) -> 
     await continue_entry(ctx, entry, Press(position, value))
 
 
-def _today(ctx: Ctx) -> date | None:
+def today_of(ctx: Ctx) -> date | None:
+    """The person's own date now (for answers like today or tomorrow)."""
     return local_date(ctx.now, ZoneInfo(ctx.user.timezone)) if ctx.user is not None else None
 
 
@@ -406,7 +420,7 @@ async def on_text(ctx: Ctx, text: str) -> bool:
     entry = await open_entry_of(ctx)
     if entry is None:
         return False
-    await continue_entry(ctx, entry, Text(text, sent_at=ctx.sent_at, today=_today(ctx)))
+    await continue_entry(ctx, entry, Text(text, sent_at=ctx.sent_at, today=today_of(ctx)))
     return True
 
 
@@ -472,7 +486,17 @@ async def open_entry_of(ctx: Ctx) -> Entry | None:
     """The client's homework conversation in progress, if any."""
     if ctx.user is None or ctx.user.role != "client":
         return None
-    return await homework.open_entry(ctx.session, client_id=ctx.user.id)
+    entry = await homework.open_entry(ctx.session, client_id=ctx.user.id)
+    if entry is None or await state_of(ctx, entry) is not None:
+        return entry
+    # Damaged beyond reading: set aside (kept, listed by /today) so it can't trap the client.
+    entry.status = "paused"
+    entry.updated_at = ctx.now
+    ctx.say(
+        f"Sorry, your {ctx.rt.title_of(entry.template_id).lower()} could not be opened, so I "
+        "have set it aside. Everything you wrote is kept; your therapist can help."
+    )
+    return None
 
 
 async def takes_text(ctx: Ctx, entry: Entry) -> bool:

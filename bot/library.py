@@ -6,6 +6,7 @@ in this process once read). New entries use the newest version.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import TYPE_CHECKING
 
@@ -76,8 +77,28 @@ async def entry_state(
         log.warning("entry %s cannot be shown: its template is missing or broken", entry.id)
         return None
     try:
-        flow = compile_flow(template, entry.params, language=language)
+        flow = compiled(rt, entry.template_id, template, entry.params, language)
+        if not isinstance(entry.state, dict):
+            raise ValueError("stored conversation state is not a mapping")
         return flow, State.from_json(entry.state, flow)
-    except (ValueError, TypeError):
+    except Exception:  # any damage at all: the entry is set aside, never a crash
         log.warning("entry %s cannot be shown: its state or settings are damaged", entry.id)
         return None
+
+
+FLOW_CACHE_SIZE = 512
+
+
+def compiled(
+    rt: Runtime, template_key: str, template: Template, params: object, language: str
+) -> Flow:
+    """The flow of a template version with an entry's settings, compiled once per process
+    (a stored template version never changes, so neither does its flow)."""
+    key = (template_key, template.version, json.dumps(params, sort_keys=True), language)
+    flow = rt.flows.get(key)
+    if flow is None:
+        flow = compile_flow(template, params if isinstance(params, dict) else {}, language=language)
+        if len(rt.flows) >= FLOW_CACHE_SIZE:
+            rt.flows.pop(next(iter(rt.flows)))
+        rt.flows[key] = flow
+    return flow

@@ -26,10 +26,12 @@ from conversations.crisis import (
     language_of,
     sos_text,
 )
+from conversations.engine import Flow
 from conversations.kinds.base import Media
 from conversations.risk import RiskFinding
 from conversations.templates import Template
 from storage import buttons, outbox, people, updates
+from storage import library as library_store
 from storage.db import Database
 from storage.models import User
 
@@ -57,6 +59,8 @@ class Runtime:
     """Template versions read from the database, kept once read (they never change)."""
     titles: dict[str, str] = field(default_factory=dict)
     """Titles of therapists' own templates, as read."""
+    flows: dict[tuple[str, int, str, str], Flow] = field(default_factory=dict)
+    """Compiled flows by template version, settings and language (see bot/library.py)."""
     on_urgent: Callable[[], None] | None = None
     """Called after an update that queued an alert commits: sends the alert lane now."""
     deliver_at: Callable[[datetime], None] | None = None
@@ -83,6 +87,14 @@ class Runtime:
             lease=LEASE,
             horizon=timedelta(hours=self.settings.outbox_horizon_hours),
         )
+
+    titles_read: bool = False
+
+    async def read_titles(self, session: AsyncSession) -> None:
+        """Fill `titles` from the database once per process (own templates by title)."""
+        if not self.titles_read:
+            self.titles.update(await library_store.titles(session))
+            self.titles_read = True
 
     def title_of(self, template_id: str) -> str:
         """A homework's title, even if its template has gone."""
@@ -310,6 +322,7 @@ async def _in_transaction(
                 return False
         elif await updates.handled(session, update_id=update.update_id):
             return False
+        await rt.read_titles(session)
         user = await people.get_user(session, telegram_id=person.id, for_update=True)
         ctx = Ctx(
             rt=rt,

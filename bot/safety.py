@@ -183,6 +183,21 @@ async def raise_from_answer(ctx: Ctx, entry: Entry, effect: RaiseFlag) -> None:
     client = ctx.user
     if client is None:
         return
+    if await flags.entry_has_flag(ctx.session, entry_id=entry.id):
+        # The same answer given again (after /back): the therapist has this entry's alert.
+        ctx.say(
+            crisis_reply(
+                ctx.rt.resources,
+                country_of(ctx),
+                language=language_of(ctx.language_code),
+                imminent=False,
+                therapist=None,
+                homework=ctx.rt.title_of(entry.template_id).lower(),
+                repeat=True,
+            ),
+            urgent=True,
+        )
+        return
     told = await raise_flag(
         ctx,
         client,

@@ -226,9 +226,10 @@ def tailoring(template: Template, settings: list[str]) -> dict[str, Any] | str:
     if prompts:
         given["prompts"] = prompts
     try:
-        return resolve_params(template, given)
+        resolve_params(template, given)
     except FlowError as error:
         return str(error)
+    return given  # only what the therapist gave: defaults stay the template's
 
 
 async def _create(

@@ -43,6 +43,8 @@ async def tick(rt: Runtime, bot: Bot) -> None:
 
 async def queue_due(rt: Runtime) -> None:
     """Everything that fell due goes into the outbox (which `deliver_job` empties)."""
+    async with rt.db.transaction() as session:
+        await rt.read_titles(session)
     await escalate_unacknowledged(rt)
     await queue_due_reminders(rt)
     await queue_due_follow_ups(rt)

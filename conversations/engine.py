@@ -126,8 +126,9 @@ class Flow:
 def compile_flow(
     template: Template, params: Mapping[str, Any] | None = None, *, language: str | None = None
 ) -> Flow:
-    """Apply an assignment's settings and tailoring, and a translation; expand groups."""
-    values = resolve_params(template, params or {})
+    """Apply an assignment's settings and tailoring, and a translation; expand groups.
+    Settings a newer version of the template no longer takes are left out (`fit_params`)."""
+    values = resolve_params(template, fit_params(template, params or {}))
     words = template.translations.get(language or "")
     prompts: Mapping[str, str] = values.get("prompts") or {}
     steps: list[Step] = []
@@ -180,6 +181,27 @@ def _translated(spec: StepBase, words: Any) -> dict[str, Any]:
             o.model_copy(update={"label": words.options.get(o.value, o.label)}) for o in options
         ]
     return update
+
+
+def fit_params(template: Template, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings in `given` this template (perhaps a newer version than the one they
+    were given for) still takes with their values; the rest fall back to its defaults."""
+    kept: dict[str, Any] = {}
+    for name, value in given.items():
+        if name == "prompts" and isinstance(value, dict):
+            ids = {step.id for _, step, _ in template.all_steps()}
+            still = {k: v for k, v in value.items() if k in ids}
+            candidate: dict[str, Any] = {"prompts": still} if still else {}
+        elif name in template.params or name == "instructions":
+            candidate = {name: value}
+        else:
+            continue
+        try:
+            resolve_params(template, {**kept, **candidate})
+        except FlowError:
+            continue
+        kept.update(candidate)
+    return kept
 
 
 def resolve_params(template: Template, given: Mapping[str, Any]) -> dict[str, Any]:

@@ -64,12 +64,6 @@ async def files_for_therapist(
     return list((await session.execute(query)).scalars())
 
 
-async def files_of_entry(session: AsyncSession, *, entry_id: int) -> list[StoredFile]:
-    """An entry's files, for sharing with its own therapist when it is saved."""
-    query = select(StoredFile).where(StoredFile.entry_id == entry_id).order_by(StoredFile.id)
-    return list((await session.execute(query)).scalars())
-
-
 async def get_file(session: AsyncSession, *, file_id: int) -> StoredFile | None:
     """One file, for the outbox to send (its message was queued for the right person)."""
     return await session.get(StoredFile, file_id)

@@ -58,6 +58,19 @@ async def assignments_of_link(session: AsyncSession, *, link_id: int) -> list[As
     return list((await session.execute(query)).scalars())
 
 
+async def active_assignments_of_template(
+    session: AsyncSession, *, template_id: str
+) -> list[Assignment]:
+    """Assignments still running of one template (on live links)."""
+    query = (
+        select(Assignment)
+        .join(Link, Link.id == Assignment.link_id)
+        .where(Assignment.template_id == template_id, Assignment.active, Link.ended_at.is_(None))
+        .order_by(Assignment.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
 async def client_assignment(
     session: AsyncSession, *, client_id: int, assignment_id: int
 ) -> Assignment | None:
@@ -251,6 +264,20 @@ async def waiting_entries(session: AsyncSession, *, client_id: int) -> list[Entr
     return list((await session.execute(query)).scalars())
 
 
+async def live_link_of_entry(session: AsyncSession, *, entry: Entry) -> Link | None:
+    """The link an entry's homework was given on, while it is live (not the client's
+    current link: a client who moved to another therapist keeps the first one's homework
+    away from the second)."""
+    if entry.assignment_id is None:
+        return None
+    query = (
+        select(Link)
+        .join(Assignment, Assignment.link_id == Link.id)
+        .where(Assignment.id == entry.assignment_id, Link.ended_at.is_(None))
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
 async def claim_due_follow_ups(
     session: AsyncSession, *, now: datetime, limit: int
 ) -> list[tuple[Entry, User]]:
@@ -258,7 +285,16 @@ async def claim_due_follow_ups(
     query = (
         select(Entry, User)
         .join(User, User.id == Entry.client_id)
-        .where(Entry.status == "waiting", Entry.resume_at.is_not(None), Entry.resume_at <= now)
+        .join(Assignment, Assignment.id == Entry.assignment_id)
+        .join(Link, Link.id == Assignment.link_id)
+        .where(
+            Entry.status == "waiting",
+            Entry.resume_at.is_not(None),
+            Entry.resume_at <= now,
+            # Homework given on a link that ended, or taken back, is not followed up.
+            Assignment.active,
+            Link.ended_at.is_(None),
+        )
         .order_by(Entry.resume_at)
         .limit(limit)
         .with_for_update(skip_locked=True, of=Entry)

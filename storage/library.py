@@ -100,3 +100,11 @@ async def own_templates(session: AsyncSession, *, owner_id: int) -> list[Templat
         .order_by(TemplateVersion.title)
     )
     return list((await session.execute(query)).scalars())
+
+
+async def titles(session: AsyncSession) -> dict[str, str]:
+    """The newest title of every stored template, by key."""
+    query = select(TemplateVersion.key, TemplateVersion.title).order_by(
+        TemplateVersion.key, TemplateVersion.version
+    )
+    return {key: title for key, title in (await session.execute(query)).all()}

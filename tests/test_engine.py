@@ -76,11 +76,19 @@ def test_groups_expand_by_setting() -> None:
 
 def test_settings_and_tailoring_are_checked() -> None:
     with pytest.raises(engine.FlowError, match="between 1 and 5"):
-        engine.compile_flow(TEMPLATE, {"count": 9})
+        engine.resolve_params(TEMPLATE, {"count": 9})
     with pytest.raises(engine.FlowError, match="no setting called colour"):
-        engine.compile_flow(TEMPLATE, {"colour": "red"})
+        engine.resolve_params(TEMPLATE, {"colour": "red"})
     with pytest.raises(engine.FlowError, match="no question called nope"):
-        engine.compile_flow(TEMPLATE, {"prompts": {"nope": "Hi"}})
+        engine.resolve_params(TEMPLATE, {"prompts": {"nope": "Hi"}})
+
+
+def test_settings_a_newer_version_no_longer_takes_fall_back_to_its_defaults() -> None:
+    given = {"count": 9, "colour": "red", "prompts": {"nope": "Hi"}, "instructions": "Gently"}
+    assert engine.fit_params(TEMPLATE, given) == {"instructions": "Gently"}
+    flow = engine.compile_flow(TEMPLATE, given)
+    assert flow.intro.startswith("Gently")
+    assert engine.compile_flow(TEMPLATE, {"count": 2}).params["count"] == 2
 
 
 def test_tailoring_changes_wording_and_adds_instructions() -> None:

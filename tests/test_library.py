@@ -266,14 +266,15 @@ def test_answers_on_a_branch_left_by_a_change_are_not_saved() -> None:
 def test_back_after_a_follow_up_does_not_plan_the_first_part_again() -> None:
     flow = engine.compile_flow(LIBRARY["behavioural_experiment"])
     turn = engine.begin(flow)
-    for event in [
+    events: list[engine.Event] = [
         Text("People will laugh if I ask a question"),
         Text("80"),
         Text("Someone will laugh"),
         Text("Ask one question on Monday"),
         Skip(),
         Text("monday", today=TODAY),
-    ]:
+    ]
+    for event in events:
         turn = engine.advance(flow, turn.state, event)
     assert turn.waiting is not None
     turn = engine.resume(flow, turn.state)

@@ -1,0 +1,144 @@
+"""End to end: the library at its edges (found in review).
+
+A photo goes to the therapist who gave the homework, not the client's next one; /assign
+keeps only the settings given, and a newer version that drops one still opens; a damaged
+open entry is set aside instead of trapping the client; PHQ-9 item 9 answered again after
+/back raises no second alert; /preview takes "tomorrow"; own templates keep their titles
+after a restart.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from bot.clock import FixedClock
+from storage.models import Assignment, Entry, Flag
+from tests.harness import RunningBot, link_client, register_therapist, texts
+from tests.test_e2e_library import SLEEP_V1, linked, send_document, start
+
+
+async def test_a_photo_goes_to_the_therapist_who_gave_the_homework(running: RunningBot) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin creative once 2026-11-21 12:00")
+    await start(running, client, "creative activity")
+    await running.press(client, "I've made it")
+    update_id = client.send_photo(b"\x89PNG-a-drawing")
+    await running._handled_by_bot(update_id)
+    await running.send(client, "/cancel")
+    other = running.api.user(9003, "Sam", username="sam_fake")
+    await register_therapist(running, other)
+    await link_client(running, other, client, "Robin")
+    await running.send(client, "/today")
+    await running.press(client, "Continue creative activity")
+    await running.send(client, "calm")
+    await running.press(client, "Save")
+    for _ in range(3):
+        await running.tick()
+    assert not [m for m in running.api.sent_to(other.chat_id) if m.method == "sendPhoto"]
+
+
+async def test_assign_keeps_only_given_settings_and_a_newer_version_still_opens(
+    running: RunningBot,
+) -> None:
+    therapist, client = await linked(running)
+    replies = await running.send(therapist, "/assign robin gratitude daily 20:00")
+    assert "Tailored" not in texts(replies)
+    await send_document(running, therapist, "sleep.yaml", SLEEP_V1.encode())
+    replies = await running.send(therapist, "/assign robin sleep diary daily 08:00 target=7")
+    assert "Tailored: target 7." in texts(replies)
+    async with running.runtime.db.transaction() as session:
+        stored = {
+            a.template_id: a.params for a in (await session.execute(select(Assignment))).scalars()
+        }
+    assert stored["gratitude"] == {}
+    assert next(v for k, v in stored.items() if k.startswith("sleep_diary")) == {"target": 7}
+    v2 = (
+        SLEEP_V1.replace("version: 1", "version: 2")
+        .replace(
+            "params:\n  target: {type: integer, default: 8, min: 4, max: 12, "
+            "label: Hours to aim for}\n",
+            "",
+        )
+        .replace(" (aim: {target})", "")
+    )
+    replies = await send_document(running, therapist, "sleep.yaml", v2.encode())
+    assert "1 running assignment had settings this version no longer takes (target)" in texts(
+        replies
+    )
+    replies = await start(running, client, "sleep diary")
+    assert "How many hours did you sleep?" in texts(replies)
+
+
+async def test_a_damaged_open_entry_is_set_aside_not_a_trap(running: RunningBot) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00")
+    await start(running, client, "gratitude entry")
+    await running.send(client, "Sunshine")
+    async with running.runtime.db.transaction() as session:
+        entry = (await session.execute(select(Entry))).scalar_one()
+        entry.state = {"v": 2, "at": 7, "answers": "not answers"}
+    replies = await running.send(client, "/help")
+    said = texts(replies)
+    assert "could not be opened, so I have set it aside" in said
+    assert "/today" in said  # and the command itself answered
+    replies = await running.send(client, "/today")
+    assert "could not be shown" in texts(replies)
+    # State that is not even a mapping: /today and the digest still answer.
+    async with running.runtime.db.transaction() as session:
+        entry = (await session.execute(select(Entry))).scalar_one()
+        entry.state = ["damaged"]  # type: ignore[assignment]
+    assert "could not be shown" in texts(await running.send(client, "/today"))
+    async with running.runtime.db.transaction() as session:
+        entry = (await session.execute(select(Entry))).scalar_one()
+        entry.status, entry.completed_at = "done", entry.updated_at
+    digest = texts(await running.send(therapist, "/digest"))
+    assert "something went wrong" not in digest.lower()
+    assert "could not be shown" in digest
+
+
+async def test_phq9_item_9_again_after_back_raises_no_second_alert(running: RunningBot) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin phq9 once 2026-11-21 12:00")
+    await start(running, client, "phq-9 mood questionnaire")
+    for _ in range(8):
+        await running.press(client, "1. Not at all")
+    await running.press(client, "2. Several days")
+    await running.send(client, "/back")
+    replies = await running.press(client, "3. More than half the days")
+    assert "I hear you" in texts(replies)  # the shorter words, the lines again
+    async with running.runtime.db.transaction() as session:
+        assert len((await session.execute(select(Flag))).scalars().all()) == 1
+
+
+async def test_preview_takes_tomorrow_on_a_date_question(running: RunningBot) -> None:
+    therapist, _ = await linked(running)
+    await running.send(therapist, "/preview behavioural experiment")
+    for typed in ("belief", "80", "laugh", "ask a question", "/skip"):
+        await running.send(therapist, typed)
+    replies = await running.send(therapist, "tomorrow")
+    assert "Please send a day like" not in texts(replies)
+
+
+OWN = """\
+id: ev_chk
+version: 1
+title: Evening check
+steps:
+  - {id: mood, kind: scale, prompt: "Mood?"}
+"""
+
+
+async def test_own_templates_keep_their_titles_after_a_restart(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await linked(running)
+    await send_document(running, therapist, "ev.yaml", OWN.encode())
+    await running.send(therapist, "/assign robin evening check daily 20:00")
+    await running.restart()
+    clock.set(datetime(2026, 11, 21, 19, 0, 30, tzinfo=UTC))
+    await running.tick()
+    said = texts(running.api.sent_to(client.chat_id))
+    assert "time for your evening check" in said
+    assert "ev chk" not in said
