@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import textwrap
 from typing import Any
 
 from bot import library
@@ -148,6 +149,10 @@ async def _settings_left_out(ctx: Ctx, key: str, template: Template) -> str:
     )
 
 
+DESCRIPTION_SHOWN = 110
+"""Characters of each description in /templates (whole words; /preview shows it all)."""
+
+
 async def list_templates(ctx: Ctx) -> None:
     """/templates: the built-in homework and the therapist's own."""
     therapist = ctx.user
@@ -156,7 +161,8 @@ async def list_templates(ctx: Ctx) -> None:
         return
     lines = ["Built-in homework:"]
     for template in sorted(ctx.rt.library.values(), key=lambda t: t.title):
-        lines.append(f"• {template.title} — {template.description[:90]}")
+        about = textwrap.shorten(template.description, DESCRIPTION_SHOWN, placeholder="…")
+        lines.append(f"• {template.title} — {about}")
     own = await stored.own_templates(ctx.session, owner_id=therapist.id)
     lines += ["", "Your own:" if own else "You have no templates of your own yet."]
     lines += [f"• {row.title} (version {row.version})" for row in own]
@@ -194,7 +200,7 @@ async def preview(ctx: Ctx) -> None:
     }
     ctx.say(
         f"Preview of “{template.title}”: you see what a client sees. Nothing is saved, and "
-        "/cancel ends it."
+        "/cancel ends it." + (f"\n\n{template.description}" if template.description else "")
     )
     _show(ctx, flow, turn)
 

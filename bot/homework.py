@@ -39,6 +39,7 @@ from conversations.engine import (
     Text,
 )
 from conversations.kinds.base import Media
+from conversations.kinds.info import InfoStep
 from conversations.schedules import describe_schedule, local_date, parse_schedule
 from conversations.timezones import zone_label
 from storage import files, flags, homework, outbox, people
@@ -207,6 +208,12 @@ async def show_current(ctx: Ctx, entry: Entry, says: tuple[str, ...] = ()) -> No
     await present(ctx, entry, flow, engine.ask(flow, state, says))
 
 
+def _paced(flow: Flow, key: str) -> bool:
+    index = flow.index_of(key)
+    spec = flow.steps[index].spec if index is not None else None
+    return isinstance(spec, InfoStep) and spec.pace is not None
+
+
 def entry_marker(entry: Entry) -> str:
     """A short tag for one conversation's buttons, so an old keyboard can't answer another."""
     return hashlib.sha256(f"{entry.id}:{entry.started_at.isoformat()}".encode()).hexdigest()[:8]
@@ -252,6 +259,8 @@ async def continue_entry(ctx: Ctx, entry: Entry, event: Event) -> None:
     flow, before = found
     turn = engine.advance(flow, before, event)
     homework.save_entry(entry, state=turn.state.to_json(), finished=turn.finished, now=ctx.now)
+    if before.at is not None and turn.state.at != before.at and _paced(flow, before.at):
+        await stop_breathing(ctx, entry)
     await _carry_out(ctx, entry, flow, turn)
     toggled = (
         isinstance(event, Press)
@@ -365,6 +374,7 @@ async def _breathe(ctx: Ctx, entry: Entry, effect: Breathe) -> None:
     """Paced breathing as timed messages through the outbox (each sent at its second)."""
     if ctx.user is None:
         return
+    await stop_breathing(ctx, entry)  # back on the step: one set of messages, not two
     ctx.say(
         f"Let's breathe together: in for {effect.inhale}, "
         + (f"hold for {effect.hold}, " if effect.hold else "")
@@ -398,6 +408,11 @@ async def _breathe(ctx: Ctx, entry: Entry, effect: Breathe) -> None:
     )
     if ctx.rt.deliver_at is not None:
         ctx.rt.deliver_at(moment)
+
+
+async def stop_breathing(ctx: Ctx, entry: Entry) -> None:
+    """Withdraw the breathing messages not yet sent (the client moved on, or paused)."""
+    await outbox.cancel_pending(ctx.session, kind="breathing", key_prefix=f"{entry.id}:")
 
 
 async def on_answer_button(ctx: Ctx, marker: str, position: int, value: str) -> None:
@@ -459,6 +474,7 @@ async def pause(ctx: Ctx) -> bool:
         return False
     entry.status = "paused"
     entry.updated_at = ctx.now
+    await stop_breathing(ctx, entry)
     ctx.say(
         f"Paused your {ctx.rt.title_of(entry.template_id).lower()}. Your answers so far are saved; "
         "/today picks it up again whenever you like."

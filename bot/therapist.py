@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-import shlex
+import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 from html import escape
@@ -124,9 +124,8 @@ async def assign(ctx: Ctx) -> None:
     if not ctx.args:
         await _wizard_clients(ctx, therapist)
         return
-    try:
-        words = shlex.split(ctx.text.partition(" ")[2])
-    except ValueError:
+    words = split_assign(ctx.text.partition(" ")[2])
+    if words is None:
         closed = 'Put text with spaces in quotes: title="Mind over mood".'
         ctx.say(f"A quote is not closed. {closed} {EXAMPLE}")
         return
@@ -191,6 +190,27 @@ def _split_assign(args: list[str], templates: dict[str, Template]) -> tuple[str,
                 )
             return " ".join(args[:start]), key, schedule
     return f"I couldn't tell which homework you mean. Homework I know: {known}. {EXAMPLE}"
+
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+_WORD = re.compile(r"""([\w.]+)=(?:"([^"]*)"|'([^']*)'|‘([^’]*)’|(\S*))|(\S+)""")
+
+
+def split_assign(text: str) -> list[str] | None:
+    """/assign's words: quotes only group a setting's value (`title="Mind over mood"`),
+    so names like O'Brien stay whole; typographic quotes count as plain ones. None when a
+    setting's quote is not closed."""
+    words: list[str] = []
+    for match in _WORD.finditer(text.translate(_QUOTES)):
+        name, plain = match.group(1), match.group(6)
+        if name is None:
+            words.append(plain)
+            continue
+        value = next((g for g in match.groups()[1:5] if g is not None), "")
+        if value[:1] in {'"', "'", "‘"}:
+            return None
+        words.append(f"{name}={value}")
+    return words
 
 
 def tailoring(template: Template, settings: list[str]) -> dict[str, Any] | str:

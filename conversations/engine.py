@@ -240,6 +240,13 @@ def resolve_params(template: Template, given: Mapping[str, Any]) -> dict[str, An
         strange = sorted(set(prompts) - ids)
         if strange:
             raise FlowError(f"{template.title} has no question called {', '.join(strange)}.")
+        scored = sorted(set(prompts) & set(template.score.items if template.score else ()))
+        if scored:
+            # A measure's score means something only with its published wording.
+            raise FlowError(
+                f"{template.title} is scored, so its questions keep their published wording "
+                f"({', '.join(scored)} can't be reworded)."
+            )
         values["prompts"] = dict(prompts)
     return values
 
@@ -523,6 +530,16 @@ def advance(flow: Flow, state: State, event: Event) -> Turn:
             return advance(flow, state, Skip())
         outcome = step.kind.parse_press(step.spec, event.value, state.selection, env)
     elif isinstance(event, Media):
+        if isinstance(step.spec, InfoStep):
+            # A photo sent while "I've made it" shows: that means go on, and it is the
+            # answer to what comes next (never thrown away).
+            moved = _accept(flow, state, step, True)
+            if moved.question is not None and moved.state.at != step.key:
+                then = advance(flow, moved.state, event)
+                return replace(
+                    then, says=(*moved.says, *then.says), effects=(*moved.effects, *then.effects)
+                )
+            return moved
         outcome = step.kind.parse_media(step.spec, event, env)
     else:
         outcome = step.kind.parse_text(step.spec, event.text, env)

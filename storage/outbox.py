@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_unless_exists
@@ -277,6 +277,21 @@ async def claim_pending(
         soonest = soonest.where(OutboxMessage.lane.in_(lanes))
     claim.waiting_until = (await session.execute(soonest)).scalar_one_or_none()
     return claim
+
+
+async def cancel_pending(session: AsyncSession, *, kind: str, key_prefix: str) -> int:
+    """Withdraw messages not yet sent whose key starts with `kind:key_prefix` (timed
+    breathing messages once the client has moved on)."""
+    statement = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == "pending",
+            OutboxMessage.dedupe_key.startswith(f"{kind}:{key_prefix}", autoescape=True),
+        )
+        .values(status="cancelled", last_error="withdrawn")
+    )
+    result = await session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def get_message(session: AsyncSession, *, message_id: int) -> OutboxMessage | None:

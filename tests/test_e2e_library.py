@@ -46,16 +46,16 @@ async def test_phq9_item_9_alerts_at_once_and_the_score_reaches_the_digest(
     replies = await start(running, client, "phq-9 mood questionnaire")
     assert "Little interest or pleasure in doing things" in texts(replies)
     for _ in range(8):
-        replies = await running.press(client, "1. Not at all")
+        replies = await running.press(client, "0. Not at all")
     assert "better off dead or of hurting yourself" in texts(replies)
-    replies = await running.press(client, "2. Several days")
+    replies = await running.press(client, "1. Several days")
     said = texts(replies)
     assert "You can talk to someone any time" in said  # the crisis lines, at once
     assert "If you checked off any problems" in said  # and the questionnaire goes on
     alert = await running.api.wait_for_sent(
         therapist.chat_id, lambda m: "Risk alert" in (m.text or "")
     )
-    assert "PHQ-9 item 9: Better off dead or self-harm: Several days" in (alert.text or "")
+    assert "PHQ-9 item 9: Thoughts of death or self-harm: Several days" in (alert.text or "")
     await running.press(client, "Skip")
     replies = await running.press(client, "Save")
     assert "PHQ-9 mood questionnaire: done." in texts(replies)

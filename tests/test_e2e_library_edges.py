@@ -9,7 +9,7 @@ after a restart.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -103,10 +103,10 @@ async def test_phq9_item_9_again_after_back_raises_no_second_alert(running: Runn
     await running.send(therapist, "/assign robin phq9 once 2026-11-21 12:00")
     await start(running, client, "phq-9 mood questionnaire")
     for _ in range(8):
-        await running.press(client, "1. Not at all")
-    await running.press(client, "2. Several days")
+        await running.press(client, "0. Not at all")
+    await running.press(client, "1. Several days")
     await running.send(client, "/back")
-    replies = await running.press(client, "3. More than half the days")
+    replies = await running.press(client, "2. More than half the days")
     assert "I hear you" in texts(replies)  # the shorter words, the lines again
     async with running.runtime.db.transaction() as session:
         assert len((await session.execute(select(Flag))).scalars().all()) == 1
@@ -142,3 +142,46 @@ async def test_own_templates_keep_their_titles_after_a_restart(
     said = texts(running.api.sent_to(client.chat_id))
     assert "time for your evening check" in said
     assert "ev chk" not in said
+
+
+async def test_breathing_stops_when_the_client_moves_on_and_never_doubles(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin mindfulness once 2026-11-21 12:00")
+    await start(running, client, "mindfulness practice log")
+    await running.press(client, "Yes, let's breathe")
+    await running.send(client, "/back")
+    await running.press(client, "Yes, let's breathe")  # on the step again: one set, not two
+    for _ in range(12):
+        clock.advance(timedelta(seconds=1))
+        await running.tick()
+    await running.press(client, "Done")  # done early: the rest is withdrawn
+    for _ in range(70):
+        clock.advance(timedelta(seconds=1))
+        await running.tick()
+    paced = [
+        m.text
+        for m in running.api.sent_to(client.chat_id)
+        if (m.text or "").startswith(("Breathe", "Hold"))
+    ]
+    # One set (no round sent twice), and it stopped at Done, long before its five rounds.
+    assert paced[:3] == ["Breathe in… 4", "Hold… 2", "Breathe out… 6"]
+    assert len(paced) <= 4
+    assert "That's it. Notice how you feel" not in texts(running.api.sent_to(client.chat_id))
+
+
+async def test_a_photo_sent_before_the_button_is_the_answer_to_what_comes_next(
+    running: RunningBot,
+) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin creative once 2026-11-21 12:00")
+    await start(running, client, "creative activity")
+    update_id = client.send_photo(b"\x89PNG-made-before-the-tap")
+    await running._handled_by_bot(update_id)
+    said = texts(running.api.sent_to(client.chat_id)[-3:])
+    assert "Please send a photo" not in said
+    async with running.runtime.db.transaction() as session:
+        entry = (await session.execute(select(Entry))).scalar_one()
+        assert entry.state["at"] == "reflection"
+        assert "picture" in entry.state["answers"]

@@ -371,9 +371,9 @@ PHQ = yaml("""
 
 def test_a_measure_scores_and_an_item_raises_a_flag_at_once() -> None:
     flow = engine.compile_flow(PHQ)
-    first = run(flow, Text("2"))
+    first = run(flow, Text("1"))
     assert first.effects == ()
-    second = engine.advance(flow, first.state, Text("2"))
+    second = engine.advance(flow, first.state, Text("1"))
     assert engine.RaiseFlag(reason="Item two", excerpt="Two: Several days") in second.effects
     assert engine.Scored(name="Mini", total=2, band="Some") in second.effects
 

@@ -116,7 +116,7 @@ def measure_total(template_id: str, points: list[int]) -> engine.Turn:
     turn = engine.begin(flow)
     for value in points:
         assert turn.question is not None
-        turn = engine.advance(flow, turn.state, Text(str(value + 1)))  # options are 1-4
+        turn = engine.advance(flow, turn.state, Text(str(value)))  # numbered 0-3, as scored
     turn = engine.advance(flow, turn.state, Skip())  # the difficulty question is optional
     return engine.advance(flow, turn.state, Text("save"))
 
@@ -160,17 +160,31 @@ def test_phq9_item_9_above_0_raises_a_flag_whatever_the_total(item9: int) -> Non
     flow = engine.compile_flow(LIBRARY["phq9"])
     turn = engine.begin(flow)
     for _ in range(8):
-        turn = engine.advance(flow, turn.state, Text("1"))  # "Not at all": total 0 so far
-    turn = engine.advance(flow, turn.state, Text(str(item9 + 1)))
+        turn = engine.advance(flow, turn.state, Text("0"))  # "Not at all": total 0 so far
+    turn = engine.advance(flow, turn.state, Text(str(item9)))
     flags = [e for e in turn.effects if isinstance(e, engine.RaiseFlag)]
     assert len(flags) == 1 and flags[0].reason == "PHQ-9 item 9"
+
+
+def test_scored_options_are_numbered_by_their_points() -> None:
+    flow = engine.compile_flow(LIBRARY["phq9"])
+    turn = engine.begin(flow)
+    assert turn.question is not None
+    labels = [b.label for row in turn.question.buttons for b in row]
+    assert labels[:4] == [
+        "0. Not at all", "1. Several days", "2. More than half the days", "3. Nearly every day"
+    ]  # fmt: skip
+    turn = engine.advance(flow, turn.state, Text("1"))
+    assert turn.state.answers["q1"] == "several_days"
+    refused = engine.advance(flow, turn.state, Text("4"))
+    assert refused.state.at == "q2" and refused.says
 
 
 def test_phq9_item_9_at_0_raises_nothing_even_at_the_highest_other_scores() -> None:
     flow = engine.compile_flow(LIBRARY["phq9"])
     turn = engine.begin(flow)
     effects: list[engine.Effect] = []
-    for typed in ["4"] * 8 + ["1"]:  # nearly every day, then item 9: not at all
+    for typed in ["3"] * 8 + ["0"]:  # nearly every day, then item 9: not at all
         turn = engine.advance(flow, turn.state, Text(typed))
         effects += turn.effects
     assert not any(isinstance(e, engine.RaiseFlag) for e in effects)

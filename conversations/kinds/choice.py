@@ -125,7 +125,9 @@ class ChoiceKind(Kind[ChoiceStep]):
 
     def buttons(self, step: ChoiceStep, selection: tuple[str, ...]) -> Rows:
         # Numbered, so the hint "type their numbers" can be followed without the buttons.
-        numbered = [(f"{i}. {o.label}", o) for i, o in enumerate(step.options, start=1)]
+        numbered = [
+            (f"{n}. {o.label}", o) for n, o in zip(numbers(step), step.options, strict=True)
+        ]
         if not step.multiple:
             return rows_of([Button(label, o.value) for label, o in numbered], 2)
         marked = [
@@ -161,14 +163,27 @@ class ChoiceKind(Kind[ChoiceStep]):
         return note("choose_from", many=int(step.multiple), options=self._listed(step))
 
     def _listed(self, step: ChoiceStep) -> str:
-        return "; ".join(f"{i}. {o.label}" for i, o in enumerate(step.options, start=1))
+        return "; ".join(
+            f"{n}. {o.label}" for n, o in zip(numbers(step), step.options, strict=True)
+        )
+
+
+def numbers(step: ChoiceStep) -> list[int]:
+    """The number shown before each option: its points on a scored one-answer question (as on
+    the paper form of a measure: 0 Not at all ... 3 Nearly every day), else 1, 2, 3..."""
+    points = [o.points for o in step.options]
+    if not step.multiple and all(p is not None for p in points) and len(set(points)) == len(points):
+        return [int(p) for p in points if p is not None]
+    return list(range(1, len(step.options) + 1))
 
 
 def find_option(step: ChoiceStep, typed: str) -> Option | None:
     """The option typed: its number, its label or its value, in any case or punctuation."""
     wanted = plain(typed)
-    if wanted.isdecimal() and 1 <= int(wanted) <= len(step.options):
-        return step.options[int(wanted) - 1]
+    if wanted.isdecimal():
+        by_number = dict(zip(numbers(step), step.options, strict=True))
+        if int(wanted) in by_number:
+            return by_number[int(wanted)]
     for option in step.options:
         if wanted in {plain(option.label), plain(option.value)}:
             return option
