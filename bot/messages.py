@@ -73,6 +73,7 @@ ENGLISH: dict[str, str] = {
     "button_yes": "Yes",
     "button_no": "No",
     "button_skip": "Skip",
+    "button_keep": "Keep as it is",
 }
 
 

@@ -55,9 +55,12 @@ SPLIT_WINDOW = 10.0
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z][a-z0-9_]*)\}")
 SKIP = "-skip"
+KEEP = "-keep"
+"""The button that keeps an answer as it was while changing answers from the review."""
 """The Skip button's value (option values can't hold a hyphen, so it never clashes)."""
 _SAVE_WORDS = frozenset({"save", "yes", "ok", "okay", "done", "guardar", "si", "sí", "listo"})
 _CHANGE_WORDS = frozenset({"change", "change an answer", "edit", "cambiar"})
+_KEEP_WORDS = frozenset({"keep", "keep it", "keep as it is", "mantener"})
 
 
 class FlowError(ValueError):
@@ -515,6 +518,14 @@ def advance(flow: Flow, state: State, event: Event) -> Turn:
     if index is None:
         return _end(flow, state, ())
     step = flow.steps[index]
+    if state.phase == "editing" and (
+        isinstance(event, Back)
+        or (isinstance(event, Press) and event.value == KEEP)
+        or (isinstance(event, Text) and event.text.strip().casefold() in _KEEP_WORDS)
+    ):
+        # Changing an answer from the review: back, or keep, returns to the review as it was.
+        reviewing = replace(state, phase="review", at=None, selection=())
+        return Turn(state=reviewing, review=_review(flow, reviewing))
     if isinstance(event, Back):
         return _back(flow, state)
     if isinstance(event, Skip):
@@ -821,6 +832,8 @@ def _question(flow: Flow, state: State, index: int) -> Question:
     buttons = step.kind.buttons(step.spec, state.selection)
     if step.spec.optional and not getattr(step.spec, "multiple", False):
         buttons = (*buttons, (Button(note("button_skip"), SKIP),))
+    if state.phase == "editing" and earlier is not None:
+        buttons = (*buttons, (Button(note("button_keep"), KEEP),))
     return Question(
         position=index,
         number=max(number, 1),

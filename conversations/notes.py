@@ -85,5 +85,6 @@ NOTE_IDS: frozenset[str] = frozenset(
         "button_yes",
         "button_no",
         "button_skip",
+        "button_keep",
     }
 )

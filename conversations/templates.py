@@ -357,7 +357,12 @@ class _Checker:
             and not isinstance(target, ChoiceStep)
         ):
             return [f"{test} needs a step answered with a number; {name} is a {target.kind} step"]
+        unscored = isinstance(target, ChoiceStep) and any(o.points is None for o in target.options)
+        if test in ("at_least", "at_most") and unscored:
+            return [f"{test} needs points on every option of {name}"]
         values = kind.option_values(target)
+        if test in ("is", "is_not") and isinstance(target, ChoiceStep) and target.multiple:
+            return [f"{name} is a multiple choice; test it with includes: OPTION"]
         if test == "includes":
             if not (isinstance(target, ChoiceStep) and target.multiple):
                 return [f"includes needs a multiple choice; {name} is not one"]
@@ -423,6 +428,12 @@ class _Checker:
                 self.add(
                     ("score", "items", i), f"{item} is a {step.kind} step, which can't be scored"
                 )
+            elif step.optional or step.when is not None:
+                # A total with items left out is not the measure's total.
+                self.add(
+                    ("score", "items", i),
+                    f"{item} is scored, so it can't be optional or asked only sometimes",
+                )
         for i, alert in enumerate(score.alerts):
             if alert.step not in score.items:
                 self.add(("score", "alerts", i, "step"), f"{alert.step} is not one of the items")
@@ -448,7 +459,25 @@ class _Checker:
 
     def translations(self) -> None:
         steps = {step.id: step for _, step, _ in self.template.all_steps()}
+        params = set(self.template.params)
+        top = {s.id for s in self.template.steps if not isinstance(s, GroupStep)}
         for language, words in self.template.translations.items():
+            base: Path = ("translations", language)
+            if words.intro:
+                self.text((*base, "intro"), words.intro, params, "intro")
+            if words.outro:
+                self.text((*base, "outro"), words.outro, params | top, "outro")
+            for step_id, step_words in words.steps.items():
+                step = steps.get(step_id)
+                if step is not None and step_words.prompt:
+                    allowed = {m.group(1) for m in _PLACEHOLDER.finditer(step.prompt) if m.group(1)}
+                    self.text(
+                        (*base, "steps", step_id, "prompt"),
+                        step_words.prompt,
+                        allowed,
+                        "prompt",
+                        own=step.id,
+                    )
             for step_id, step_words in words.steps.items():
                 step = steps.get(step_id)
                 where = ("translations", language, "steps", step_id)

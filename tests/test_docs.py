@@ -40,6 +40,10 @@ def test_the_worked_example_loads_and_walks_both_ways() -> None:
     assert engine.digest_line(flow, end.state.answers) == (
         "bed 23:30, 6.5 hours, rested No; Something else a dog barking"
     )
+    # A bad night for another reason ends there too: "what helped" is never asked of it.
+    screens = engine.advance(flow, tired.state, Press(tired.question.position, "screens"))
+    closed = engine.advance(flow, screens.state, Press(tired.question.position, "done"))
+    assert closed.question is None and closed.review is not None
 
 
 def test_the_worked_example_speaks_spanish_for_spanish_speakers() -> None:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from conversations import engine
 from conversations.engine import Back, Media, Press, Skip, Text
 from conversations.kinds.base import Button
+from conversations.notes import note
 from conversations.templates import load_library
 
 LIBRARY = load_library()
@@ -303,3 +304,22 @@ def test_back_after_a_follow_up_does_not_plan_the_first_part_again() -> None:
     turn = engine.advance(flow, turn.state, Press(flow.review_position, "save"))
     assert turn.finished
     assert {"belief", "day", "outcome", "belief_after"} <= set(turn.state.answers)
+
+
+def test_changing_an_answer_can_be_left_as_it_was() -> None:
+    flow = engine.compile_flow(LIBRARY["exposure_log"])
+    turn = engine.begin(flow)
+    for typed in ["The lift at work", "40", "80", "30", "20 minutes", "no", "-"]:
+        turn = engine.advance(flow, turn.state, Text(typed, today=TODAY))
+    assert turn.review is not None
+    before = turn.review.lines
+    situation = flow.steps[flow.index_of("situation") or 0]
+    for value in ("change", str(situation.index)):
+        turn = engine.advance(flow, turn.state, Press(flow.review_position, value))
+    assert turn.question is not None
+    labels = [b.label for row in turn.question.buttons for b in row]
+    assert note("button_keep") in labels
+    kept = engine.advance(flow, turn.state, Press(turn.question.position, engine.KEEP))
+    assert kept.review is not None and kept.review.lines == before
+    back = engine.advance(flow, turn.state, Back())  # /back while changing: the review again
+    assert back.review is not None and back.review.lines == before

@@ -438,3 +438,51 @@ def test_the_json_schema_describes_every_kind() -> None:
         assert f'"{kind}"' in text
     assert schema["title"] == "Homework template"
     assert "steps" in schema["required"]
+
+
+def test_tests_that_could_never_hold_are_refused() -> None:
+    found = step_problems("""
+        - {id: traps, kind: choice, prompt: "Traps?", multiple: true,
+           options: [{value: x, label: X}, {value: y, label: Y}]}
+        - {id: feel, kind: choice, prompt: "Feel?", options: [{value: ok, label: OK},
+           {value: low, label: Low}]}
+        - {id: a, kind: text, prompt: Hm, when: {step: traps, is: x}}
+        - {id: b, kind: text, prompt: Hm, when: {step: feel, at_least: 1}}
+        """)
+    assert any("traps is a multiple choice; test it with includes" in p for p in found)
+    assert any("at_least needs points on every option of feel" in p for p in found)
+
+
+def test_scored_items_are_always_asked() -> None:
+    found = step_problems(
+        """
+        - {id: q1, kind: choice, prompt: One, optional: true,
+           options: [{value: a, label: A, points: 0}, {value: b, label: B, points: 1}]}
+        """,
+        """
+        score:
+          name: Test
+          items: [q1]
+          bands: [{max: 1, label: Low}]
+        """,
+    )
+    assert any("q1 is scored, so it can't be optional" in p for p in found)
+
+
+def test_translated_prompts_use_the_same_placeholders() -> None:
+    found = step_problems(
+        """
+        - {id: name, kind: text, prompt: "Who?"}
+        - {id: why, kind: text, prompt: "Why {name}?"}
+        """,
+        """
+        translations:
+          es:
+            intro: "Hola {name}"
+            steps:
+              why: {prompt: "¿Por qué {nmae}? {"}
+        """,
+    )
+    assert any("translations.es.steps.why.prompt: {nmae}" in p for p in found)
+    assert any("translations.es.steps.why.prompt: has a lone “{”" in p for p in found)
+    assert any("translations.es.intro: {name} cannot be used" in p for p in found)
