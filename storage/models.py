@@ -198,7 +198,7 @@ class StoredFile(Base):
     entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("entries.id", ondelete="CASCADE"), nullable=True, index=True
     )
-    step_key: Mapped[str] = mapped_column(String(80))
+    step_key: Mapped[str] = mapped_column(String(120))
     mime: Mapped[str] = mapped_column(String(40))
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(EncryptedBytes)

@@ -270,7 +270,7 @@ async def test_migrations_are_idempotent(db: Database) -> None:
         version = (
             await session.execute(text("SELECT version_num FROM alembic_version"))
         ).scalar_one()
-    assert version == "0007"
+    assert version == "0008"
 
 
 async def test_migrations_build_exactly_the_models(db: Database) -> None:
@@ -358,3 +358,37 @@ def test_plain_urls_get_async_drivers(url: str) -> None:
     from storage.db import normalise_url
 
     assert "+aiosqlite" in normalise_url(url) or "+asyncpg" in normalise_url(url)
+
+
+async def test_a_photo_deep_in_a_group_has_room_for_its_key(db: Database) -> None:
+    from storage import files
+
+    therapist = await _therapist(db)
+    client, _ = await _client(db, therapist, 31, None, "Alex Example")
+    key = f"{'g' * 40}.20.{'p' * 40}"  # the longest a group's step key can be
+    async with db.transaction() as session:
+        entry = await homework.start_entry(
+            session,
+            client_id=client.id,
+            assignment=None,
+            occurrence_id=None,
+            template_id="creative",
+            template_version=1,
+            params={},
+            state={"v": 2},
+            now=NOW,
+        )
+        await files.keep_file(
+            session,
+            client_id=client.id,
+            entry_id=entry.id,
+            step_key=key,
+            mime="image/jpeg",
+            data=b"\x89PNG",
+            now=NOW,
+        )
+    async with db.transaction() as session:
+        kept = await files.files_for_therapist(
+            session, therapist_id=therapist.id, entry_id=entry.id
+        )
+        assert kept == []  # not homework this therapist gave: nothing is shared
