@@ -26,7 +26,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot import safety
 from bot.render import buttons
 from bot.runtime import Runtime, retry_seconds
-from storage import files, flags, outbox, people
+from storage import files, flags, homework, outbox, people
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,11 @@ async def _undeliverable(
             await safety.escalate(rt, session, flag, reason="undeliverable", now=rt.clock.now())
     elif kind == "escalation":
         log.warning("the fallback chat (ALERT_FALLBACK_CHAT_ID) refused a risk escalation")
+    elif kind == "reminder" and isinstance(payload.get("occurrence"), int):
+        # Never reached the client: the digest shows it as not reminded, not as missed.
+        occurrence = await homework.get_occurrence(session, occurrence_id=payload["occurrence"])
+        if occurrence is not None and occurrence.status == "due":
+            occurrence.status = "missed"
 
 
 async def _send(

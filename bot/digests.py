@@ -99,16 +99,20 @@ async def build_digest(
         zone = ZoneInfo(client.timezone)
         assignments = []
         for assignment in await homework.assignments_of_link(session, link_id=link.id):
-            due, done = await homework.occurrence_tally(
+            tally = await homework.occurrence_tally(
                 session, assignment_id=assignment.id, since=since - GRACE, until=until - GRACE
             )
             assignments.append(
                 AssignmentReport(
                     title=rt.title_of(assignment.template_id),
                     schedule=_described(assignment.schedule),
-                    due=due,
-                    done=done,
+                    due=tally.due,
+                    done=tally.done,
                     entries=sum(1 for e, _ in entries if e.assignment_id == assignment.id),
+                    skipped=tally.skipped,
+                    paused=tally.paused,
+                    not_reminded=tally.not_reminded,
+                    paused_now=assignment.paused_at is not None,
                 )
             )
         finished = []
@@ -142,6 +146,7 @@ async def build_digest(
                 entries=tuple(finished),
                 alerts=_alerts(rt, raised.values(), own),
                 unreadable=unreadable,
+                paused_since=client.paused_at.astimezone(own) if client.paused_at else None,
             )
         )
     # A client who has left still shows while a flag raised with this therapist is open.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import authoring, homework, onboarding, safety, therapist
+from bot import authoring, homework, onboarding, reminders, safety, therapist
 from bot.onboarding import SOS_HINT
 from bot.render import TOKEN_PREFIX, parse_answer_data
 from bot.runtime import Ctx, Handler, PtbCallback, handler
@@ -37,6 +37,8 @@ async def on_text(ctx: Ctx) -> None:
         await onboarding.set_digest_time(ctx, ctx.user, ctx.text)
     elif ask == "assign_schedule":
         await therapist.typed_schedule(ctx, ctx.text)
+    elif ask == "quiet_hours":
+        await reminders.set_quiet_hours(ctx, ctx.user, ctx.text)
     else:
         hint = (
             "/today shows your homework" if ctx.user.role == "client" else "/assign gives homework"
@@ -157,13 +159,19 @@ async def on_button(ctx: Ctx) -> None:
 
 async def _token_button(ctx: Ctx, token: str) -> None:
     assert ctx.user is not None
+    token, _, sub = token.partition(":")
     found = await tokens.redeem_token(ctx.session, token=token, user_id=ctx.user.id, now=ctx.now)
     if isinstance(found, str):
         ctx.toast(
             "That button is not for you." if found == "not_yours" else "That button has expired."
         )
         return
-    if found.action == "start":
+    if found.action == "reminder":
+        if sub != "start":
+            # Skipping or snoozing happens once, however often the button is tapped.
+            await tokens.spend_token(ctx.session, token=found)
+        await reminders.on_button(ctx, found.payload, sub)
+    elif found.action == "start":
         ctx.edit_buttons(None)
         await homework.start_token(ctx, found.payload)
     elif found.action == "resume":
@@ -194,6 +202,8 @@ COMMANDS: dict[str, Handler] = {
     "today": registered(during_homework("/today", homework.today)),
     "homework": registered(during_homework("/homework", homework.today)),
     "settings": registered(during_homework("/settings", onboarding.settings)),
+    "pause": registered(during_homework("/pause", reminders.pause)),
+    "resume": registered(during_homework("/resume", reminders.resume)),
     "invite": registered(therapist.invite),
     "clients": registered(therapist.clients),
     "assign": registered(therapist.assign),

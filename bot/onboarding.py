@@ -15,6 +15,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.render import buttons
 from bot.runtime import Ctx
+from conversations.reminders import quiet_hours_of
 from conversations.schedules import Daily, Once, next_occurrence, parse_schedule
 from conversations.timezones import COMMON_ZONES, TimeZoneError, parse_time_zone, zone_label
 from storage import homework, outbox, people
@@ -334,6 +335,7 @@ async def show_help(ctx: Ctx) -> None:
             "/assign robin gratitude daily 20:00)\n"
             "/digest – your digest now\n"
             "/settings – time zone and digest time\n"
+            "/pause CLIENT [HOMEWORK], /resume … – hold or restart a client's reminders\n"
             "/cancel – stop what we are doing"
         )
         return
@@ -341,7 +343,8 @@ async def show_help(ctx: Ctx) -> None:
         "What I can do for you:\n"
         "/today – what is due, and start it\n"
         "/homework – all your homework\n"
-        "/settings – your time zone\n"
+        "/settings – your time zone and quiet hours\n"
+        "/pause and /resume – stop reminders for a while, and start them again\n"
         "/sos – crisis lines, any time\n"
         "While doing homework: /skip passes an optional question, /back changes your last "
         "answer, /cancel pauses (your answers are kept).\n\n" + NOT_AN_EMERGENCY
@@ -359,6 +362,11 @@ async def settings(ctx: Ctx) -> None:
     if ctx.user.role == "therapist":
         text += f"\nYour daily digest: {ctx.user.digest_time or 'not set'}."
         rows.append([("Change digest time", "set:digest")])
+    else:
+        quiet = quiet_hours_of(ctx.user.quiet_start, ctx.user.quiet_end)
+        text += f"\nQuiet hours: {quiet.describe() if quiet else 'none'}."
+        text += "\nReminders: " + ("paused (/resume)." if ctx.user.paused_at else "on (/pause).")
+        rows.append([("Set quiet hours", "set:quiet")])
     ctx.say(text, buttons=buttons(rows))
 
 
@@ -370,5 +378,9 @@ async def settings_button(ctx: Ctx) -> None:
     ctx.edit_buttons(None)
     if ctx.data == "set:digest" and ctx.user.role == "therapist":
         ask_digest_time(ctx, ctx.user)
+    elif ctx.data == "set:quiet":
+        from bot.reminders import ask_quiet_hours  # reminders builds on this module
+
+        ask_quiet_hours(ctx, ctx.user)
     else:
         ask_time_zone(ctx, ctx.user, then="changed")

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     """Telegram's limit on everything the bot sends on its own, across all its processes."""
     chat_sends_per_second: float = 1.0
     """The same, to any one chat."""
+    reminder_grace_hours: float = 2.0
+    """After downtime, a reminder this late is still sent (once); older ones are recorded
+    as not reminded and shown in the digest."""
     outbox_horizon_hours: float = 24.0
     """A message still unsent this long after it was queued is given up (alerts escalate)."""
 
@@ -47,6 +50,7 @@ class Settings(BaseSettings):
         "sends_per_second",
         "chat_sends_per_second",
         "outbox_horizon_hours",
+        "reminder_grace_hours",
     )
     @classmethod
     def _positive(cls, value: float) -> float:

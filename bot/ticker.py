@@ -7,17 +7,21 @@ restart or a second replica neither loses nor doubles anything.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.ext import ContextTypes
 
+from bot import reminders
 from bot.delivery import deliver_outbox
 from bot.digests import PERIOD, build_digest
 from bot.runtime import Runtime, runtime_of, token_for
 from bot.safety import escalate_unacknowledged
+from conversations.reminders import due_times_between, outside_quiet, quiet_hours_of
 from conversations.schedules import (
     Daily,
     latest_occurrence_at_or_before,
@@ -25,11 +29,10 @@ from conversations.schedules import (
     parse_schedule,
 )
 from storage import homework, outbox, people, updates
-from storage.models import Assignment, User
+from storage.models import Assignment, Entry, User
 
 log = logging.getLogger(__name__)
 
-BATCH = 100
 UPDATE_MEMORY = timedelta(days=2)
 """Telegram keeps an update for 24 hours; ids are remembered twice as long."""
 RETRY_BROKEN = timedelta(hours=1)
@@ -60,36 +63,80 @@ async def forget_old_updates(rt: Runtime) -> None:
 
 async def queue_due_follow_ups(rt: Runtime) -> int:
     """A reminder for each follow-up part now due (a behavioural experiment's review)."""
-    queued = 0
-    async with rt.db.transaction() as session:
-        now = rt.clock.now()
-        for entry, client in await homework.claim_due_follow_ups(session, now=now, limit=BATCH):
-            entry_id = entry.id
+
+    async def later(session: AsyncSession, item: tuple[Entry, User], now: datetime) -> None:
+        entry = await session.get(Entry, item[0].id)
+        if entry is not None:
+            entry.resume_at = now + RETRY_BROKEN
+
+    return await _each_due(
+        rt,
+        claim=lambda session, now: homework.claim_due_follow_ups(session, now=now, limit=1),
+        handle=_queue_follow_up,
+        on_error=later,
+        what="the follow-up of entry",
+    )
+
+
+async def _queue_follow_up(
+    rt: Runtime, session: AsyncSession, item: tuple[Entry, User], now: datetime
+) -> bool:
+    entry, client = item
+    entry.resume_at = None  # reminded once; /today still offers it
+    title = rt.title_of(entry.template_id).lower()
+    carry_on = await token_for(
+        session, owner_id=client.id, action="resume", payload={"entry": entry.id}, now=now
+    )
+    first_name = (client.name.split() or ["there"])[0]
+    zone = ZoneInfo(client.timezone)
+    send_at = outside_quiet(now, zone, quiet_hours_of(client.quiet_start, client.quiet_end))
+    return await outbox.notify(
+        session,
+        person=client,
+        kind="follow_up",
+        key=f"{entry.id}:{entry.updated_at.isoformat()}",
+        text=f"Hi {first_name}, it's time for the next part of your {title}. "
+        "It picks up where you left off.",
+        buttons=[[["Continue", carry_on]]],
+        now=now,
+        not_before=send_at,
+    )
+
+
+Item = TypeVar("Item")
+
+
+async def _each_due(
+    rt: Runtime,
+    *,
+    claim: Callable[[AsyncSession, datetime], Awaitable[list[Item]]],
+    handle: Callable[[Runtime, AsyncSession, Item, datetime], Awaitable[bool | int]],
+    on_error: Callable[[AsyncSession, Item, datetime], Awaitable[None]],
+    what: str,
+) -> int:
+    """Claim and handle due items one at a time, each in a short transaction of its own
+    (never a hundred reminders or digests in one), until none is due."""
+    done = 0
+    while True:
+        async with rt.db.transaction() as session:
+            now = rt.clock.now()
+            claimed = await claim(session, now)
+            if not claimed:
+                return done
+            item = claimed[0]
             try:
                 async with session.begin_nested():
-                    entry.resume_at = None  # reminded once; /today still offers it
-                    title = rt.title_of(entry.template_id).lower()
-                    carry_on = await token_for(
-                        session,
-                        owner_id=client.id,
-                        action="resume",
-                        payload={"entry": entry.id},
-                        now=now,
-                    )
-                    first_name = (client.name.split() or ["there"])[0]
-                    queued += await outbox.notify(
-                        session,
-                        person=client,
-                        kind="follow_up",
-                        key=f"{entry.id}:{entry.updated_at.isoformat()}",
-                        text=f"Hi {first_name}, it's time for the next part of your {title}. "
-                        "It picks up where you left off.",
-                        buttons=[[["Continue", carry_on]]],
-                        now=now,
-                    )
+                    done += int(await handle(rt, session, item, now))
             except Exception:
-                log.exception("could not queue the follow-up of entry %s", entry_id)
-    return queued
+                # One broken row must not hold up everyone else's, nor be retried every
+                # tick: it is looked at again later.
+                log.exception("could not queue %s %s", what, _id_of(item))
+                await on_error(session, item, now)
+
+
+def _id_of(item: object) -> object:
+    first = item[0] if isinstance(item, tuple) else item
+    return getattr(first, "id", "?")
 
 
 async def tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -103,104 +150,79 @@ async def deliver_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def queue_due_reminders(rt: Runtime) -> int:
-    """One reminder per due assignment; after downtime, one for the latest missed time."""
-    queued = 0
-    async with rt.db.transaction() as session:
-        now = rt.clock.now()
-        for assignment, client in await homework.claim_due_assignments(
-            session, now=now, limit=BATCH
-        ):
-            assignment_id = assignment.id
-            try:
-                async with session.begin_nested():
-                    queued += await _queue_reminder(rt, session, assignment, client, now)
-            except Exception:
-                # One broken row must not hold up everyone else's reminders, nor be retried
-                # every tick: it is looked at again in an hour.
-                log.exception("could not queue the reminder of assignment %s", assignment_id)
-                await homework.postpone_assignment(
-                    session, assignment_id=assignment_id, until=now + RETRY_BROKEN
-                )
-    return queued
+    """One reminder per due assignment, each in its own transaction. After downtime, the
+    latest due time is reminded of if still within the grace window, once; older ones are
+    recorded as not reminded (the digest shows them), never sent as a burst."""
+
+    async def postpone(session: AsyncSession, item: tuple[Assignment, User], now: datetime) -> None:
+        await homework.postpone_assignment(
+            session, assignment_id=item[0].id, until=now + RETRY_BROKEN
+        )
+
+    return await _each_due(
+        rt,
+        claim=lambda session, now: homework.claim_due_assignments(session, now=now, limit=1),
+        handle=_queue_reminder,
+        on_error=postpone,
+        what="the reminder of assignment",
+    )
 
 
 async def _queue_reminder(
-    rt: Runtime, session: AsyncSession, assignment: Assignment, client: User, now: datetime
+    rt: Runtime, session: AsyncSession, item: tuple[Assignment, User], now: datetime
 ) -> bool:
+    assignment, client = item
     zone = ZoneInfo(client.timezone)
     schedule = parse_schedule(assignment.schedule)
-    due_at = assignment.next_due_at
-    assert due_at is not None
-    latest = latest_occurrence_at_or_before(schedule, zone, now)
-    if latest is not None and latest > due_at:
-        due_at = latest
+    first_due = assignment.next_due_at
+    assert first_due is not None
+    latest = latest_occurrence_at_or_before(schedule, zone, now) or first_due
+    *older, due_at = due_times_between(schedule, zone, first_due, max(latest, first_due))
     assignment.next_due_at = next_occurrence(schedule, zone, now)
+    for missed_at in older:
+        await homework.record_occurrence(
+            session, assignment_id=assignment.id, due_at=missed_at, now=now, status="missed"
+        )
+    grace = timedelta(hours=rt.settings.reminder_grace_hours)
+    status = "due"
+    if assignment.paused_at is not None or client.paused_at is not None:
+        status = "paused"
+    elif client.blocked_at is not None:
+        status = "unreachable"  # they blocked the bot; their therapist was told
+    elif now - due_at > grace:
+        status = "missed"
     occurrence_id = await homework.record_occurrence(
-        session, assignment_id=assignment.id, due_at=due_at, now=now
+        session, assignment_id=assignment.id, due_at=due_at, now=now, status=status
     )
-    if occurrence_id is None:
+    if occurrence_id is None or status != "due":
         return False
-    title = rt.title_of(assignment.template_id)
-    first_name = (client.name.split() or ["there"])[0]
-    unfinished = next(
-        (
-            e
-            for e in await homework.paused_entries(session, client_id=client.id)
-            if e.assignment_id == assignment.id
-        ),
-        None,
-    )
-    if unfinished is not None:
-        # Offer the one they began rather than a fresh one beside it.
-        carry_on = await token_for(
-            session, owner_id=client.id, action="resume", payload={"entry": unfinished.id}, now=now
-        )
-        started = unfinished.started_at.astimezone(zone).strftime("%A")
-        return await outbox.notify(
-            session,
-            person=client,
-            kind="reminder",
-            key=str(occurrence_id),
-            text=f"Hi {first_name}, you have an unfinished {title.lower()} from {started}. "
-            "Would you like to continue it? Everything you wrote is kept.",
-            buttons=[[["Continue", carry_on]]],
-            now=now,
-        )
-    start = await token_for(
+    send_at = outside_quiet(now, zone, quiet_hours_of(client.quiet_start, client.quiet_end))
+    return await reminders.queue_reminder(
+        rt,
         session,
-        owner_id=client.id,
-        action="start",
-        payload={"assignment": assignment.id, "occurrence": occurrence_id},
-        now=now,
-    )
-    return await outbox.notify(
-        session,
-        person=client,
-        kind="reminder",
+        client=client,
+        assignment=assignment,
+        occurrence_id=occurrence_id,
+        due_at=due_at,
+        send_at=send_at,
         key=str(occurrence_id),
-        text=f"Hi {first_name}, it's time for your {title.lower()}. "
-        "It only takes a few minutes. Ready when you are.",
-        buttons=[[["Start now", start]]],
         now=now,
     )
 
 
 async def queue_due_digests(rt: Runtime) -> int:
-    """Each therapist's daily digest, once per due time."""
-    queued = 0
-    async with rt.db.transaction() as session:
-        now = rt.clock.now()
-        for therapist in await people.claim_due_digests(session, now=now, limit=BATCH):
-            therapist_id = therapist.id
-            try:
-                async with session.begin_nested():
-                    queued += await _queue_digest(rt, session, therapist, now)
-            except Exception:
-                log.exception("could not queue the digest of therapist %s", therapist_id)
-                await people.postpone_digest(
-                    session, therapist_id=therapist_id, until=now + RETRY_BROKEN
-                )
-    return queued
+    """Each therapist's daily digest, once per due time, each in its own transaction."""
+
+    async def postpone(session: AsyncSession, therapist: User, now: datetime) -> None:
+        await people.postpone_digest(session, therapist_id=therapist.id, until=now + RETRY_BROKEN)
+
+    return await _each_due(
+        rt,
+        claim=lambda session, now: people.claim_due_digests(session, now=now, limit=1),
+        handle=_queue_digest,
+        on_error=postpone,
+        what="the digest of therapist",
+    )
 
 
 async def _queue_digest(rt: Runtime, session: AsyncSession, therapist: User, now: datetime) -> int:

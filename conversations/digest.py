@@ -23,6 +23,19 @@ class AssignmentReport:
     due: int
     done: int
     entries: int = 0
+    skipped: int = 0
+    """Due times the client chose to skip (and did not do after all)."""
+    paused: int = 0
+    """Due times while reminders were paused."""
+    not_reminded: int = 0
+    """Due times nobody was reminded of (the bot was down, or the client blocked it)."""
+    paused_now: bool = False
+    """The therapist has paused this homework's reminders."""
+
+    @property
+    def missed(self) -> int:
+        """Due times the client was reminded of and did not do."""
+        return max(self.due - self.done - self.skipped - self.paused - self.not_reminded, 0)
 
 
 @dataclass(frozen=True)
@@ -58,11 +71,13 @@ class ClientReport:
     """Entries that could not be read (shown as a count, never silently dropped)."""
     former: bool = False
     """No longer linked: shown only while a flag raised during the link is open."""
+    paused_since: datetime | None = None
+    """The client paused all their reminders (/pause), in the therapist's time."""
 
     @property
     def missed(self) -> int:
         """Due times with no entry to show for them."""
-        return sum(max(a.due - a.done, 0) for a in self.assignments)
+        return sum(a.missed for a in self.assignments)
 
     @property
     def open_alerts(self) -> tuple[AlertReport, ...]:
@@ -111,12 +126,26 @@ def _client_block(client: ClientReport) -> str:
         return "\n".join([*lines, "Open risk alert from while you were linked (see above)."])
     if not client.assignments:
         lines.append("No homework assigned.")
+    if client.paused_since is not None:
+        lines.append(f"Reminders paused by {client.name} since {_when(client.paused_since)}.")
     for a in client.assignments:
         if a.due:
             tally = f"{a.done} of {a.due} done"
+            notes = [
+                f"{n} {what}"
+                for n, what in (
+                    (a.skipped, "skipped by them"),
+                    (a.paused, "while paused"),
+                    (a.not_reminded, "not reminded"),
+                )
+                if n
+            ]
+            if notes:
+                tally += f" ({', '.join(notes)})"
         else:
             tally = f"{a.entries} done" if a.entries else "nothing due yet"
-        lines.append(f"{a.title} ({a.schedule}): {tally}")
+        paused = "; reminders paused by you" if a.paused_now else ""
+        lines.append(f"{a.title} ({a.schedule}): {tally}{paused}")
     for entry in client.entries:
         when = entry.completed_local.strftime("%a %H:%M")
         score = f" [{entry.score}]" if entry.score else ""

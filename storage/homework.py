@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -119,15 +120,25 @@ async def postpone_assignment(
 
 
 async def record_occurrence(
-    session: AsyncSession, *, assignment_id: int, due_at: datetime, now: datetime
+    session: AsyncSession,
+    *,
+    assignment_id: int,
+    due_at: datetime,
+    now: datetime,
+    status: str = "due",
 ) -> int | None:
     """Record one due time; its id, or None when it was already recorded (nothing twice)."""
     return await insert_unless_exists(
         session,
         Occurrence,
-        {"assignment_id": assignment_id, "due_at": due_at, "created_at": now},
+        {"assignment_id": assignment_id, "due_at": due_at, "created_at": now, "status": status},
         unique=["assignment_id", "due_at"],
     )
+
+
+async def get_occurrence(session: AsyncSession, *, occurrence_id: int) -> Occurrence | None:
+    """One due time."""
+    return await session.get(Occurrence, occurrence_id)
 
 
 async def latest_occurrence(
@@ -143,22 +154,56 @@ async def latest_occurrence(
     return (await session.execute(query)).scalar_one_or_none()
 
 
+@dataclass(frozen=True)
+class Tally:
+    """What became of an assignment's due times in a period."""
+
+    due: int = 0
+    done: int = 0
+    skipped: int = 0
+    """Skipped by the client (“Skip today”) and not done after all."""
+    paused: int = 0
+    """Due while reminders were paused (by the client or the therapist), not done."""
+    not_reminded: int = 0
+    """Too late to remind after downtime, or the client had blocked the bot; not done."""
+
+    @property
+    def missed(self) -> int:
+        """Due times the client was reminded of and did not do."""
+        return max(self.due - self.done - self.skipped - self.paused - self.not_reminded, 0)
+
+
 async def occurrence_tally(
     session: AsyncSession, *, assignment_id: int, since: datetime, until: datetime
-) -> tuple[int, int]:
-    """(due, done): due times in (since, until], and how many of them have a finished entry."""
-    due_times = select(Occurrence.id).where(
-        Occurrence.assignment_id == assignment_id,
-        Occurrence.due_at > since,
-        Occurrence.due_at <= until,
+) -> Tally:
+    """What became of the due times in (since, until]."""
+    rows = (
+        await session.execute(
+            select(Occurrence.id, Occurrence.status).where(
+                Occurrence.assignment_id == assignment_id,
+                Occurrence.due_at > since,
+                Occurrence.due_at <= until,
+            )
+        )
+    ).all()
+    if not rows:
+        return Tally()
+    done_ids = set(
+        (
+            await session.execute(
+                select(Entry.occurrence_id).where(
+                    Entry.occurrence_id.in_([row[0] for row in rows]), Entry.status == "done"
+                )
+            )
+        ).scalars()
     )
-    due = select(func.count()).select_from(due_times.subquery())
-    done = select(func.count(func.distinct(Entry.occurrence_id))).where(
-        Entry.occurrence_id.in_(due_times), Entry.status == "done"
-    )
-    return (
-        int((await session.execute(due)).scalar_one()),
-        int((await session.execute(done)).scalar_one()),
+    undone = [status for occurrence_id, status in rows if occurrence_id not in done_ids]
+    return Tally(
+        due=len(rows),
+        done=len(rows) - len(undone),
+        skipped=undone.count("skipped"),
+        paused=undone.count("paused"),
+        not_reminded=undone.count("missed") + undone.count("unreachable"),
     )
 
 
@@ -291,8 +336,11 @@ async def claim_due_follow_ups(
             Entry.status == "waiting",
             Entry.resume_at.is_not(None),
             Entry.resume_at <= now,
-            # Homework given on a link that ended, or taken back, is not followed up.
+            # Homework given on a link that ended, or taken back, is not followed up;
+            # paused reminders hold the follow-up too, until resumed.
             Assignment.active,
+            Assignment.paused_at.is_(None),
+            User.paused_at.is_(None),
             Link.ended_at.is_(None),
         )
         .order_by(Entry.resume_at)

@@ -79,6 +79,11 @@ class User(Base):
     """A question the bot is waiting on outside homework (time zone, a wizard step)."""
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    quiet_start: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    """Local "HH:MM" from which reminders wait (quiet hours), until `quiet_end`."""
+    quiet_end: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """A client who paused all reminders (/pause) until /resume."""
 
 
 class Code(Base):
@@ -130,6 +135,8 @@ class Assignment(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """The therapist paused this homework's reminders until they resume it."""
 
 
 class Occurrence(Base):
@@ -142,6 +149,9 @@ class Occurrence(Base):
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="due", server_default="due")
+    """due (reminded), skipped (the client chose to), missed (too late to remind after
+    downtime), paused (by the client or the therapist) or unreachable (blocked the bot)."""
 
 
 class Entry(Base):

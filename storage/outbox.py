@@ -25,6 +25,7 @@ LANES = {
     "unlinked": NOTICE,
     "blocked": NOTICE,
     "acknowledged": NOTICE,
+    "paused": NOTICE,
     "breathing": REPLY,
     "photo": NOTICE,
     "follow_up": REMINDER,

@@ -37,6 +37,7 @@ Fidelity notes (behaviour of the real API that the fake reproduces on purpose):
 from __future__ import annotations
 
 import asyncio
+import collections
 import copy
 import itertools
 import json
@@ -428,8 +429,14 @@ class FakeBotApi:
         *,
         first_name: str = "Homework Test Bot",
         now: Callable[[], float] = time.time,
+        global_rate_limit: int | None = None,
     ) -> None:
+        """``global_rate_limit``: when given, sendMessage/sendPhoto/sendDocument beyond that
+        many within any sliding second (across all chats) fail with 429 and ``retry_after``
+        1, as Telegram answers a bot that sends too fast (off by default)."""
         self.token = token
+        self.global_rate_limit = global_rate_limit
+        self._recent_sends: collections.deque[float] = collections.deque()
         self.username = username
         self.now = now
         bot_id = token.split(":", 1)[0]
@@ -977,6 +984,14 @@ class FakeBotApi:
                 f"Too Many Requests: retry after {retry_after}",
                 {"retry_after": retry_after},
             )
+        if self.global_rate_limit is not None:
+            moment = time.monotonic()
+            recent = self._recent_sends
+            while recent and recent[0] <= moment - 1.0:
+                recent.popleft()
+            if len(recent) >= self.global_rate_limit:
+                raise FakeApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+            recent.append(moment)
 
     def _register_upload(self, kind: str, data: bytes, folder: str) -> StoredFile:
         number = next(self._file_counter)

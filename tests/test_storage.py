@@ -149,10 +149,26 @@ async def test_due_assignments_occur_once(db: Database) -> None:
     async with db.transaction() as session:
         assert await homework.occurrence_tally(
             session, assignment_id=assignment.id, since=NOW - HOUR, until=NOW + HOUR
-        ) == (1, 0)
-        assert await homework.occurrence_tally(
-            session, assignment_id=assignment.id, since=NOW, until=NOW + HOUR
-        ) == (0, 0)
+        ) == homework.Tally(due=1)
+        assert (
+            await homework.occurrence_tally(
+                session, assignment_id=assignment.id, since=NOW, until=NOW + HOUR
+            )
+            == homework.Tally()
+        )
+        for hours, status in ((1, "skipped"), (2, "paused"), (3, "missed"), (4, "unreachable")):
+            await homework.record_occurrence(
+                session,
+                assignment_id=assignment.id,
+                due_at=NOW + hours * HOUR,
+                now=NOW,
+                status=status,
+            )
+        tally = await homework.occurrence_tally(
+            session, assignment_id=assignment.id, since=NOW - HOUR, until=NOW + 9 * HOUR
+        )
+        assert tally == homework.Tally(due=5, skipped=1, paused=1, not_reminded=2)
+        assert tally.missed == 1
         assert await homework.claim_due_assignments(session, now=NOW - HOUR, limit=10) == []
 
 
@@ -270,7 +286,7 @@ async def test_migrations_are_idempotent(db: Database) -> None:
         version = (
             await session.execute(text("SELECT version_num FROM alembic_version"))
         ).scalar_one()
-    assert version == "0008"
+    assert version == "0009"
 
 
 async def test_migrations_build_exactly_the_models(db: Database) -> None:
