@@ -111,6 +111,9 @@ async def _store(ctx: Ctx, therapist: User, template: Template, text: str) -> No
             f"{latest.version + 1} and send it again."
         )
         return
+    previous = (
+        await library.template_version(ctx.rt, ctx.session, key, latest.version) if latest else None
+    )
     await stored.add_version(
         ctx.session,
         key=key,
@@ -127,16 +130,24 @@ async def _store(ctx: Ctx, therapist: User, template: Template, text: str) -> No
         f"/preview {template.title.lower()} walks through it as a client would. "
         f"To give it: /assign CLIENT {template.title.lower()} daily 20:00"
         + ("\n\nClients already doing an earlier version finish that one." if latest else "")
-        + await _settings_left_out(ctx, key, template)
+        + await _settings_left_out(ctx, key, template, previous)
     )
 
 
-async def _settings_left_out(ctx: Ctx, key: str, template: Template) -> str:
-    """Tell the therapist which running assignments had settings this version dropped."""
+async def _settings_left_out(
+    ctx: Ctx, key: str, template: Template, previous: Template | None
+) -> str:
+    """Tell the therapist which running assignments had settings this version dropped
+    (a value an older assignment stored only because it was the default is no news)."""
     affected: set[str] = set()
     count = 0
+    defaults = {n: p.default for n, p in (previous.params if previous else {}).items()}
     for assignment in await homework.active_assignments_of_template(ctx.session, template_id=key):
-        left_out = set(assignment.params) - set(engine.fit_params(template, assignment.params))
+        left_out = {
+            name
+            for name in set(assignment.params) - set(engine.fit_params(template, assignment.params))
+            if not (name in defaults and assignment.params[name] == defaults[name])
+        }
         if left_out:
             count += 1
             affected |= left_out

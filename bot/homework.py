@@ -281,8 +281,6 @@ async def _carry_out(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> N
     """The turn's effects, in this same transaction (the outbox for anything sent)."""
     from bot import safety  # safety uses this module to show questions again
 
-    if turn.finished:
-        await _share_photos(ctx, entry, flow)
     for effect in turn.effects:
         if isinstance(effect, KeepPhoto):
             await _keep_photo(ctx, entry, effect)
@@ -295,9 +293,15 @@ async def _carry_out(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> N
             entry.resume_at = await _follow_up_time(ctx, entry, effect)
         elif isinstance(effect, Breathe):
             await _breathe(ctx, entry, effect)
+    if turn.finished:
+        # Photos of answers left out of what was saved (a branch changed away from, a
+        # skipped question) are deleted, never shared.
+        saved = set(turn.state.answers)
+        await files.forget_unsaved(ctx.session, entry_id=entry.id, saved=saved)
+        await _share_photos(ctx, entry, flow, saved)
 
 
-async def _share_photos(ctx: Ctx, entry: Entry, flow: Flow) -> None:
+async def _share_photos(ctx: Ctx, entry: Entry, flow: Flow, saved: set[str]) -> None:
     """A saved entry's photos go to the therapist who gave the homework (the outbox)."""
     if ctx.user is None:
         return
@@ -312,7 +316,7 @@ async def _share_photos(ctx: Ctx, entry: Entry, flow: Flow) -> None:
     shared = await files.files_for_therapist(
         ctx.session, therapist_id=therapist.id, entry_id=entry.id
     )
-    for stored in shared:
+    for stored in (f for f in shared if f.step_key in saved):
         when = ctx.now.astimezone(zone).strftime("%a %d %b %H:%M")
         await outbox.notify(
             ctx.session,
@@ -469,9 +473,13 @@ async def _in_homework(ctx: Ctx, event: Event, otherwise: str) -> None:
 
 async def pause(ctx: Ctx) -> bool:
     """/cancel inside homework: pause it, keeping every answer. False if none was open."""
+    if ctx.user is None or ctx.user.role != "client":
+        return False
+    if await homework.open_entry(ctx.session, client_id=ctx.user.id) is None:
+        return False
     entry = await open_entry_of(ctx)
     if entry is None:
-        return False
+        return True  # it could not be read, and was set aside just now (and said so)
     entry.status = "paused"
     entry.updated_at = ctx.now
     await stop_breathing(ctx, entry)
@@ -496,6 +504,14 @@ async def mid_step_command(ctx: Ctx, command: str) -> bool:
         ),
     )
     return True
+
+
+async def peek_open_entry(ctx: Ctx) -> Entry | None:
+    """The client's conversation in progress, only read (for /sos and the risk screen:
+    nothing there may change it, nor say anything before the crisis lines)."""
+    if ctx.user is None or ctx.user.role != "client":
+        return None
+    return await homework.open_entry(ctx.session, client_id=ctx.user.id)
 
 
 async def open_entry_of(ctx: Ctx) -> Entry | None:

@@ -37,7 +37,7 @@ async def template_version(
     if stored is None:
         return None
     try:
-        template = load_template(stored.source, filename=f"{key} version {version}")
+        template = load_template(stored.source, filename=f"{key} version {version}", strict=False)
     except TemplateError:
         log.error("stored template %s version %s does not load", key, version)
         return None

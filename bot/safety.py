@@ -79,7 +79,7 @@ async def respond(ctx: Ctx) -> bool:
             urgent=True,
         )
         return command or (user is not None and user.role == "therapist")
-    entry = await homework.open_entry_of(ctx)
+    entry = await homework.peek_open_entry(ctx)
     source = _source(ctx, user, entry)
     kept = source == "homework" and entry is not None and await homework.takes_text(ctx, entry)
     earlier = await flags.latest_flag_since(
@@ -183,8 +183,9 @@ async def raise_from_answer(ctx: Ctx, entry: Entry, effect: RaiseFlag) -> None:
     client = ctx.user
     if client is None:
         return
-    if await flags.entry_has_flag(ctx.session, entry_id=entry.id):
-        # The same answer given again (after /back): the therapist has this entry's alert.
+    same = f"{effect.reason}:"
+    if await flags.entry_has_flag(ctx.session, entry_id=entry.id, excerpt_prefix=same):
+        # The same item answered again (after /back): the therapist has this alert already.
         ctx.say(
             crisis_reply(
                 ctx.rt.resources,
@@ -387,7 +388,7 @@ def _without_pressed(ctx: Ctx) -> InlineKeyboardMarkup | None:
 
 async def sos(ctx: Ctx) -> None:
     """/sos: crisis lines for where the person is, any time, whatever they were doing."""
-    entry = await homework.open_entry_of(ctx)
+    entry = await homework.peek_open_entry(ctx)
     ctx.say(
         sos_text(
             ctx.rt.resources,

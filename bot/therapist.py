@@ -193,7 +193,7 @@ def _split_assign(args: list[str], templates: dict[str, Template]) -> tuple[str,
 
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
-_WORD = re.compile(r"""([\w.]+)=(?:"([^"]*)"|'([^']*)'|‘([^’]*)’|(\S*))|(\S+)""")
+_WORD = re.compile(r"""([\w.]+)=(?:"([^"]*)"|'(.*?)'(?=\s|$)|‘([^’]*)’|(\S*))|"([^"]*)"|(\S+)""")
 
 
 def split_assign(text: str) -> list[str] | None:
@@ -202,9 +202,9 @@ def split_assign(text: str) -> list[str] | None:
     setting's quote is not closed."""
     words: list[str] = []
     for match in _WORD.finditer(text.translate(_QUOTES)):
-        name, plain = match.group(1), match.group(6)
+        name, quoted, plain = match.group(1), match.group(6), match.group(7)
         if name is None:
-            words.append(plain)
+            words.append(quoted if quoted is not None else plain)
             continue
         value = next((g for g in match.groups()[1:5] if g is not None), "")
         if value[:1] in {'"', "'", "‘"}:

@@ -21,7 +21,7 @@ open conversation.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -542,10 +542,15 @@ def advance(flow: Flow, state: State, event: Event) -> Turn:
         outcome = step.kind.parse_press(step.spec, event.value, state.selection, env)
     elif isinstance(event, Media):
         if isinstance(step.spec, InfoStep):
-            # A photo sent while "I've made it" shows: that means go on, and it is the
-            # answer to what comes next (never thrown away).
+            # A photo sent while "I've made it" shows means go on, and it answers the photo
+            # question that comes next (never thrown away); other media just go on.
             moved = _accept(flow, state, step, True)
-            if moved.question is not None and moved.state.at != step.key:
+            following = flow.index_of(moved.state.at or "") if moved.question else None
+            if (
+                event.kind == "photo"
+                and following is not None
+                and flow.steps[following].spec.kind == "photo"
+            ):
                 then = advance(flow, moved.state, event)
                 return replace(
                     then, says=(*moved.says, *then.says), effects=(*moved.effects, *then.effects)
@@ -618,6 +623,8 @@ def _after(flow: Flow, state: State, index: int) -> int | None:
                 if route.goto == "end":
                     return None
                 target = flow.index_of(route.goto)
+                if target is None:  # a group: its first question
+                    target = next((s.index for s in flow.steps if s.group == route.goto), None)
                 return _visible_from(flow, state, target) if target is not None else None
     return _visible_from(flow, state, index + 1)
 
@@ -711,21 +718,32 @@ def _end(flow: Flow, state: State, says: tuple[Say, ...]) -> Turn:
 def on_path(flow: Flow, state: State) -> dict[str, Answer]:
     """The answers on the way the conversation now goes: an answer on a branch a later
     change left (safety behaviours named, then "no" to having used any) is not shown,
-    scored or saved."""
+    scored or saved, and neither is one that only such an answer made relevant."""
     kept: dict[str, Answer] = {}
-    index = _visible_from(flow, state, 0)
+    for step in _path(flow, state, kept):
+        if step.key in state.answers:
+            kept[step.key] = state.answers[step.key]
+    return kept
+
+
+def _path(flow: Flow, state: State, kept: dict[str, Answer]) -> Iterator[Step]:
+    """The steps the conversation goes through, judging each condition and route only by
+    the answers on the way so far (`kept`, which the caller fills as it goes); it stops at
+    the first step not yet answered, and at a follow-up not yet passed."""
+    touched = {*state.answers, *state.trail}
+    index = _visible_from(flow, replace(state, answers=kept), 0)
     seen: set[int] = set()
     while index is not None and index not in seen:
         seen.add(index)
         step = flow.steps[index]
-        if step.key in state.answers:
-            kept[step.key] = state.answers[step.key]
-        elif step.kind.asks and step.key not in state.trail:
-            break  # not answered yet: the path ends here for now
-        elif not step.kind.asks and step.key not in state.trail:
-            break  # a follow-up not yet passed
-        index = _after(flow, state, index)
-    return kept
+        yield step
+        if step.key not in touched:
+            if step.kind.asks:
+                return  # not answered yet: the path ends here for now
+            later = any(s.key in touched for s in flow.steps[index + 1 :])
+            if state.phase == "waiting" or not later:
+                return  # a follow-up not yet passed (older states never listed it)
+        index = _after(flow, replace(state, answers=kept), index)
 
 
 def _finish(flow: Flow, state: State, says: tuple[Say, ...]) -> Turn:
@@ -742,12 +760,12 @@ def _finish(flow: Flow, state: State, says: tuple[Say, ...]) -> Turn:
 
 def _first_unanswered(flow: Flow, state: State) -> int | None:
     """After a change, a step that now applies and has no answer yet (conditions moved)."""
-    index = _visible_from(flow, state, 0)
-    while index is not None:
-        step = flow.steps[index]
-        if step.key not in state.answers and step.key not in state.trail and step.kind.asks:
-            return index
-        index = _after(flow, state, index)
+    kept: dict[str, Answer] = {}
+    for step in _path(flow, state, kept):
+        if step.key in state.answers:
+            kept[step.key] = state.answers[step.key]
+        elif step.key not in state.trail and step.kind.asks:
+            return step.index
     return None
 
 

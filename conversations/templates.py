@@ -9,6 +9,7 @@ language for editors; ``docs/templates.md`` explains it with a worked example.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -197,6 +198,9 @@ class Template(Strict):
 class _Checker:
     template: Template
     problems: list[tuple[Path, str]]
+    strict: bool = True
+    """Rules added after templates were first stored apply to new uploads only, so a
+    version stored before them still opens (`load_template(..., strict=False)`)."""
 
     def add(self, path: Path, message: str) -> None:
         self.problems.append((path, message))
@@ -210,6 +214,8 @@ class _Checker:
         self.score()
         self.follow_ups()
         self.translations()
+        if self.strict:
+            self.groups()
         for path, step, _ in self.template.all_steps():
             for where, message in kind_of(step).check(step):
                 self.add((*path, *where), message)
@@ -247,6 +253,17 @@ class _Checker:
                 self.add(
                     (*path, "repeat"),
                     f"{{{name}}} needs min and max from 1 to {MAX_REPEAT} to be a repeat count",
+                )
+
+    def groups(self) -> None:
+        for i, step in enumerate(self.template.steps):
+            if not isinstance(step, GroupStep):
+                continue
+            given = [n for n in ("when", "optional", "next") if n in step.model_fields_set]
+            if given:
+                self.add(
+                    ("steps", i),
+                    f"a group can't have {', '.join(given)}: put it on the questions inside it",
                 )
 
     # Placeholders: {param}, {earlier_step}, {n} and {total} in a group.
@@ -358,10 +375,11 @@ class _Checker:
         ):
             return [f"{test} needs a step answered with a number; {name} is a {target.kind} step"]
         unscored = isinstance(target, ChoiceStep) and any(o.points is None for o in target.options)
-        if test in ("at_least", "at_most") and unscored:
+        if self.strict and test in ("at_least", "at_most") and unscored:
             return [f"{test} needs points on every option of {name}"]
         values = kind.option_values(target)
-        if test in ("is", "is_not") and isinstance(target, ChoiceStep) and target.multiple:
+        multiple = isinstance(target, ChoiceStep) and target.multiple
+        if self.strict and test in ("is", "is_not") and multiple:
             return [f"{name} is a multiple choice; test it with includes: OPTION"]
         if test == "includes":
             if not (isinstance(target, ChoiceStep) and target.multiple):
@@ -428,7 +446,7 @@ class _Checker:
                 self.add(
                     ("score", "items", i), f"{item} is a {step.kind} step, which can't be scored"
                 )
-            elif step.optional or step.when is not None:
+            elif self.strict and (step.optional or step.when is not None):
                 # A total with items left out is not the measure's total.
                 self.add(
                     ("score", "items", i),
@@ -463,13 +481,13 @@ class _Checker:
         top = {s.id for s in self.template.steps if not isinstance(s, GroupStep)}
         for language, words in self.template.translations.items():
             base: Path = ("translations", language)
-            if words.intro:
+            if self.strict and words.intro:
                 self.text((*base, "intro"), words.intro, params, "intro")
-            if words.outro:
+            if self.strict and words.outro:
                 self.text((*base, "outro"), words.outro, params | top, "outro")
             for step_id, step_words in words.steps.items():
                 step = steps.get(step_id)
-                if step is not None and step_words.prompt:
+                if self.strict and step is not None and step_words.prompt:
                     allowed = {m.group(1) for m in _PLACEHOLDER.finditer(step.prompt) if m.group(1)}
                     self.text(
                         (*base, "steps", step_id, "prompt"),
@@ -490,16 +508,18 @@ class _Checker:
                         self.add((*where, "options", value), f"{step_id} has no option “{value}”")
 
 
-def check_template(template: Template) -> list[tuple[Path, str]]:
-    """Problems a template's types can't show: ids, placeholders, conditions, routes..."""
-    return _Checker(template, []).run()
+def check_template(template: Template, *, strict: bool = True) -> list[tuple[Path, str]]:
+    """Problems a template's types can't show: ids, placeholders, conditions, routes...
+    (`strict=False`: without the rules added after templates were first stored)."""
+    return _Checker(template, [], strict).run()
 
 
 STEP_TAGS = frozenset(KINDS) | frozenset({"integer", "text"})
 
 
-def load_template(text: str, *, filename: str = "<template>") -> Template:
-    """Parse and validate a template; raise TemplateError listing every problem found."""
+def load_template(text: str, *, filename: str = "<template>", strict: bool = True) -> Template:
+    """Parse and validate a template; raise TemplateError listing every problem found.
+    A stored version is read with `strict=False` (see `_Checker.strict`)."""
     size = len(text.encode("utf-8", errors="replace"))
     if size > MAX_TEMPLATE_BYTES:
         raise TemplateError(
@@ -511,7 +531,7 @@ def load_template(text: str, *, filename: str = "<template>") -> Template:
             Template,
             filename=filename,
             tags=STEP_TAGS,
-            check=check_template,
+            check=functools.partial(check_template, strict=strict),
             fields=_fields_at,
         )
     except TemplateError:

@@ -64,6 +64,19 @@ async def files_for_therapist(
     return list((await session.execute(query)).scalars())
 
 
+async def forget_unsaved(session: AsyncSession, *, entry_id: int, saved: set[str]) -> int:
+    """Delete an entry's files whose answers were not saved; how many went."""
+    rows = (
+        await session.execute(select(StoredFile).where(StoredFile.entry_id == entry_id))
+    ).scalars()
+    gone = 0
+    for row in rows:
+        if row.step_key not in saved:
+            await session.delete(row)
+            gone += 1
+    return gone
+
+
 async def get_file(session: AsyncSession, *, file_id: int) -> StoredFile | None:
     """One file, for the outbox to send (its message was queued for the right person)."""
     return await session.get(StoredFile, file_id)

@@ -142,7 +142,13 @@ def mark_escalated(flag: Flag, *, reason: str, now: datetime) -> bool:
     return True
 
 
-async def entry_has_flag(session: AsyncSession, *, entry_id: int) -> bool:
-    """True when something written in this entry raised a flag."""
+async def entry_has_flag(
+    session: AsyncSession, *, entry_id: int, excerpt_prefix: str | None = None
+) -> bool:
+    """True when something written in this entry raised a flag (one whose excerpt starts
+    with `excerpt_prefix`, when given: one measure item's alert)."""
+    if excerpt_prefix is not None:  # excerpts are encrypted: compared here, not in SQL
+        found = (await session.execute(select(Flag).where(Flag.entry_id == entry_id))).scalars()
+        return any(flag.excerpt.startswith(excerpt_prefix) for flag in found)
     query = select(Flag.id).where(Flag.entry_id == entry_id).limit(1)
     return (await session.execute(query)).first() is not None

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import outbox
 from storage.db import insert_unless_exists
 from storage.models import Assignment, Entry, Link, Occurrence, User
 
@@ -235,6 +236,8 @@ async def pause_open_entries(session: AsyncSession, *, client_id: int, now: date
     for entry in (await session.execute(query)).scalars():
         entry.status = "paused"
         entry.updated_at = now
+        # Its timed breathing messages, if any, stop with it.
+        await outbox.cancel_pending(session, kind="breathing", key_prefix=f"{entry.id}:")
 
 
 async def start_entry(

@@ -30,6 +30,11 @@ LIBRARY = load_library()
         ("robin reading title='Mind over mood'", ["robin", "reading", "title=Mind over mood"]),
         ("robin reading prompt.q1=‘Hi there’", ["robin", "reading", "prompt.q1=Hi there"]),
         ('robin reading title="Mind over', None),
+        ('"Mary Jane" journal daily 20:00', ["Mary Jane", "journal", "daily", "20:00"]),
+        (
+            "robin journal daily 20:00 instructions='Don't worry' count=3",
+            ["robin", "journal", "daily", "20:00", "instructions=Don't worry", "count=3"],
+        ),
     ],
 )
 def test_assign_words(text: str, words: list[str] | None) -> None:

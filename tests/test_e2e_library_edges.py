@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.clock import FixedClock
-from storage.models import Assignment, Entry, Flag
+from storage.models import Assignment, Entry, Flag, StoredFile
 from tests.harness import RunningBot, link_client, register_therapist, texts
 from tests.test_e2e_library import SLEEP_V1, linked, send_document, start
 
@@ -185,3 +185,115 @@ async def test_a_photo_sent_before_the_button_is_the_answer_to_what_comes_next(
         entry = (await session.execute(select(Entry))).scalar_one()
         assert entry.state["at"] == "reflection"
         assert "picture" in entry.state["answers"]
+
+
+MADE = """\
+id: made_it
+version: 1
+title: Made it
+steps:
+  - {id: made, kind: yes_no, prompt: "Did you make something?"}
+  - {id: pic, kind: photo, prompt: "Send a photo of it", when: {step: made, is: yes}}
+  - {id: note, kind: text, prompt: "Anything to add?"}
+"""
+
+
+async def test_a_photo_on_a_branch_changed_away_from_is_deleted_not_shared(
+    running: RunningBot,
+) -> None:
+    therapist, client = await linked(running)
+    await send_document(running, therapist, "made.yaml", MADE.encode())
+    await running.send(therapist, "/assign robin made it once 2026-11-21 12:00")
+    await start(running, client, "made it")
+    await running.send(client, "yes")
+    update_id = client.send_photo(b"\x89PNG-left-behind")
+    await running._handled_by_bot(update_id)
+    await running.send(client, "fine")
+    await running.press(client, "Change an answer")
+    await running.press(client, "1. Made")
+    await running.send(client, "no")
+    replies = await running.press(client, "Save")
+    assert "Made it: done." in texts(replies)
+    for _ in range(3):
+        await running.tick()
+    assert not [m for m in running.api.sent_to(therapist.chat_id) if m.method == "sendPhoto"]
+    async with running.runtime.db.transaction() as session:
+        assert (await session.execute(select(StoredFile))).scalars().all() == []
+
+
+async def test_breathing_stops_when_the_client_switches_homework(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin mindfulness once 2026-11-21 12:00")
+    await running.send(therapist, "/assign robin gratitude once 2026-11-21 11:01")
+    await start(running, client, "mindfulness practice log")
+    clock.set(datetime(2026, 11, 21, 10, 0, 59, tzinfo=UTC))
+    await running.press(client, "Yes, let's breathe")
+    clock.set(datetime(2026, 11, 21, 10, 1, 2, tzinfo=UTC))  # 11:01:02 in Berlin
+    await running.tick()
+    reminder = next(
+        m
+        for m in running.api.sent_to(client.chat_id)
+        if "time for your gratitude" in (m.text or "")
+    )
+    await running.press(client, "Start now", reminder)
+    await running.press(client, "Start gratitude entry")
+    before = texts(running.api.sent_to(client.chat_id)).count("Breathe")
+    for _ in range(70):
+        clock.advance(timedelta(seconds=1))
+        await running.tick()
+    assert texts(running.api.sent_to(client.chat_id)).count("Breathe") == before <= 2
+
+
+async def test_sos_with_a_damaged_entry_gives_the_lines_first_and_changes_nothing(
+    running: RunningBot,
+) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00")
+    await start(running, client, "gratitude entry")
+    async with running.runtime.db.transaction() as session:
+        entry = (await session.execute(select(Entry))).scalar_one()
+        entry.state = {"v": 2, "at": 7, "answers": "not answers"}
+    replies = await running.send(client, "/sos")
+    assert "set it aside" not in texts(replies)
+    async with running.runtime.db.transaction() as session:
+        assert (await session.execute(select(Entry))).scalar_one().status == "active"
+    replies = await running.send(client, "/cancel")
+    said = texts(replies)
+    assert "set it aside" in said and "nothing to cancel" not in said
+
+
+TWO_ALERTS = """\
+id: two_alerts
+version: 1
+title: Two alerts
+steps:
+  - id: one
+    kind: choice
+    prompt: First
+    options: [{value: a, label: Fine, points: 0}, {value: b, label: Not fine, points: 1}]
+  - id: two
+    kind: choice
+    prompt: Second
+    options: [{value: a, label: Fine, points: 0}, {value: b, label: Not fine, points: 1}]
+score:
+  name: Pair
+  items: [one, two]
+  bands: [{max: 2, label: Any}]
+  alerts:
+    - {step: one, at_least: 1, reason: Item one}
+    - {step: two, at_least: 1, reason: Item two}
+review: false
+"""
+
+
+async def test_two_different_item_alerts_raise_two_flags(running: RunningBot) -> None:
+    therapist, client = await linked(running)
+    await send_document(running, therapist, "two.yaml", TWO_ALERTS.encode())
+    await running.send(therapist, "/assign robin two alerts once 2026-11-21 12:00")
+    await start(running, client, "two alerts")
+    await running.press(client, "1. Not fine")
+    await running.press(client, "1. Not fine")
+    async with running.runtime.db.transaction() as session:
+        assert len((await session.execute(select(Flag))).scalars().all()) == 2

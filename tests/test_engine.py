@@ -427,3 +427,88 @@ def test_days_as_people_write_them(typed: str, expected: date | None) -> None:
     from conversations.kinds.date import parse_day
 
     assert parse_day(typed, date(2026, 11, 21)) == expected  # a Saturday
+
+
+CHAINED = yaml("""
+    id: chained
+    version: 1
+    title: Chained
+    steps:
+      - {id: used, kind: yes_no, prompt: "Used any?"}
+      - {id: which, kind: choice, prompt: "Which?", multiple: true,
+         when: {step: used, is: yes},
+         options: [{value: avoid, label: Avoiding}, {value: hold, label: Holding}]}
+      - {id: why, kind: text, prompt: "Why avoid?", when: {step: which, includes: avoid}}
+      - {id: last, kind: text, prompt: "Anything else?"}
+    """)
+
+
+def test_an_answer_only_a_left_branch_made_relevant_is_not_saved() -> None:
+    flow = engine.compile_flow(CHAINED)
+    turn = run(flow, Text("yes"), Text("avoid"), Text("because"), Text("end"))
+    assert turn.review is not None
+    for value in ("change", str(flow.index_of("used"))):
+        turn = engine.advance(flow, turn.state, Press(flow.review_position, value))
+    turn = engine.advance(flow, turn.state, Text("no"))
+    assert turn.review is not None
+    turn = engine.advance(flow, turn.state, Press(flow.review_position, "save"))
+    assert dict(turn.state.answers) == {"used": False, "last": "end"}
+
+
+def test_a_first_engine_state_past_a_follow_up_keeps_its_second_part() -> None:
+    flow = engine.compile_flow(load_library()["behavioural_experiment"])
+    answers = {
+        "belief": "People will laugh",
+        "belief_before": 80,
+        "prediction": "Someone laughs",
+        "plan": "Ask a question",
+        "day": "2026-11-23",
+        "outcome": "Nobody laughed",
+    }
+    # Stored before follow-ups joined the trail: the follow-up is not in it.
+    trail = ["belief", "belief_before", "prediction", "plan", "problems", "day", "outcome"]
+    stored = {"v": 2, "at": "learned", "phase": "asking", "answers": answers, "trail": trail}
+    state = engine.State.from_json(stored)
+    turn = engine.advance(flow, state, Text("One question is fine"))
+    turn = engine.advance(flow, turn.state, Text("30"))
+    assert turn.review is not None
+    turn = engine.advance(flow, turn.state, Press(flow.review_position, "save"))
+    assert turn.finished
+    assert {"outcome", "learned", "belief_after", "belief"} <= set(turn.state.answers)
+
+
+def test_a_sticker_at_an_info_step_goes_on_by_one_step_only() -> None:
+    flow = engine.compile_flow(
+        yaml("""
+        id: infos
+        version: 1
+        title: Infos
+        steps:
+          - {id: read, kind: info, prompt: "Read this"}
+          - {id: breathe, kind: info, prompt: "Breathe", pace: {inhale: 4, exhale: 6}}
+          - {id: felt, kind: text, prompt: "How was it?"}
+        """)
+    )
+    turn = engine.advance(flow, engine.begin(flow).state, Media("sticker"))
+    assert turn.state.at == "breathe"
+    assert [type(e).__name__ for e in turn.effects] == ["Breathe"]
+
+
+def test_a_route_to_a_group_goes_to_its_first_question() -> None:
+    flow = engine.compile_flow(
+        yaml("""
+        id: to_group
+        version: 1
+        title: To a group
+        steps:
+          - {id: ok, kind: yes_no, prompt: "Okay?", next: [{when: {step: ok, is: no}, goto: why}]}
+          - {id: extra, kind: text, prompt: "Extra"}
+          - id: why
+            kind: group
+            repeat: 2
+            steps:
+              - {id: reason, kind: text, prompt: "Reason {n}?"}
+        """)
+    )
+    turn = run(flow, Text("no"))
+    assert turn.state.at == "why.1.reason"

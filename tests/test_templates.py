@@ -486,3 +486,24 @@ def test_translated_prompts_use_the_same_placeholders() -> None:
     assert any("translations.es.steps.why.prompt: {nmae}" in p for p in found)
     assert any("translations.es.steps.why.prompt: has a lone “{”" in p for p in found)
     assert any("translations.es.intro: {name} cannot be used" in p for p in found)
+
+
+LATER_RULES = """
+id: older
+version: 1
+title: Older
+steps:
+  - {id: a, kind: yes_no, prompt: "A?"}
+  - id: g
+    kind: group
+    when: {step: a, is: yes}
+    steps:
+      - {id: x, kind: text, prompt: X}
+"""
+
+
+def test_rules_added_later_refuse_uploads_but_not_stored_versions() -> None:
+    with pytest.raises(TemplateError) as refused:
+        load_template(LATER_RULES)
+    assert "a group can't have when" in str(refused.value.problems)
+    assert load_template(LATER_RULES, strict=False).id == "older"

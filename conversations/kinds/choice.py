@@ -172,7 +172,8 @@ def numbers(step: ChoiceStep) -> list[int]:
     """The number shown before each option: its points on a scored one-answer question (as on
     the paper form of a measure: 0 Not at all ... 3 Nearly every day), else 1, 2, 3..."""
     points = [o.points for o in step.options]
-    if not step.multiple and all(p is not None for p in points) and len(set(points)) == len(points):
+    scored = all(p is not None and p >= 0 for p in points)
+    if not step.multiple and scored and len(set(points)) == len(points):
         return [int(p) for p in points if p is not None]
     return list(range(1, len(step.options) + 1))
 

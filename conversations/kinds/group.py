@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field
 
 from conversations.kinds.base import Kind, StepBase
 
@@ -31,16 +31,6 @@ class GroupStep(StepBase):
     kind: Literal["group"]
     repeat: Annotated[int | str, AfterValidator(_repeat)] = 1
     steps: list[InnerStep] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _only_on_questions(self) -> GroupStep:
-        # when, optional and next belong to the questions inside a group, not the group.
-        given = [name for name in ("when", "optional", "next") if name in self.model_fields_set]
-        if given:
-            raise ValueError(
-                f"a group can't have {', '.join(given)}: put it on the questions inside it"
-            )
-        return self
 
 
 class GroupKind(Kind[GroupStep]):
