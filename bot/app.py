@@ -11,19 +11,22 @@ from datetime import datetime
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from tornado.httpserver import HTTPServer
 
 from bot import dispatch
 from bot.clock import Clock, SystemClock
 from bot.delivery import deliver_outbox, deliver_urgent
+from bot.replicas import PollerLock, SecondPoller
 from bot.runtime import Runtime, on_error
 from bot.settings import Settings
 from bot.ticker import deliver_job, tick_job
 from bot.updates import ChatOrderedProcessor
+from bot.web import start_web
 from conversations.crisis import CrisisResources, load_resources
 from conversations.templates import load_library
 from conversations.yamldoc import DocumentError
 from storage import crypto, library, people
-from storage.db import Database
+from storage.db import Database, is_sqlite
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -190,6 +193,7 @@ def build_application(
             wait = max((moment - runtime.clock.now()).total_seconds(), 0.0)
             application.job_queue.run_once(deliver_due, when=wait)
 
+    runtime.started_at = runtime.clock.now()
     runtime.on_urgent = send_alerts_now
     runtime.deliver_at = deliver_at
     application.bot_data["runtime"] = runtime
@@ -214,39 +218,75 @@ def build_application(
     return application
 
 
+def webhook_secret(settings: Settings, db: Database) -> str:
+    """The secret Telegram sends with each update. Several replicas (PostgreSQL) must all
+    check the same one, so there it must be set; one SQLite process may make its own."""
+    if settings.webhook_secret is not None and settings.webhook_secret.get_secret_value():
+        return settings.webhook_secret.get_secret_value()
+    if not is_sqlite(db.engine):
+        raise SetupError(
+            "WEBHOOK_SECRET is not set. With PostgreSQL several replicas may serve this bot, "
+            "and all of them must check the same secret: set WEBHOOK_SECRET to a long random "
+            "string (letters, digits, _ and -), the same for every replica."
+        )
+    return secrets.token_urlsafe(32)
+
+
 async def serve(settings: Settings, *, webhook_url: str | None = None) -> None:
     """Migrate, then serve until SIGINT or SIGTERM."""
-    token_of(settings)
+    token = token_of(settings)
     db = await open_database(settings)
+    poller: PollerLock | None = None
+    server: HTTPServer | None = None
     try:
+        secret = webhook_secret(settings, db) if webhook_url else None
+        if not webhook_url:
+            poller = PollerLock(db, token.partition(":")[0])
+            try:
+                await poller.acquire()
+            except SecondPoller as error:
+                raise SetupError(str(error)) from None
         application = build_application(settings, db=db)
+        runtime = application.bot_data["runtime"]
         async with application:
             await application.bot.set_my_commands(COMMANDS)
             await application.start()
             updater = application.updater
             assert updater is not None
-            if webhook_url:
-                secret = (
-                    settings.webhook_secret.get_secret_value()
-                    if settings.webhook_secret
-                    else secrets.token_urlsafe(32)
-                )
-                await updater.start_webhook(
-                    listen=settings.webhook_listen,
-                    port=settings.webhook_port,
-                    url_path="telegram",
-                    webhook_url=webhook_url.rstrip("/") + "/telegram",
+            if webhook_url and secret is not None:
+                await application.bot.set_webhook(
+                    url=webhook_url.rstrip("/") + "/telegram",
                     secret_token=secret,
                     allowed_updates=Update.ALL_TYPES,
                 )
+                server = await start_web(
+                    application,
+                    runtime,
+                    listen=settings.webhook_listen,
+                    port=settings.webhook_port,
+                    secret=secret,
+                )
             else:
                 await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+                if settings.health_port is not None:
+                    server = await start_web(
+                        application,
+                        runtime,
+                        listen=settings.webhook_listen,
+                        port=settings.health_port,
+                        secret=None,
+                    )
             await check_fallback_chat(application, settings)
             log.info("serving as @%s", application.bot.username)
             await _wait_for_stop()
-            await updater.stop()
+            if server is not None:
+                server.stop()
+            if updater.running:
+                await updater.stop()
             await application.stop()
     finally:
+        if poller is not None:
+            await poller.release()
         await db.dispose()
 
 

@@ -23,7 +23,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot import safety
+from bot import metrics, safety
 from bot.render import buttons
 from bot.runtime import Runtime, retry_seconds
 from storage import files, flags, homework, outbox, people
@@ -96,12 +96,15 @@ async def _deliver_one(rt: Runtime, bot: Bot, item: tuple[OutboxMessage, dict[st
         row = await outbox.get_message(session, message_id=message.id)
         if row is None:
             return
+        metrics.SENDS.labels(row.kind, _outcome_name(row.kind, outcome)).inc()
         if outcome is None:
             outbox.mark_sent(row, now=now)
         elif isinstance(outcome, RetryAfter):
+            metrics.RATE_LIMITED.inc()
             wait = timedelta(seconds=retry_seconds(outcome))
             outbox.mark_retry(row, not_before=now + wait, error="429")
         elif isinstance(outcome, Forbidden):
+            metrics.BLOCKED.inc()
             outbox.mark_undeliverable(row, status="blocked", error="403 blocked")
             await _undeliverable(rt, session, row.kind, payload)
             if message.user_id is not None:
@@ -118,6 +121,20 @@ async def _deliver_one(rt: Runtime, bot: Bot, item: tuple[OutboxMessage, dict[st
             if row.lane == outbox.ALERT:
                 backoff = min(backoff, ALERT_BACKOFF_CAP)
             outbox.mark_retry(row, not_before=now + backoff, error=type(outcome).__name__)
+
+
+def _outcome_name(kind: str, outcome: TelegramError | None) -> str:
+    if outcome is None:
+        return "sent"
+    if isinstance(outcome, RetryAfter):
+        return "rate_limited"
+    if isinstance(outcome, Forbidden):
+        return "blocked"
+    if isinstance(outcome, BadRequest):
+        return "refused"
+    if outbox.at_most_once(kind) and outcome_unknown(outcome):
+        return "unknown"
+    return "retry"
 
 
 async def _undeliverable(

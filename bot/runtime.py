@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
+from bot import metrics
 from bot.clock import Clock
 from bot.render import TOKEN_PREFIX
 from bot.settings import Settings
@@ -89,6 +91,9 @@ class Runtime:
         )
 
     titles_read: bool = False
+    last_tick_at: datetime | None = None
+    """When the ticker last finished (for /healthz)."""
+    started_at: datetime | None = None
 
     async def read_titles(self, session: AsyncSession) -> None:
         """Fill `titles` from the database once per process (own templates by title)."""
@@ -273,9 +278,11 @@ def handler(fn: Handler, *, on_risk: RiskHook | None = None) -> PtbCallback:
                 await message.reply_text(PRIVATE_ONLY)
             return
         rt = runtime_of(context)
+        started = time.perf_counter()
         screened, via = _screened(update)
         finding = risk.screen(screened) if screened else None
         go_on = True
+        fresh = True
 
         async def respond(ctx: Ctx) -> None:
             nonlocal go_on
@@ -286,10 +293,12 @@ def handler(fn: Handler, *, on_risk: RiskHook | None = None) -> PtbCallback:
             fresh = await _in_transaction(
                 rt, update, context, respond, finding, screened, via, claim=False
             )
-            if not fresh:
-                return
-        if go_on:
-            await _in_transaction(rt, update, context, fn, finding, screened, via, claim=True)
+        if fresh and go_on:
+            fresh = await _in_transaction(
+                rt, update, context, fn, finding, screened, via, claim=True
+            )
+        metrics.UPDATES.labels("handled" if fresh else "duplicate").inc()
+        metrics.HANDLER_SECONDS.observe(time.perf_counter() - started)
 
     wrapped.__name__ = fn.__name__
     wrapped.__doc__ = fn.__doc__

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     webhook_secret: SecretStr | None = None
+    health_port: int | None = None
+    """In long polling mode, serve /healthz and /metrics on this port (webhook mode serves
+    them on WEBHOOK_PORT)."""
     crisis_resources_file: Path | None = None
     alert_fallback_chat_id: int | None = None
     alert_ack_minutes: float = 30.0

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.ext import ContextTypes
 
-from bot import reminders
+from bot import metrics, reminders
 from bot.delivery import deliver_outbox
 from bot.digests import PERIOD, build_digest
 from bot.runtime import Runtime, runtime_of, token_for
@@ -53,6 +53,12 @@ async def queue_due(rt: Runtime) -> None:
     await queue_due_follow_ups(rt)
     await queue_due_digests(rt)
     await forget_old_updates(rt)
+    async with rt.db.transaction() as session:
+        depth = await outbox.depth_by_lane(session)
+    for lane, name in metrics.LANE_NAMES.items():
+        metrics.OUTBOX_DEPTH.labels(name).set(depth.get(lane, 0))
+    rt.last_tick_at = rt.clock.now()
+    metrics.LAST_TICK.set(rt.last_tick_at.timestamp())
 
 
 async def forget_old_updates(rt: Runtime) -> None:

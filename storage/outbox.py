@@ -295,6 +295,16 @@ async def cancel_pending(session: AsyncSession, *, kind: str, key_prefix: str) -
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def depth_by_lane(session: AsyncSession) -> dict[int, int]:
+    """How many messages wait in each lane (sent or not yet due alike)."""
+    query = (
+        select(OutboxMessage.lane, func.count())
+        .where(OutboxMessage.status.in_(("pending", "sending")))
+        .group_by(OutboxMessage.lane)
+    )
+    return {int(lane): int(count) for lane, count in (await session.execute(query)).all()}
+
+
 async def get_message(session: AsyncSession, *, message_id: int) -> OutboxMessage | None:
     """One outbox row."""
     return await session.get(OutboxMessage, message_id)

@@ -1,0 +1,133 @@
+"""The bot's own small web server: Telegram's webhook, /healthz and /metrics.
+
+In webhook mode one port serves all three, so a load balancer checks the same replicas it
+sends Telegram's updates to. Updates must carry the shared secret (WEBHOOK_SECRET) in
+Telegram's `X-Telegram-Bot-Api-Secret-Token` header; anything else is refused. In long
+polling mode, HEALTH_PORT (when set) serves /healthz and /metrics alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from telegram import Update
+from telegram.ext import Application
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+from tornado.web import Application as WebApplication
+from tornado.web import RequestHandler
+
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+DATABASE_TIMEOUT = 3.0
+MAX_BODY = 1024 * 1024
+
+
+async def health(rt: Runtime) -> tuple[bool, dict[str, str]]:
+    """Is this replica fit to serve: the database answers, and the ticker ran lately."""
+    report: dict[str, str] = {}
+    try:
+        async with asyncio.timeout(DATABASE_TIMEOUT):
+            async with rt.db.transaction() as session:
+                await session.execute(text("SELECT 1"))
+        report["database"] = "ok"
+    except Exception as error:  # any failure at all means "not reachable"
+        report["database"] = f"unreachable ({type(error).__name__})"
+    now = rt.clock.now()
+    allowed = timedelta(seconds=3 * rt.settings.tick_seconds + 30)
+    since = rt.last_tick_at or rt.started_at
+    if since is not None and now - since <= allowed:
+        report["tick"] = "ok"
+    else:
+        report["tick"] = "late" if rt.last_tick_at else "not yet"
+    return all(v == "ok" for v in report.values()), report
+
+
+class _Base(RequestHandler):
+    def initialize(self, **kwargs: Any) -> None:
+        self.deps = kwargs
+
+    def data_received(self, chunk: bytes) -> None:  # pragma: no cover - not streaming
+        pass
+
+
+class _Webhook(_Base):
+    async def post(self) -> None:
+        application: Application = self.deps["ptb"]  # type: ignore[type-arg]
+        secret: str = self.deps["secret"]
+        given = self.request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            self.set_status(403)
+            return
+        if len(self.request.body) > MAX_BODY:
+            self.set_status(413)
+            return
+        try:
+            data = json.loads(self.request.body)
+            update = Update.de_json(data, application.bot)
+        except (ValueError, TypeError, KeyError):
+            self.set_status(400)
+            return
+        await application.update_queue.put(update)
+        self.set_status(200)
+
+
+class _Health(_Base):
+    async def get(self) -> None:
+        fit, report = await health(self.deps["runtime"])
+        self.set_status(200 if fit else 503)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"ok": fit, **report}))
+
+
+class _Metrics(_Base):
+    def get(self) -> None:
+        self.set_header("Content-Type", CONTENT_TYPE_LATEST)
+        self.finish(generate_latest())
+
+
+def build_web(
+    application: Application,  # type: ignore[type-arg]
+    runtime: Runtime,
+    *,
+    secret: str | None,
+    webhook_path: str = "/telegram",
+) -> WebApplication:
+    """The routes: the webhook (when a secret is given), /healthz and /metrics."""
+    routes: list[Any] = [
+        ("/healthz", _Health, {"runtime": runtime}),
+        ("/metrics", _Metrics, {}),
+    ]
+    if secret is not None:
+        routes.append((webhook_path, _Webhook, {"ptb": application, "secret": secret}))
+    return WebApplication(routes)
+
+
+async def start_web(
+    application: Application,  # type: ignore[type-arg]
+    runtime: Runtime,
+    *,
+    listen: str,
+    port: int,
+    secret: str | None,
+) -> HTTPServer:
+    """Serve on `listen:port` (0: any free port, see `bound_port`) until `.stop()`."""
+    server = HTTPServer(build_web(application, runtime, secret=secret), max_body_size=MAX_BODY)
+    server.add_sockets(bind_sockets(port, address=listen))
+    return server
+
+
+def bound_port(server: HTTPServer) -> int:
+    """The port a server listens on."""
+    sockets = list(server._sockets.values())  # tornado keeps them by file descriptor
+    return int(sockets[0].getsockname()[1])
