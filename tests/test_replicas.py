@@ -1,0 +1,315 @@
+"""Two bot processes on one PostgreSQL database, behind the loopback Bot API, counted.
+
+Each process is the real `homework-bot run --webhook` in an OS process of its own. Updates
+are pushed to both (each one twice, to both, as a redelivery would); reminders and digests
+fall due while both tick. Every update is answered once, every reminder, digest and alert
+is sent once, and one process killed with SIGKILL loses nothing the other can't carry.
+A second long poller is refused with a clear message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+import aiohttp
+import pytest
+from sqlalchemy import select
+
+from bot.web import SECRET_HEADER
+from storage import homework, people
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import OutboxMessage
+from tests.conftest import postgres_url_or_skip
+from tests.fake_bot_api import FakeBotApi
+
+SECRET = "replica-test-secret-0123456789"
+CLIENTS = 12
+WAIT = 60.0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+async def postgres_url() -> str:
+    return await postgres_url_or_skip()
+
+
+def _environment(api: FakeBotApi, url: str, key: str, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=api.token,
+        TELEGRAM_API_URL=f"{api.url}/bot",
+        DATABASE_URL=url,
+        ENCRYPTION_KEY=key,
+        WEBHOOK_SECRET=SECRET,
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+        TICK_SECONDS="0.3",
+        DELIVER_SECONDS="0.2",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _spawn(
+    args: list[str], env: dict[str, str], cwd: Path, out: IO[bytes] | int
+) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", *args], env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT
+    )
+
+
+class Replica:
+    def __init__(self, api: FakeBotApi, url: str, key: str, folder: Path, name: str) -> None:
+        self.port = _free_port()
+        self.log = folder / f"{name}.log"
+        with self.log.open("wb") as out:  # the child keeps its own copy of the file
+            self.process = _spawn(
+                ["run", "--webhook", f"http://127.0.0.1:{self.port}"],
+                _environment(api, url, key, self.port),
+                folder,
+                out,
+            )
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def ready(self) -> None:
+        deadline = asyncio.get_running_loop().time() + WAIT
+        async with aiohttp.ClientSession() as http:
+            while asyncio.get_running_loop().time() < deadline:
+                if self.process.poll() is not None:
+                    raise AssertionError(f"replica exited:\n{self.log.read_text()[-3000:]}")
+                try:
+                    async with http.get(f"{self.base}/healthz") as response:
+                        if response.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise AssertionError(f"replica not ready:\n{self.log.read_text()[-3000:]}")
+
+    async def push(self, update: dict[str, object]) -> int:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"{self.base}/telegram", json=update, headers={SECRET_HEADER: SECRET}
+            ) as response,
+        ):
+            return response.status
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def replicas() -> Iterator[list[Replica]]:
+    running: list[Replica] = []
+    yield running
+    for replica in running:
+        replica.stop()
+
+
+async def _seed(url: str, api: FakeBotApi, due: datetime) -> tuple[int, list[int]]:
+    """A therapist with clients whose reminders, and whose digest, are due now."""
+    db = Database(url)
+    await upgrade(db)
+    hhmm = due.strftime("%H:%M")
+    try:
+        async with db.transaction() as session:
+            code = await people.create_code(
+                session, kind="therapist", now=due, ttl=timedelta(hours=1)
+            )
+            row = await people.check_code(session, code=code, now=due)
+            assert not isinstance(row, str)
+            therapist = await people.register_therapist(
+                session, code=row, telegram_id=8000, chat_id=8000, name="Dr Fake", username=None,
+                now=due,
+            )  # fmt: skip
+            therapist.digest_time = hhmm
+            therapist.digest_next_at = due
+            clients = []
+            for n in range(CLIENTS):
+                api.user(8100 + n, f"Client{n}")
+                invite = await people.create_code(
+                    session, kind="client", now=due, ttl=timedelta(hours=1),
+                    therapist_id=therapist.id, label=None,
+                )  # fmt: skip
+                found = await people.check_code(session, code=invite, now=due)
+                assert not isinstance(found, str)
+                client, link = await people.accept_invite(
+                    session, code=found, telegram_id=8100 + n, chat_id=8100 + n,
+                    name=f"Client{n} Example", username=None, now=due,
+                )  # fmt: skip
+                await homework.create_assignment(
+                    session, link=link, template_id="gratitude", params={},
+                    schedule=f"daily {hhmm}", next_due_at=due, now=due,
+                )  # fmt: skip
+                clients.append(client.telegram_id)
+            api.user(8000, "Dana")
+            return therapist.telegram_id, clients
+    finally:
+        await db.dispose()
+
+
+async def _settled(url: str) -> None:
+    """Wait until nothing is left in the outbox to send."""
+    db = Database(url)
+    try:
+        deadline = asyncio.get_running_loop().time() + WAIT
+        while asyncio.get_running_loop().time() < deadline:
+            async with db.transaction() as session:
+                rows = (await session.execute(select(OutboxMessage.status))).scalars().all()
+            if rows and all(status not in ("pending", "sending") for status in rows):
+                return
+            await asyncio.sleep(0.2)
+        raise AssertionError("the outbox did not empty in time")
+    finally:
+        await db.dispose()
+
+
+async def _wait_for(condition: object, what: str) -> None:
+    deadline = asyncio.get_running_loop().time() + WAIT
+    while asyncio.get_running_loop().time() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+async def loopback() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as server:
+        yield server
+
+
+async def test_two_processes_send_everything_exactly_once(
+    loopback: FakeBotApi,
+    postgres_url: str,
+    encryption_keys: str,
+    replicas: list[Replica],
+    tmp_path: Path,
+) -> None:
+    api = loopback
+    due = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
+    therapist_id, clients = await _seed(postgres_url, api, due)
+    replicas += [Replica(api, postgres_url, encryption_keys, tmp_path, n) for n in ("a", "b")]
+    await asyncio.gather(*(replica.ready() for replica in replicas))
+
+    # Reminders and the digest fall due while both tick: each goes out once.
+    def reminded() -> int:
+        return sum(
+            1
+            for chat in clients
+            for m in api.sent_to(chat)
+            if "time for your gratitude entry" in (m.text or "")
+        )
+
+    await _wait_for(lambda: reminded() >= CLIENTS, "every reminder")
+    await _settled(postgres_url)
+    per_client = Counter(
+        chat
+        for chat in clients
+        for m in api.sent_to(chat)
+        if "time for your gratitude entry" in (m.text or "")
+    )
+    assert per_client == Counter({chat: 1 for chat in clients})
+    digests = [m for m in api.sent_to(therapist_id) if (m.text or "").startswith("Your digest")]
+    assert len(digests) == 1
+
+    # Every update goes to both replicas (a redelivery): each is answered once.
+    before = {chat: len(api.sent_to(chat)) for chat in clients}
+    for n, chat in enumerate(clients):
+        pushed = api.user(chat, f"Client{n}").send_text("/today")
+        update = next(u for u in api.pending_updates if u["update_id"] == pushed)
+        first, second = (replicas[0], replicas[1]) if n % 2 else (replicas[1], replicas[0])
+        assert await first.push(update) == 200
+        assert await second.push(update) == 200
+
+    def answered(chat: int) -> int:
+        return len(api.sent_to(chat)) - before[chat]
+
+    await _wait_for(lambda: all(answered(chat) >= 1 for chat in clients), "every /today reply")
+    await _settled(postgres_url)
+    assert {chat: answered(chat) for chat in clients} == {chat: 1 for chat in clients}
+    assert all("ratitude entry" in (api.sent_to(chat)[-1].text or "") for chat in clients), [
+        api.sent_to(chat)[-1].text for chat in clients
+    ]
+
+    # Risk language through one replica, redelivered to the other: one alert, once.
+    risky = api.user(clients[0], "Client0")
+    pushed = risky.send_text("I want to kill myself")
+    update = next(u for u in api.pending_updates if u["update_id"] == pushed)
+    assert await replicas[0].push(update) == 200
+    assert await replicas[1].push(update) == 200
+    await _wait_for(
+        lambda: any("Risk alert" in (m.text or "") for m in api.sent_to(therapist_id)), "the alert"
+    )
+    await _settled(postgres_url)
+    alerts = [m for m in api.sent_to(therapist_id) if "Risk alert" in (m.text or "")]
+    assert len(alerts) == 1
+
+    # One replica killed outright: the other carries on alone.
+    replicas[0].kill()
+    late = api.user(clients[1], "Client1")
+    pushed = late.send_text("/help")
+    update = next(u for u in api.pending_updates if u["update_id"] == pushed)
+    since = len(api.calls)
+    assert await replicas[1].push(update) == 200
+    reply = await api.wait_for_sent(clients[1], since=since, timeout=WAIT)
+    assert "/today" in (reply.text or "")
+
+
+async def test_a_second_poller_is_refused_clearly(
+    loopback: FakeBotApi, postgres_url: str, encryption_keys: str, tmp_path: Path
+) -> None:
+    env = _environment(loopback, postgres_url, encryption_keys, _free_port())
+    first = _spawn(["run"], env, tmp_path, subprocess.DEVNULL)
+    try:
+        await _wait_for(
+            lambda: loopback.calls_of("getUpdates") or first.poll() is not None, "polling"
+        )
+        assert first.poll() is None
+        second = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "bot", "run"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode != 0
+        assert "Another process is already long polling this bot" in second.stdout + second.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        try:
+            first.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            first.kill()
