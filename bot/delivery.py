@@ -163,7 +163,7 @@ async def _send(
         file_id = payload.get("file")
         if isinstance(file_id, int):
             # A photo a client sent as an answer, read from its encrypted store only now.
-            async with rt.db.transaction() as session:
+            async with rt.db.reading() as session:
                 stored = await files.get_file(session, file_id=file_id)
                 data = stored.data if stored is not None else None
             if data is None:

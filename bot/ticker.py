@@ -46,14 +46,14 @@ async def tick(rt: Runtime, bot: Bot) -> None:
 
 async def queue_due(rt: Runtime) -> None:
     """Everything that fell due goes into the outbox (which `deliver_job` empties)."""
-    async with rt.db.transaction() as session:
+    async with rt.db.reading() as session:
         await rt.read_titles(session)
     await escalate_unacknowledged(rt)
     await queue_due_reminders(rt)
     await queue_due_follow_ups(rt)
     await queue_due_digests(rt)
     await forget_old_updates(rt)
-    async with rt.db.transaction() as session:
+    async with rt.db.reading() as session:
         depth = await outbox.depth_by_lane(session)
     for lane, name in metrics.LANE_NAMES.items():
         metrics.OUTBOX_DEPTH.labels(name).set(depth.get(lane, 0))

@@ -38,7 +38,7 @@ async def health(rt: Runtime) -> tuple[bool, dict[str, str]]:
     report: dict[str, str] = {}
     try:
         async with asyncio.timeout(DATABASE_TIMEOUT):
-            async with rt.db.transaction() as session:
+            async with rt.db.reading() as session:
                 await session.execute(text("SELECT 1"))
         report["database"] = "ok"
     except Exception as error:  # any failure at all means "not reachable"

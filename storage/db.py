@@ -35,8 +35,9 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, a busy timeout and explicit BEGIN IMMEDIATE."""
+def create_engine(url: str, *, writing: bool = True) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, a busy timeout and explicit BEGIN IMMEDIATE (plain
+    BEGIN when not `writing`: reads never wait for, nor hold, the write lock)."""
     url = normalise_url(url)
     if not make_url(url).drivername.startswith("sqlite"):
         return create_async_engine(url, pool_pre_ping=True)
@@ -56,7 +57,7 @@ def create_engine(url: str) -> AsyncEngine:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front, so two writers queue instead of failing.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
     return engine
 
@@ -90,6 +91,12 @@ class Database:
         self.url = normalise_url(url)
         self.engine = create_engine(self.url)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = self._sessions
+        if is_sqlite(self.engine):
+            self.reader_engine: AsyncEngine | None = create_engine(self.url, writing=False)
+            self._readers = async_sessionmaker(self.reader_engine, expire_on_commit=False)
+        else:
+            self.reader_engine = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -97,6 +104,18 @@ class Database:
         async with self._sessions() as session, session.begin():
             yield session
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading only: on SQLite it never takes the write lock (nothing it
+        changes is committed)."""
+        async with self._readers() as session:
+            try:
+                yield session
+            finally:
+                await session.rollback()
+
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self.reader_engine is not None:
+            await self.reader_engine.dispose()

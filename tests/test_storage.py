@@ -408,3 +408,26 @@ async def test_a_photo_deep_in_a_group_has_room_for_its_key(db: Database) -> Non
             session, therapist_id=therapist.id, entry_id=entry.id
         )
         assert kept == []  # not homework this therapist gave: nothing is shared
+
+
+async def test_reading_never_waits_for_the_write_lock(sqlite_url: str) -> None:
+    import asyncio
+
+    from storage.migrate import upgrade
+
+    database = Database(sqlite_url)
+    await upgrade(database)
+    try:
+        async with database.transaction() as writing:
+            await writing.execute(
+                text("INSERT INTO send_clock (id, next_at) VALUES (7, '2026-11-21 10:00:00')")
+            )
+            # The write lock is held here; a read goes ahead at once, and sees the last commit.
+            async with asyncio.timeout(5):
+                async with database.reading() as session:
+                    seen = (
+                        await session.execute(text("SELECT count(*) FROM send_clock"))
+                    ).scalar_one()
+        assert seen == 0
+    finally:
+        await database.dispose()

@@ -112,8 +112,11 @@ async def test_healthz_reports_the_database_and_the_tick(served: Served, clock: 
     await tick(served.runtime, served.application.bot)
     status, _ = await served.get("/healthz")
     assert status == 200
-    await served.runtime.db.engine.dispose()
-    served.runtime.db.engine.sync_engine.pool._creator = _refuse  # type: ignore[assignment]
+    db = served.runtime.db
+    for engine in (db.engine, db.reader_engine):
+        if engine is not None:
+            await engine.dispose()
+            engine.sync_engine.pool._creator = _refuse  # type: ignore[assignment]
     status, body = await served.get("/healthz")
     assert status == 503 and json.loads(body)["database"].startswith("unreachable")
 
