@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,7 +26,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot import metrics, safety
 from bot.render import buttons
-from bot.runtime import Runtime, retry_seconds
+from bot.runtime import HEADROOM, Runtime, retry_seconds
 from storage import files, flags, homework, outbox, people
 from storage.models import OutboxMessage
 
@@ -51,15 +52,32 @@ async def deliver_outbox(rt: Runtime, bot: Bot, *, lanes: tuple[int, ...] | None
     """Send what is due in the outbox, most urgent lane first, claim after claim until
     nothing more is due within the budget's lookahead; returns how many were tried."""
     tried = 0
-    while True:
-        claimed, waiting_until = await _claim(rt, lanes)
-        if claimed:
-            await asyncio.gather(*(_deliver_one(rt, bot, item) for item in claimed))
-            tried += len(claimed)
-        elif waiting_until is not None and waiting_until <= rt.clock.now() + rt.budget.lookahead:
-            await rt.wait_until(waiting_until)  # a chat's next turn is close: wait for it
-        else:
-            return tried
+    sending: list[asyncio.Task[None]] = []
+    try:
+        while True:
+            # Shielded: a stop never leaves a claim half done (nor SQLite's write lock held).
+            claimed, waiting_until = await asyncio.shield(_claim(rt, lanes))
+            now = rt.clock.now()
+            if claimed:
+                sending += [asyncio.create_task(_deliver_one(rt, bot, item)) for item in claimed]
+                tried += len(claimed)
+                # The next claim comes while this one's last sends are still ahead, so the
+                # pace runs on without a gap between claims.
+                last = claimed[-1][0].slot_at
+                assert last is not None
+                await rt.wait_until(last - rt.budget.lookahead / 2)
+            elif waiting_until is not None and waiting_until <= now + rt.budget.lookahead:
+                await rt.wait_until(waiting_until)  # a chat's next turn is close: wait for it
+            else:
+                break
+    except BaseException:
+        # Stopped (or killed in a test): what is mid-send stays leased, as after a crash.
+        for task in sending:
+            task.cancel()
+        await asyncio.gather(*sending, return_exceptions=True)
+        raise
+    await asyncio.gather(*sending)
+    return tried
 
 
 async def _claim(
@@ -89,8 +107,25 @@ def outcome_unknown(error: TelegramError) -> bool:
 async def _deliver_one(rt: Runtime, bot: Bot, item: tuple[OutboxMessage, dict[str, Any]]) -> None:
     message, payload = item
     assert message.slot_at is not None
-    await rt.wait_until(message.slot_at)
+    async with rt.send_gate:
+        await rt.wait_until(message.slot_at)
+        # Late sends catch up, but never more than the budget within any one second.
+        window, recent = timedelta(seconds=1), rt.recent_sends
+        most = max(1, math.ceil(rt.settings.sends_per_second * HEADROOM))
+        while recent and rt.clock.now() - recent[0] >= window:
+            recent.popleft()
+        if len(recent) >= most:
+            await rt.wait_until(recent[0] + window)
+            recent.popleft()
+        recent.append(rt.clock.now())
     outcome = await _send(rt, bot, message.chat_id, payload)
+    await asyncio.shield(_mark(rt, message, payload, outcome))
+
+
+async def _mark(
+    rt: Runtime, message: OutboxMessage, payload: dict[str, Any], outcome: TelegramError | None
+) -> None:
+    """Record how a send went, in a transaction of its own."""
     now = rt.clock.now()
     async with rt.db.transaction() as session:
         row = await outbox.get_message(session, message_id=message.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -41,6 +42,9 @@ log = logging.getLogger(__name__)
 
 LOOKAHEAD = timedelta(seconds=1)
 """Slots in the send budget are handed out this far ahead."""
+HEADROOM = 0.96
+"""The send budget paces at 96% of SENDS_PER_SECOND: send times jitter by a few
+milliseconds, and a pace of exactly the limit puts one send too many into some seconds."""
 LEASE = timedelta(minutes=3)
 """A claimed message stays with its sender this long: the lookahead, plus the worst case of
 one send (python-telegram-bot's timeouts: 5 s to connect, 20 s to write a photo, 5 s to read,
@@ -83,7 +87,7 @@ class Runtime:
     def budget(self) -> outbox.Budget:
         """The send budget from the settings (shared across processes by the database)."""
         return outbox.Budget(
-            spacing=timedelta(seconds=1 / self.settings.sends_per_second),
+            spacing=timedelta(seconds=1 / (self.settings.sends_per_second * HEADROOM)),
             chat_spacing=timedelta(seconds=1 / self.settings.chat_sends_per_second),
             lookahead=LOOKAHEAD,
             lease=LEASE,
@@ -91,6 +95,10 @@ class Runtime:
         )
 
     titles_read: bool = False
+    send_gate: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Sends from this process start one at a time, never more in any one second than the
+    budget allows, however late the event loop wakes their tasks (no burst after a pause)."""
+    recent_sends: deque[datetime] = field(default_factory=deque)
     last_tick_at: datetime | None = None
     """When the ticker last finished (for /healthz)."""
     started_at: datetime | None = None
