@@ -183,31 +183,21 @@ async def raise_from_answer(ctx: Ctx, entry: Entry, effect: RaiseFlag) -> None:
     client = ctx.user
     if client is None:
         return
+    # The same item answered again (after /back): the therapist has this alert already,
+    # and the client gets the shorter words with the lines again.
     same = f"{effect.reason}:"
-    if await flags.entry_has_flag(ctx.session, entry_id=entry.id, excerpt_prefix=same):
-        # The same item answered again (after /back): the therapist has this alert already.
-        ctx.say(
-            crisis_reply(
-                ctx.rt.resources,
-                country_of(ctx),
-                language=language_of(ctx.language_code),
-                imminent=False,
-                therapist=None,
-                homework=ctx.rt.title_of(entry.template_id).lower(),
-                repeat=True,
-            ),
-            urgent=True,
+    again = await flags.entry_has_flag(ctx.session, entry_id=entry.id, excerpt_prefix=same)
+    told = None
+    if not again:
+        told = await raise_flag(
+            ctx,
+            client,
+            entry,
+            source="homework",
+            excerpt=f"{effect.reason}: {effect.excerpt}",
+            text=effect.excerpt,
+            imminent=False,
         )
-        return
-    told = await raise_flag(
-        ctx,
-        client,
-        entry,
-        source="homework",
-        excerpt=f"{effect.reason}: {effect.excerpt}",
-        text=effect.excerpt,
-        imminent=False,
-    )
     ctx.say(
         crisis_reply(
             ctx.rt.resources,
@@ -216,6 +206,7 @@ async def raise_from_answer(ctx: Ctx, entry: Entry, effect: RaiseFlag) -> None:
             imminent=False,
             therapist=told,
             homework=ctx.rt.title_of(entry.template_id).lower(),
+            repeat=again,
         ),
         urgent=True,
     )

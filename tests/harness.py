@@ -188,3 +188,18 @@ async def link_client(
     assert "You are now linked with Dr Fake Therapist." in texts(replies)
     replies = await running.send(client, "berlin")
     assert "Got it: Berlin time" in texts(replies)
+
+
+async def therapist_and_client(
+    running: RunningBot, *, assign: str | None = None
+) -> tuple[FakeUser, FakeUser]:
+    """Dana the therapist and Robin the client, linked; with `assign` ("gratitude daily
+    20:00"), that homework given and its "new homework" notice sent."""
+    therapist = running.api.user(5001, "Dana", username="dana_fake")
+    client = running.api.user(5002, "Robin", last_name="Example", username="robin_example")
+    await register_therapist(running, therapist)
+    await link_client(running, therapist, client, "Robin")
+    if assign is not None:
+        await running.send(therapist, f"/assign robin {assign}")
+        await running.tick()
+    return therapist, client

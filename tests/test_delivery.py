@@ -15,19 +15,13 @@ from bot.clock import FixedClock
 from storage import outbox
 from storage.models import OutboxMessage
 from tests.fake_bot_api import FakeUser
-from tests.harness import RunningBot, link_client, register_therapist
+from tests.harness import RunningBot, therapist_and_client
 
 DUE = datetime(2026, 11, 21, 19, 0, tzinfo=UTC)  # 20:00 in Berlin
 
 
 async def therapist_with_client(running: RunningBot) -> tuple[FakeUser, FakeUser]:
-    therapist = running.api.user(5001, "Dana", username="dana_fake")
-    client = running.api.user(5002, "Robin", last_name="Example", username="robin_example")
-    await register_therapist(running, therapist)
-    await link_client(running, therapist, client, "Robin")
-    await running.send(therapist, "/assign robin gratitude daily 20:00")
-    await running.tick()  # the "new homework" notice
-    return therapist, client
+    return await therapist_and_client(running, assign="gratitude daily 20:00")
 
 
 def reminders(running: RunningBot, client: FakeUser) -> list[str]:

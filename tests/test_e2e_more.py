@@ -10,15 +10,11 @@ from bot.cli import therapist_code
 from bot.clock import FixedClock
 from storage.models import OutboxMessage
 from tests.fake_bot_api import FakeUser
-from tests.harness import RunningBot, link_client, register_therapist, texts
+from tests.harness import RunningBot, link_client, register_therapist, texts, therapist_and_client
 
 
 async def therapist_with_client(running: RunningBot) -> tuple[FakeUser, FakeUser]:
-    therapist = running.api.user(5001, "Dana", username="dana_fake")
-    client = running.api.user(5002, "Robin", last_name="Example", username="robin_example")
-    await register_therapist(running, therapist)
-    await link_client(running, therapist, client, "Robin")
-    return therapist, client
+    return await therapist_and_client(running)
 
 
 async def test_assign_wizard_with_buttons_and_typed_schedule(running: RunningBot) -> None:

@@ -15,19 +15,13 @@ from sqlalchemy import select
 from bot.clock import FixedClock
 from storage.models import Occurrence
 from tests.fake_bot_api import FakeUser, SentMessage
-from tests.harness import RunningBot, link_client, register_therapist, texts
+from tests.harness import RunningBot, texts, therapist_and_client
 
 MORNING = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)  # 08:00 in Berlin, Sunday
 
 
 async def morning_homework(running: RunningBot) -> tuple[FakeUser, FakeUser]:
-    therapist = running.api.user(5001, "Dana", username="dana_fake")
-    client = running.api.user(5002, "Robin", last_name="Example", username="robin_example")
-    await register_therapist(running, therapist)
-    await link_client(running, therapist, client, "Robin")
-    await running.send(therapist, "/assign robin gratitude daily 08:00")
-    await running.tick()  # the "new homework" notice
-    return therapist, client
+    return await therapist_and_client(running, assign="gratitude daily 08:00")
 
 
 def reminders(running: RunningBot, client: FakeUser) -> list[SentMessage]:
