@@ -132,13 +132,12 @@ def covered_by_schedule(
 def due_times_between(
     schedule: Schedule, zone: ZoneInfo, first: datetime, last: datetime
 ) -> list[datetime]:
-    """Every due time from `first` up to and including `last` (at most MAX_RECORDED, the
-    latest kept), for recording what downtime missed."""
-    times: list[datetime] = [first]
-    moment: datetime | None = first
-    while moment is not None and len(times) < 10_000:
-        moment = next_occurrence(schedule, zone, moment)
-        if moment is None or moment > last:
-            break
+    """The schedule's due times from `first` up to `last`, ending with `last` itself (at
+    most MAX_RECORDED, the latest kept), for recording what downtime missed."""
+    times: list[datetime] = []
+    moment = next_occurrence(schedule, zone, first - timedelta(microseconds=1))
+    while moment is not None and moment < last and len(times) < 10_000:
         times.append(moment)
+        moment = next_occurrence(schedule, zone, moment)
+    times.append(last)
     return times[-MAX_RECORDED:]
