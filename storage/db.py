@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -92,7 +93,9 @@ class Database:
         self.engine = create_engine(self.url)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._readers = self._sessions
+        self._writer: asyncio.Lock | None = None
         if is_sqlite(self.engine):
+            self._writer = asyncio.Lock()
             self.reader_engine: AsyncEngine | None = create_engine(self.url, writing=False)
             self._readers = async_sessionmaker(self.reader_engine, expire_on_commit=False)
         else:
@@ -100,8 +103,15 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside a transaction: committed on success, rolled back on error."""
-        async with self._sessions() as session, session.begin():
+        """A session inside a transaction: committed on success, rolled back on error.
+
+        On SQLite one writer at a time is the rule; writers of this process queue on an
+        asyncio lock instead of in SQLite's busy handler, which sleeps and polls."""
+        if self._writer is None:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        async with self._writer, self._sessions() as session, session.begin():
             yield session
 
     @asynccontextmanager
