@@ -149,6 +149,9 @@ async def on_button(ctx: Ctx) -> None:
         await onboarding.time_zone_button(ctx)
     elif data.startswith(onboarding.DIGEST_PREFIX):
         await onboarding.digest_time_button(ctx)
+    elif data == "set:quiet" and ctx.user is not None:
+        ctx.edit_buttons(None)
+        reminders.ask_quiet_hours(ctx, ctx.user)
     elif data.startswith("set:"):
         await onboarding.settings_button(ctx)
     elif data.startswith(TOKEN_PREFIX) and ctx.user is not None:
@@ -166,10 +169,12 @@ async def _token_button(ctx: Ctx, token: str) -> None:
             "That button is not for you." if found == "not_yours" else "That button has expired."
         )
         return
-    if found.action == "reminder":
-        if sub != "start":
-            # Skipping or snoozing happens once, however often the button is tapped.
-            await tokens.spend_token(ctx.session, token=found)
+    if found.action == "reminder" and sub == "start":
+        ctx.edit_buttons(None)
+        await homework.start_token(ctx, found.payload)
+    elif found.action == "reminder":
+        # Skipping or snoozing happens once, however often the button is tapped.
+        await tokens.spend_token(ctx.session, token=found)
         await reminders.on_button(ctx, found.payload, sub)
     elif found.action == "start":
         ctx.edit_buttons(None)

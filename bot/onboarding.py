@@ -378,9 +378,5 @@ async def settings_button(ctx: Ctx) -> None:
     ctx.edit_buttons(None)
     if ctx.data == "set:digest" and ctx.user.role == "therapist":
         ask_digest_time(ctx, ctx.user)
-    elif ctx.data == "set:quiet":
-        from bot.reminders import ask_quiet_hours  # reminders builds on this module
-
-        ask_quiet_hours(ctx, ctx.user)
     else:
         ask_time_zone(ctx, ctx.user, then="changed")

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import homework as homework_flow
 from bot.runtime import Ctx, Runtime, token_for
 from conversations.reminders import (
     QuietHoursError,
@@ -109,12 +108,8 @@ async def queue_reminder(
 
 
 async def on_button(ctx: Ctx, payload: dict[str, Any], sub: str) -> None:
-    """A reminder's button: start, skip today, or snooze."""
+    """A reminder's skip today or snooze button (Start now opens the homework itself)."""
     assert ctx.user is not None
-    if sub == "start":
-        ctx.edit_buttons(None)
-        await homework_flow.start_token(ctx, payload)
-        return
     assignment_id, occurrence_id = payload.get("assignment"), payload.get("occurrence")
     assignment = (
         await homework.client_assignment(
