@@ -16,7 +16,7 @@ from typing import Any
 from bot import library
 from bot.messages import words
 from bot.render import keyboard, question_text, review_text, summary_text
-from bot.runtime import Ctx
+from bot.runtime import TEMPLATE_SUFFIXES, Ctx
 from conversations import engine
 from conversations.engine import Event, Flow, FlowError, State
 from conversations.templates import (
@@ -69,7 +69,7 @@ async def receive_template(ctx: Ctx) -> None:
     if therapist is None or document is None or ctx.bot is None:
         return
     name = document.file_name or "template.yaml"
-    if not name.lower().endswith((".yaml", ".yml", ".txt")):
+    if not name.lower().endswith(TEMPLATE_SUFFIXES):
         ctx.say(
             "I can only read homework templates here: a .yaml text file. /templates shows "
             "what you have, and the template guide explains how to write one."
@@ -78,7 +78,10 @@ async def receive_template(ctx: Ctx) -> None:
     if (document.file_size or 0) > MAX_TEMPLATE_BYTES:
         ctx.say("That file is larger than 100 kB, the most a template may be.")
         return
-    data = bytes(await (await ctx.bot.get_file(document.file_id)).download_as_bytearray())
+    data = ctx.fetched.get(document.file_id)
+    if data is None:
+        ctx.say(f"I couldn't fetch {name} from Telegram just now; could you send it again?")
+        return
     try:
         text = data[: MAX_TEMPLATE_BYTES + 1].decode("utf-8-sig")
         template = load_template(text, filename=name)

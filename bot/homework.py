@@ -258,6 +258,10 @@ async def continue_entry(ctx: Ctx, entry: Entry, event: Event) -> None:
         return
     flow, before = found
     turn = engine.advance(flow, before, event)
+    problem = _photo_problem(ctx, turn)
+    if problem is not None:
+        ctx.say(problem)  # nothing moves on: the question waits for the photo again
+        return
     homework.save_entry(entry, state=turn.state.to_json(), finished=turn.finished, now=ctx.now)
     if before.at is not None and turn.state.at != before.at and _paced(flow, before.at):
         await stop_breathing(ctx, entry)
@@ -329,14 +333,26 @@ async def _share_photos(ctx: Ctx, entry: Entry, flow: Flow, saved: set[str]) -> 
         )
 
 
+def _photo_problem(ctx: Ctx, turn: engine.Turn) -> str | None:
+    """Why a photo answer cannot be kept (too large, or not fetched), if it cannot."""
+    for effect in turn.effects:
+        if isinstance(effect, KeepPhoto):
+            if effect.file_id not in ctx.fetched:
+                return "That photo is too large to keep; could you send a smaller one?"
+            data = ctx.fetched[effect.file_id]
+            if data is None:
+                return (
+                    "I couldn't fetch that photo from Telegram just now; could you send it again?"
+                )
+            if len(data) > files.MAX_BYTES:
+                return "That photo is too large to keep; could you send a smaller one?"
+    return None
+
+
 async def _keep_photo(ctx: Ctx, entry: Entry, effect: KeepPhoto) -> None:
-    if ctx.bot is None:
-        return
-    photo = await ctx.bot.get_file(effect.file_id)
-    data = bytes(await photo.download_as_bytearray())
-    if len(data) > files.MAX_BYTES:
-        ctx.say("That photo is too large to keep; could you send a smaller one?")
-        return
+    data = ctx.fetched.get(effect.file_id)
+    if data is None:
+        return  # refused before the turn was saved (see _photo_problem)
     await files.keep_file(
         ctx.session,
         client_id=entry.client_id,

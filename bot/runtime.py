@@ -32,8 +32,8 @@ from conversations.crisis import (
 from conversations.engine import Flow
 from conversations.kinds.base import Media
 from conversations.risk import RiskFinding
-from conversations.templates import Template
-from storage import buttons, outbox, people, updates
+from conversations.templates import MAX_TEMPLATE_BYTES, Template
+from storage import buttons, files, outbox, people, updates
 from storage import library as library_store
 from storage.db import Database
 from storage.models import User
@@ -181,6 +181,9 @@ class Ctx:
     """A file sent as a document (a therapist's template)."""
     message_id: int | None = None
     """The Telegram message (an edit keeps its id), so one message raises one flag."""
+    fetched: dict[str, bytes | None] = field(default_factory=dict)
+    """Files of this message fetched from Telegram before the transaction began (so no
+    database lock waits on the network), by file id; None when fetching failed."""
 
     @property
     def full_name(self) -> str:
@@ -302,8 +305,9 @@ def handler(fn: Handler, *, on_risk: RiskHook | None = None) -> PtbCallback:
                 rt, update, context, respond, finding, screened, via, claim=False
             )
         if fresh and go_on:
+            fetched = await _fetch_files(update, context.bot)
             fresh = await _in_transaction(
-                rt, update, context, fn, finding, screened, via, claim=True
+                rt, update, context, fn, finding, screened, via, claim=True, fetched=fetched
             )
         metrics.UPDATES.labels("handled" if fresh else "duplicate").inc()
         metrics.HANDLER_SECONDS.observe(time.perf_counter() - started)
@@ -323,6 +327,7 @@ async def _in_transaction(
     via: str,
     *,
     claim: bool,
+    fetched: dict[str, bytes | None] | None = None,
 ) -> bool:
     """Run `fn` on this update in one transaction; after commit, send what it said.
 
@@ -367,6 +372,7 @@ async def _in_transaction(
             bot=context.bot,
             media=_media(update),
             document=update.message.document if update.message else None,
+            fetched=fetched or {},
         )
         if user is not None and user.blocked_at is not None:
             user.blocked_at = None
@@ -375,6 +381,38 @@ async def _in_transaction(
         rt.on_urgent()
     await _send_replies(ctx, context)
     return True
+
+
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".txt")
+
+
+async def _fetch_files(update: Update, bot: Bot) -> dict[str, bytes | None]:
+    """Fetch a message's photo, or a document that may be a template, before the update's
+    transaction opens: the network is never waited on while holding the database.
+
+    Only what a handler may keep is fetched (a photo within the size kept, a small text
+    file); a failed fetch is None, and the handler asks for the file again.
+    """
+    message = update.message
+    if message is None:
+        return {}
+    wanted: str | None = None
+    if message.photo:
+        largest = message.photo[-1]
+        if (largest.file_size or 0) <= files.MAX_BYTES:
+            wanted = largest.file_id
+    elif (document := message.document) is not None:
+        name = (document.file_name or "template.yaml").lower()
+        if name.endswith(TEMPLATE_SUFFIXES) and (document.file_size or 0) <= MAX_TEMPLATE_BYTES:
+            wanted = document.file_id
+    if wanted is None:
+        return {}
+    try:
+        data: bytes | None = bytes(await (await bot.get_file(wanted)).download_as_bytearray())
+    except TelegramError as error:
+        log.warning("could not fetch a file sent in update %s: %s", update.update_id, error)
+        data = None
+    return {wanted: data}
 
 
 def _message_text(update: Update) -> str:

@@ -469,6 +469,8 @@ class FakeBotApi:
         self._failures: dict[int, list[int]] = {}
         self._drops: dict[int, int] = {}
         self._holds: dict[int, asyncio.Event] = {}
+        self._file_failures = 0
+        self._file_hold: asyncio.Event | None = None
         self._changed = _Signal()
         self._release_generation = 0
         self._poll_generation = 0
@@ -637,6 +639,15 @@ class FakeBotApi:
         event = asyncio.Event()
         self._holds[chat_id] = event
         return event
+
+    def fail_file_downloads(self, times: int = 1) -> None:
+        """The next downloads of a file's bytes fail with a server error."""
+        self._file_failures += times
+
+    def hold_file_downloads(self) -> asyncio.Event:
+        """Downloads of a file's bytes wait for the returned event (a slow network)."""
+        self._file_hold = asyncio.Event()
+        return self._file_hold
 
     def sent_to(self, chat_id: int) -> list[SentMessage]:
         """Messages the bot sent to a chat, oldest first (deleted ones flagged)."""
@@ -952,6 +963,11 @@ class FakeBotApi:
         stored = self._files_by_path.get(request.match_info["file_path"])
         if stored is None:
             return self._error(FakeApiError(404, "Not Found"))
+        if self._file_hold is not None:
+            await self._file_hold.wait()
+        if self._file_failures:
+            self._file_failures -= 1
+            return self._error(FakeApiError(502, "Bad Gateway"))
         return web.Response(body=stored.data, content_type="application/octet-stream")
 
     # ------------------------------------------------------------------ internals: helpers

@@ -297,3 +297,34 @@ async def test_two_different_item_alerts_raise_two_flags(running: RunningBot) ->
     await running.press(client, "1. Not fine")
     async with running.runtime.db.transaction() as session:
         assert len((await session.execute(select(Flag))).scalars().all()) == 2
+
+
+async def test_a_photo_that_cannot_be_fetched_is_asked_for_again(running: RunningBot) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin creative once 2026-11-21 12:00")
+    await start(running, client, "creative activity")
+    await running.press(client, "I've made it")
+    running.api.fail_file_downloads()
+    replies = await running.photo(client)
+    assert "couldn't fetch that photo" in texts(replies)
+    replies = await running.photo(client)
+    assert "couldn't fetch" not in texts(replies)
+    async with running.runtime.db.transaction() as session:
+        assert len((await session.execute(select(StoredFile))).scalars().all()) == 1
+
+
+async def test_fetching_a_photo_holds_no_database_lock(running: RunningBot) -> None:
+    """A slow download never keeps another person's update waiting on the database."""
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin creative once 2026-11-21 12:00")
+    await start(running, client, "creative activity")
+    await running.press(client, "I've made it")
+    held = running.api.hold_file_downloads()
+    update_id = client.send_photo(b"\x89PNG-slow")
+    await running.api.wait_for_call("getFile")
+    replies = await running.send(therapist, "/clients")  # answered while the photo waits
+    assert "Robin" in texts(replies)
+    held.set()
+    await running._handled_by_bot(update_id)
+    async with running.runtime.db.transaction() as session:
+        assert len((await session.execute(select(StoredFile))).scalars().all()) == 1
