@@ -53,6 +53,7 @@ async def deliver_outbox(rt: Runtime, bot: Bot, *, lanes: tuple[int, ...] | None
     nothing more is due within the budget's lookahead; returns how many were tried."""
     tried = 0
     sending: list[asyncio.Task[None]] = []
+    claimed_ids: list[int] = []
     try:
         while True:
             # Shielded: a stop never leaves a claim half done (nor SQLite's write lock held).
@@ -60,6 +61,7 @@ async def deliver_outbox(rt: Runtime, bot: Bot, *, lanes: tuple[int, ...] | None
             now = rt.clock.now()
             if claimed:
                 sending += [asyncio.create_task(_deliver_one(rt, bot, item)) for item in claimed]
+                claimed_ids += [message.id for message, _ in claimed]
                 tried += len(claimed)
                 # The next claim comes while this one's last sends are still ahead, so the
                 # pace runs on without a gap between claims.
@@ -71,10 +73,12 @@ async def deliver_outbox(rt: Runtime, bot: Bot, *, lanes: tuple[int, ...] | None
             else:
                 break
     except BaseException:
-        # Stopped (or killed in a test): what is mid-send stays leased, as after a crash.
+        # Stopped (or killed in a test): what is mid-send stays leased, as after a crash;
+        # what never left goes back to the queue at once instead of waiting out its lease.
         for task in sending:
             task.cancel()
         await asyncio.gather(*sending, return_exceptions=True)
+        await asyncio.shield(_release(rt, claimed_ids))
         raise
     await asyncio.gather(*sending)
     return tried
@@ -92,6 +96,23 @@ async def _claim(
         for row in claim.unknown:
             log.warning("outbox message %s: its sender stopped mid-send; not sent again", row.id)
         return [(row, row.payload) for row in claim.messages], claim.waiting_until
+
+
+async def _release(rt: Runtime, message_ids: list[int]) -> None:
+    try:
+        async with rt.db.transaction() as session:
+            released = await outbox.release(session, message_ids=message_ids)
+    except Exception:  # the database may be why we stop: the lease gives them back later
+        log.warning("could not give back %s claimed outbox messages", len(message_ids))
+        return
+    if released:
+        log.info("gave back %s claimed outbox messages that were not sent", released)
+
+
+async def _begin_attempt(rt: Runtime, message: OutboxMessage) -> bool:
+    """Mark a never-twice message as tried, in a commit of its own, just before it leaves."""
+    async with rt.db.transaction() as session:
+        return await outbox.begin_attempt(session, message_id=message.id, now=rt.clock.now())
 
 
 def outcome_unknown(error: TelegramError) -> bool:
@@ -118,6 +139,9 @@ async def _deliver_one(rt: Runtime, bot: Bot, item: tuple[OutboxMessage, dict[st
             await rt.wait_until(recent[0] + window)
             recent.popleft()
         recent.append(rt.clock.now())
+    if outbox.at_most_once(message.kind) and not await asyncio.shield(_begin_attempt(rt, message)):
+        log.warning("outbox message %s was taken back before it was sent", message.id)
+        return
     outcome = await _send(rt, bot, message.chat_id, payload)
     await asyncio.shield(_mark(rt, message, payload, outcome))
 

@@ -106,6 +106,7 @@ async def _queue_follow_up(
         buttons=[[["Continue", carry_on]]],
         now=now,
         not_before=send_at,
+        extra={"entry": entry.id},
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_unless_exists
-from storage.models import OutboxMessage, SendClock, User
+from storage.models import Assignment, Entry, Link, Occurrence, OutboxMessage, SendClock, User
 
 ALERT, REPLY, NOTICE, REMINDER, DIGEST = 0, 1, 2, 3, 4
 """Priority lanes, most urgent first: a backlog in a later lane never delays an earlier one."""
@@ -137,9 +137,18 @@ AT_MOST_ONCE = frozenset({"reminder", "follow_up", "digest", "breathing"})
 """Kinds never sent twice: when a send's outcome is unknown (a timeout after the request
 left, a process killed between sending and marking) they are given up as "unknown".
 Every other kind (alerts, escalations, crisis lines, deferred replies, notices) is sent at
-least once: after such a crash it is sent again, a duplicate being better than a loss."""
+least once: after such a crash it is sent again, a duplicate being better than a loss.
 
-SENDING_LEFT = ("sending", "sent", "unknown")
+A claimed message is "sending"; one of these kinds becomes "attempting" in a commit of its
+own just before its request leaves (`begin_attempt`), so a sender that dies with messages
+claimed but not yet tried gives them back ("sending" → pending), and only a message whose
+request may have reached Telegram is given up as unknown."""
+
+WITHHELD = frozenset({"reminder", "follow_up"})
+"""Kinds checked again when their turn comes: a reminder queued before the client paused
+(a snooze, one held by quiet hours) or before the homework was stopped is not sent."""
+
+SENDING_LEFT = ("sending", "attempting", "sent", "unknown")
 """Statuses of messages whose turn was taken (they count against a chat's budget)."""
 
 MAX_AHEAD = timedelta(minutes=5)
@@ -174,6 +183,8 @@ class Claim:
     messages: list[OutboxMessage] = field(default_factory=list)
     expired: list[OutboxMessage] = field(default_factory=list)
     unknown: list[OutboxMessage] = field(default_factory=list)
+    withheld: list[OutboxMessage] = field(default_factory=list)
+    """Reminders no longer wanted when their turn came (paused, or the homework stopped)."""
     waiting_until: datetime | None = None
     """When the next message falls due within the lookahead (a chat's next turn)."""
 
@@ -211,13 +222,16 @@ async def claim_pending(
     claim = Claim()
     stale = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_until <= now)
+        .where(
+            OutboxMessage.status.in_(("sending", "attempting")),
+            OutboxMessage.claimed_until <= now,
+        )
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     for row in (await session.execute(stale)).scalars():
         row.claimed_until = None
-        if at_most_once(row.kind):
+        if at_most_once(row.kind) and row.status == "attempting":
             row.status = "unknown"
             row.last_error = "lease ran out: sent or not, it is not sent again"
             claim.unknown.append(row)
@@ -233,6 +247,9 @@ async def claim_pending(
     if lanes is not None:
         query = query.where(OutboxMessage.lane.in_(lanes))
     rows = list((await session.execute(query)).scalars())
+    withheld = await _withhold(session, [row for row in rows if row.kind in WITHHELD], now)
+    claim.withheld = [row for row in rows if row.id in withheld]
+    rows = [row for row in rows if row.id not in withheld]
     chats = {row.chat_id for row in rows}
     last_sent: dict[int, datetime] = {}
     if chats:
@@ -280,6 +297,100 @@ async def claim_pending(
     return claim
 
 
+async def _withhold(session: AsyncSession, rows: list[OutboxMessage], now: datetime) -> set[int]:
+    """Which of these reminders and follow-ups are no longer wanted, marked so: the client
+    or the therapist paused their reminders, or the homework was stopped or the link ended.
+    A due time reminded while paused counts as paused (the digest says so, not "missed"),
+    and a paused follow-up falls due again once reminders are back on."""
+    if not rows:
+        return set()
+    paused_people = set(
+        (
+            await session.execute(
+                select(User.id).where(
+                    User.id.in_({row.user_id for row in rows if row.user_id is not None}),
+                    User.paused_at.is_not(None),
+                )
+            )
+        ).scalars()
+    )
+    occurrences = {row.payload.get("occurrence") for row in rows if row.kind == "reminder"}
+    entries = {row.payload.get("entry") for row in rows if row.kind == "follow_up"}
+    homework: dict[tuple[str, int], tuple[Assignment, Link, Occurrence | Entry]] = {}
+    wanted = {i for i in occurrences if isinstance(i, int)}
+    if wanted:
+        query = (
+            select(Occurrence, Assignment, Link)
+            .join(Assignment, Assignment.id == Occurrence.assignment_id)
+            .join(Link, Link.id == Assignment.link_id)
+            .where(Occurrence.id.in_(wanted))
+        )
+        for occurrence, assignment, link in await session.execute(query):
+            homework[("reminder", occurrence.id)] = (assignment, link, occurrence)
+    wanted = {i for i in entries if isinstance(i, int)}
+    if wanted:
+        query_entries = (
+            select(Entry, Assignment, Link)
+            .join(Assignment, Assignment.id == Entry.assignment_id)
+            .join(Link, Link.id == Assignment.link_id)
+            .where(Entry.id.in_(wanted))
+        )
+        for entry, assignment, link in await session.execute(query_entries):
+            homework[("follow_up", entry.id)] = (assignment, link, entry)
+    withheld: set[int] = set()
+    for row in rows:
+        key = row.payload.get("occurrence" if row.kind == "reminder" else "entry")
+        found = homework.get((row.kind, key)) if isinstance(key, int) else None
+        paused = row.user_id in paused_people
+        if found is not None:
+            assignment, link, item = found
+            if not assignment.active or link.ended_at is not None:
+                row.status, row.last_error = "cancelled", "the homework was stopped"
+                withheld.add(row.id)
+                continue
+            paused = paused or assignment.paused_at is not None
+        if not paused:
+            continue
+        row.status, row.last_error = "cancelled", "reminders paused"
+        withheld.add(row.id)
+        if found is not None:
+            item = found[2]
+            if isinstance(item, Occurrence) and item.status == "due":
+                item.status = "paused"
+            elif isinstance(item, Entry) and item.status == "waiting" and item.resume_at is None:
+                item.resume_at = now  # followed up again once reminders are back on
+    return withheld
+
+
+async def begin_attempt(session: AsyncSession, *, message_id: int, now: datetime) -> bool:
+    """Record that a claimed message's request is about to leave (see AT_MOST_ONCE); False
+    when it is no longer this sender's to send (its lease ran out and it was taken back)."""
+    statement = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "sending",
+            OutboxMessage.claimed_until > now,
+        )
+        .values(status="attempting")
+    )
+    result = await session.execute(statement)
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def release(session: AsyncSession, *, message_ids: list[int]) -> int:
+    """Give claimed messages whose requests never left back to the queue (a stopping sender)."""
+    if not message_ids:
+        return 0
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "sending")
+        .values(status="pending", claimed_until=None)
+    )
+    result = await session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def cancel_pending(session: AsyncSession, *, kind: str, key_prefix: str) -> int:
     """Withdraw messages not yet sent whose key starts with `kind:key_prefix` (timed
     breathing messages once the client has moved on)."""
@@ -299,7 +410,7 @@ async def depth_by_lane(session: AsyncSession) -> dict[int, int]:
     """How many messages wait in each lane (sent or not yet due alike)."""
     query = (
         select(OutboxMessage.lane, func.count())
-        .where(OutboxMessage.status.in_(("pending", "sending")))
+        .where(OutboxMessage.status.in_(("pending", "sending", "attempting")))
         .group_by(OutboxMessage.lane)
     )
     return {int(lane): int(count) for lane, count in (await session.execute(query)).all()}

@@ -172,6 +172,49 @@ async def test_the_therapist_pauses_one_homework(running: RunningBot, clock: Fix
     assert len(reminders(running, client)) == 1
 
 
+async def test_a_snoozed_reminder_is_not_sent_once_reminders_are_paused(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await morning_homework(running)
+    clock.set(MORNING)
+    await running.tick()
+    await running.press(client, "In an hour", reminders(running, client)[0])
+    await running.send(client, "/pause")
+    clock.advance(timedelta(hours=1))
+    await running.tick()
+    assert len(reminders(running, client)) == 1  # the snoozed one was held back
+    assert await statuses(running) == ["paused"]
+    clock.set(MORNING + timedelta(hours=10))
+    digest = texts(await running.send(therapist, "/digest"))
+    assert "(1 while paused)" in digest
+    # Resumed before a snooze falls due: that reminder comes as asked.
+    await running.send(client, "/resume")
+    clock.set(MORNING + timedelta(days=1))
+    await running.tick()
+    await running.press(client, "In an hour", reminders(running, client)[-1])
+    await running.send(client, "/pause")
+    await running.send(client, "/resume")
+    clock.advance(timedelta(hours=1))
+    await running.tick()
+    assert len(reminders(running, client)) == 3
+
+
+async def test_a_therapists_pause_holds_back_a_reminder_held_by_quiet_hours(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await morning_homework(running)
+    await running.send(client, "/settings")
+    await running.press(client, "Set quiet hours")
+    await running.send(client, "22:00-09:00")
+    clock.set(MORNING)
+    await running.tick()  # queued for 09:00, when quiet hours end
+    await running.send(therapist, "/pause robin gratitude")
+    clock.set(MORNING + timedelta(hours=1))
+    await running.tick()
+    assert reminders(running, client) == []
+    assert await statuses(running) == ["paused"]
+
+
 async def test_after_downtime_late_once_within_grace_else_recorded(
     running: RunningBot, clock: FixedClock
 ) -> None:

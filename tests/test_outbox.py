@@ -75,6 +75,10 @@ async def test_a_dead_senders_alert_is_sent_again_its_reminder_never(db: Databas
     await _queue(db, "digest", chat=3, kind="digest")
     first = await _claim(db)
     assert len(first.messages) == 3
+    async with db.transaction() as session:
+        for message in first.messages:
+            if outbox.at_most_once(message.kind):
+                assert await outbox.begin_attempt(session, message_id=message.id, now=NOW)
     # The sender was killed between sending and marking; its lease runs out.
     later = NOW + timedelta(minutes=4)
     again = await _claim(db, later)
@@ -83,6 +87,31 @@ async def test_a_dead_senders_alert_is_sent_again_its_reminder_never(db: Databas
     assert sorted(m.dedupe_key for m in again.unknown) == ["digest", "reminder"]
     await _mark_sent(db, again, later)
     assert (await _claim(db, later + HOUR)).messages == []
+
+
+async def test_a_reminder_claimed_but_never_tried_is_not_lost(db: Database) -> None:
+    await _queue(db, "tried", chat=1)
+    await _queue(db, "untried", chat=2)
+    await _queue(db, "given back", chat=3)
+    first = await _claim(db)
+    ids = {m.dedupe_key: m.id for m in first.messages}
+    async with db.transaction() as session:
+        assert await outbox.begin_attempt(session, message_id=ids["tried"], now=NOW)
+        # A stopping sender gives back what it never tried; a tried one stays its own.
+        released = await outbox.release(session, message_ids=[ids["tried"], ids["given back"]])
+        assert released == 1
+    again = await _claim(db, NOW + SECOND)
+    assert [m.dedupe_key for m in again.messages] == ["given back"]
+    await _mark_sent(db, again, NOW + SECOND)
+    # Killed: after the lease the untried reminder is sent, the tried one never again.
+    later = NOW + timedelta(minutes=4)
+    after = await _claim(db, later)
+    assert [m.dedupe_key for m in after.messages] == ["untried"]
+    assert [m.dedupe_key for m in after.unknown] == ["tried"]
+    # A lease that ran out is no longer this sender's to try.
+    async with db.transaction() as session:
+        late = later + timedelta(minutes=4)
+        assert not await outbox.begin_attempt(session, message_id=ids["untried"], now=late)
 
 
 async def test_slots_keep_the_global_and_per_chat_limits(db: Database) -> None:
