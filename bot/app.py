@@ -8,7 +8,7 @@ import secrets
 import signal
 from datetime import datetime
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from tornado.httpserver import HTTPServer
@@ -232,7 +232,24 @@ def webhook_secret(settings: Settings, db: Database) -> str:
     return secrets.token_urlsafe(32)
 
 
-async def serve(settings: Settings, *, webhook_url: str | None = None) -> None:
+async def check_no_webhook(bot: Bot, *, replace: bool) -> None:
+    """Long polling starts by deleting the bot's webhook: refuse, unless told to, when one
+    is set, so a stray polling process never takes the updates of a webhook deployment."""
+    info = await bot.get_webhook_info()
+    if info.url and not replace:
+        raise SetupError(
+            "This bot has a webhook set, so another deployment may be receiving its updates "
+            "by webhook. Starting long polling would delete that webhook. Run with "
+            "--webhook URL to join it, or with --replace-webhook to switch this bot to long "
+            "polling."
+        )
+    if info.url:
+        log.warning("replacing this bot's webhook with long polling (--replace-webhook)")
+
+
+async def serve(
+    settings: Settings, *, webhook_url: str | None = None, replace_webhook: bool = False
+) -> None:
     """Migrate, then serve until SIGINT or SIGTERM."""
     token = token_of(settings)
     db = await open_database(settings)
@@ -267,6 +284,7 @@ async def serve(settings: Settings, *, webhook_url: str | None = None) -> None:
                     secret=secret,
                 )
             else:
+                await check_no_webhook(application.bot, replace=replace_webhook)
                 await updater.start_polling(allowed_updates=Update.ALL_TYPES)
                 if settings.health_port is not None:
                     server = await start_web(

@@ -33,6 +33,11 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="migrate the database if needed, then serve")
     run.add_argument("--webhook", metavar="URL", help="serve a webhook at URL instead of polling")
+    run.add_argument(
+        "--replace-webhook",
+        action="store_true",
+        help="use long polling even though a webhook is set (it is deleted)",
+    )
     commands.add_parser("migrate", help="apply database migrations")
     code = commands.add_parser(
         "therapist-code", help="print a one-time therapist registration code"
@@ -62,7 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
         configure_logging(settings)
         if args.command == "run":
-            asyncio.run(serve(settings, webhook_url=args.webhook))
+            asyncio.run(
+                serve(settings, webhook_url=args.webhook, replace_webhook=args.replace_webhook)
+            )
         elif args.command == "migrate":
             asyncio.run(migrate(settings))
             print("The database is up to date.")

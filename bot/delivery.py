@@ -162,6 +162,8 @@ async def _mark(
             metrics.RATE_LIMITED.inc()
             wait = timedelta(seconds=retry_seconds(outcome))
             outbox.mark_retry(row, not_before=now + wait, error="429")
+            # Every process's sending waits too: the limit Telegram enforces is the bot's.
+            await outbox.hold_sends(session, until=now + wait, now=now)
         elif isinstance(outcome, Forbidden):
             metrics.BLOCKED.inc()
             outbox.mark_undeliverable(row, status="blocked", error="403 blocked")

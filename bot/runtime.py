@@ -542,6 +542,8 @@ async def _send_reply(ctx: Ctx, context: ContextTypes.DEFAULT_TYPE, index: int, 
                 extra={"html": True} if reply.html else None,
                 not_before=now + timedelta(seconds=wait),
             )
+            if wait:
+                await outbox.hold_sends(session, until=now + timedelta(seconds=wait), now=now)
         if reply.urgent and ctx.rt.on_urgent is not None:
             ctx.rt.on_urgent()
     except TelegramError as error:

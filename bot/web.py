@@ -72,14 +72,26 @@ class _Webhook(_Base):
         if len(self.request.body) > MAX_BODY:
             self.set_status(413)
             return
-        try:
-            data = json.loads(self.request.body)
-            update = Update.de_json(data, application.bot)
-        except (ValueError, TypeError, KeyError):
+        update = _parse_update(self.request.body, application)
+        if update is None:
+            log.warning("the webhook received a body that is not a Telegram update")
             self.set_status(400)
             return
+        # Acknowledged once queued, before it is handled: an update lost to a crash in
+        # between is not sent again by Telegram (see README, "Several replicas").
         await application.update_queue.put(update)
         self.set_status(200)
+
+
+def _parse_update(body: bytes, application: Application) -> Update | None:  # type: ignore[type-arg]
+    """The update in a webhook's body, or None when it is not one (never raises)."""
+    try:
+        data = json.loads(body)
+        if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+            return None
+        return Update.de_json(data, application.bot)
+    except Exception:  # any malformed body is the sender's error, answered 400
+        return None
 
 
 class _Health(_Base):

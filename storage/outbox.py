@@ -198,6 +198,15 @@ async def _send_clock(session: AsyncSession, now: datetime) -> SendClock:
     return clock
 
 
+async def hold_sends(session: AsyncSession, *, until: datetime, now: datetime) -> None:
+    """Telegram asked to wait (a 429's retry_after): no process sends before `until`.
+    Messages already handed a slot within the lookahead may still meet another 429."""
+    clock = await _send_clock(session, now)
+    until = min(until, now + MAX_AHEAD - timedelta(seconds=1))
+    if clock.next_at < until:
+        clock.next_at = until
+
+
 async def claim_pending(
     session: AsyncSession,
     *,
@@ -264,6 +273,7 @@ async def claim_pending(
         )
         last_sent = {chat: at for chat, at in (await session.execute(recent)).all() if at}
     until = now + budget.lookahead
+    later_turns: dict[int, datetime] = {}
     for row in rows:
         if now >= (row.expires_at or row.created_at + budget.horizon):
             row.status = "expired"
@@ -277,6 +287,7 @@ async def claim_pending(
         if chat_turn > next_at:
             # This chat's turn comes later: it waits without holding up other chats.
             row.not_before = chat_turn
+            later_turns[row.chat_id] = chat_turn
             continue
         row.status = "sending"
         row.slot_at = next_at
@@ -286,6 +297,18 @@ async def claim_pending(
         next_at += budget.spacing
         claim.messages.append(row)
     clock.next_at = next_at
+    for chat, turn in later_turns.items():
+        # All of a waiting chat's messages step back together, so a long backlog in one
+        # chat never fills the next claims ahead of other chats.
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.chat_id == chat,
+                OutboxMessage.status == "pending",
+                OutboxMessage.not_before < turn,
+            )
+            .values(not_before=turn)
+        )
     soonest = select(func.min(OutboxMessage.not_before)).where(
         OutboxMessage.status == "pending",
         OutboxMessage.not_before > now,

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.cli import therapist_code
 from bot.clock import FixedClock
+from storage import outbox
 from storage.models import OutboxMessage
 from tests.fake_bot_api import FakeUser
 from tests.harness import RunningBot, link_client, register_therapist, texts, therapist_and_client
@@ -163,12 +164,25 @@ async def test_rate_limit_is_retried_after_the_wait(running: RunningBot, clock: 
     await running.send(therapist, "/assign robin gratitude daily 20:00")
     await running.tick()
     assert "new homework" not in texts(running.api.sent_to(client.chat_id))
+    # Telegram's wait is the bot's, not one chat's: nothing else goes out meanwhile.
+    async with running.runtime.db.transaction() as session:
+        await outbox.notify_chat(
+            session,
+            chat_id=therapist.chat_id,
+            user_id=None,
+            kind="feedback",
+            key="during-the-wait",
+            text="A notice queued during the wait",
+            now=clock.now(),
+        )
     clock.advance(timedelta(seconds=10))
     await running.tick()
     assert "new homework" not in texts(running.api.sent_to(client.chat_id))
+    assert "A notice queued during the wait" not in texts(running.api.sent_to(therapist.chat_id))
     clock.advance(timedelta(seconds=25))
     await running.tick()
     assert texts(running.api.sent_to(client.chat_id)).count("new homework") == 1
+    assert "A notice queued during the wait" in texts(running.api.sent_to(therapist.chat_id))
 
 
 async def test_downtime_sends_one_late_reminder_not_many(

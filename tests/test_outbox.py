@@ -148,6 +148,22 @@ async def test_slots_keep_the_global_and_per_chat_limits(db: Database) -> None:
     )
 
 
+async def test_one_chats_backlog_never_holds_up_other_chats(db: Database) -> None:
+    for n in range(50):
+        await _queue(db, f"backlog-{n}", chat=7)
+    for n in range(5):
+        await _queue(db, f"other-{n}", chat=100 + n, now=NOW + SECOND / 10)
+    first = await _claim(db, NOW + SECOND / 5, limit=20)
+    assert [m.dedupe_key for m in first.messages] == ["backlog-0"]
+    # The next claim reaches the other chats, not twenty more of the backlog.
+    second = await _claim(db, NOW + SECOND / 5, limit=20)
+    assert sorted(m.dedupe_key for m in second.messages) == [f"other-{n}" for n in range(5)]
+    # The backlog keeps its order, one a second.
+    await _mark_sent(db, first, NOW)
+    third = await _claim(db, NOW + SECOND * 2, limit=20)
+    assert [m.dedupe_key for m in third.messages] == ["backlog-1"]
+
+
 async def test_lanes_go_most_urgent_first(db: Database) -> None:
     await _queue(db, "digest", chat=1, kind="digest")
     await _queue(db, "reminder", chat=2, kind="reminder")

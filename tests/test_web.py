@@ -11,9 +11,16 @@ from pathlib import Path
 import aiohttp
 import pytest
 from pydantic import SecretStr
+from telegram import Bot
 from telegram.ext import Application
 
-from bot.app import SetupError, build_application, record_builtins, webhook_secret
+from bot.app import (
+    SetupError,
+    build_application,
+    check_no_webhook,
+    record_builtins,
+    webhook_secret,
+)
 from bot.clock import FixedClock
 from bot.replicas import PollerLock, SecondPoller
 from bot.runtime import Runtime
@@ -97,10 +104,22 @@ async def test_updates_come_in_with_the_secret_only(served: Served) -> None:
     said = await _reply_to(served, stranger, "/help")
     assert "invite link" in said
     async with aiohttp.ClientSession() as http:
-        response = await http.post(
-            f"{served.url}/telegram", data=b"{not json", headers={SECRET_HEADER: SECRET}
-        )
-        assert response.status == 400
+        for body in (
+            b"{not json",
+            b"[1, 2]",
+            b'"an update"',
+            b"{}",
+            b'{"update_id": "7"}',
+            b'{"update_id": true}',
+            b'{"update_id": 7, "message": "not a message"}',
+            b'{"update_id": 8, "message": {"text": "no chat"}}',
+        ):
+            response = await http.post(
+                f"{served.url}/telegram", data=body, headers={SECRET_HEADER: SECRET}
+            )
+            assert response.status == 400, body
+    # The server still serves a real update after all that.
+    assert "invite link" in await _reply_to(served, stranger, "/help")
 
 
 async def test_healthz_reports_the_database_and_the_tick(served: Served, clock: FixedClock) -> None:
@@ -175,3 +194,14 @@ async def test_replicas_on_postgresql_need_a_shared_webhook_secret(
         assert webhook_secret(given, db) == SECRET
     finally:
         await db.dispose()
+
+
+async def test_long_polling_never_deletes_a_webhook_unasked(api: FakeBotApi) -> None:
+    bot = Bot(api.token, base_url=f"{api.url}/bot")
+    async with bot:
+        await check_no_webhook(bot, replace=False)  # none set: polling may start
+        await bot.set_webhook(url="https://bot.example/telegram", secret_token=SECRET)
+        with pytest.raises(SetupError, match="--replace-webhook"):
+            await check_no_webhook(bot, replace=False)
+        assert (await bot.get_webhook_info()).url == "https://bot.example/telegram"
+        await check_no_webhook(bot, replace=True)
