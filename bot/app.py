@@ -266,6 +266,9 @@ async def serve(
         application = build_application(settings, db=db)
         runtime = application.bot_data["runtime"]
         async with application:
+            if not webhook_url:
+                # Before anything starts, so a refusal stops cleanly with its message.
+                await check_no_webhook(application.bot, replace=replace_webhook)
             await application.bot.set_my_commands(COMMANDS)
             await application.start()
             updater = application.updater
@@ -284,7 +287,6 @@ async def serve(
                     secret=secret,
                 )
             else:
-                await check_no_webhook(application.bot, replace=replace_webhook)
                 await updater.start_polling(allowed_updates=Update.ALL_TYPES)
                 if settings.health_port is not None:
                     server = await start_web(

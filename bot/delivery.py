@@ -53,19 +53,21 @@ async def deliver_outbox(rt: Runtime, bot: Bot, *, lanes: tuple[int, ...] | None
     nothing more is due within the budget's lookahead; returns how many were tried."""
     tried = 0
     sending: list[asyncio.Task[None]] = []
-    claimed_ids: list[int] = []
+    claimed: list[OutboxMessage] = []
+    left: set[int] = set()
+    """Messages whose requests have left (or may have): never given back."""
     try:
         while True:
             # Shielded: a stop never leaves a claim half done (nor SQLite's write lock held).
-            claimed, waiting_until = await asyncio.shield(_claim(rt, lanes))
+            batch, waiting_until = await asyncio.shield(_claim(rt, lanes))
             now = rt.clock.now()
-            if claimed:
-                sending += [asyncio.create_task(_deliver_one(rt, bot, item)) for item in claimed]
-                claimed_ids += [message.id for message, _ in claimed]
-                tried += len(claimed)
+            if batch:
+                sending += [asyncio.create_task(_deliver_one(rt, bot, i, left)) for i in batch]
+                claimed += [message for message, _ in batch]
+                tried += len(batch)
                 # The next claim comes while this one's last sends are still ahead, so the
                 # pace runs on without a gap between claims.
-                last = claimed[-1][0].slot_at
+                last = batch[-1][0].slot_at
                 assert last is not None
                 await rt.wait_until(last - rt.budget.lookahead / 2)
             elif waiting_until is not None and waiting_until <= now + rt.budget.lookahead:
@@ -78,7 +80,7 @@ async def deliver_outbox(rt: Runtime, bot: Bot, *, lanes: tuple[int, ...] | None
         for task in sending:
             task.cancel()
         await asyncio.gather(*sending, return_exceptions=True)
-        await asyncio.shield(_release(rt, claimed_ids))
+        await asyncio.shield(_release(rt, [m for m in claimed if m.id not in left]))
         raise
     await asyncio.gather(*sending)
     return tried
@@ -98,12 +100,14 @@ async def _claim(
         return [(row, row.payload) for row in claim.messages], claim.waiting_until
 
 
-async def _release(rt: Runtime, message_ids: list[int]) -> None:
+async def _release(rt: Runtime, messages: list[OutboxMessage]) -> None:
+    if not messages:
+        return
     try:
         async with rt.db.transaction() as session:
-            released = await outbox.release(session, message_ids=message_ids)
+            released = await outbox.release(session, messages=messages)
     except Exception:  # the database may be why we stop: the lease gives them back later
-        log.warning("could not give back %s claimed outbox messages", len(message_ids))
+        log.warning("could not give back %s claimed outbox messages", len(messages))
         return
     if released:
         log.info("gave back %s claimed outbox messages that were not sent", released)
@@ -112,7 +116,7 @@ async def _release(rt: Runtime, message_ids: list[int]) -> None:
 async def _begin_attempt(rt: Runtime, message: OutboxMessage) -> bool:
     """Mark a never-twice message as tried, in a commit of its own, just before it leaves."""
     async with rt.db.transaction() as session:
-        return await outbox.begin_attempt(session, message_id=message.id, now=rt.clock.now())
+        return await outbox.begin_attempt(session, message=message, now=rt.clock.now())
 
 
 def outcome_unknown(error: TelegramError) -> bool:
@@ -125,7 +129,11 @@ def outcome_unknown(error: TelegramError) -> bool:
     return isinstance(cause, httpx.HTTPError) and not isinstance(cause, NOT_SENT)
 
 
-async def _deliver_one(rt: Runtime, bot: Bot, item: tuple[OutboxMessage, dict[str, Any]]) -> None:
+async def _deliver_one(
+    rt: Runtime, bot: Bot, item: tuple[OutboxMessage, dict[str, Any]], left: set[int]
+) -> None:
+    """Send one claimed message at its slot and mark how it went; its id goes in `left` the
+    moment its request may leave, so a stopping sender never gives it back."""
     message, payload = item
     assert message.slot_at is not None
     async with rt.send_gate:
@@ -139,9 +147,12 @@ async def _deliver_one(rt: Runtime, bot: Bot, item: tuple[OutboxMessage, dict[st
             await rt.wait_until(recent[0] + window)
             recent.popleft()
         recent.append(rt.clock.now())
+    # Cancelled while this commits, the row may be "attempting" though never tried: then
+    # it is not in `left`, and the stopping sender gives it back.
     if outbox.at_most_once(message.kind) and not await asyncio.shield(_begin_attempt(rt, message)):
         log.warning("outbox message %s was taken back before it was sent", message.id)
         return
+    left.add(message.id)
     outcome = await _send(rt, bot, message.chat_id, payload)
     await asyncio.shield(_mark(rt, message, payload, outcome))
 

@@ -295,6 +295,8 @@ class SendClock(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     next_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """Telegram asked to wait (a 429) until then: nothing but risk alerts is sent before."""
 
 
 class ProcessedUpdate(Base):

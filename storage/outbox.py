@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_unless_exists
@@ -199,12 +199,13 @@ async def _send_clock(session: AsyncSession, now: datetime) -> SendClock:
 
 
 async def hold_sends(session: AsyncSession, *, until: datetime, now: datetime) -> None:
-    """Telegram asked to wait (a 429's retry_after): no process sends before `until`.
-    Messages already handed a slot within the lookahead may still meet another 429."""
+    """Telegram asked to wait (a 429's retry_after): no process sends before `until`, but
+    risk alerts, which are tried anyway (a wait for one chat must not delay an alert to
+    another). Messages already handed a slot within the lookahead may meet another 429."""
     clock = await _send_clock(session, now)
-    until = min(until, now + MAX_AHEAD - timedelta(seconds=1))
-    if clock.next_at < until:
-        clock.next_at = until
+    until = min(until, now + MAX_AHEAD)
+    if clock.held_until is None or clock.held_until < until:
+        clock.held_until = until
 
 
 async def claim_pending(
@@ -228,6 +229,7 @@ async def claim_pending(
     next_at = clock.next_at
     if next_at < now or next_at > now + MAX_AHEAD:
         next_at = now
+    held = clock.held_until if clock.held_until and clock.held_until <= now + MAX_AHEAD else None
     claim = Claim()
     stale = (
         select(OutboxMessage)
@@ -280,6 +282,8 @@ async def claim_pending(
             row.last_error = "too old to send"
             claim.expired.append(row)
             continue
+        if held is not None and row.lane != ALERT and next_at < held:
+            next_at = held  # Telegram asked everyone to wait; only alerts go meanwhile
         if next_at > until:
             break
         last = last_sent.get(row.chat_id)
@@ -337,8 +341,8 @@ async def _withhold(session: AsyncSession, rows: list[OutboxMessage], now: datet
             )
         ).scalars()
     )
-    occurrences = {row.payload.get("occurrence") for row in rows if row.kind == "reminder"}
-    entries = {row.payload.get("entry") for row in rows if row.kind == "follow_up"}
+    occurrences = {_homework_id(row) for row in rows if row.kind == "reminder"}
+    entries = {_homework_id(row) for row in rows if row.kind == "follow_up"}
     homework: dict[tuple[str, int], tuple[Assignment, Link, Occurrence | Entry]] = {}
     wanted = {i for i in occurrences if isinstance(i, int)}
     if wanted:
@@ -362,56 +366,96 @@ async def _withhold(session: AsyncSession, rows: list[OutboxMessage], now: datet
             homework[("follow_up", entry.id)] = (assignment, link, entry)
     withheld: set[int] = set()
     for row in rows:
-        key = row.payload.get("occurrence" if row.kind == "reminder" else "entry")
-        found = homework.get((row.kind, key)) if isinstance(key, int) else None
+        key = _homework_id(row)
+        found = homework.get((row.kind, key)) if key is not None else None
         paused = row.user_id in paused_people
         if found is not None:
             assignment, link, item = found
             if not assignment.active or link.ended_at is not None:
-                row.status, row.last_error = "cancelled", "the homework was stopped"
+                _withdraw(row, "the homework was stopped")
                 withheld.add(row.id)
                 continue
             paused = paused or assignment.paused_at is not None
         if not paused:
             continue
-        row.status, row.last_error = "cancelled", "reminders paused"
+        _withdraw(row, "reminders paused")
         withheld.add(row.id)
-        if found is not None:
-            item = found[2]
-            if isinstance(item, Occurrence) and item.status == "due":
-                item.status = "paused"
-            elif isinstance(item, Entry) and item.status == "waiting" and item.resume_at is None:
-                item.resume_at = now  # followed up again once reminders are back on
+        if found is None:
+            continue
+        item = found[2]
+        if isinstance(item, Occurrence):
+            # Only a due time still open: one the client skipped meanwhile stays skipped.
+            await session.execute(
+                update(Occurrence)
+                .where(Occurrence.id == item.id, Occurrence.status == "due")
+                .values(status="paused")
+            )
+        else:
+            # Followed up again once reminders are back on (the claim skips paused ones).
+            await session.execute(
+                update(Entry)
+                .where(Entry.id == item.id, Entry.status == "waiting", Entry.resume_at.is_(None))
+                .values(resume_at=now)
+            )
     return withheld
 
 
-async def begin_attempt(session: AsyncSession, *, message_id: int, now: datetime) -> bool:
+def _homework_id(row: OutboxMessage) -> int | None:
+    """The due time a reminder is for, or the entry a follow-up continues. Follow-ups
+    queued before the entry was put in the payload name it in their key."""
+    value = row.payload.get("occurrence" if row.kind == "reminder" else "entry")
+    if isinstance(value, int):
+        return value
+    if row.kind == "follow_up":
+        part = row.dedupe_key.split(":")[1:2]
+        if part and part[0].isdigit():
+            return int(part[0])
+    return None
+
+
+def _withdraw(row: OutboxMessage, reason: str) -> None:
+    """Not sent; its key is freed, so the same reminder may be queued again later (a
+    follow-up once reminders are back on)."""
+    row.status, row.last_error = "cancelled", reason
+    row.dedupe_key = f"{row.dedupe_key}:withheld:{row.id}"[:120]
+
+
+def _held_by(message: OutboxMessage) -> Any:
+    """This sender's claim on a message: its lease's end, which a later claim changes."""
+    return and_(
+        OutboxMessage.id == message.id, OutboxMessage.claimed_until == message.claimed_until
+    )
+
+
+async def begin_attempt(session: AsyncSession, *, message: OutboxMessage, now: datetime) -> bool:
     """Record that a claimed message's request is about to leave (see AT_MOST_ONCE); False
-    when it is no longer this sender's to send (its lease ran out and it was taken back)."""
+    when it is no longer this sender's (its lease ran out; another may have claimed it)."""
+    if message.claimed_until is None or message.claimed_until <= now:
+        return False
     statement = (
         update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.status == "sending",
-            OutboxMessage.claimed_until > now,
-        )
+        .where(_held_by(message), OutboxMessage.status == "sending")
         .values(status="attempting")
+        .execution_options(synchronize_session=False)
     )
     result = await session.execute(statement)
     return bool(getattr(result, "rowcount", 0))
 
 
-async def release(session: AsyncSession, *, message_ids: list[int]) -> int:
-    """Give claimed messages whose requests never left back to the queue (a stopping sender)."""
-    if not message_ids:
-        return 0
-    statement = (
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "sending")
-        .values(status="pending", claimed_until=None)
-    )
-    result = await session.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0)
+async def release(session: AsyncSession, *, messages: list[OutboxMessage]) -> int:
+    """Give back claimed messages whose requests never left (a stopping sender), unless
+    another sender has claimed them since."""
+    released = 0
+    for message in messages:
+        statement = (
+            update(OutboxMessage)
+            .where(_held_by(message), OutboxMessage.status.in_(("sending", "attempting")))
+            .values(status="pending", claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        result = await session.execute(statement)
+        released += int(getattr(result, "rowcount", 0) or 0)
+    return released
 
 
 async def cancel_pending(session: AsyncSession, *, kind: str, key_prefix: str) -> int:

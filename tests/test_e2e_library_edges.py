@@ -328,3 +328,34 @@ async def test_fetching_a_photo_holds_no_database_lock(running: RunningBot) -> N
     await running._handled_by_bot(update_id)
     async with running.runtime.db.transaction() as session:
         assert len((await session.execute(select(StoredFile))).scalars().all()) == 1
+
+
+async def test_a_follow_up_held_back_by_a_pause_comes_after_resume(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin behavioural experiment once 2026-11-21 12:00")
+    await start(running, client, "behavioural experiment")
+    for answer in ("A prediction", "80", "Someone will laugh", "Ask one question", "/skip"):
+        await running.send(client, answer)
+    assert "Tue 24 Nov at 12:00" in texts(await running.send(client, "monday"))
+    await running.send(client, "/settings")
+    await running.press(client, "Set quiet hours")
+    await running.send(client, "11:00-13:00")  # the follow-up waits for 13:00 Berlin
+    clock.set(datetime(2026, 11, 24, 11, 1, tzinfo=UTC))
+    for _ in range(3):
+        await running.tick()
+    await running.send(client, "/pause")
+    clock.set(datetime(2026, 11, 24, 12, 1, tzinfo=UTC))
+    for _ in range(3):
+        await running.tick()
+
+    def follow_ups() -> list[str]:
+        said = running.api.sent_to(client.chat_id)
+        return [m.text or "" for m in said if "time for the next part" in (m.text or "")]
+
+    assert follow_ups() == []  # held back: reminders are paused
+    await running.send(client, "/resume")
+    for _ in range(3):
+        await running.tick()
+    assert len(follow_ups()) == 1

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from storage import outbox
 from storage.db import Database
+from storage.models import OutboxMessage
 
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
@@ -78,7 +79,7 @@ async def test_a_dead_senders_alert_is_sent_again_its_reminder_never(db: Databas
     async with db.transaction() as session:
         for message in first.messages:
             if outbox.at_most_once(message.kind):
-                assert await outbox.begin_attempt(session, message_id=message.id, now=NOW)
+                assert await outbox.begin_attempt(session, message=message, now=NOW)
     # The sender was killed between sending and marking; its lease runs out.
     later = NOW + timedelta(minutes=4)
     again = await _claim(db, later)
@@ -94,12 +95,11 @@ async def test_a_reminder_claimed_but_never_tried_is_not_lost(db: Database) -> N
     await _queue(db, "untried", chat=2)
     await _queue(db, "given back", chat=3)
     first = await _claim(db)
-    ids = {m.dedupe_key: m.id for m in first.messages}
+    taken = {m.dedupe_key: m for m in first.messages}
     async with db.transaction() as session:
-        assert await outbox.begin_attempt(session, message_id=ids["tried"], now=NOW)
-        # A stopping sender gives back what it never tried; a tried one stays its own.
-        released = await outbox.release(session, message_ids=[ids["tried"], ids["given back"]])
-        assert released == 1
+        assert await outbox.begin_attempt(session, message=taken["tried"], now=NOW)
+        # A stopping sender gives back what it never tried.
+        assert await outbox.release(session, messages=[taken["given back"]]) == 1
     again = await _claim(db, NOW + SECOND)
     assert [m.dedupe_key for m in again.messages] == ["given back"]
     await _mark_sent(db, again, NOW + SECOND)
@@ -108,10 +108,32 @@ async def test_a_reminder_claimed_but_never_tried_is_not_lost(db: Database) -> N
     after = await _claim(db, later)
     assert [m.dedupe_key for m in after.messages] == ["untried"]
     assert [m.dedupe_key for m in after.unknown] == ["tried"]
-    # A lease that ran out is no longer this sender's to try.
+    # Claimed again by another sender: no longer the first sender's to try or give back.
     async with db.transaction() as session:
-        late = later + timedelta(minutes=4)
-        assert not await outbox.begin_attempt(session, message_id=ids["untried"], now=late)
+        assert not await outbox.begin_attempt(session, message=taken["untried"], now=NOW)
+        assert await outbox.release(session, messages=[taken["untried"]]) == 0
+    async with db.transaction() as session:
+        [row] = [m for m in after.messages]
+        assert (await outbox.get_message(session, message_id=row.id)).status == "sending"  # type: ignore[union-attr]
+
+
+async def test_telegrams_wait_holds_everything_but_alerts(db: Database) -> None:
+    async with db.transaction() as session:
+        await outbox.hold_sends(session, until=NOW + 30 * SECOND, now=NOW)
+    await _queue(db, "reminder", chat=1)
+    await _queue(db, "alert", chat=2, kind="alert")
+    claim = await _claim(db, NOW + SECOND)
+    assert [m.dedupe_key for m in claim.messages] == ["alert"]
+    assert (await _claim(db, NOW + 20 * SECOND)).messages == []
+    later = await _claim(db, NOW + 30 * SECOND)
+    assert [m.dedupe_key for m in later.messages] == ["reminder"]
+
+
+def test_an_older_follow_up_names_its_entry_in_its_key() -> None:
+    older = OutboxMessage(kind="follow_up", dedupe_key="follow_up:42:2026-11-21T10:00", payload={})
+    newer = OutboxMessage(kind="follow_up", dedupe_key="follow_up:42:x", payload={"entry": 7})
+    reminder = OutboxMessage(kind="reminder", dedupe_key="reminder:9", payload={"occurrence": 9})
+    assert [outbox._homework_id(m) for m in (older, newer, reminder)] == [42, 7, 9]
 
 
 async def test_slots_keep_the_global_and_per_chat_limits(db: Database) -> None:

@@ -186,7 +186,7 @@ async def _settled(url: str) -> None:
         while asyncio.get_running_loop().time() < deadline:
             async with db.transaction() as session:
                 rows = (await session.execute(select(OutboxMessage.status))).scalars().all()
-            if rows and all(status not in ("pending", "sending") for status in rows):
+            if rows and all(status not in ("pending", "sending", "attempting") for status in rows):
                 return
             await asyncio.sleep(0.2)
         raise AssertionError("the outbox did not empty in time")
