@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,12 +19,14 @@ from conversations.digest import (
     AssignmentReport,
     ClientReport,
     EntryReport,
+    NoteReport,
     compose_digest,
+    run_lengths,
 )
 from conversations.schedules import describe_schedule, parse_schedule
 from conversations.timezones import zone_label
-from storage import flags, homework, people
-from storage.models import Flag, User
+from storage import flags, homework, notes, people
+from storage.models import Entry, Flag, User
 
 ButtonRows = list[list[list[str]]]
 
@@ -72,6 +74,31 @@ def score_text(scores: Mapping[str, Any] | None) -> str:
     return f"{scores.get('name', 'Score')} {scores['total']} ({band})"
 
 
+def score_change(entry: Entry, scored: Sequence[Entry], zone: ZoneInfo) -> str:
+    """How a measure's score moved since the same measure's previous one on this link."""
+    name = (entry.scores or {}).get("name")
+    total = (entry.scores or {}).get("total")
+    if entry.completed_at is None or not isinstance(total, int | float):
+        return ""
+    earlier = [
+        e
+        for e in scored
+        if e.completed_at is not None
+        and e.completed_at < entry.completed_at
+        and (e.scores or {}).get("name") == name
+        and isinstance((e.scores or {}).get("total"), int | float)
+    ]
+    if not earlier:
+        return ""
+    before = earlier[-1]
+    assert before.completed_at is not None and before.scores is not None
+    when = before.completed_at.astimezone(zone).strftime("%a %d %b")
+    moved = total - before.scores["total"]
+    if moved == 0:
+        return f"same as on {when}"
+    return f"{'up' if moved > 0 else 'down'} {abs(moved):g} since {when}"
+
+
 def _alerts(rt: Runtime, raised: Iterable[Flag], zone: ZoneInfo) -> tuple[AlertReport, ...]:
     return tuple(
         AlertReport(
@@ -96,11 +123,15 @@ async def build_digest(
     own = ZoneInfo(therapist.timezone)
     reports = []
     for link, client in await people.therapist_clients(session, therapist_id=therapist.id):
-        zone = ZoneInfo(client.timezone)
         assignments = []
         for assignment in await homework.assignments_of_link(session, link_id=link.id):
             tally = await homework.occurrence_tally(
                 session, assignment_id=assignment.id, since=since - GRACE, until=until - GRACE
+            )
+            streak, missed_in_a_row = run_lengths(
+                await homework.recent_outcomes(
+                    session, assignment_id=assignment.id, until=until - GRACE
+                )
             )
             assignments.append(
                 AssignmentReport(
@@ -113,10 +144,17 @@ async def build_digest(
                     paused=tally.paused,
                     not_reminded=tally.not_reminded,
                     paused_now=assignment.paused_at is not None,
+                    streak=streak,
+                    missed_in_a_row=missed_in_a_row if assignment.paused_at is None else 0,
                 )
             )
         finished = []
         unreadable = 0
+        scored = [
+            e
+            for e in await homework.scored_entries_of_link(session, link_id=link.id, until=until)
+            if e.scores and e.completed_at is not None
+        ]
         for entry, entry_link in entries:
             if entry_link.id != link.id or entry.completed_at is None:
                 continue
@@ -128,9 +166,10 @@ async def build_digest(
             finished.append(
                 EntryReport(
                     title=flow.title,
-                    completed_local=entry.completed_at.astimezone(zone),
+                    completed_local=entry.completed_at.astimezone(own),
                     line=engine.digest_line(flow, state.answers),
                     score=score_text(entry.scores),
+                    change=score_change(entry, scored, own),
                 )
             )
         raised = {f.id: f for f, flag_link, _ in open_flags if flag_link.id == link.id}
@@ -139,14 +178,27 @@ async def build_digest(
         ):
             if since < flag.created_at <= until:
                 raised.setdefault(flag.id, flag)
+        said = await notes.notes_of_link(
+            session, therapist_id=therapist.id, link_id=link.id, since=since, until=until
+        )
         reports.append(
             ClientReport(
                 name=people.client_display_name(link, client),
+                notes=tuple(
+                    NoteReport(
+                        written_local=n.created_at.astimezone(own),
+                        text=n.text or "",
+                        rating=n.rating or "",
+                        about=rt.title_of(n.template_id) if n.template_id else "",
+                    )
+                    for n in said
+                ),
                 assignments=tuple(assignments),
                 entries=tuple(finished),
                 alerts=_alerts(rt, raised.values(), own),
                 unreadable=unreadable,
                 paused_since=client.paused_at.astimezone(own) if client.paused_at else None,
+                unreachable_since=client.blocked_at.astimezone(own) if client.blocked_at else None,
             )
         )
     # A client who has left still shows while a flag raised with this therapist is open.

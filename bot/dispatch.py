@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import authoring, homework, onboarding, reminders, safety, therapist
+from bot import authoring, homework, notes, onboarding, reminders, safety, therapist
 from bot.onboarding import SOS_HINT
 from bot.render import TOKEN_PREFIX, parse_answer_data
 from bot.runtime import Ctx, Handler, PtbCallback, handler
@@ -39,6 +39,10 @@ async def on_text(ctx: Ctx) -> None:
         await therapist.typed_schedule(ctx, ctx.text)
     elif ask == "quiet_hours":
         await reminders.set_quiet_hours(ctx, ctx.user, ctx.text)
+    elif ask == "feedback_comment":
+        await notes.comment(ctx, ctx.text)
+    elif ask == "note":
+        await notes.keep_note(ctx, ctx.text)
     else:
         hint = (
             "/today shows your homework" if ctx.user.role == "client" else "/assign gives homework"
@@ -113,6 +117,13 @@ async def cancel(ctx: Ctx) -> None:
     ctx.say("There is nothing to cancel right now.")
 
 
+async def skip(ctx: Ctx) -> None:
+    """/skip: pass an optional question, or the comment after rating a homework."""
+    if await homework.open_entry_of(ctx) is None and notes.skip_comment(ctx):
+        return
+    await homework.skip(ctx)
+
+
 async def start(ctx: Ctx) -> None:
     """/start: a code from a link, or a welcome (mid-homework: the question again)."""
     if ctx.args or not await homework.mid_step_command(ctx, "/start"):
@@ -182,6 +193,9 @@ async def _token_button(ctx: Ctx, token: str) -> None:
     elif found.action == "resume":
         ctx.edit_buttons(None)
         await homework.resume_token(ctx, found.payload)
+    elif found.action == "feedback":
+        await tokens.spend_token(ctx.session, token=found)  # rated once, however many taps
+        await notes.on_rating(ctx, found.payload, sub)
     elif found.action == "ack":
         await safety.acknowledge(ctx, found.payload)
     elif found.action == "recent":
@@ -200,7 +214,7 @@ COMMANDS: dict[str, Handler] = {
     "sos": safety.sos,
     "help": show_help,
     "cancel": cancel,
-    "skip": registered(in_preview(Skip(), homework.skip)),
+    "skip": registered(in_preview(Skip(), skip)),
     "back": registered(in_preview(Back(), homework.back)),
     "templates": registered(authoring.list_templates),
     "preview": registered(authoring.preview),
@@ -213,6 +227,7 @@ COMMANDS: dict[str, Handler] = {
     "clients": registered(therapist.clients),
     "assign": registered(therapist.assign),
     "digest": registered(therapist.digest_now),
+    "note": registered(during_homework("/note", notes.note)),
 }
 
 

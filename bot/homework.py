@@ -18,7 +18,7 @@ import logging
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import library, onboarding
+from bot import library, notes, onboarding
 from bot.messages import words
 from bot.render import answer_keyboard, buttons, keyboard, question_text, review_text, summary_text
 from bot.runtime import Ctx, button_token
@@ -248,6 +248,8 @@ async def present(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> None
         if ctx.user is not None and (ctx.user.dialog or {}).get("ask") == "time_zone":
             # The client started homework before choosing a time zone: ask once more.
             onboarding.ask_time_zone(ctx, ctx.user, then="done")
+        elif ctx.user is not None and not risky:
+            await notes.ask_how_it_went(ctx, entry)
 
 
 async def continue_entry(ctx: Ctx, entry: Entry, event: Event) -> None:

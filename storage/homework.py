@@ -208,6 +208,57 @@ async def occurrence_tally(
     )
 
 
+async def recent_outcomes(
+    session: AsyncSession, *, assignment_id: int, until: datetime, limit: int = 30
+) -> list[str]:
+    """What became of the latest due times up to `until`, newest first: done, skipped,
+    paused, not_reminded or missed (reminded and not done)."""
+    rows = (
+        await session.execute(
+            select(Occurrence.id, Occurrence.status)
+            .where(Occurrence.assignment_id == assignment_id, Occurrence.due_at <= until)
+            .order_by(Occurrence.due_at.desc())
+            .limit(limit)
+        )
+    ).all()
+    if not rows:
+        return []
+    done_ids = set(
+        (
+            await session.execute(
+                select(Entry.occurrence_id).where(
+                    Entry.occurrence_id.in_([row[0] for row in rows]), Entry.status == "done"
+                )
+            )
+        ).scalars()
+    )
+    named = {"skipped": "skipped", "paused": "paused", "missed": "not_reminded"}
+    named["unreachable"] = "not_reminded"
+    return [
+        "done" if occurrence_id in done_ids else named.get(status, "missed")
+        for occurrence_id, status in rows
+    ]
+
+
+async def scored_entries_of_link(
+    session: AsyncSession, *, link_id: int, until: datetime, limit: int = 60
+) -> list[Entry]:
+    """A client's scored entries (measures) on one link up to `until`, oldest first."""
+    query = (
+        select(Entry)
+        .join(Assignment, Assignment.id == Entry.assignment_id)
+        .where(
+            Assignment.link_id == link_id,
+            Entry.status == "done",
+            Entry.scores.is_not(None),
+            Entry.completed_at <= until,
+        )
+        .order_by(Entry.completed_at.desc())
+        .limit(limit)
+    )
+    return list(reversed(list((await session.execute(query)).scalars())))
+
+
 async def open_entry(session: AsyncSession, *, client_id: int) -> Entry | None:
     """The conversation the client is in right now, if any."""
     query = select(Entry).where(Entry.client_id == client_id, Entry.status == "active")

@@ -215,6 +215,31 @@ class StoredFile(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ClientNote(Base):
+    """Something a client says to their therapist: a /note for the next session, or how a
+    homework went ("how was this?": helpful, too hard, not for me, and a comment)."""
+
+    __tablename__ = "client_notes"
+    __table_args__ = (Index("ix_client_notes_link_created", "link_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("links.id", ondelete="SET NULL"), nullable=True
+    )
+    """The therapist it is for (the link when it was written)."""
+    entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("entries.id", ondelete="SET NULL"), nullable=True
+    )
+    template_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    """note or feedback."""
+    rating: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    """helpful, too hard or not for me (feedback only)."""
+    text: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Flag(Base):
     """Something a client wrote that may mean they are at risk; open until acknowledged.
 

@@ -9,7 +9,9 @@ from conversations.digest import (
     AssignmentReport,
     ClientReport,
     EntryReport,
+    NoteReport,
     compose_digest,
+    run_lengths,
 )
 
 WHEN = datetime(2026, 11, 21, 20, 15)
@@ -47,3 +49,43 @@ def test_long_digests_are_split_to_fit() -> None:
     assert len(messages) > 2
     assert all(len(m) <= MESSAGE_LIMIT for m in messages)
     assert sum(m.count("x" * 290) for m in messages) == 80
+
+
+def test_runs_of_done_and_missed() -> None:
+    assert run_lengths([]) == (0, 0)
+    assert run_lengths(["done", "paused", "done", "missed"]) == (2, 0)
+    assert run_lengths(["missed", "not_reminded", "missed", "done"]) == (0, 2)
+    assert run_lengths(["skipped", "missed", "missed"]) == (0, 0)
+
+
+def test_what_needs_attention_comes_first() -> None:
+    calm = ClientReport(
+        name="Alex Example",
+        assignments=(AssignmentReport("Journal", "daily", due=1, done=1, streak=5),),
+        entries=(EntryReport("Journal", WHEN, "fine", score="Mood 6", change="up 1 since Fri"),),
+    )
+    struggling = ClientReport(
+        name="Sam Sample",
+        assignments=(AssignmentReport("Thought record", "daily", 1, 0, missed_in_a_row=3),),
+        entries=(),
+        unreachable_since=WHEN,
+        notes=(NoteReport(WHEN, "too many columns", rating="too hard", about="Thought record"),),
+    )
+    [message] = compose_digest(period="p", clients=[calm, struggling])
+    assert message.index("Needs attention\n• Sam Sample: can't be reached since Sat 21 Nov") < (
+        message.index("■ Alex Example")
+    )
+    assert "missed 3 thought record in a row; found Thought record too hard" in message
+    assert "1 of 1 done; 5 in a row" in message
+    assert "[Mood 6, up 1 since Fri]" in message
+    assert "✎ Thought record, Sat 20:15: too hard: “too many columns”" in message
+
+
+def test_a_quiet_digest_is_one_line_and_quiet_clients_are_named_once() -> None:
+    quiet = ClientReport("Alex Example", (AssignmentReport("Journal", "daily", 0, 0),), ())
+    [message] = compose_digest(period="p", clients=[quiet])
+    assert message == "Your digest (p): a quiet one. Nothing was due, no entries, no alerts."
+    busy = ClientReport("Sam Sample", (AssignmentReport("Journal", "daily", 1, 1),), ())
+    [message] = compose_digest(period="p", clients=[quiet, busy])
+    assert "Quiet, nothing to report: Alex Example." in message
+    assert "■ Alex Example" not in message

@@ -161,7 +161,7 @@ async def test_thought_record_with_buttons_and_typing(
     for _ in range(20):
         last = api.last_sent(client.chat_id)
         shown = last.plain_text or ""
-        if "done." in shown:
+        if "How was this one for you?" in shown:
             break
         if "Save it, or change an answer" in shown:
             replies = await running.send(client, "save")  # typed works as well as the button
@@ -172,7 +172,7 @@ async def test_thought_record_with_buttons_and_typing(
             replies = await running.send(client, "40")
         else:
             replies = await running.send(client, "Maybe they were tired, not angry")
-    summary = texts([api.last_sent(client.chat_id)])
+    summary = texts(api.sent_to(client.chat_id)[-2:-1])
     assert "done." in summary and "Mind reading" in summary
     digest = texts(await running.send(therapist, "/digest"))
     assert "My manager frowned at me in the meeting → Maybe they were tired" in digest
