@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 COMMANDS = [
     BotCommand("today", "What is due today"),
     BotCommand("homework", "All your homework"),
+    BotCommand("progress", "How your homework is going"),
+    BotCommand("note", "A note for your therapist"),
     BotCommand("sos", "Crisis lines, any time"),
     BotCommand("help", "What I can do"),
     BotCommand("settings", "Time zone and more"),

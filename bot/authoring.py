@@ -277,3 +277,24 @@ def _show(ctx: Ctx, flow: Flow, turn: engine.Turn) -> None:
         )
     elif turn.finished:
         ctx.say(summary_text(flow.title, turn.summary, flow.outro), html=True)
+
+
+def split_homework_words(
+    args: list[str], templates: dict[str, Template], *, example: str
+) -> tuple[str, str, str] | str:
+    """(client words, homework key, schedule words) from a command's words (/assign,
+    /reschedule), or a kind error ending with `example`."""
+    known = ", ".join(sorted(t.title.lower() for t in templates.values()))
+    for start in range(1, len(args)):
+        for end in range(len(args), start, -1):
+            key = find_key(templates, " ".join(args[start:end]))
+            if key is None:
+                continue
+            schedule = " ".join(args[end:])
+            if not schedule:
+                return (
+                    f"When should {templates[key].title.lower()} be due? Add a schedule like "
+                    f"daily 20:00 or once 2026-12-01 18:00. {example}"
+                )
+            return " ".join(args[:start]), key, schedule
+    return f"I couldn't tell which homework you mean. Homework I know: {known}. {example}"

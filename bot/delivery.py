@@ -24,7 +24,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot import metrics, safety
+from bot import charts, metrics, safety
 from bot.render import buttons
 from bot.runtime import HEADROOM, Runtime, retry_seconds
 from storage import files, flags, homework, outbox, people
@@ -232,6 +232,17 @@ async def _send(
 ) -> TelegramError | None:
     rows = payload.get("buttons")
     try:
+        spec = payload.get("chart")
+        if isinstance(spec, dict):
+            try:
+                # Drawn only now, in a worker thread: no transaction waits on matplotlib.
+                picture = await asyncio.to_thread(charts.render, spec)
+            except Exception as error:  # a chart that can't be drawn is given up, logged
+                log.warning("a chart could not be drawn: %s", type(error).__name__)
+                return BadRequest("the chart could not be drawn")
+            caption = str(payload["text"])[:1000]
+            await bot.send_photo(chat_id=chat_id, photo=picture, caption=caption)
+            return None
         file_id = payload.get("file")
         if isinstance(file_id, int):
             # A photo a client sent as an answer, read from its encrypted store only now.

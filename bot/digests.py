@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import library
+from bot import library, progress
 from bot.runtime import Runtime, token_for
 from conversations import engine
 from conversations.crisis import where_text
@@ -37,6 +37,26 @@ class Digest:
 
     messages: list[str]
     open_flags: list[tuple[Flag, str]]
+    charts: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+    """(link id, client's name, chart spec) for each client with a trend to show."""
+
+    async def queue_charts(
+        self, session: AsyncSession, *, therapist: User, key: str, now: datetime
+    ) -> int:
+        """Each client's chart through the outbox, after the digest's words."""
+        zone = zone_label(ZoneInfo(therapist.timezone))
+        queued = 0
+        for link_id, name, spec in self.charts:
+            queued += await progress.queue_chart(
+                session,
+                person=therapist,
+                kind="chart",
+                key=f"{therapist.id}:{link_id}:{key}",
+                caption=f"{name}: trends over the last 90 days ({zone} time)",
+                spec=spec,
+                now=now,
+            )
+        return queued
 
     async def buttons(self, session: AsyncSession, *, therapist: User, now: datetime) -> ButtonRows:
         """Acknowledge buttons for the first message, one per open flag (a few at most)."""
@@ -122,7 +142,14 @@ async def build_digest(
     open_flags = await flags.open_flags_for_therapist(session, therapist_id=therapist.id)
     own = ZoneInfo(therapist.timezone)
     reports = []
+    charts: list[tuple[int, str, dict[str, Any]]] = []
     for link, client in await people.therapist_clients(session, therapist_id=therapist.id):
+        name = people.client_display_name(link, client)
+        spec = await progress.link_chart(
+            rt, session, link_id=link.id, name=name, zone=own, until=until
+        )
+        if spec is not None:
+            charts.append((link.id, name, spec))
         assignments = []
         for assignment in await homework.assignments_of_link(session, link_id=link.id):
             tally = await homework.occurrence_tally(
@@ -225,4 +252,5 @@ async def build_digest(
     return Digest(
         messages=compose_digest(period=period, clients=reports),
         open_flags=[(f, people.client_display_name(link, u)) for f, link, u in open_flags],
+        charts=charts,
     )

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import authoring, homework, notes, onboarding, reminders, safety, therapist
+from bot import (
+    authoring,
+    caseload,
+    homework,
+    notes,
+    onboarding,
+    progress,
+    reminders,
+    safety,
+    therapist,
+)
 from bot.onboarding import SOS_HINT
 from bot.render import TOKEN_PREFIX, parse_answer_data
 from bot.runtime import Ctx, Handler, PtbCallback, handler
@@ -43,6 +53,8 @@ async def on_text(ctx: Ctx) -> None:
         await notes.comment(ctx, ctx.text)
     elif ask == "note":
         await notes.keep_note(ctx, ctx.text)
+    elif ask == "reply" and ctx.user.role == "therapist":
+        await caseload.send_reply(ctx, ctx.text)
     else:
         hint = (
             "/today shows your homework" if ctx.user.role == "client" else "/assign gives homework"
@@ -200,6 +212,14 @@ async def _token_button(ctx: Ctx, token: str) -> None:
         await safety.acknowledge(ctx, found.payload)
     elif found.action == "recent":
         await therapist.recent_entries(ctx, found.payload)
+    elif found.action == "client_page":
+        await caseload.page_token(ctx, found.payload)
+    elif found.action == "reply":
+        await caseload.reply_token(ctx, found.payload)
+    elif found.action.startswith("homework_"):
+        if found.action == "homework_stop_sure":
+            await tokens.spend_token(ctx.session, token=found)
+        await caseload.homework_token(ctx, found.action, found.payload)
     elif found.action.startswith("assign"):
         if found.action == "assign":
             # This press creates an assignment: a double tap must not create two.
@@ -227,7 +247,11 @@ COMMANDS: dict[str, Handler] = {
     "clients": registered(therapist.clients),
     "assign": registered(therapist.assign),
     "digest": registered(therapist.digest_now),
+    "client": registered(caseload.client),
+    "unassign": registered(caseload.unassign),
+    "reschedule": registered(caseload.reschedule),
     "note": registered(during_homework("/note", notes.note)),
+    "progress": registered(during_homework("/progress", progress.progress)),
 }
 
 

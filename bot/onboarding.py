@@ -330,12 +330,15 @@ async def show_help(ctx: Ctx) -> None:
         ctx.say(
             "What I can do for you:\n"
             "/invite [label] – a one-time invite link for a client\n"
-            "/clients – your clients and their homework\n"
+            "/clients – your clients at a glance\n"
+            "/client NAME – one client's homework and entries in full; reply to an entry\n"
             "/assign – give a client homework (or in one line: "
             "/assign robin gratitude daily 20:00)\n"
             "/digest – your digest now\n"
             "/settings – time zone and digest time\n"
             "/pause CLIENT [HOMEWORK], /resume … – hold or restart a client's reminders\n"
+            "/reschedule CLIENT HOMEWORK SCHEDULE – change when homework is due\n"
+            "/unassign CLIENT HOMEWORK – take homework back (entries are kept)\n"
             "/cancel – stop what we are doing"
         )
         return
@@ -345,6 +348,8 @@ async def show_help(ctx: Ctx) -> None:
         "/homework – all your homework\n"
         "/settings – your time zone and quiet hours\n"
         "/pause and /resume – stop reminders for a while, and start them again\n"
+        "/note – leave a message or question for your therapist's next session\n"
+        "/progress – a chart of how your homework is going\n"
         "/sos – crisis lines, any time\n"
         "While doing homework: /skip passes an optional question, /back changes your last "
         "answer, /cancel pauses (your answers are kept).\n\n" + NOT_AN_EMERGENCY

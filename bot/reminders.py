@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import caseload
 from bot.runtime import Ctx, Runtime, token_for
 from conversations.reminders import (
     QuietHoursError,
@@ -25,7 +26,7 @@ from conversations.reminders import (
 )
 from conversations.schedules import ScheduleError, parse_schedule
 from conversations.timezones import zone_label
-from storage import homework, outbox, people
+from storage import homework, outbox
 from storage.models import Assignment, User
 
 SUBS = ("start", "skip", "hour", "evening", "tomorrow")
@@ -237,47 +238,10 @@ async def _therapist_pause(ctx: Ctx, therapist: User, *, pause: bool) -> None:
             "for all of their homework."
         )
         return
-    query, wanted = ctx.args[0], " ".join(ctx.args[1:]).strip().lower()
-    matches = await people.find_clients(ctx.session, therapist_id=therapist.id, query=query)
-    if len(matches) != 1:
-        ctx.say(
-            f"I couldn't find a client called “{query}”. /clients lists your clients."
-            if not matches
-            else f"More than one client matches “{query}”; use more of the name."
-        )
-        return
-    link, client = matches[0]
-    name = people.client_display_name(link, client)
-    chosen = [
-        a
-        for a in await homework.assignments_of_link(ctx.session, link_id=link.id)
-        if a.active
-        and (
-            not wanted
-            or wanted in ctx.rt.title_of(a.template_id).lower()
-            or wanted == a.template_id
-        )
-    ]
-    if not chosen:
-        ctx.say(f"{name} has no homework called “{wanted}”. /clients shows what they have.")
-        return
-    titles = ", ".join(ctx.rt.title_of(a.template_id).lower() for a in chosen)
-    for assignment in chosen:
-        assignment.paused_at = ctx.now if pause else None
-    if pause:
-        ctx.say(f"Paused reminders of {titles} for {name}. /resume {query} turns them back on.")
-        text = f"{therapist.name} paused the reminders of your {titles} for now."
-    else:
-        ctx.say(f"Reminders of {titles} for {name} are back on.")
-        text = f"{therapist.name} turned the reminders of your {titles} back on."
-    await outbox.notify(
-        ctx.session,
-        person=client,
-        kind="paused",
-        key=f"{client.id}:{ctx.now.isoformat()}",
-        text=text,
-        now=ctx.now,
-    )
+    picked = await caseload.pick(ctx, therapist, command, ctx.args)
+    if picked is not None:
+        _, client, name, chosen = picked
+        await caseload.set_paused(ctx, therapist, client, chosen, name, pause)
 
 
 # Quiet hours.

@@ -71,7 +71,7 @@ def question_text(title: str, question: Question) -> str:
     return "\n".join(lines)
 
 
-def _answer_lines(lines: Sequence[tuple[str, str]]) -> list[str]:
+def answer_lines(lines: Sequence[tuple[str, str]]) -> list[str]:
     # Keep the whole list inside one Telegram message, however many answers there are.
     room = max(60, min(300, 3000 // max(len(lines), 1)))
     shown = []
@@ -84,7 +84,7 @@ def _answer_lines(lines: Sequence[tuple[str, str]]) -> list[str]:
 def review_text(title: str, review: Review) -> str:
     """The answers for a last look, before they are saved."""
     first = "review_pick" if review.choosing else "review"
-    lines = [f"<b>{escape(title)}</b>", "", *_answer_lines(review.lines), ""]
+    lines = [f"<b>{escape(title)}</b>", "", *answer_lines(review.lines), ""]
     lines.append(escape(words(note(first))))
     return "\n".join(lines)
 
@@ -92,6 +92,6 @@ def review_text(title: str, review: Review) -> str:
 def summary_text(title: str, summary: Sequence[tuple[str, str]], outro: str) -> str:
     """The end of a conversation: every answer in short, then a kind word."""
     lines = [f"<b>{escape(title)}: done.</b> Here is what you wrote:", ""]
-    lines += _answer_lines(summary) or ["(every step was skipped)"]
+    lines += answer_lines(summary) or ["(every step was skipped)"]
     lines += ["", escape(outro or "Thank you for taking the time. It is saved for your therapist.")]
     return "\n".join(lines)

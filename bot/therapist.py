@@ -15,7 +15,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import authoring, library
+from bot import authoring, caseload, library
 from bot.digests import PERIOD, build_digest, score_text
 from bot.render import buttons
 from bot.runtime import Ctx, button_token
@@ -97,6 +97,7 @@ async def clients(ctx: Ctx) -> None:
         name = people.client_display_name(link, user)
         handle = f" (@{user.username})" if user.username else ""
         lines.append(f"■ {name}{handle}, {zone_label(ZoneInfo(user.timezone))} time")
+        lines.append(f"  {await caseload.status_line(ctx, therapist, link, user)}")
         await open_alerts(link, name)
         for assignment in await homework.assignments_of_link(ctx.session, link_id=link.id):
             title = ctx.rt.title_of(assignment.template_id)
@@ -131,7 +132,9 @@ async def assign(ctx: Ctx) -> None:
         return
     settings = [w for w in words if "=" in w]
     templates = await authoring.templates_for(ctx, therapist)
-    parsed = _split_assign([w for w in words if "=" not in w], templates)
+    parsed = authoring.split_homework_words(
+        [w for w in words if "=" not in w], templates, example=EXAMPLE
+    )
     if isinstance(parsed, str):
         ctx.say(parsed)
         return
@@ -172,24 +175,6 @@ async def assign(ctx: Ctx) -> None:
         return
     link, client = matches[0]
     await _create(ctx, therapist, link, client, key, template, schedule, params)
-
-
-def _split_assign(args: list[str], templates: dict[str, Template]) -> tuple[str, str, str] | str:
-    """(client words, homework key, schedule words) from /assign's words, or a kind error."""
-    known = ", ".join(sorted(t.title.lower() for t in templates.values()))
-    for start in range(1, len(args)):
-        for end in range(len(args), start, -1):
-            key = authoring.find_key(templates, " ".join(args[start:end]))
-            if key is None:
-                continue
-            schedule = " ".join(args[end:])
-            if not schedule:
-                return (
-                    f"When should {templates[key].title.lower()} be due? Add a schedule like "
-                    f"daily 20:00 or once 2026-12-01 18:00. {EXAMPLE}"
-                )
-            return " ".join(args[:start]), key, schedule
-    return f"I couldn't tell which homework you mean. Homework I know: {known}. {EXAMPLE}"
 
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
@@ -430,6 +415,9 @@ async def digest_now(ctx: Ctx) -> None:
     keyboard = buttons([[(label, data) for label, data in row] for row in rows])
     for index, message in enumerate(digest.messages):
         ctx.say(message, buttons=keyboard if rows and index == 0 else None)
+    await digest.queue_charts(
+        ctx.session, therapist=therapist, key=f"now:{ctx.update_id}", now=ctx.now
+    )
 
 
 RECENT = 5

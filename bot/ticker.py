@@ -256,4 +256,7 @@ async def _queue_digest(rt: Runtime, session: AsyncSession, therapist: User, now
             now=now,
             buttons=first_buttons if index == 0 else None,
         )
+    queued += await digest.queue_charts(
+        session, therapist=therapist, key=due_at.isoformat(), now=now
+    )
     return queued

@@ -73,6 +73,33 @@ async def active_assignments_of_template(
     return list((await session.execute(query)).scalars())
 
 
+async def therapist_assignment(
+    session: AsyncSession, *, therapist_id: int, assignment_id: int
+) -> Assignment | None:
+    """One assignment, only if this therapist gave it, it is active and the link is live."""
+    query = (
+        select(Assignment)
+        .join(Link, Link.id == Assignment.link_id)
+        .where(
+            Assignment.id == assignment_id,
+            Assignment.active,
+            Link.therapist_id == therapist_id,
+            Link.ended_at.is_(None),
+        )
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def entry_of_link(session: AsyncSession, *, link_id: int, entry_id: int) -> Entry | None:
+    """One entry, only if it is homework given on this link."""
+    query = (
+        select(Entry)
+        .join(Assignment, Assignment.id == Entry.assignment_id)
+        .where(Entry.id == entry_id, Assignment.link_id == link_id)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
 async def client_assignment(
     session: AsyncSession, *, client_id: int, assignment_id: int
 ) -> Assignment | None:
@@ -424,6 +451,41 @@ async def done_entries_for_therapist(
     return [(e, link) for e, link in (await session.execute(query))]
 
 
+async def done_entries_of_link(
+    session: AsyncSession, *, link_id: int, since: datetime, until: datetime
+) -> list[Entry]:
+    """Entries completed in (since, until] for homework given on one link, oldest first."""
+    query = (
+        select(Entry)
+        .join(Assignment, Assignment.id == Entry.assignment_id)
+        .where(
+            Assignment.link_id == link_id,
+            Entry.status == "done",
+            Entry.completed_at > since,
+            Entry.completed_at <= until,
+        )
+        .order_by(Entry.completed_at)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def done_entries_of_client(
+    session: AsyncSession, *, client_id: int, since: datetime, until: datetime
+) -> list[Entry]:
+    """The client's own entries completed in (since, until], whoever gave them."""
+    query = (
+        select(Entry)
+        .where(
+            Entry.client_id == client_id,
+            Entry.status == "done",
+            Entry.completed_at > since,
+            Entry.completed_at <= until,
+        )
+        .order_by(Entry.completed_at)
+    )
+    return list((await session.execute(query)).scalars())
+
+
 async def done_entry_exists(
     session: AsyncSession, *, assignment_id: int, occurrence_id: int
 ) -> bool:
@@ -449,8 +511,18 @@ async def count_done(
     return int((await session.execute(query)).scalar_one())
 
 
+async def last_done_at(session: AsyncSession, *, link_id: int) -> datetime | None:
+    """When the client last finished homework given on this link."""
+    query = (
+        select(func.max(Entry.completed_at))
+        .join(Assignment, Assignment.id == Entry.assignment_id)
+        .where(Assignment.link_id == link_id, Entry.status == "done")
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
 async def recent_entries_of_link(
-    session: AsyncSession, *, therapist_id: int, link_id: int, limit: int
+    session: AsyncSession, *, therapist_id: int, link_id: int, limit: int, offset: int = 0
 ) -> list[Entry]:
     """The newest entries a client wrote for this therapist's homework, on a live link only."""
     query = (
@@ -463,6 +535,7 @@ async def recent_entries_of_link(
             Link.ended_at.is_(None),
         )
         .order_by(Entry.updated_at.desc(), Entry.id.desc())
+        .offset(offset)
         .limit(limit)
     )
     return list((await session.execute(query)).scalars())

@@ -31,6 +31,9 @@ LANES = {
     "follow_up": REMINDER,
     "reminder": REMINDER,
     "digest": DIGEST,
+    "chart": DIGEST,
+    "progress": REPLY,
+    "export": NOTICE,
 }
 
 
@@ -133,7 +136,7 @@ async def notify_chat(
     )
 
 
-AT_MOST_ONCE = frozenset({"reminder", "follow_up", "digest", "breathing"})
+AT_MOST_ONCE = frozenset({"reminder", "follow_up", "digest", "breathing", "chart", "progress"})
 """Kinds never sent twice: when a send's outcome is unknown (a timeout after the request
 left, a process killed between sending and marking) they are given up as "unknown".
 Every other kind (alerts, escalations, crisis lines, deferred replies, notices) is sent at

@@ -9,6 +9,7 @@ from bot.clock import FixedClock
 from tests.fake_bot_api import FakeUser
 from tests.harness import RunningBot, texts
 from tests.test_e2e_library import linked, start
+from tests.test_trends import png_size
 
 
 async def gratitude_done(running: RunningBot, client: FakeUser) -> str:
@@ -100,3 +101,97 @@ async def test_a_quiet_digest_is_one_line(running: RunningBot, clock: FixedClock
     clock.set(datetime(2026, 11, 21, 12, 0, tzinfo=UTC))
     [digest] = await running.send(therapist, "/digest")
     assert "a quiet one. Nothing was due, no entries, no alerts." in (digest.text or "")
+
+
+async def test_client_view_pages_entries_and_a_reply_reaches_the_client(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00 count=1")
+    for _ in range(4):
+        await gratitude_done(running, client)
+        await running.press(client, "Helpful")
+        await running.send(client, "/skip")
+        clock.advance(timedelta(days=1))
+    replies = await running.send(therapist, "/clients")
+    assert "last done" in texts(replies)
+    replies = await running.send(therapist, "/client rob")
+    said = texts(replies)
+    assert "■ Robin (@robin_example)" in said
+    assert "Gratitude entry, daily at 20:00" in said
+    assert said.count("A warm cup of tea") == 3  # a page of three, newest first
+    assert "Older entries ▶" in [b for m in replies for b in m.button_texts]
+    replies = await running.press(therapist, "Older entries ▶")
+    assert texts(replies).count("A warm cup of tea") == 1
+    replies = await running.press(therapist, "Reply to Robin", replies[0])
+    assert "What would you like to tell Robin" in texts(replies)
+    replies = await running.send(therapist, "Lovely to read these. Keep going!")
+    assert "Sent to Robin" in texts(replies)
+    await running.tick()
+    told = texts(running.api.sent_to(client.chat_id))
+    assert "💬 From Dr Fake Therapist, your therapist, about your gratitude entry of" in told
+    assert "Lovely to read these. Keep going!" in told
+
+
+async def test_a_therapist_changes_and_stops_homework(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00")
+    await running.send(therapist, "/assign robin journal daily 21:00")
+    replies = await running.send(therapist, "/reschedule robin gratitude daily 09:00")
+    assert "Gratitude entry for Robin is now daily at 09:00" in texts(replies)
+    replies = await running.send(therapist, "/reschedule robin nothing-like-it daily 09:00")
+    assert "couldn't tell which homework" in texts(replies)
+    replies = await running.send(therapist, "/unassign robin")
+    assert "Which one?" in texts(replies)
+    replies = await running.send(therapist, "/unassign robin journal")
+    assert "Stopped journal entry for Robin" in texts(replies)
+    header = (await running.send(therapist, "/client robin"))[0]
+    assert "Journal" not in (header.text or "")
+    await running.press(therapist, "⏸ Pause gratitude entry", header)
+    replies = await running.press(therapist, "Stop gratitude entry", header)
+    replies = await running.press(therapist, "Yes, stop it", replies[-1])
+    assert "Stopped gratitude entry for Robin" in texts(replies)
+    for _ in range(6):  # one message a second to one chat
+        clock.advance(timedelta(seconds=1))
+        await running.tick()
+    told = texts(running.api.sent_to(client.chat_id))
+    assert "changed your gratitude entry to daily at 09:00" in told
+    assert "has taken journal entry off your homework" in told
+    assert "paused the reminders of your gratitude entry" in told
+    clock.advance(timedelta(days=2))
+    await running.tick()
+    assert "time for your" not in texts(running.api.sent_to(client.chat_id))
+    replies = await running.send(client, "/today")
+    assert "Gratitude" not in texts(replies)
+
+
+async def test_progress_and_the_digest_send_trend_charts(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin journal daily 21:00")
+    replies = await running.send(client, "/progress")
+    assert "once you've done a few pieces of homework" in texts(replies)
+    for mood in ("4", "6", "7"):
+        await start(running, client, "journal entry")
+        await running.send(client, "A day like any other")
+        await running.send(client, mood)
+        await running.press(client, "Save")
+        clock.advance(timedelta(days=1))
+    replies = await running.send(client, "/progress")
+    said = texts(replies)
+    assert "In the last 4 weeks you did homework on 3 days, 3 days in a row at most" in said
+    assert "your mood averaged 6 out of 10" in said
+    await running.send(therapist, "/digest")
+    for _ in range(3):
+        clock.advance(timedelta(seconds=1))
+        await running.tick()
+    [mine] = [m for m in running.api.sent_to(client.chat_id) if m.method == "sendPhoto"]
+    assert mine.caption == "Your homework over the last 90 days"
+    assert png_size(mine.file_data or b"")[0] >= 800
+    # The scheduled digests of those days came with one too; the last is /digest's.
+    chart = [m for m in running.api.sent_to(therapist.chat_id) if m.method == "sendPhoto"][-1]
+    assert "Robin: trends over the last 90 days (Berlin time)" in (chart.caption or "")
+    assert png_size(chart.file_data or b"")[1] >= 300

@@ -1,0 +1,101 @@
+"""Trend charts: one per client in the therapist's digest, and /progress for the client.
+
+The data is gathered here; the chart is drawn only when the outbox sends it (bot/charts.py,
+in a worker thread), so no database transaction waits on matplotlib.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import library
+from bot.runtime import Ctx, Runtime
+from conversations.schedules import local_date
+from conversations.trends import Done, Series, chart_spec, progress_sentence, trends
+from storage import homework, outbox
+from storage.models import Entry, User
+
+WINDOW = timedelta(days=90)
+"""How far back a chart looks."""
+
+
+async def done_of(rt: Runtime, session: AsyncSession, entries: Sequence[Entry]) -> list[Done]:
+    """Finished entries as trends read them (unreadable ones are left out, logged)."""
+    done = []
+    for entry in entries:
+        if entry.completed_at is None:
+            continue
+        found = await library.entry_state(rt, session, entry)
+        if found is not None:
+            flow, state = found
+            done.append(Done(flow, state.answers, entry.completed_at, entry.scores))
+    return done
+
+
+async def link_chart(
+    rt: Runtime, session: AsyncSession, *, link_id: int, name: str, zone: ZoneInfo, until: datetime
+) -> dict[str, Any] | None:
+    """The chart spec for one client's trends on this link, or None with nothing to chart."""
+    entries = await homework.done_entries_of_link(
+        session, link_id=link_id, since=until - WINDOW, until=until
+    )
+    return chart_spec(
+        f"{name}: the last 90 days", trends(await done_of(rt, session, entries)), zone.key
+    )
+
+
+async def progress(ctx: Ctx) -> None:
+    """/progress: the client's own trends as a chart, and one plain sentence about them."""
+    client = ctx.user
+    assert client is not None
+    if client.role != "client":
+        ctx.say("/progress is for clients: it shows them how their homework is going.")
+        return
+    zone = ZoneInfo(client.timezone)
+    entries = await homework.done_entries_of_client(
+        ctx.session, client_id=client.id, since=ctx.now - WINDOW, until=ctx.now
+    )
+    done = await done_of(ctx.rt, ctx.session, entries)
+    series = trends(done)
+    mood = mood_of(series)
+    days = [local_date(d.completed_at, zone) for d in done]
+    ctx.say(progress_sentence(days, mood, today=local_date(ctx.now, zone)))
+    spec = chart_spec("How it's going", series, zone.key)
+    if spec is None:
+        return
+    ctx.say("Here is a chart of it; it comes in a moment.")
+    await queue_chart(
+        ctx.session,
+        person=client,
+        kind="progress",
+        key=f"{client.id}:{ctx.update_id}",
+        caption="Your homework over the last 90 days",
+        spec=spec,
+        now=ctx.now,
+    )
+
+
+async def queue_chart(
+    session: AsyncSession,
+    *,
+    person: User,
+    kind: str,
+    key: str,
+    caption: str,
+    spec: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """A chart through the outbox: drawn and sent as a photo when its turn comes."""
+    return await outbox.notify(
+        session, person=person, kind=kind, key=key, text=caption, now=now, extra={"chart": spec}
+    )
+
+
+def mood_of(series: Sequence[Series]) -> Series | None:
+    """The mood series, if there is one."""
+    return next((s for s in series if s.name == "Mood"), None)
