@@ -205,7 +205,9 @@ async def _header(ctx: Ctx, therapist: User, link: Link, client_user: User, name
             ),
         ]
         rows.append(row)
-    ctx.say("\n".join(lines), buttons=buttons(rows) if rows else None)
+    export = await button_token(ctx, "export", {"link": link.id})
+    rows.append([("Export entries (CSV and PDF)", export)])
+    ctx.say("\n".join(lines), buttons=buttons(rows))
 
 
 def _schedule_words(assignment: Assignment) -> str:

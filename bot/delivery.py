@@ -24,7 +24,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot import charts, metrics, safety
+from bot import charts, exports, metrics, safety
 from bot.render import buttons
 from bot.runtime import HEADROOM, Runtime, retry_seconds
 from storage import files, flags, homework, outbox, people
@@ -153,7 +153,7 @@ async def _deliver_one(
         log.warning("outbox message %s was taken back before it was sent", message.id)
         return
     left.add(message.id)
-    outcome = await _send(rt, bot, message.chat_id, payload)
+    outcome = await _send(rt, bot, message, payload)
     await asyncio.shield(_mark(rt, message, payload, outcome))
 
 
@@ -228,10 +228,25 @@ async def _undeliverable(
 
 
 async def _send(
-    rt: Runtime, bot: Bot, chat_id: int, payload: dict[str, Any]
+    rt: Runtime, bot: Bot, message: OutboxMessage, payload: dict[str, Any]
 ) -> TelegramError | None:
     rows = payload.get("buttons")
+    chat_id = message.chat_id
     try:
+        wanted = payload.get("export")
+        if isinstance(wanted, dict):
+            # Built only now, from a read-only session, so it holds the latest entries.
+            built = await exports.build(
+                rt, therapist_id=message.user_id, spec=wanted, now=rt.clock.now()
+            )
+            if built is None:
+                return None  # the client is no longer linked: nothing to send
+            name, document = built
+            caption = str(payload["text"])[:1000]
+            await bot.send_document(
+                chat_id=chat_id, document=document, filename=name, caption=caption
+            )
+            return None
         spec = payload.get("chart")
         if isinstance(spec, dict):
             try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from conversations.digest import (
     compose_digest,
     run_lengths,
 )
-from conversations.schedules import describe_schedule, parse_schedule
+from conversations.schedules import Daily, Weekly, describe_schedule, parse_schedule
 from conversations.timezones import zone_label
 from storage import flags, homework, notes, people
 from storage.models import Entry, Flag, User
@@ -36,7 +36,8 @@ class Digest:
     """A digest's messages, and the open risk flags that get Acknowledge buttons."""
 
     messages: list[str]
-    open_flags: list[tuple[Flag, str]]
+    open_flags: list[tuple[int, datetime, str]]
+    """(flag id, raised at, client's name): plain values, so a digest outlives its session."""
     charts: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
     """(link id, client's name, chart spec) for each client with a trend to show."""
 
@@ -62,16 +63,39 @@ class Digest:
         """Acknowledge buttons for the first message, one per open flag (a few at most)."""
         zone = ZoneInfo(therapist.timezone)
         rows: ButtonRows = []
-        for flag, name in self.open_flags[:MAX_ACK_BUTTONS]:
+        for flag_id, raised_at, name in self.open_flags[:MAX_ACK_BUTTONS]:
             token = await token_for(
-                session, owner_id=therapist.id, action="ack", payload={"flag": flag.id}, now=now
+                session, owner_id=therapist.id, action="ack", payload={"flag": flag_id}, now=now
             )
-            label = f"Acknowledge {name}, {flag.created_at.astimezone(zone):%a %H:%M}"
+            label = f"Acknowledge {name}, {raised_at.astimezone(zone):%a %H:%M}"
             rows.append([[label[:60], token]])
         return rows
 
 
 MAX_ACK_BUTTONS = 8
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def digest_schedule(therapist: User, default_time: str) -> Daily | Weekly:
+    """When a therapist's digest comes: daily, or weekly on their chosen day."""
+    at = time.fromisoformat(therapist.digest_time or default_time)
+    if therapist.digest_weekday is None:
+        return Daily(at)
+    return Weekly(frozenset({therapist.digest_weekday}), at)
+
+
+def digest_period(therapist: User) -> timedelta:
+    """What one digest covers: a day, or a week."""
+    return PERIOD if therapist.digest_weekday is None else timedelta(days=7)
+
+
+def describe_digest(therapist: User, default_time: str) -> str:
+    """ "daily at 18:00" or "every Monday at 18:00"."""
+    at = therapist.digest_time or default_time
+    if therapist.digest_weekday is None:
+        return f"daily at {at}"
+    return f"every {DAY_NAMES[therapist.digest_weekday]} at {at}"
+
 
 PERIOD = timedelta(hours=24)
 GRACE = timedelta(hours=3)
@@ -136,9 +160,11 @@ async def build_digest(
 ) -> Digest:
     """The digest for (since, until], for this therapist's own clients only; open risk
     flags whenever raised."""
-    entries = await homework.done_entries_for_therapist(
+    entries_by_link: dict[int, list[Entry]] = {}
+    for done_entry, done_link in await homework.done_entries_for_therapist(
         session, therapist_id=therapist.id, since=since, until=until
-    )
+    ):
+        entries_by_link.setdefault(done_link.id, []).append(done_entry)
     open_flags = await flags.open_flags_for_therapist(session, therapist_id=therapist.id)
     own = ZoneInfo(therapist.timezone)
     reports = []
@@ -150,6 +176,7 @@ async def build_digest(
         )
         if spec is not None:
             charts.append((link.id, name, spec))
+        entries = entries_by_link.get(link.id, [])
         assignments = []
         for assignment in await homework.assignments_of_link(session, link_id=link.id):
             tally = await homework.occurrence_tally(
@@ -166,7 +193,7 @@ async def build_digest(
                     schedule=_described(assignment.schedule),
                     due=tally.due,
                     done=tally.done,
-                    entries=sum(1 for e, _ in entries if e.assignment_id == assignment.id),
+                    entries=sum(1 for e in entries if e.assignment_id == assignment.id),
                     skipped=tally.skipped,
                     paused=tally.paused,
                     not_reminded=tally.not_reminded,
@@ -182,8 +209,8 @@ async def build_digest(
             for e in await homework.scored_entries_of_link(session, link_id=link.id, until=until)
             if e.scores and e.completed_at is not None
         ]
-        for entry, entry_link in entries:
-            if entry_link.id != link.id or entry.completed_at is None:
+        for entry in entries:
+            if entry.completed_at is None:
                 continue
             found = await library.entry_state(rt, session, entry)
             if found is None:
@@ -251,6 +278,8 @@ async def build_digest(
     )
     return Digest(
         messages=compose_digest(period=period, clients=reports),
-        open_flags=[(f, people.client_display_name(link, u)) for f, link, u in open_flags],
+        open_flags=[
+            (f.id, f.created_at, people.client_display_name(link, u)) for f, link, u in open_flags
+        ],
         charts=charts,
     )

@@ -7,6 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot import (
     authoring,
     caseload,
+    exports,
     homework,
     notes,
     onboarding,
@@ -212,6 +213,9 @@ async def _token_button(ctx: Ctx, token: str) -> None:
         await safety.acknowledge(ctx, found.payload)
     elif found.action == "recent":
         await therapist.recent_entries(ctx, found.payload)
+    elif found.action == "export":
+        await tokens.spend_token(ctx.session, token=found)
+        await exports.export_token(ctx, found.payload)
     elif found.action == "client_page":
         await caseload.page_token(ctx, found.payload)
     elif found.action == "reply":
@@ -250,6 +254,7 @@ COMMANDS: dict[str, Handler] = {
     "client": registered(caseload.client),
     "unassign": registered(caseload.unassign),
     "reschedule": registered(caseload.reschedule),
+    "export": registered(exports.export),
     "note": registered(during_homework("/note", notes.note)),
     "progress": registered(during_homework("/progress", progress.progress)),
 }

@@ -8,11 +8,11 @@
 
 from __future__ import annotations
 
-from datetime import time
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
+from bot.digests import DAY_NAMES, describe_digest, digest_schedule
 from bot.render import buttons
 from bot.runtime import Ctx
 from conversations.reminders import quiet_hours_of
@@ -270,7 +270,7 @@ async def reschedule(ctx: Ctx, user: User) -> None:
     zone = ZoneInfo(user.timezone)
     if user.role == "therapist" and user.digest_time:
         user.digest_next_at = next_occurrence(
-            Daily(time.fromisoformat(user.digest_time)), zone, ctx.now
+            digest_schedule(user, ctx.rt.settings.default_digest_time), zone, ctx.now
         )
     if user.role == "client":
         for assignment in await homework.client_assignments(ctx.session, client_id=user.id):
@@ -315,7 +315,7 @@ async def set_digest_time(ctx: Ctx, user: User, typed: str) -> None:
     user.dialog = None
     await reschedule(ctx, user)
     ctx.say(
-        f"Your digest will come daily at {user.digest_time}, "
+        f"Your digest will come {describe_digest(user, ctx.rt.settings.default_digest_time)}, "
         f"{zone_label(ZoneInfo(user.timezone))} time. /digest sends one now.\n\n"
         "Next: /invite makes a one-time invite link for a client. /help lists everything."
     )
@@ -339,6 +339,7 @@ async def show_help(ctx: Ctx) -> None:
             "/pause CLIENT [HOMEWORK], /resume … – hold or restart a client's reminders\n"
             "/reschedule CLIENT HOMEWORK SCHEDULE – change when homework is due\n"
             "/unassign CLIENT HOMEWORK – take homework back (entries are kept)\n"
+            "/export CLIENT [DAYS] – a client's entries as CSV and a session-prep PDF\n"
             "/cancel – stop what we are doing"
         )
         return
@@ -365,8 +366,15 @@ async def settings(ctx: Ctx) -> None:
     rows = [[("Change time zone", "set:tz")]]
     text = f"Your time zone: {zone} ({ctx.user.timezone})."
     if ctx.user.role == "therapist":
-        text += f"\nYour daily digest: {ctx.user.digest_time or 'not set'}."
-        rows.append([("Change digest time", "set:digest")])
+        when = describe_digest(ctx.user, ctx.rt.settings.default_digest_time)
+        text += f"\nYour digest: {when}."
+        weekly = ctx.user.digest_weekday is not None
+        rows.append(
+            [
+                ("Change digest time", "set:digest"),
+                ("Daily instead", "set:daily") if weekly else ("Weekly instead", "set:weekly"),
+            ]
+        )
     else:
         quiet = quiet_hours_of(ctx.user.quiet_start, ctx.user.quiet_end)
         text += f"\nQuiet hours: {quiet.describe() if quiet else 'none'}."
@@ -381,7 +389,20 @@ async def settings_button(ctx: Ctx) -> None:
         ctx.toast("That button is no longer active.")
         return
     ctx.edit_buttons(None)
-    if ctx.data == "set:digest" and ctx.user.role == "therapist":
+    therapist = ctx.user.role == "therapist"
+    if ctx.data == "set:digest" and therapist:
         ask_digest_time(ctx, ctx.user)
+    elif ctx.data == "set:weekly" and therapist:
+        days = [(name[:3], f"set:day:{n}") for n, name in enumerate(DAY_NAMES)]
+        ctx.say("Which day should your weekly digest come?", buttons=buttons([days[:4], days[4:]]))
+    elif (ctx.data == "set:daily" or ctx.data.startswith("set:day:")) and therapist:
+        day = ctx.data.removeprefix("set:day:")
+        ctx.user.digest_weekday = int(day) if day.isdigit() and int(day) < 7 else None
+        await reschedule(ctx, ctx.user)
+        when = describe_digest(ctx.user, ctx.rt.settings.default_digest_time)
+        ctx.say(
+            f"Your digest will come {when}, {zone_label(ZoneInfo(ctx.user.timezone))} time, "
+            "covering the time since the one before. /digest sends one now."
+        )
     else:
         ask_time_zone(ctx, ctx.user, then="changed")

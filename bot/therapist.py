@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import authoring, caseload, library
-from bot.digests import PERIOD, build_digest, score_text
+from bot.digests import build_digest, digest_period, score_text
 from bot.render import buttons
 from bot.runtime import Ctx, button_token
 from conversations import engine
@@ -407,7 +407,7 @@ async def digest_now(ctx: Ctx) -> None:
     therapist = _therapist(ctx)
     if therapist is None:
         return
-    since = ctx.now - PERIOD
+    since = ctx.now - digest_period(therapist)
     digest = await build_digest(
         ctx.session, ctx.rt, therapist=therapist, since=since, until=ctx.now
     )

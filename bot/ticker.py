@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -18,12 +19,11 @@ from telegram.ext import ContextTypes
 
 from bot import metrics, reminders
 from bot.delivery import deliver_outbox
-from bot.digests import PERIOD, build_digest
+from bot.digests import Digest, build_digest, digest_period, digest_schedule
 from bot.runtime import Runtime, runtime_of, token_for
 from bot.safety import escalate_unacknowledged
 from conversations.reminders import due_times_between, outside_quiet, quiet_hours_of
 from conversations.schedules import (
-    Daily,
     latest_occurrence_at_or_before,
     next_occurrence,
     parse_schedule,
@@ -218,45 +218,83 @@ async def _queue_reminder(
 
 
 async def queue_due_digests(rt: Runtime) -> int:
-    """Each therapist's daily digest, once per due time, each in its own transaction."""
+    """Each therapist's digest, once per due time. It is built from a read-only session
+    (so no write lock waits while a large caseload is read and its charts planned), then
+    claimed and queued in a short transaction of its own; a digest another replica sent
+    meanwhile is dropped, never sent twice."""
+    queued = 0
+    while True:
+        now = rt.clock.now()
+        async with rt.db.reading() as session:
+            due = await people.due_digests(session, now=now, limit=1)
+            if not due:
+                return queued
+            therapist = due[0]
+            therapist_id, next_at = therapist.id, therapist.digest_next_at
+            assert next_at is not None
+            try:
+                plan = await _plan_digest(rt, session, therapist, now)
+            except Exception:
+                # One broken digest must not hold up everyone else's, nor be retried every
+                # tick: it is looked at again later.
+                log.exception("could not build the digest of therapist %s", therapist_id)
+                plan = None
+        async with rt.db.transaction() as session:
+            claimed = await people.claim_digest(session, therapist_id=therapist_id, next_at=next_at)
+            if claimed is None:
+                continue  # sent by another replica meanwhile
+            try:
+                if plan is None:
+                    raise ValueError("the digest could not be built")
+                async with session.begin_nested():
+                    queued += await _queue_digest(rt, session, claimed, plan, now)
+            except Exception:
+                if plan is not None:
+                    log.exception("could not queue the digest of therapist %s", therapist_id)
+                claimed.digest_next_at = now + RETRY_BROKEN
 
-    async def postpone(session: AsyncSession, therapist: User, now: datetime) -> None:
-        await people.postpone_digest(session, therapist_id=therapist.id, until=now + RETRY_BROKEN)
 
-    return await _each_due(
-        rt,
-        claim=lambda session, now: people.claim_due_digests(session, now=now, limit=1),
-        handle=_queue_digest,
-        on_error=postpone,
-        what="the digest of therapist",
-    )
+@dataclass
+class _DigestPlan:
+    digest: Digest
+    due_at: datetime
+    next_at: datetime | None
 
 
-async def _queue_digest(rt: Runtime, session: AsyncSession, therapist: User, now: datetime) -> int:
+async def _plan_digest(
+    rt: Runtime, session: AsyncSession, therapist: User, now: datetime
+) -> _DigestPlan:
     zone = ZoneInfo(therapist.timezone)
-    at = time.fromisoformat(therapist.digest_time or rt.settings.default_digest_time)
+    schedule = digest_schedule(therapist, rt.settings.default_digest_time)
     # After downtime, the digest runs to the latest digest time, not the one missed days ago.
-    due_at = latest_occurrence_at_or_before(Daily(at), zone, now) or therapist.digest_next_at
+    due_at = latest_occurrence_at_or_before(schedule, zone, now) or therapist.digest_next_at
     assert due_at is not None
-    therapist.digest_next_at = next_occurrence(Daily(at), zone, now)
     # From where the last digest ended: nothing falls between two digests, even across a
     # daylight-saving change or a few days of downtime.
-    since = therapist.digest_since or due_at - PERIOD
-    therapist.digest_since = due_at
+    since = therapist.digest_since or due_at - digest_period(therapist)
+    await rt.read_titles(session)
     digest = await build_digest(session, rt, therapist=therapist, since=since, until=due_at)
-    first_buttons = await digest.buttons(session, therapist=therapist, now=now)
+    return _DigestPlan(digest, due_at, next_occurrence(schedule, zone, now))
+
+
+async def _queue_digest(
+    rt: Runtime, session: AsyncSession, therapist: User, plan: _DigestPlan, now: datetime
+) -> int:
+    therapist.digest_next_at = plan.next_at
+    therapist.digest_since = plan.due_at
+    first_buttons = await plan.digest.buttons(session, therapist=therapist, now=now)
     queued = 0
-    for index, text in enumerate(digest.messages):
+    for index, text in enumerate(plan.digest.messages):
         queued += await outbox.notify(
             session,
             person=therapist,
             kind="digest",
-            key=f"{therapist.id}:{due_at.isoformat()}:{index}",
+            key=f"{therapist.id}:{plan.due_at.isoformat()}:{index}",
             text=text,
             now=now,
             buttons=first_buttons if index == 0 else None,
         )
-    queued += await digest.queue_charts(
-        session, therapist=therapist, key=due_at.isoformat(), now=now
+    queued += await plan.digest.queue_charts(
+        session, therapist=therapist, key=plan.due_at.isoformat(), now=now
     )
     return queued

@@ -469,6 +469,17 @@ async def done_entries_of_link(
     return list((await session.execute(query)).scalars())
 
 
+async def entries_of_link(session: AsyncSession, *, link_id: int) -> list[Entry]:
+    """Every entry of homework given on one link, done or not, oldest first."""
+    query = (
+        select(Entry)
+        .join(Assignment, Assignment.id == Entry.assignment_id)
+        .where(Assignment.link_id == link_id)
+        .order_by(Entry.started_at, Entry.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
 async def done_entries_of_client(
     session: AsyncSession, *, client_id: int, since: datetime, until: datetime
 ) -> list[Entry]:

@@ -297,8 +297,8 @@ async def postpone_digest(session: AsyncSession, *, therapist_id: int, until: da
         therapist.digest_next_at = until
 
 
-async def claim_due_digests(session: AsyncSession, *, now: datetime, limit: int) -> list[User]:
-    """Therapists whose digest is due, locked so no other replica takes them."""
+async def due_digests(session: AsyncSession, *, now: datetime, limit: int) -> list[User]:
+    """Therapists whose digest is due (read only: `claim_digest` takes one for sending)."""
     query = (
         select(User)
         .where(
@@ -308,6 +308,18 @@ async def claim_due_digests(session: AsyncSession, *, now: datetime, limit: int)
         )
         .order_by(User.digest_next_at)
         .limit(limit)
-        .with_for_update(skip_locked=True)
     )
     return list((await session.execute(query)).scalars())
+
+
+async def claim_digest(
+    session: AsyncSession, *, therapist_id: int, next_at: datetime
+) -> User | None:
+    """The therapist, locked, if their digest is still due at `next_at` (no other replica
+    has sent it since it was read); None otherwise."""
+    query = (
+        select(User)
+        .where(User.id == therapist_id, User.digest_next_at == next_at)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(query)).scalar_one_or_none()

@@ -3,9 +3,14 @@ hard" needs attention); a measure's score shows its change; times are the therap
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
+from pypdf import PdfReader
+
 from bot.clock import FixedClock
+from bot.exports import CSV_COLUMNS
 from tests.fake_bot_api import FakeUser
 from tests.harness import RunningBot, texts
 from tests.test_e2e_library import linked, start
@@ -195,3 +200,74 @@ async def test_progress_and_the_digest_send_trend_charts(
     chart = [m for m in running.api.sent_to(therapist.chat_id) if m.method == "sendPhoto"][-1]
     assert "Robin: trends over the last 90 days (Berlin time)" in (chart.caption or "")
     assert png_size(chart.file_data or b"")[1] >= 300
+
+
+async def test_exports_are_valid_files_holding_the_entries(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00 count=1")
+    await running.send(therapist, "/assign robin phq9 daily 12:00")
+    await gratitude_done(running, client)
+    await running.press(client, "Too hard")
+    await running.send(client, "Ça m'a pris du temps — 好")  # words beyond Latin-1 too
+    await start(running, client, "phq-9 mood questionnaire")
+    for _ in range(9):
+        await running.press(client, "1. Several days")
+    await running.press(client, "Skip")
+    await running.press(client, "Save")
+    replies = await running.send(therapist, "/export robin 14")
+    assert "session-prep report of the last 14 days" in texts(replies)
+    for _ in range(4):
+        clock.advance(timedelta(seconds=1))
+        await running.tick()
+    documents = {
+        m.document_name: m.file_data or b""
+        for m in running.api.sent_to(therapist.chat_id)
+        if m.method == "sendDocument"
+    }
+    csv_name = next(n for n in documents if n and n.endswith(".csv"))
+    pdf_name = next(n for n in documents if n and n.endswith(".pdf"))
+    assert csv_name.startswith("robin-entries-")
+    rows = list(csv.DictReader(io.StringIO(documents[csv_name].decode("utf-8"))))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert any(
+        r["answer"] == "A warm cup of tea" and r["homework"] == "Gratitude entry" for r in rows
+    )
+    phq = [r for r in rows if r["template"] == "phq9"]
+    assert phq and {r["score_total"] for r in phq} == {"9"} and phq[0]["score_band"] == "Mild"
+    pages = PdfReader(io.BytesIO(documents[pdf_name])).pages
+    text = " ".join(page.extract_text() for page in pages)
+    assert "Session preparation: Robin" in " ".join(text.split())
+    for expected in ("A warm cup of tea", "PHQ-9 9 (mild)", "too hard", "Ça m'a pris du temps"):
+        assert expected in text, expected
+
+
+async def test_a_weekly_digest_comes_on_its_day_and_covers_the_week(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00 count=1")
+    replies = await running.send(therapist, "/settings")
+    assert "Your digest: daily at 18:00." in texts(replies)
+    replies = await running.press(therapist, "Weekly instead")
+    replies = await running.press(therapist, "Mon", replies[-1])
+    assert "Your digest will come every Monday at 18:00, Berlin time" in texts(replies)
+    await gratitude_done(running, client)  # Saturday
+    since = len(running.api.sent_to(therapist.chat_id))
+
+    def digests() -> list[str]:
+        said = running.api.sent_to(therapist.chat_id)[since:]
+        return [m.text or "" for m in said if (m.text or "").startswith("Your digest")]
+
+    for day in (22, 23):  # Sunday, then Monday, at 18:30 Berlin
+        clock.set(datetime(2026, 11, day, 17, 30, tzinfo=UTC))
+        await running.tick()
+        assert len(digests()) == day - 22
+    [weekly] = digests()
+    assert "Your digest (Mon 16 Nov 18:00 to Mon 23 Nov 18:00, Berlin time)" in weekly
+    assert "A warm cup of tea" in weekly
+    replies = await running.send(therapist, "/settings")
+    assert "Your digest: every Monday at 18:00." in texts(replies)
+    replies = await running.press(therapist, "Daily instead")
+    assert "Your digest will come daily at 18:00" in texts(replies)

@@ -1,0 +1,273 @@
+"""A client's entries as documents for their therapist: a CSV of every answer and a PDF
+session-prep report (the period's entries, scores with bands, charts, notes, risk flags).
+
+/export NAME [DAYS] queues both through the outbox; each is built only when its turn to be
+sent comes, from a read-only session (so the latest entries are in it, and no write lock
+waits on building it), drawn in a worker thread, and sent as a document.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot import charts, library, progress
+from bot.caseload import find_one
+from bot.digests import score_text
+from bot.runtime import Ctx, Runtime
+from conversations import engine
+from conversations.crisis import where_text
+from conversations.timezones import zone_label
+from storage import flags, homework, notes, outbox, people
+
+CSV_COLUMNS = (
+    "entry_id",
+    "homework",
+    "template",
+    "template_version",
+    "status",
+    "started_at",
+    "completed_at",
+    "step",
+    "question",
+    "answer",
+    "score_name",
+    "score_total",
+    "score_band",
+)
+"""The CSV's header: stable names, one row per answer; times in UTC (ISO 8601)."""
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+
+
+@dataclass
+class Report:
+    """What the PDF shows, gathered beforehand (building it touches no database)."""
+
+    name: str
+    period: str
+    made: str
+    entries: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    """(heading, (question, answer) lines) per entry, oldest first."""
+    scores: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    chart: dict[str, Any] | None = None
+
+
+async def export(ctx: Ctx) -> None:
+    """/export NAME [DAYS]: the client's entries as CSV, and a PDF report of DAYS (30)."""
+    therapist = ctx.user
+    assert therapist is not None
+    if therapist.role != "therapist":
+        ctx.say("/export is for therapists. Your own data export is coming soon.")
+        return
+    words = list(ctx.args)
+    days = DEFAULT_DAYS
+    if len(words) > 1 and words[-1].isdigit():
+        days = max(1, min(int(words.pop()), MAX_DAYS))
+    if not words:
+        ctx.say(
+            "/export NAME [DAYS] sends a client's entries as CSV and a PDF report of the "
+            "last DAYS days (30 unless you say), for example: /export robin 14"
+        )
+        return
+    found = await find_one(ctx, therapist, " ".join(words))
+    if found is not None:
+        await queue_export(ctx, found[0].id, people.client_display_name(*found), days)
+
+
+async def export_token(ctx: Ctx, payload: dict[str, Any]) -> None:
+    """The Export button under /client."""
+    therapist = ctx.user
+    link_id = payload.get("link")
+    if therapist is None or therapist.role != "therapist" or not isinstance(link_id, int):
+        return
+    found = await people.client_of_therapist(
+        ctx.session, therapist_id=therapist.id, link_id=link_id
+    )
+    if found is None:
+        ctx.say("That client is no longer linked with you. /clients lists your clients.")
+        return
+    await queue_export(ctx, link_id, people.client_display_name(*found), DEFAULT_DAYS)
+
+
+async def queue_export(ctx: Ctx, link_id: int, name: str, days: int) -> None:
+    """Both documents through the outbox; they are built when sent."""
+    therapist = ctx.user
+    assert therapist is not None
+    for kind, what in (("csv", "every answer, as a spreadsheet (CSV)"), ("pdf", "session prep")):
+        await outbox.notify(
+            ctx.session,
+            person=therapist,
+            kind="export",
+            key=f"{therapist.id}:{link_id}:{ctx.update_id}:{kind}",
+            text=f"{name}: {what}",
+            now=ctx.now,
+            extra={"export": {"link": link_id, "format": kind, "days": days}},
+        )
+    ctx.say(
+        f"Preparing {name}'s entries as a spreadsheet (CSV) and a session-prep report of the "
+        f"last {days} days (PDF). They come in a moment."
+    )
+
+
+async def build(
+    rt: Runtime, *, therapist_id: int | None, spec: dict[str, Any], now: datetime
+) -> tuple[str, bytes] | None:
+    """(file name, bytes) of one export, or None when the client is no longer linked."""
+    link_id = spec.get("link")
+    if not isinstance(link_id, int) or therapist_id is None:
+        return None
+    async with rt.db.reading() as session:
+        found = await people.client_of_therapist(
+            session, therapist_id=therapist_id, link_id=link_id
+        )
+        therapist = await people.get_user_by_id(session, user_id=therapist_id)
+        if found is None or therapist is None:
+            return None
+        link, client = found
+        name = people.client_display_name(link, client)
+        stem = "".join(c if c.isalnum() else "-" for c in name).strip("-").lower() or "client"
+        stamp = now.strftime("%Y-%m-%d")
+        if spec.get("format") == "csv":
+            return f"{stem}-entries-{stamp}.csv", await _csv(rt, session, link.id)
+        days = spec.get("days")
+        days = days if isinstance(days, int) else DEFAULT_DAYS
+        report = await _gather(rt, session, therapist, link.id, name, now, days)
+    return f"{stem}-session-prep-{stamp}.pdf", await asyncio.to_thread(pdf, report)
+
+
+async def _csv(rt: Runtime, session: Any, link_id: int) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for entry in await homework.entries_of_link(session, link_id=link_id):
+        base = [
+            entry.id,
+            rt.title_of(entry.template_id),
+            entry.template_id,
+            entry.template_version,
+            entry.status,
+            entry.started_at.isoformat(),
+            entry.completed_at.isoformat() if entry.completed_at else "",
+        ]
+        scores = entry.scores or {}
+        score = [scores.get("name", ""), scores.get("total", ""), scores.get("band", "")]
+        found = await library.entry_state(rt, session, entry)
+        if found is None:
+            writer.writerow([*base, "", "", "(this entry could not be read)", *score])
+            continue
+        flow, state = found
+        for step in flow.steps:
+            if step.key in state.answers:
+                answer = engine.answer_text(step, state.answers[step.key])
+                writer.writerow([*base, step.key, step.label, answer, *score])
+    return out.getvalue().encode("utf-8")
+
+
+async def _gather(
+    rt: Runtime, session: Any, therapist: Any, link_id: int, name: str, now: datetime, days: int
+) -> Report:
+    zone = ZoneInfo(therapist.timezone)
+    since = now - timedelta(days=days)
+    fmt = "%a %d %b %Y %H:%M"
+    report = Report(
+        name=name,
+        period=f"{since.astimezone(zone):%d %b %Y} to {now.astimezone(zone):%d %b %Y}",
+        made=f"{now.astimezone(zone).strftime(fmt)} ({zone_label(zone)} time)",
+    )
+    for entry in await homework.done_entries_of_link(
+        session, link_id=link_id, since=since, until=now
+    ):
+        assert entry.completed_at is not None
+        heading = f"{rt.title_of(entry.template_id)}, {entry.completed_at.astimezone(zone):{fmt}}"
+        score = score_text(entry.scores)
+        if score:
+            heading += f" [{score}]"
+            report.scores.append(f"{entry.completed_at.astimezone(zone):%d %b}: {score}")
+        found = await library.entry_state(rt, session, entry)
+        lines = (
+            list(engine.summarize(found[0], found[1].answers))
+            if found is not None
+            else [("", "(this entry could not be read)")]
+        )
+        report.entries.append((heading, lines))
+    for note in await notes.notes_of_link(
+        session, therapist_id=therapist.id, link_id=link_id, since=since, until=now
+    ):
+        when = f"{note.created_at.astimezone(zone):%d %b %H:%M}"
+        about = rt.title_of(note.template_id) if note.template_id else "Note"
+        said = f" {note.rating}." if note.rating else ""
+        report.notes.append(f"{when}, {about}:{said} {note.text or ''}".strip())
+    for flag in reversed(
+        await flags.flags_of_link(session, therapist_id=therapist.id, link_id=link_id, limit=50)
+    ):
+        if flag.created_at <= since and flag.acknowledged_at is not None:
+            continue
+        state = "acknowledged" if flag.acknowledged_at else "NOT acknowledged"
+        where = where_text(flag.source, rt.title_of(flag.template_id or "").lower())
+        when = f"{flag.created_at.astimezone(zone):%d %b %H:%M}"
+        report.flags.append(f"{when}, {where}, {state}: \u201c{flag.excerpt}\u201d")
+    report.chart = await progress.link_chart(
+        rt, session, link_id=link_id, name=name, zone=zone, until=now
+    )
+    return report
+
+
+def _font_path() -> str:
+    """A Unicode font to write clients' words in: matplotlib ships DejaVu Sans."""
+    import matplotlib
+
+    return os.path.join(matplotlib.get_data_path(), "fonts", "ttf", "DejaVuSans.ttf")
+
+
+def pdf(report: Report) -> bytes:
+    """The session-prep report as PDF bytes."""
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
+    doc = FPDF(format="A4")
+    doc.set_auto_page_break(auto=True, margin=15)
+    doc.add_font("DejaVu", fname=_font_path())
+    doc.add_page()
+    width = doc.w - doc.l_margin - doc.r_margin
+
+    def line(text: str, size: float = 10, gap: float = 1.5) -> None:
+        doc.set_font("DejaVu", size=size)
+        doc.multi_cell(width, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        doc.ln(gap)
+
+    def heading(text: str) -> None:
+        doc.ln(2)
+        line(text, size=13, gap=1)
+
+    line(f"Session preparation: {report.name}", size=16)
+    line(f"{report.period}. Made {report.made}.", size=9, gap=3)
+    heading("Risk alerts")
+    for text in report.flags or ["None in this period."]:
+        line(f"• {text}")
+    heading("Scores")
+    for text in report.scores or ["No measures in this period."]:
+        line(f"• {text}")
+    if report.chart is not None:
+        heading("Trends (the last 90 days)")
+        doc.image(io.BytesIO(charts.render(report.chart)), w=width)
+    heading("Notes from the client")
+    for text in report.notes or ["No notes in this period."]:
+        line(f"• {text}")
+    heading(f"Entries ({len(report.entries)})")
+    if not report.entries:
+        line("No entries finished in this period.")
+    for title, answers in report.entries:
+        line(title, size=11, gap=0.5)
+        for question, answer in answers:
+            line(f"{question}: {answer}" if question else answer, size=9, gap=0.5)
+        doc.ln(2)
+    return bytes(doc.output())
