@@ -103,6 +103,14 @@ async def client(ctx: Ctx) -> None:
         await show(ctx, therapist, *found, page=0)
 
 
+async def open_token(ctx: Ctx, payload: dict[str, object]) -> None:
+    """An Open CLIENT button under the digest: that client in full."""
+    therapist = _therapist(ctx)
+    found = await _own_link(ctx, therapist, payload.get("link"))
+    if therapist is not None and found is not None:
+        await show(ctx, therapist, *found, page=0)
+
+
 async def page_token(ctx: Ctx, payload: dict[str, object]) -> None:
     """An Older or Newer entries button under /client."""
     therapist = _therapist(ctx)

@@ -21,6 +21,7 @@ from conversations.digest import (
     EntryReport,
     NoteReport,
     compose_digest,
+    most_urgent_first,
     run_lengths,
 )
 from conversations.schedules import Daily, Weekly, describe_schedule, parse_schedule
@@ -40,6 +41,35 @@ class Digest:
     """(flag id, raised at, client's name): plain values, so a digest outlives its session."""
     charts: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
     """(link id, client's name, chart spec) for each client with a trend to show."""
+    clients: list[tuple[int, str]] = field(default_factory=list)
+    """(link id, name) of the clients the digest has something about, most urgent first."""
+
+    async def open_buttons(
+        self, session: AsyncSession, *, therapist: User, now: datetime
+    ) -> ButtonRows:
+        """Open CLIENT buttons for the last message: their entries in full, and their
+        homework to pause, stop or answer (see bot/caseload.py)."""
+        shown: list[list[str]] = []
+        for link_id, name in self.clients[:MAX_OPEN_BUTTONS]:
+            token = await token_for(
+                session,
+                owner_id=therapist.id,
+                action="client_open",
+                payload={"link": link_id},
+                now=now,
+            )
+            shown.append([f"Open {name}"[:40], token])
+        return [shown[i : i + 2] for i in range(0, len(shown), 2)]
+
+    async def keyboards(
+        self, session: AsyncSession, *, therapist: User, now: datetime
+    ) -> list[ButtonRows]:
+        """Buttons per message: Acknowledge under the first, Open CLIENT under the last."""
+        rows: list[ButtonRows] = [[] for _ in self.messages]
+        if rows:
+            rows[0] += await self.buttons(session, therapist=therapist, now=now)
+            rows[-1] += await self.open_buttons(session, therapist=therapist, now=now)
+        return rows
 
     async def queue_charts(
         self, session: AsyncSession, *, therapist: User, key: str, now: datetime
@@ -73,6 +103,7 @@ class Digest:
 
 
 MAX_ACK_BUTTONS = 8
+MAX_OPEN_BUTTONS = 6
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -238,6 +269,7 @@ async def build_digest(
         reports.append(
             ClientReport(
                 name=people.client_display_name(link, client),
+                link_id=link.id,
                 notes=tuple(
                     NoteReport(
                         written_local=n.created_at.astimezone(own),
@@ -280,6 +312,11 @@ async def build_digest(
         messages=compose_digest(period=period, clients=reports),
         open_flags=[
             (f.id, f.created_at, people.client_display_name(link, u)) for f, link, u in open_flags
+        ],
+        clients=[
+            (c.link_id, c.name)
+            for c in most_urgent_first(reports)
+            if c.link_id is not None and not c.quiet and not c.former
         ],
         charts=charts,
     )

@@ -216,6 +216,8 @@ async def _token_button(ctx: Ctx, token: str) -> None:
     elif found.action == "export":
         await tokens.spend_token(ctx.session, token=found)
         await exports.export_token(ctx, found.payload)
+    elif found.action == "client_open":
+        await caseload.open_token(ctx, found.payload)
     elif found.action == "client_page":
         await caseload.page_token(ctx, found.payload)
     elif found.action == "reply":

@@ -403,7 +403,7 @@ async def typed_schedule(ctx: Ctx, text: str) -> None:
 
 
 async def digest_now(ctx: Ctx) -> None:
-    """/digest: the digest for the last 24 hours, now."""
+    """/digest: the digest for the last day (or week, for a weekly digest), now."""
     therapist = _therapist(ctx)
     if therapist is None:
         return
@@ -411,10 +411,10 @@ async def digest_now(ctx: Ctx) -> None:
     digest = await build_digest(
         ctx.session, ctx.rt, therapist=therapist, since=since, until=ctx.now
     )
-    rows = await digest.buttons(ctx.session, therapist=therapist, now=ctx.now)
-    keyboard = buttons([[(label, data) for label, data in row] for row in rows])
-    for index, message in enumerate(digest.messages):
-        ctx.say(message, buttons=keyboard if rows and index == 0 else None)
+    keyboards = await digest.keyboards(ctx.session, therapist=therapist, now=ctx.now)
+    for message, rows in zip(digest.messages, keyboards, strict=True):
+        keyboard = buttons([[(label, data) for label, data in row] for row in rows])
+        ctx.say(message, buttons=keyboard if rows else None)
     await digest.queue_charts(
         ctx.session, therapist=therapist, key=f"now:{ctx.update_id}", now=ctx.now
     )

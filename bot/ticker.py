@@ -282,7 +282,7 @@ async def _queue_digest(
 ) -> int:
     therapist.digest_next_at = plan.next_at
     therapist.digest_since = plan.due_at
-    first_buttons = await plan.digest.buttons(session, therapist=therapist, now=now)
+    keyboards = await plan.digest.keyboards(session, therapist=therapist, now=now)
     queued = 0
     for index, text in enumerate(plan.digest.messages):
         queued += await outbox.notify(
@@ -292,7 +292,7 @@ async def _queue_digest(
             key=f"{therapist.id}:{plan.due_at.isoformat()}:{index}",
             text=text,
             now=now,
-            buttons=first_buttons if index == 0 else None,
+            buttons=keyboards[index] or None,
         )
     queued += await plan.digest.queue_charts(
         session, therapist=therapist, key=plan.due_at.isoformat(), now=now

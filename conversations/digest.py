@@ -94,6 +94,8 @@ class ClientReport:
     unreachable_since: datetime | None = None
     """The client blocked the bot: reminders can't reach them (the therapist's time)."""
     notes: tuple[NoteReport, ...] = ()
+    link_id: int | None = None
+    """Which link this is (for an Open button under the digest)."""
 
     @property
     def attention(self) -> list[str]:
@@ -146,6 +148,14 @@ def run_lengths(outcomes: Sequence[str]) -> tuple[int, int]:
     return done, missed
 
 
+def most_urgent_first(clients: Sequence[ClientReport]) -> list[ClientReport]:
+    """Open risk alerts first, then what needs attention, then missed homework, then names."""
+    return sorted(
+        clients,
+        key=lambda c: (-len(c.open_alerts), -len(c.attention), -c.missed, c.name.casefold()),
+    )
+
+
 def compose_digest(*, period: str, clients: Sequence[ClientReport]) -> list[str]:
     """The digest as messages that each fit in one Telegram message.
 
@@ -157,10 +167,7 @@ def compose_digest(*, period: str, clients: Sequence[ClientReport]) -> list[str]
         return [f"Your digest ({period})\n\nNo linked clients yet. /invite makes an invite link."]
     if all(c.quiet for c in clients):
         return [f"Your digest ({period}): a quiet one. Nothing was due, no entries, no alerts."]
-    ordered = sorted(
-        clients,
-        key=lambda c: (-len(c.open_alerts), -len(c.attention), -c.missed, c.name.casefold()),
-    )
+    ordered = most_urgent_first(clients)
     blocks = [f"Your digest ({period})"]
     alerts = [
         f"• {c.name}, {_when(a.raised_local)}, {a.where}: “{a.excerpt}”"

@@ -40,8 +40,12 @@ async def test_how_it_went_and_a_note_reach_the_digest(
     await running.send(client, "/note")
     replies = await running.send(client, "And about my sister")
     assert "Your therapist will see your note" in texts(replies)
-    digest = texts(await running.send(therapist, "/digest"))
+    said = await running.send(therapist, "/digest")
+    digest = texts(said)
     assert "Needs attention\n• Robin: found Gratitude entry too hard" in digest
+    assert "Open Robin" in said[-1].button_texts  # the client in full, from the digest
+    opened = texts(await running.press(therapist, "Open Robin", said[-1]))
+    assert "■ Robin (@robin_example)" in opened and "A warm cup of tea" in opened
     assert "too hard: “Finding good things felt forced today”" in digest
     assert "Note for your next session" in digest
     assert "“Can we talk about sleep next time?”" in digest
