@@ -40,11 +40,11 @@ async def test_how_it_went_and_a_note_reach_the_digest(
     await running.send(client, "/note")
     replies = await running.send(client, "And about my sister")
     assert "Your therapist will see your note" in texts(replies)
-    said = await running.send(therapist, "/digest")
-    digest = texts(said)
+    shown = await running.send(therapist, "/digest")
+    digest = texts(shown)
     assert "Needs attention\n• Robin: found Gratitude entry too hard" in digest
-    assert "Open Robin" in said[-1].button_texts  # the client in full, from the digest
-    opened = texts(await running.press(therapist, "Open Robin", said[-1]))
+    assert "Open Robin" in shown[-1].button_texts  # the client in full, from the digest
+    opened = texts(await running.press(therapist, "Open Robin", shown[-1]))
     assert "■ Robin (@robin_example)" in opened and "A warm cup of tea" in opened
     assert "too hard: “Finding good things felt forced today”" in digest
     assert "Note for your next session" in digest
