@@ -40,9 +40,10 @@ def create_engine(url: str, *, writing: bool = True) -> AsyncEngine:
     """An async engine; SQLite gets WAL, a busy timeout and explicit BEGIN IMMEDIATE (plain
     BEGIN when not `writing`: reads never wait for, nor hold, the write lock)."""
     url = normalise_url(url)
+    # hide_parameters: a logged statement (echo, an error) never shows the values in it.
     if not make_url(url).drivername.startswith("sqlite"):
-        return create_async_engine(url, pool_pre_ping=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -19,10 +19,15 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.mutable import MutableDict
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from storage.crypto import EncryptedBytes, EncryptedJSON, EncryptedText
+
+EncryptedDict = MutableDict.as_mutable(EncryptedJSON)
+"""An encrypted JSON object whose in-place changes (`user.dialog["ask"] = ...`) are saved
+too, not only a new object put in its place."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -77,7 +82,7 @@ class User(Base):
     digest_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     digest_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     """Where the last scheduled digest ended, so the next one starts there: no gaps, no repeats."""
-    dialog: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON, nullable=True)
+    dialog: Mapped[dict[str, Any] | None] = mapped_column(EncryptedDict, nullable=True)
     """A question the bot is waiting on outside homework (time zone, a wizard step)."""
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -131,7 +136,7 @@ class Assignment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     link_id: Mapped[int] = mapped_column(ForeignKey("links.id", ondelete="CASCADE"), index=True)
     template_id: Mapped[str] = mapped_column(String(80))
-    params: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+    params: Mapped[dict[str, Any]] = mapped_column(EncryptedDict)
     schedule: Mapped[str] = mapped_column(String(80))
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -172,15 +177,15 @@ class Entry(Base):
     )
     template_id: Mapped[str] = mapped_column(String(80))
     template_version: Mapped[int] = mapped_column(Integer)
-    params: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
-    state: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+    params: Mapped[dict[str, Any]] = mapped_column(EncryptedDict)
+    state: Mapped[dict[str, Any]] = mapped_column(EncryptedDict)
     status: Mapped[str] = mapped_column(String(16))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     resume_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     """When a follow-up part is due (status waiting)."""
-    scores: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON, nullable=True)
+    scores: Mapped[dict[str, Any] | None] = mapped_column(EncryptedDict, nullable=True)
     """A measure's total and band, once saved."""
 
 
@@ -301,7 +306,7 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(24))
     lane: Mapped[int] = mapped_column(SmallInteger, default=3)
     """Priority: 0 alerts, 1 deferred replies, 2 feedback and notices, 3 reminders, 4 digests."""
-    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedDict)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -343,5 +348,5 @@ class ButtonToken(Base):
     token: Mapped[str] = mapped_column(String(24), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(String(24))
-    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedDict)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

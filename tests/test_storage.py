@@ -431,3 +431,18 @@ async def test_reading_never_waits_for_the_write_lock(sqlite_url: str) -> None:
         assert seen == 0
     finally:
         await database.dispose()
+
+
+async def test_an_in_place_change_to_an_encrypted_document_is_saved(db: Database) -> None:
+    therapist = await _therapist(db)
+    async with db.transaction() as session:
+        user = await session.get(User, therapist.id)
+        assert user is not None
+        user.dialog = {"ask": "time_zone"}
+    async with db.transaction() as session:
+        user = await session.get(User, therapist.id)
+        assert user is not None and user.dialog is not None
+        user.dialog["ask"] = "digest_time"  # changed in place, not replaced
+    async with db.reading() as session:
+        user = await session.get(User, therapist.id)
+        assert user is not None and user.dialog == {"ask": "digest_time"}
