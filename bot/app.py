@@ -79,6 +79,9 @@ def configure_logging(settings: Settings | None = None) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # python-telegram-bot logs whole updates and requests at DEBUG: what people wrote.
     logging.getLogger("telegram").setLevel(logging.INFO)
+    # The PDF libraries name the characters of a document (a client's words) in theirs.
+    for quiet in ("fpdf", "fontTools"):
+        logging.getLogger(quiet).setLevel(logging.ERROR)
 
 
 async def open_database(settings: Settings) -> Database:

@@ -12,7 +12,7 @@ photos included), a message to a client about an entry, and changing homework gi
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,8 @@ from storage.models import Assignment, Entry, Link, User
 PAGE = 3
 """Entries shown per page of /client."""
 MAX_REPLY = 3000
+REPLY_WAIT = timedelta(minutes=15)
+"""How long a typed reply is waited for after Reply is tapped."""
 STATUS = {"done": "done", "paused": "paused", "active": "in progress", "waiting": "waiting"}
 
 
@@ -254,7 +256,12 @@ async def reply_token(ctx: Ctx, payload: dict[str, object]) -> None:
     if entry is None:
         ctx.say("That entry is no longer here.")
         return
-    therapist.dialog = {"ask": "reply", "link": link.id, "entry": entry.id}
+    therapist.dialog = {
+        "ask": "reply",
+        "link": link.id,
+        "entry": entry.id,
+        "at": ctx.now.isoformat(),
+    }
     name = people.client_display_name(link, client_user)
     ctx.say(
         f"What would you like to tell {name} about their "
@@ -273,6 +280,16 @@ async def send_reply(ctx: Ctx, text: str) -> None:
     assert therapist is not None
     dialog = therapist.dialog or {}
     therapist.dialog = None
+    try:
+        asked: datetime | None = datetime.fromisoformat(str(dialog.get("at")))
+    except ValueError:
+        asked = None
+    if asked is None or ctx.now - asked > REPLY_WAIT:
+        ctx.say(
+            "It's been a while since you tapped Reply, so I haven't sent that. Tap Reply "
+            "under the entry again to send a message."
+        )
+        return
     found = await _own_link(ctx, therapist, dialog.get("link"))
     entry_id = dialog.get("entry")
     if found is None or not isinstance(entry_id, int):
@@ -293,7 +310,7 @@ async def send_reply(ctx: Ctx, text: str) -> None:
         kind="feedback",
         key=f"{therapist.id}:{ctx.update_id}",
         text=f"💬 From {therapist.name}, your therapist, about {about}:\n\n"
-        f"{text.strip()[:MAX_REPLY]}",
+        f"{text.strip()[:MAX_REPLY]}\n\n(/note sends an answer for your next session.)",
         now=ctx.now,
     )
     ctx.say(f"Sent to {people.client_display_name(link, client_user)}, marked as from you.")
@@ -340,9 +357,11 @@ async def homework_token(ctx: Ctx, action: str, payload: dict[str, object]) -> N
         ctx.edit_buttons(None)
         await stop(ctx, therapist, client_user, assignment, title, name)
     else:
-        await set_paused(
-            ctx, therapist, client_user, [assignment], name, action == "homework_pause"
-        )
+        pause = action == "homework_pause"
+        if pause == (assignment.paused_at is not None):  # an old button, already done
+            ctx.say(f"The reminders of {title} are already {'paused' if pause else 'on'}.")
+            return
+        await set_paused(ctx, therapist, client_user, [assignment], name, pause)
 
 
 async def stop(

@@ -220,6 +220,23 @@ async def _undeliverable(
             await safety.escalate(rt, session, flag, reason="undeliverable", now=rt.clock.now())
     elif kind == "escalation":
         log.warning("the fallback chat (ALERT_FALLBACK_CHAT_ID) refused a risk escalation")
+    elif kind == "export" and isinstance(payload.get("export"), dict):
+        therapist_id = payload["export"].get("therapist")
+        user = (
+            await people.get_user_by_id(session, user_id=therapist_id)
+            if isinstance(therapist_id, int)
+            else None
+        )
+        if user is not None:
+            now = rt.clock.now()
+            await outbox.notify(
+                session,
+                person=user,
+                kind="feedback",
+                key=f"export-failed:{payload['export'].get('link')}:{now.isoformat()}",
+                text="Sorry, I couldn't make that export just now. Please try /export again later.",
+                now=now,
+            )
     elif kind == "reminder" and isinstance(payload.get("occurrence"), int):
         # Never reached the client: the digest shows it as not reminded, not as missed.
         occurrence = await homework.get_occurrence(session, occurrence_id=payload["occurrence"])
@@ -236,9 +253,13 @@ async def _send(
         wanted = payload.get("export")
         if isinstance(wanted, dict):
             # Built only now, from a read-only session, so it holds the latest entries.
-            built = await exports.build(
-                rt, therapist_id=message.user_id, spec=wanted, now=rt.clock.now()
-            )
+            try:
+                built = await exports.build(
+                    rt, therapist_id=message.user_id, spec=wanted, now=rt.clock.now()
+                )
+            except Exception as error:  # given up, and the therapist told (never retried)
+                log.warning("an export could not be built: %s", type(error).__name__)
+                return BadRequest("the export could not be built")
             if built is None:
                 return None  # the client is no longer linked: nothing to send
             name, document = built

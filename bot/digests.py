@@ -318,5 +318,6 @@ async def build_digest(
             for c in most_urgent_first(reports)
             if c.link_id is not None and not c.quiet and not c.former
         ],
-        charts=charts,
+        # A chart comes with clients the digest has something about, not every quiet one.
+        charts=[c for c in charts if c[0] in {r.link_id for r in reports if not r.quiet}],
     )

@@ -41,6 +41,7 @@ async def on_text(ctx: Ctx) -> None:
         ctx, Text(ctx.text, sent_at=ctx.sent_at, today=homework.today_of(ctx))
     ):
         return
+    notes.waiting_for_comment(ctx)  # a comment waited for too long is not waited for now
     ask = (ctx.user.dialog or {}).get("ask")
     if ask == "time_zone":
         await onboarding.set_time_zone(ctx, ctx.user, ctx.text)
@@ -58,7 +59,9 @@ async def on_text(ctx: Ctx) -> None:
         await caseload.send_reply(ctx, ctx.text)
     else:
         hint = (
-            "/today shows your homework" if ctx.user.role == "client" else "/assign gives homework"
+            "/today shows your homework, /note sends your therapist a message"
+            if ctx.user.role == "client"
+            else "/assign gives homework"
         )
         ctx.say(
             f"I'm not sure what to do with that message. {hint}; /help lists everything. "
@@ -93,8 +96,14 @@ def registered(fn: Handler) -> Handler:
     async def run(ctx: Ctx) -> None:
         if ctx.user is None:
             await onboarding.show_help(ctx)
-        else:
-            await fn(ctx)
+            return
+        # Another command ends a reply or note the bot was waiting for (/skip passes a
+        # comment): words typed later are never sent somewhere the person has forgotten.
+        ask = (ctx.user.dialog or {}).get("ask")
+        command = ctx.text.split(" ")[0].split("@")[0]
+        if ask in ("reply", "note") or (ask == "feedback_comment" and command != "/skip"):
+            ctx.user.dialog = None
+        await fn(ctx)
 
     return run
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -42,6 +43,7 @@ CSV_COLUMNS = (
     "score_band",
 )
 """The CSV's header: stable names, one row per answer; times in UTC (ISO 8601)."""
+log = logging.getLogger(__name__)
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 
@@ -66,7 +68,7 @@ async def export(ctx: Ctx) -> None:
     therapist = ctx.user
     assert therapist is not None
     if therapist.role != "therapist":
-        ctx.say("/export is for therapists. Your own data export is coming soon.")
+        ctx.say("/export is for therapists.")
         return
     words = list(ctx.args)
     days = DEFAULT_DAYS
@@ -110,7 +112,9 @@ async def queue_export(ctx: Ctx, link_id: int, name: str, days: int) -> None:
             key=f"{therapist.id}:{link_id}:{ctx.update_id}:{kind}",
             text=f"{name}: {what}",
             now=ctx.now,
-            extra={"export": {"link": link_id, "format": kind, "days": days}},
+            extra={
+                "export": {"link": link_id, "format": kind, "days": days, "therapist": therapist.id}
+            },
         )
     ctx.say(
         f"Preparing {name}'s entries as a spreadsheet (CSV) and a session-prep report of the "
@@ -134,7 +138,7 @@ async def build(
             return None
         link, client = found
         name = people.client_display_name(link, client)
-        stem = "".join(c if c.isalnum() else "-" for c in name).strip("-").lower() or "client"
+        stem = f"client-{link.id}"  # no names in file names (downloads, cloud folders)
         stamp = now.strftime("%Y-%m-%d")
         if spec.get("format") == "csv":
             return f"{stem}-entries-{stamp}.csv", await _csv(rt, session, link.id)
@@ -168,7 +172,7 @@ async def _csv(rt: Runtime, session: Any, link_id: int) -> bytes:
         for step in flow.steps:
             if step.key in state.answers:
                 answer = engine.answer_text(step, state.answers[step.key])
-                writer.writerow([*base, step.key, step.label, answer, *score])
+                writer.writerow([*base, step.key, step.label, _cell(answer), *score])
     return out.getvalue().encode("utf-8")
 
 
@@ -221,6 +225,11 @@ async def _gather(
     return report
 
 
+def _cell(text: str) -> str:
+    """A client's words as a spreadsheet shows them, never run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _font_path() -> str:
     """A Unicode font to write clients' words in: matplotlib ships DejaVu Sans."""
     import matplotlib
@@ -257,8 +266,13 @@ def pdf(report: Report) -> bytes:
     for text in report.scores or ["No measures in this period."]:
         line(f"• {text}")
     if report.chart is not None:
-        heading("Trends (the last 90 days)")
-        doc.image(io.BytesIO(charts.render(report.chart)), w=width)
+        try:
+            picture = charts.render(report.chart)
+        except Exception as error:  # the report goes out without its chart
+            log.warning("a chart could not be drawn for a report: %s", type(error).__name__)
+        else:
+            heading("Trends (the last 90 days)")
+            doc.image(io.BytesIO(picture), w=width)
     heading("Notes from the client")
     for text in report.notes or ["No notes in this period."]:
         line(f"• {text}")

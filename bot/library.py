@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.engine import Flow, State, compile_flow
 from conversations.templates import Template, TemplateError, load_template
 from storage import library
-from storage.models import Entry
+from storage.models import DAMAGED, Entry
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -78,7 +78,7 @@ async def entry_state(
         return None
     try:
         flow = compiled(rt, entry.template_id, template, entry.params, language)
-        if not isinstance(entry.state, dict):
+        if not isinstance(entry.state, dict) or DAMAGED in entry.state:
             raise ValueError("stored conversation state is not a mapping")
         return flow, State.from_json(entry.state, flow)
     except Exception:  # any damage at all: the entry is set aside, never a crash

@@ -7,6 +7,7 @@ screened like every other text and alerts through the usual path.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.render import buttons
@@ -58,6 +59,11 @@ async def on_rating(ctx: Ctx, payload: dict[str, Any], sub: str) -> None:
         ctx.say("You told me already, thank you.")
         return
     link = await homework.live_link_of_entry(ctx.session, entry=entry)
+    if link is None:
+        ctx.say(
+            "Thank you for telling me. The therapist who gave it is no longer linked with "
+            "you, so I'll keep it with your entry."
+        )
     note = await notes.add_note(
         ctx.session,
         client_id=ctx.user.id,
@@ -67,7 +73,9 @@ async def on_rating(ctx: Ctx, payload: dict[str, Any], sub: str) -> None:
         entry=entry,
         now=ctx.now,
     )
-    ctx.user.dialog = {"ask": "feedback_comment", "note": note.id}
+    if link is None:
+        return
+    ctx.user.dialog = {"ask": "feedback_comment", "note": note.id, "at": ctx.now.isoformat()}
     first = {
         "helpful": "Thank you, I'm glad it helped.",
         "too hard": "Thank you for saying so. Your therapist will see it, so you can find "
@@ -88,10 +96,31 @@ async def comment(ctx: Ctx, text: str) -> None:
         else None
     )
     if note is None:
-        ctx.say("Thank you. /note leaves a message for your therapist at any time.")
+        await keep_note(ctx, text)  # nothing lost: kept as a note for the next session
         return
     note.text = text.strip()[:MAX_NOTE]
+    note.created_at = ctx.now  # the rating and its comment reach the next digest together
     ctx.say("Thank you, your therapist will see it with your homework.")
+
+
+COMMENT_WAIT = timedelta(minutes=30)
+"""How long a comment on a rating is waited for; later words are not taken as one."""
+
+
+def waiting_for_comment(ctx: Ctx) -> bool:
+    """True while a comment on a rating is waited for (closed once too old)."""
+    dialog = (ctx.user.dialog if ctx.user is not None else None) or {}
+    if dialog.get("ask") != "feedback_comment":
+        return False
+    try:
+        asked: datetime | None = datetime.fromisoformat(str(dialog.get("at")))
+    except ValueError:
+        asked = None
+    if asked is None or ctx.now - asked > COMMENT_WAIT:
+        assert ctx.user is not None
+        ctx.user.dialog = None
+        return False
+    return True
 
 
 def skip_comment(ctx: Ctx) -> bool:

@@ -64,7 +64,7 @@ async def progress(ctx: Ctx) -> None:
     series = trends(done)
     mood = mood_of(series)
     days = [local_date(d.completed_at, zone) for d in done]
-    ctx.say(progress_sentence(days, mood, today=local_date(ctx.now, zone)))
+    ctx.say(progress_sentence(days, mood, today=local_date(ctx.now, zone), zone=zone))
     spec = chart_spec("How it's going", series, zone.key)
     if spec is None:
         return

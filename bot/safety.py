@@ -82,6 +82,7 @@ async def respond(ctx: Ctx) -> bool:
     entry = await homework.peek_open_entry(ctx)
     source = _source(ctx, user, entry)
     kept = source == "homework" and entry is not None and await homework.takes_text(ctx, entry)
+    kept = kept or source == "note"  # a note or comment is kept as written, and goes on
     earlier = await flags.latest_flag_since(
         ctx.session, client_id=user.id, since=ctx.now - REPEAT_WINDOW
     )
@@ -212,9 +213,18 @@ async def raise_from_answer(ctx: Ctx, entry: Entry, effect: RaiseFlag) -> None:
     )
 
 
+NOTE_ASKS = ("note", "feedback_comment")
+"""Dialogs whose typed answer is a note for the therapist."""
+
+
 def _source(ctx: Ctx, user: User, entry: Entry | None) -> str:
     if ctx.via != "message":
         return ctx.via
+    asked = (user.dialog or {}).get("ask")
+    if ctx.text.split("@")[0].split(" ")[0] == "/note" or (
+        asked in NOTE_ASKS and not ctx.text.startswith("/")
+    ):
+        return "note"
     if entry is not None and not ctx.screened.startswith("/"):
         return "homework"
     return "setup" if user.dialog else "message"

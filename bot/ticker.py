@@ -242,7 +242,8 @@ async def queue_due_digests(rt: Runtime) -> int:
         async with rt.db.transaction() as session:
             claimed = await people.claim_digest(session, therapist_id=therapist_id, next_at=next_at)
             if claimed is None:
-                continue  # sent by another replica meanwhile
+                # Sent, or being sent, by another replica: the next tick looks again.
+                return queued
             try:
                 if plan is None:
                     raise ValueError("the digest could not be built")

@@ -284,6 +284,7 @@ WHERE = {
     "homework": "in their {homework}",
     "message": "outside homework",
     "setup": "while answering a setup question",
+    "note": "in a note or comment for you",
     "edited": "in an edited message",
     "caption": "in a photo caption",
 }

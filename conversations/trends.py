@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from conversations.engine import Flow
 from conversations.kinds.base import Answer
@@ -25,6 +26,8 @@ TRENDS: dict[str, str] = {
 }
 """Scale answers worth a trend line, by the step's id in the built-in templates."""
 MAX_PANELS = 4
+MAX_POINTS = 200
+"""The latest points a chart shows of one series (a payload stays small)."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class Series:
             "name": self.name,
             "low": self.low,
             "high": self.high,
-            "points": [[when.isoformat(), value] for when, value in self.points],
+            "points": [[when.isoformat(), value] for when, value in self.points[-MAX_POINTS:]],
             "bands": [[top, label] for top, label in self.bands],
         }
 
@@ -97,7 +100,12 @@ def chart_spec(title: str, series: Sequence[Series], zone: str) -> dict[str, Any
 
 
 def progress_sentence(
-    done_days: Sequence[date], mood: Series | None, *, today: date, weeks: int = 4
+    done_days: Sequence[date],
+    mood: Series | None,
+    *,
+    today: date,
+    weeks: int = 4,
+    zone: ZoneInfo | None = None,
 ) -> str:
     """One plain, kind sentence about the client's last few weeks."""
     start = today - timedelta(weeks=weeks)
@@ -115,8 +123,12 @@ def progress_sentence(
     sentence = f"In the last {weeks} weeks you did homework on {len(recent)} {days}"
     sentence += f", {longest} days in a row at most" if longest > 1 else ""
     if mood is not None:
-        now = [v for when, v in mood.points if start < when.date() <= today]
-        before = [v for when, v in mood.points if when.date() <= start]
+
+        def local_day(when: datetime) -> date:
+            return when.astimezone(zone).date() if zone is not None else when.date()
+
+        now = [v for when, v in mood.points if start < local_day(when) <= today]
+        before = [v for when, v in mood.points if local_day(when) <= start]
         if now:
             average = round(sum(now) / len(now))
             sentence += f", and your mood averaged {average} out of {mood.high:g}"

@@ -25,7 +25,23 @@ from sqlalchemy.types import TypeDecorator
 
 from storage.crypto import EncryptedBytes, EncryptedJSON, EncryptedText
 
-EncryptedDict = MutableDict.as_mutable(EncryptedJSON)
+DAMAGED = "__damaged__"
+"""The key a stored value that is not a JSON object is read under (see TrackedDict)."""
+
+
+class TrackedDict(MutableDict[str, Any]):
+    """A dict that reports in-place changes; a stored value that is not a JSON object
+    (damage) is read wrapped as {DAMAGED: value} rather than failing the whole load, so
+    the code that reads it sets the row aside and nothing else stops."""
+
+    @classmethod
+    def coerce(cls, key: str, value: Any) -> Any:
+        if value is not None and not isinstance(value, dict):
+            value = {DAMAGED: value}
+        return super().coerce(key, value)
+
+
+EncryptedDict = TrackedDict.as_mutable(EncryptedJSON)
 """An encrypted JSON object whose in-place changes (`user.dialog["ask"] = ...`) are saved
 too, not only a new object put in its place."""
 

@@ -7,10 +7,13 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from bot.clock import FixedClock
 from bot.exports import CSV_COLUMNS
+from storage.models import OutboxMessage
 from tests.fake_bot_api import FakeUser
 from tests.harness import RunningBot, texts
 from tests.test_e2e_library import linked, start
@@ -140,6 +143,7 @@ async def test_client_view_pages_entries_and_a_reply_reaches_the_client(
     told = texts(running.api.sent_to(client.chat_id))
     assert "💬 From Dr Fake Therapist, your therapist, about your gratitude entry of" in told
     assert "Lovely to read these. Keep going!" in told
+    assert "/note sends an answer" in told
 
 
 async def test_a_therapist_changes_and_stops_homework(
@@ -159,6 +163,9 @@ async def test_a_therapist_changes_and_stops_homework(
     header = (await running.send(therapist, "/client robin"))[0]
     assert "Journal" not in (header.text or "")
     await running.press(therapist, "⏸ Pause gratitude entry", header)
+    old = dict(b for row in header.buttons for b in row)["⏸ Pause gratitude entry"]
+    replies = await running.press_data(therapist, old, header)  # an old button again
+    assert "already paused" in texts(replies)
     replies = await running.press(therapist, "Stop gratitude entry", header)
     replies = await running.press(therapist, "Yes, stop it", replies[-1])
     assert "Stopped gratitude entry for Robin" in texts(replies)
@@ -214,7 +221,7 @@ async def test_exports_are_valid_files_holding_the_entries(
     await running.send(therapist, "/assign robin phq9 daily 12:00")
     await gratitude_done(running, client)
     await running.press(client, "Too hard")
-    await running.send(client, "Ça m'a pris du temps — 好")  # words beyond Latin-1 too
+    await running.send(client, "=Ça m'a pris du temps — 好")  # beyond Latin-1, like a formula
     await start(running, client, "phq-9 mood questionnaire")
     for _ in range(9):
         await running.press(client, "1. Several days")
@@ -232,7 +239,7 @@ async def test_exports_are_valid_files_holding_the_entries(
     }
     csv_name = next(n for n in documents if n and n.endswith(".csv"))
     pdf_name = next(n for n in documents if n and n.endswith(".pdf"))
-    assert csv_name.startswith("robin-entries-")
+    assert csv_name.startswith("client-") and "robin" not in csv_name.lower()
     rows = list(csv.DictReader(io.StringIO(documents[csv_name].decode("utf-8"))))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert any(
@@ -243,6 +250,7 @@ async def test_exports_are_valid_files_holding_the_entries(
     pages = PdfReader(io.BytesIO(documents[pdf_name])).pages
     text = " ".join(page.extract_text() for page in pages)
     assert "Session preparation: Robin" in " ".join(text.split())
+    assert all(not r["answer"].startswith("=") for r in rows)  # never run as a formula
     for expected in ("A warm cup of tea", "PHQ-9 9 (mild)", "too hard", "Ça m'a pris du temps"):
         assert expected in text, expected
 
@@ -275,3 +283,88 @@ async def test_a_weekly_digest_comes_on_its_day_and_covers_the_week(
     assert "Your digest: every Monday at 18:00." in texts(replies)
     replies = await running.press(therapist, "Daily instead")
     assert "Your digest will come daily at 18:00" in texts(replies)
+
+
+async def test_a_late_comment_is_not_swallowed_and_a_prompt_one_reaches_the_digest(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00 count=1")
+    await gratitude_done(running, client)
+    await running.press(client, "Helpful")
+    clock.advance(timedelta(minutes=31))
+    replies = await running.send(client, "hi, can I change my appointment?")
+    assert "Thank you, your therapist will see it" not in texts(replies)
+    assert "/note sends your therapist a message" in texts(replies)
+    # Within the half hour, the comment counts, and reaches a digest sent after it.
+    await gratitude_done(running, client)
+    await running.press(client, "Too hard")
+    await running.send(therapist, "/digest")
+    clock.advance(timedelta(minutes=10))
+    await running.send(client, "It took me an hour")
+    clock.advance(timedelta(hours=23))
+    digest = texts(await running.send(therapist, "/digest"))
+    assert "too hard: “It took me an hour”" in digest
+
+
+async def test_a_forgotten_reply_is_never_sent(running: RunningBot, clock: FixedClock) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00 count=1")
+    await gratitude_done(running, client)
+    shown = await running.send(therapist, "/client robin")
+    entry = next(m for m in shown if "Reply to Robin" in m.button_texts)
+    await running.press(therapist, "Reply to Robin", entry)
+    await running.send(therapist, "/clients")  # another command ends the reply
+    replies = await running.send(therapist, "note to self: ask about her mother")
+    assert "Sent to Robin" not in texts(replies)
+    await running.press(therapist, "Reply to Robin", entry)
+    clock.advance(timedelta(minutes=16))
+    replies = await running.send(therapist, "a late thought")
+    assert "haven't sent that" in texts(replies)
+    for _ in range(3):
+        clock.advance(timedelta(seconds=1))
+        await running.tick()
+    told = texts(running.api.sent_to(client.chat_id))
+    assert "mother" not in told and "a late thought" not in told
+
+
+async def test_risk_words_in_a_comment_are_kept_as_the_comment(running: RunningBot) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00 count=1")
+    await gratitude_done(running, client)
+    await running.press(client, "Not for me")
+    replies = await running.send(client, "honestly I want to kill myself")
+    assert "You can talk to someone any time" in texts(replies)
+    alert = await running.api.wait_for_sent(
+        therapist.chat_id, lambda m: "Risk alert" in (m.text or "")
+    )
+    assert "in a note or comment for you" in (alert.text or "")
+    await running.send(client, "ok thanks")  # not taken as the comment now
+    digest = texts(await running.send(therapist, "/digest"))
+    assert "not for me: “honestly I want to kill myself”" in digest
+    assert "ok thanks" not in digest
+
+
+async def test_an_export_that_cannot_be_built_is_given_up_and_said(
+    running: RunningBot, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00 count=1")
+    await gratitude_done(running, client)
+
+    def broken(report: object) -> bytes:
+        raise RuntimeError("no room to draw")
+
+    monkeypatch.setattr("bot.exports.pdf", broken)
+    await running.send(therapist, "/export robin")
+    for _ in range(4):
+        clock.advance(timedelta(seconds=1))
+        await running.tick()
+    said = running.api.sent_to(therapist.chat_id)
+    assert [m.document_name for m in said if m.method == "sendDocument"] == [
+        next(m.document_name for m in said if m.method == "sendDocument")
+    ]  # the CSV came; the PDF did not
+    assert "couldn't make that export just now" in texts(said)
+    async with running.runtime.db.transaction() as session:
+        rows = (await session.execute(select(OutboxMessage.kind, OutboxMessage.status))).all()
+    assert ("export", "failed") in rows and ("export", "sending") not in rows
