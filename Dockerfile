@@ -20,7 +20,9 @@ RUN pip install .
 USER homework
 WORKDIR /data
 VOLUME ["/data"]
+# The key never lives in the data volume: ENCRYPTION_KEY, or a secret file (SECURITY.md).
 ENV DATABASE_URL=sqlite+aiosqlite:////data/homework-bot.sqlite3 \
-    ENCRYPTION_KEY_FILE=/data/homework-bot.key
+    ENCRYPTION_KEY_FILE=/run/secrets/encryption_key \
+    ENCRYPTION_KEY_CREATE=false
 
 CMD ["homework-bot", "run"]

@@ -80,7 +80,8 @@ def configure_logging(settings: Settings | None = None) -> None:
     # python-telegram-bot logs whole updates and requests at DEBUG: what people wrote.
     logging.getLogger("telegram").setLevel(logging.INFO)
     # The PDF libraries name the characters of a document (a client's words) in theirs.
-    for quiet in ("fpdf", "fontTools"):
+    # aiosqlite logs each statement with its parameters (past SQLAlchemy's hide_parameters).
+    for quiet in ("fpdf", "fontTools", "aiosqlite"):
         logging.getLogger(quiet).setLevel(logging.ERROR)
 
 
@@ -132,6 +133,13 @@ def setup_keys(settings: Settings, *, existing_data: bool = False) -> None:
             f"This database holds encrypted data, but there is no key: {path.resolve()} is "
             "missing and ENCRYPTION_KEY is not set. Restore the key file from your backup "
             "or set ENCRYPTION_KEY."
+        )
+    elif not settings.encryption_key_create and not path.exists():
+        raise SetupError(
+            f"There is no encryption key: set ENCRYPTION_KEY, or provide the key file "
+            f"{path} (a Docker secret). Make a key with: python -c 'from cryptography.fernet "
+            "import Fernet; print(Fernet.generate_key().decode())'. Keep it out of the data "
+            "volume and back it up (SECURITY.md)."
         )
     else:
         keys, created = crypto.load_or_create_key_file(path)

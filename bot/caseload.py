@@ -30,7 +30,7 @@ from conversations.schedules import (
     parse_schedule,
 )
 from conversations.timezones import zone_label
-from storage import files, flags, homework, outbox, people
+from storage import files, flags, homework, outbox, people, privacy
 from storage.models import Assignment, Entry, Link, User
 
 PAGE = 3
@@ -143,6 +143,13 @@ async def show(
     """One page of a client's entries (newest first), after their status and homework."""
     zone = ZoneInfo(therapist.timezone)
     name = people.client_display_name(link, client_user)
+    await privacy.audit(
+        ctx.session,
+        actor=therapist,
+        action="read_entries",
+        subject=f"link {link.id}",
+        now=ctx.now,
+    )
     if header:
         await _header(ctx, therapist, link, client_user, name)
     entries = await homework.recent_entries_of_link(

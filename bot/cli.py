@@ -19,7 +19,7 @@ from bot.settings import Settings
 from conversations.crisis import load_resources
 from conversations.templates import TemplateError, load_template_file, template_schema
 from conversations.yamldoc import DocumentError
-from storage import people
+from storage import people, privacy, rotation
 from storage.crypto import EncryptionKeyError
 from storage.db import Database
 from storage.migrate import upgrade
@@ -50,6 +50,12 @@ def parser() -> argparse.ArgumentParser:
     )
     lines.add_argument("file")
     commands.add_parser("template-schema", help="print the template language's JSON Schema")
+    commands.add_parser(
+        "rotate-key",
+        help="re-encrypt everything under the first key of ENCRYPTION_KEY (new,old)",
+    )
+    audit = commands.add_parser("audit", help="print the audit log (who read what, when)")
+    audit.add_argument("--days", type=int, default=30, help="how far back (30)")
     return top
 
 
@@ -70,6 +76,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(
                 serve(settings, webhook_url=args.webhook, replace_webhook=args.replace_webhook)
             )
+        elif args.command == "rotate-key":
+            count = asyncio.run(rotate_key(settings))
+            print(
+                f"Re-encrypted {count} values under the first key. Every row now reads with "
+                "it alone: remove the old key from ENCRYPTION_KEY and restart."
+            )
+        elif args.command == "audit":
+            for line in asyncio.run(audit_lines(settings, days=args.days)):
+                print(line)
         elif args.command == "migrate":
             asyncio.run(migrate(settings))
             print("The database is up to date.")
@@ -99,6 +114,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+async def rotate_key(settings: Settings) -> int:
+    """Re-encrypt what older keys made under the first key, batch by batch."""
+    db = await open_database(settings)
+    try:
+        count = await rotation.rotate_all(
+            db, progress=lambda table, n: print(f"{table}: {n} values re-encrypted")
+        )
+        async with db.transaction() as session:
+            await privacy.audit(
+                session,
+                actor=None,
+                action="key_rotated",
+                subject=f"{count} values",
+                now=SystemClock().now(),
+            )
+    finally:
+        await db.dispose()
+    return count
+
+
+async def audit_lines(settings: Settings, *, days: int) -> list[str]:
+    """The audit log of the last `days` days, a line each."""
+    db = await open_database(settings)
+    try:
+        async with db.reading() as session:
+            since = SystemClock().now() - timedelta(days=days)
+            lines = [
+                f"{r.at:%Y-%m-%d %H:%M} UTC  "
+                f"{r.actor_role}{f' #{r.actor_id}' if r.actor_id is not None else ''}  "
+                f"{r.action}  {r.subject}"
+                for r in await privacy.audit_records(session, since=since)
+            ]
+    finally:
+        await db.dispose()
+    return lines or [f"Nothing in the audit log for the last {days} days."]
 
 
 async def migrate(settings: Settings) -> None:

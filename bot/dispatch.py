@@ -11,6 +11,7 @@ from bot import (
     homework,
     notes,
     onboarding,
+    privacy,
     progress,
     reminders,
     safety,
@@ -222,6 +223,9 @@ async def _token_button(ctx: Ctx, token: str) -> None:
         await safety.acknowledge(ctx, found.payload)
     elif found.action == "recent":
         await therapist.recent_entries(ctx, found.payload)
+    elif found.action in ("erase", "erase_no"):
+        await tokens.spend_token(ctx.session, token=found)
+        await privacy.erase_token(ctx, found.action == "erase")
     elif found.action == "export":
         await tokens.spend_token(ctx.session, token=found)
         await exports.export_token(ctx, found.payload)
@@ -248,6 +252,7 @@ COMMANDS: dict[str, Handler] = {
     "start": start,
     "sos": safety.sos,
     "help": show_help,
+    "privacy": onboarding.privacy_notice,
     "cancel": cancel,
     "skip": registered(in_preview(Skip(), skip)),
     "back": registered(in_preview(Back(), homework.back)),
@@ -265,7 +270,8 @@ COMMANDS: dict[str, Handler] = {
     "client": registered(caseload.client),
     "unassign": registered(caseload.unassign),
     "reschedule": registered(caseload.reschedule),
-    "export": registered(exports.export),
+    "export": registered(during_homework("/export", exports.export)),
+    "delete": registered(during_homework("/delete", privacy.delete)),
     "note": registered(during_homework("/note", notes.note)),
     "progress": registered(during_homework("/progress", progress.progress)),
 }

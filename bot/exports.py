@@ -9,8 +9,10 @@ waits on building it), drawn in a worker thread, and sent as a document.
 from __future__ import annotations
 
 import asyncio
+import base64
 import csv
 import io
+import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ from bot.runtime import Ctx, Runtime
 from conversations import engine
 from conversations.crisis import where_text
 from conversations.timezones import zone_label
-from storage import flags, homework, notes, outbox, people
+from storage import files, flags, homework, notes, outbox, people, privacy
 
 CSV_COLUMNS = (
     "entry_id",
@@ -68,7 +70,7 @@ async def export(ctx: Ctx) -> None:
     therapist = ctx.user
     assert therapist is not None
     if therapist.role != "therapist":
-        ctx.say("/export is for therapists.")
+        await own_export(ctx)
         return
     words = list(ctx.args)
     days = DEFAULT_DAYS
@@ -83,6 +85,29 @@ async def export(ctx: Ctx) -> None:
     found = await find_one(ctx, therapist, " ".join(words))
     if found is not None:
         await queue_export(ctx, found[0].id, people.client_display_name(*found), days)
+
+
+async def own_export(ctx: Ctx) -> None:
+    """/export for a client: everything of theirs, as JSON and as CSV, sent to them."""
+    client = ctx.user
+    assert client is not None
+    for kind in ("json", "csv"):
+        await outbox.notify(
+            ctx.session,
+            person=client,
+            kind="export",
+            key=f"own:{client.id}:{ctx.update_id}:{kind}",
+            text="All your data" if kind == "json" else "Your answers, as a spreadsheet (CSV)",
+            now=ctx.now,
+            extra={"export": {"client": client.id, "format": kind}},
+        )
+    await privacy.audit(
+        ctx.session, actor=client, action="export_own", subject=f"client {client.id}", now=ctx.now
+    )
+    ctx.say(
+        "I'm preparing a copy of everything you've written here, as two files: one with all "
+        "of it (JSON) and one a spreadsheet can open (CSV). They come in a moment."
+    )
 
 
 async def export_token(ctx: Ctx, payload: dict[str, Any]) -> None:
@@ -116,6 +141,9 @@ async def queue_export(ctx: Ctx, link_id: int, name: str, days: int) -> None:
                 "export": {"link": link_id, "format": kind, "days": days, "therapist": therapist.id}
             },
         )
+    await privacy.audit(
+        ctx.session, actor=therapist, action="export", subject=f"link {link_id}", now=ctx.now
+    )
     ctx.say(
         f"Preparing {name}'s entries as a spreadsheet (CSV) and a session-prep report of the "
         f"last {days} days (PDF). They come in a moment."
@@ -126,6 +154,20 @@ async def build(
     rt: Runtime, *, therapist_id: int | None, spec: dict[str, Any], now: datetime
 ) -> tuple[str, bytes] | None:
     """(file name, bytes) of one export, or None when the client is no longer linked."""
+    owner = spec.get("client")
+    if isinstance(owner, int):
+        # A client's own export goes only to that client.
+        if owner != therapist_id:
+            return None
+        async with rt.db.reading() as session:
+            client = await people.get_user_by_id(session, user_id=owner)
+            if client is None:
+                return None
+            stamp = now.strftime("%Y-%m-%d")
+            if spec.get("format") == "csv":
+                entries = await homework.entries_of_client(session, client_id=owner)
+                return f"my-homework-{stamp}.csv", await _csv_of(rt, session, entries)
+            return f"my-data-{stamp}.json", await _own_json(rt, session, client, now)
     link_id = spec.get("link")
     if not isinstance(link_id, int) or therapist_id is None:
         return None
@@ -149,10 +191,14 @@ async def build(
 
 
 async def _csv(rt: Runtime, session: Any, link_id: int) -> bytes:
+    return await _csv_of(rt, session, await homework.entries_of_link(session, link_id=link_id))
+
+
+async def _csv_of(rt: Runtime, session: Any, entries: list[Any]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for entry in await homework.entries_of_link(session, link_id=link_id):
+    for entry in entries:
         base = [
             entry.id,
             rt.title_of(entry.template_id),
@@ -223,6 +269,86 @@ async def _gather(
         rt, session, link_id=link_id, name=name, zone=zone, until=now
     )
     return report
+
+
+async def _own_json(rt: Runtime, session: Any, client: Any, now: datetime) -> bytes:
+    """Everything kept about a client, readable by any program (photos as base64)."""
+
+    def at(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment is not None else None
+
+    links = await people.links_of_client(session, client_id=client.id)
+    therapists: dict[int, str | None] = {}
+    for link in links:
+        therapist = await people.get_user_by_id(session, user_id=link.therapist_id)
+        therapists[link.id] = therapist.name if therapist is not None else None
+    data: dict[str, Any] = {
+        "exported_at": now.isoformat(),
+        "you": {
+            "name": client.name,
+            "username": client.username,
+            "time_zone": client.timezone,
+            "language": client.language,
+            "joined_at": at(client.created_at),
+            "quiet_hours": [client.quiet_start, client.quiet_end],
+            "reminders_paused_since": at(client.paused_at),
+        },
+        "therapists": [
+            {
+                "name": therapists[link.id],
+                "linked_at": at(link.consented_at),
+                "ended_at": at(link.ended_at),
+            }
+            for link in links
+        ],
+        "entries": [],
+        "notes": [],
+        "risk_flags": [],
+    }
+    for entry in await homework.entries_of_client(session, client_id=client.id):
+        found = await library.entry_state(rt, session, entry)
+        answers = (
+            [
+                {"question": label, "answer": answer}
+                for label, answer in engine.summarize(found[0], found[1].answers)
+            ]
+            if found is not None
+            else "this entry could not be read"
+        )
+        photos = [
+            {"question": f.step_key, "type": f.mime, "base64": base64.b64encode(f.data).decode()}
+            for f in await files.files_of_entry(session, entry_id=entry.id)
+        ]
+        data["entries"].append(
+            {
+                "homework": rt.title_of(entry.template_id),
+                "status": entry.status,
+                "started_at": at(entry.started_at),
+                "completed_at": at(entry.completed_at),
+                "answers": answers,
+                "score": entry.scores,
+                "photos": photos,
+            }
+        )
+    for note in await notes.notes_of_client(session, client_id=client.id):
+        data["notes"].append(
+            {
+                "written_at": at(note.created_at),
+                "kind": note.kind,
+                "rating": note.rating,
+                "text": note.text,
+            }
+        )
+    for flag in await flags.flags_of_client(session, client_id=client.id):
+        data["risk_flags"].append(
+            {
+                "raised_at": at(flag.created_at),
+                "where": flag.source,
+                "what_you_wrote": flag.text,
+                "acknowledged_at": at(flag.acknowledged_at),
+            }
+        )
+    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def _cell(text: str) -> str:

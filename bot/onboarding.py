@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import logging
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
@@ -18,11 +19,12 @@ from bot.runtime import Ctx
 from conversations.reminders import quiet_hours_of
 from conversations.schedules import Daily, Once, next_occurrence, parse_schedule
 from conversations.timezones import COMMON_ZONES, TimeZoneError, parse_time_zone, zone_label
-from storage import homework, outbox, people
+from storage import homework, outbox, people, privacy
 from storage.models import Code, User
 
 CONSENT_PREFIX = "consent:"
 ZONE_PREFIX = "tz:"
+log = logging.getLogger(__name__)
 DIGEST_PREFIX = "dt:"
 DIGEST_TIMES = ("08:00", "12:00", "18:00", "20:00")
 
@@ -47,8 +49,18 @@ async def start(ctx: Ctx) -> None:
     if not ctx.args:
         await _welcome(ctx)
         return
+    if not await privacy.code_attempts_left(ctx.session, telegram_id=ctx.telegram_id, now=ctx.now):
+        ctx.say(
+            "That's several links in a row that didn't work, so please wait 15 minutes and "
+            "then open your link again. If it keeps failing, ask for a new one."
+        )
+        return
     found = await people.check_code(ctx.session, code=ctx.args[0], now=ctx.now)
     if isinstance(found, str):
+        if found == "unknown":
+            tries = await privacy.wrong_code(ctx.session, telegram_id=ctx.telegram_id, now=ctx.now)
+            if tries == privacy.MAX_WRONG_CODES:
+                log.warning("repeated wrong codes from one Telegram account: slowed down")
         ctx.say(CODE_PROBLEMS[found])
         return
     if found.kind == "therapist":
@@ -144,7 +156,9 @@ def consent_text(
         "• the answers you write in your homework\n"
         "• when you did your homework, and when it was missed\n"
         f"• your Telegram name{handle}\n\n"
-        "Nobody else sees them. Your answers are stored encrypted.\n\n"
+        "Your answers are stored encrypted, and you can take a copy (/export) or delete "
+        "everything (/delete) at any time. Telegram carries our messages (chats with bots "
+        "are not end-to-end encrypted); /privacy tells you more.\n\n"
         "If you write something that makes me worry for your safety, I show you crisis lines "
         f"straight away and let {therapist} know at once.{backup_line}\n\n"
         f"{NOT_AN_EMERGENCY}\n\n"
@@ -321,6 +335,26 @@ async def set_digest_time(ctx: Ctx, user: User, typed: str) -> None:
     )
 
 
+PRIVACY = (
+    "Who sees what you write here:\n"
+    "• Your therapist: your homework answers and photos, when you did homework, your "
+    "ratings, comments and /notes, and your Telegram name. If you write something that "
+    "makes me worry for your safety, they are told at once.\n"
+    "• Telegram carries our messages. Chats with bots are not end-to-end encrypted, so "
+    "Telegram's servers can see them, as with any ordinary chat.\n"
+    "• Whoever runs this bot for your therapist looks after the stored data. It is kept "
+    "encrypted and never written into logs.\n"
+    "• Nobody else: other clients and therapists never see anything of yours.\n\n"
+    "/export sends you a copy of everything kept about you. /delete erases it all, after "
+    "you confirm; your therapist is told you left."
+)
+
+
+async def privacy_notice(ctx: Ctx) -> None:
+    """/privacy: who can see what, and what the person can do about it."""
+    ctx.say(PRIVACY)
+
+
 async def show_help(ctx: Ctx) -> None:
     """/help: what this person can do here."""
     if ctx.user is None:
@@ -351,6 +385,7 @@ async def show_help(ctx: Ctx) -> None:
         "/pause and /resume – stop reminders for a while, and start them again\n"
         "/note – leave a message or question for your therapist's next session\n"
         "/progress – a chart of how your homework is going\n"
+        "/privacy – who sees what you write; /export a copy of it; /delete to erase it\n"
         "/sos – crisis lines, any time\n"
         "While doing homework: /skip passes an optional question, /back changes your last "
         "answer, /cancel pauses (your answers are kept).\n\n" + NOT_AN_EMERGENCY

@@ -100,6 +100,7 @@ class Runtime:
     budget allows, however late the event loop wakes their tasks (no burst after a pause)."""
     recent_sends: deque[datetime] = field(default_factory=deque)
     last_tick_at: datetime | None = None
+    last_retention_at: datetime | None = None
     """When the ticker last finished (for /healthz)."""
     started_at: datetime | None = None
 
@@ -376,7 +377,11 @@ async def _in_transaction(
         )
         if user is not None and user.blocked_at is not None:
             user.blocked_at = None
-        await fn(ctx)
+        erasing = user is not None and user.erasing_at is not None
+        if claim and erasing and not _is_sos(ctx.text):
+            ctx.say(ERASING)  # nothing more is kept while their data is being deleted
+        else:
+            await fn(ctx)
     if ctx.urgent and rt.on_urgent is not None:
         rt.on_urgent()
     await _send_replies(ctx, context)
@@ -413,6 +418,13 @@ async def _fetch_files(update: Update, bot: Bot) -> dict[str, bytes | None]:
         log.warning("could not fetch a file sent in update %s: %s", update.update_id, error)
         data = None
     return {wanted: data}
+
+
+ERASING = "Your data is being deleted; it only takes a moment. /sos shows crisis lines at any time."
+
+
+def _is_sos(text: str) -> bool:
+    return text.split(" ")[0].split("@")[0] == "/sos"
 
 
 def _message_text(update: Update) -> str:

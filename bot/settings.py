@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     encryption_key: SecretStr | None = None
     encryption_key_file: Path = Path("homework-bot.key")
+    encryption_key_create: bool = True
+    """Make a key file on the first run when there is none (the Docker image says false:
+    its key must come from ENCRYPTION_KEY or a secret, never the data volume)."""
     tick_seconds: float = 5.0
     deliver_seconds: float = 1.0
     """How often the outbox is looked at when idle (each look sends all that is due)."""
@@ -45,6 +48,17 @@ class Settings(BaseSettings):
     as not reminded and shown in the digest."""
     outbox_horizon_hours: float = 24.0
     """A message still unsent this long after it was queued is given up (alerts escalate)."""
+    retention_days: int | None = None
+    """Entries (with their photos and notes) older than this are deleted; unset: kept."""
+    outbox_keep_days: float = 7.0
+    """What the bot sent (digests, alerts...) is emptied from the outbox after this long."""
+
+    @field_validator("retention_days")
+    @classmethod
+    def _days(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError("must be at least 1 day (or unset, to keep entries)")
+        return value
 
     @field_validator(
         "tick_seconds",
@@ -54,6 +68,7 @@ class Settings(BaseSettings):
         "chat_sends_per_second",
         "outbox_horizon_hours",
         "reminder_grace_hours",
+        "outbox_keep_days",
     )
     @classmethod
     def _positive(cls, value: float) -> float:

@@ -33,7 +33,7 @@ from conversations.schedules import (
 )
 from conversations.templates import Template
 from conversations.timezones import zone_label
-from storage import flags, homework, outbox, people
+from storage import flags, homework, outbox, people, privacy
 from storage.models import Entry, Link, User
 
 SCHEDULE_PRESETS = ("daily 09:00", "daily 20:00")
@@ -412,6 +412,9 @@ async def digest_now(ctx: Ctx) -> None:
         ctx.session, ctx.rt, therapist=therapist, since=since, until=ctx.now
     )
     keyboards = await digest.keyboards(ctx.session, therapist=therapist, now=ctx.now)
+    await privacy.audit(
+        ctx.session, actor=therapist, action="digest", subject="asked for", now=ctx.now
+    )
     for message, rows in zip(digest.messages, keyboards, strict=True):
         keyboard = buttons([[(label, data) for label, data in row] for row in rows])
         ctx.say(message, buttons=keyboard if rows else None)
@@ -438,6 +441,13 @@ async def recent_entries(ctx: Ctx, payload: dict[str, object]) -> None:
         ctx.say("That client is no longer linked with you. /clients lists your clients.")
         return
     link, client = found
+    await privacy.audit(
+        ctx.session,
+        actor=therapist,
+        action="read_entries",
+        subject=f"link {link.id}",
+        now=ctx.now,
+    )
     zone = ZoneInfo(therapist.timezone)
     name = people.client_display_name(link, client)
     lines = [f"{name}: recent entries ({zone_label(zone)} time)"]

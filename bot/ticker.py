@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.ext import ContextTypes
 
-from bot import metrics, reminders
+from bot import metrics, privacy, reminders
 from bot.delivery import deliver_outbox
 from bot.digests import Digest, build_digest, digest_period, digest_schedule
 from bot.runtime import Runtime, runtime_of, token_for
@@ -29,6 +29,7 @@ from conversations.schedules import (
     parse_schedule,
 )
 from storage import homework, outbox, people, updates
+from storage import privacy as privacy_store
 from storage.models import Assignment, Entry, User
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ async def queue_due(rt: Runtime) -> None:
     await queue_due_follow_ups(rt)
     await queue_due_digests(rt)
     await forget_old_updates(rt)
+    await privacy.erase_due(rt)
+    await privacy.apply_retention(rt)
     async with rt.db.reading() as session:
         depth = await outbox.depth_by_lane(session)
     for lane, name in metrics.LANE_NAMES.items():
@@ -284,6 +287,13 @@ async def _queue_digest(
     therapist.digest_next_at = plan.next_at
     therapist.digest_since = plan.due_at
     keyboards = await plan.digest.keyboards(session, therapist=therapist, now=now)
+    await privacy_store.audit(
+        session,
+        actor=therapist,
+        action="digest",
+        subject=f"due {plan.due_at:%Y-%m-%d %H:%M}",
+        now=now,
+    )
     queued = 0
     for index, text in enumerate(plan.digest.messages):
         queued += await outbox.notify(

@@ -90,6 +90,16 @@ def decrypt(token: str) -> bytes:
         ) from error
 
 
+def needs_rotation(token: str) -> bool:
+    """True when the primary key alone cannot read `token` (it was made under an older key)."""
+    primary = _ring()._fernets[0]
+    try:
+        primary.decrypt(token.encode("ascii"))
+    except InvalidToken:
+        return True
+    return False
+
+
 def rotate(token: str) -> str:
     """`token` re-encrypted under the primary key."""
     return _ring().rotate(token.encode("ascii")).decode("ascii")

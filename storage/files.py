@@ -80,3 +80,9 @@ async def forget_unsaved(session: AsyncSession, *, entry_id: int, saved: set[str
 async def get_file(session: AsyncSession, *, file_id: int) -> StoredFile | None:
     """One file, for the outbox to send (its message was queued for the right person)."""
     return await session.get(StoredFile, file_id)
+
+
+async def files_of_entry(session: AsyncSession, *, entry_id: int) -> list[StoredFile]:
+    """An entry's photos (callers check whose entry it is)."""
+    query = select(StoredFile).where(StoredFile.entry_id == entry_id).order_by(StoredFile.id)
+    return list((await session.execute(query)).scalars())

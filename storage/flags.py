@@ -152,3 +152,9 @@ async def entry_has_flag(
         return any(flag.excerpt.startswith(excerpt_prefix) for flag in found)
     query = select(Flag.id).where(Flag.entry_id == entry_id).limit(1)
     return (await session.execute(query)).first() is not None
+
+
+async def flags_of_client(session: AsyncSession, *, client_id: int) -> list[Flag]:
+    """A client's own flags (for their own export), oldest first."""
+    query = select(Flag).where(Flag.client_id == client_id).order_by(Flag.created_at, Flag.id)
+    return list((await session.execute(query)).scalars())

@@ -469,6 +469,12 @@ async def done_entries_of_link(
     return list((await session.execute(query)).scalars())
 
 
+async def entries_of_client(session: AsyncSession, *, client_id: int) -> list[Entry]:
+    """Every entry a client has, whoever gave it, oldest first (their own export)."""
+    query = select(Entry).where(Entry.client_id == client_id).order_by(Entry.started_at, Entry.id)
+    return list((await session.execute(query)).scalars())
+
+
 async def entries_of_link(session: AsyncSession, *, link_id: int) -> list[Entry]:
     """Every entry of homework given on one link, done or not, oldest first."""
     query = (

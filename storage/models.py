@@ -94,6 +94,8 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     digest_time: Mapped[str | None] = mapped_column(String(5), nullable=True)
     digest_weekday: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    erasing_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """The client asked for everything to be deleted (/delete); the tick erases it."""
     """A weekly digest on this day (0 = Monday); None: daily."""
     digest_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     digest_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -334,6 +336,31 @@ class OutboxMessage(Base):
     """When this message's turn to be sent came (the send budget; see storage/outbox.py)."""
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     """Not worth sending after this (a reminder past its grace window); else the horizon."""
+
+
+class AuditRecord(Base):
+    """Append-only: who read, sent, exported or deleted what, and key rotations (never any
+    words anyone wrote; `subject` names rows by id)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The user who acted (kept as a number: it outlives the user), None: the operator."""
+    actor_role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(80))
+
+
+class CodeAttempt(Base):
+    """Wrong codes tried from one Telegram account in the current window (slowed down)."""
+
+    __tablename__ = "code_attempts"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer)
 
 
 class SendClock(Base):

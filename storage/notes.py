@@ -73,3 +73,13 @@ async def notes_of_link(
         .order_by(ClientNote.created_at, ClientNote.id)
     )
     return list((await session.execute(query)).scalars())
+
+
+async def notes_of_client(session: AsyncSession, *, client_id: int) -> list[ClientNote]:
+    """Everything a client wrote to their therapists (for their own export), oldest first."""
+    query = (
+        select(ClientNote)
+        .where(ClientNote.client_id == client_id)
+        .order_by(ClientNote.created_at, ClientNote.id)
+    )
+    return list((await session.execute(query)).scalars())

@@ -212,7 +212,7 @@ async def accept_invite(
             now=now,
         )
     else:
-        for old in await _active_links(session, client_id=user.id):
+        for old in await active_links(session, client_id=user.id):
             old.ended_at = now
     link = Link(
         therapist_id=code.therapist_id,
@@ -225,14 +225,14 @@ async def accept_invite(
     return user, link
 
 
-async def _active_links(session: AsyncSession, *, client_id: int) -> list[Link]:
+async def active_links(session: AsyncSession, *, client_id: int) -> list[Link]:
     query = select(Link).where(Link.client_id == client_id, Link.ended_at.is_(None))
     return list((await session.execute(query)).scalars())
 
 
 async def active_link(session: AsyncSession, *, client_id: int) -> Link | None:
     """The client's current link to a therapist."""
-    links = await _active_links(session, client_id=client_id)
+    links = await active_links(session, client_id=client_id)
     return links[-1] if links else None
 
 
@@ -323,3 +323,9 @@ async def claim_digest(
         .with_for_update(skip_locked=True)
     )
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def links_of_client(session: AsyncSession, *, client_id: int) -> list[Link]:
+    """Every link a client has had (for their own export), oldest first."""
+    query = select(Link).where(Link.client_id == client_id).order_by(Link.id)
+    return list((await session.execute(query)).scalars())

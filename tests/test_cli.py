@@ -249,3 +249,23 @@ async def test_webhook_mode_checks_telegrams_secret_token(tmp_path: Path) -> Non
             _, server_err = await asyncio.wait_for(server.communicate(), WAIT)
         assert server.returncode == 0, server_err.decode()
         assert "fake-webhook-secret" not in server_err.decode()
+
+
+async def test_rotate_key_then_the_old_key_goes_and_the_audit_log_says_so(
+    tmp_path: Path,
+) -> None:
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    async with FakeBotApi() as api:
+        env = clean_env(api) | {"ENCRYPTION_KEY": old}
+        status, _, err = await run_cli("therapist-code", "--name", "Dr Fake", cwd=tmp_path, env=env)
+        assert status == 0, err
+    status, out, err = await run_cli(
+        "rotate-key", cwd=tmp_path, env=clean_env(None) | {"ENCRYPTION_KEY": f"{new},{old}"}
+    )
+    assert status == 0, err
+    assert "codes: 1 values re-encrypted" in out and "remove the old key" in out
+    status, out, err = await run_cli(
+        "audit", cwd=tmp_path, env=clean_env(None) | {"ENCRYPTION_KEY": new}
+    )
+    assert status == 0, err  # the new key alone reads the database
+    assert "operator  key_rotated" in out

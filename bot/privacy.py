@@ -1,0 +1,160 @@
+"""A client's say over their data: /delete erases it (after a confirmation, in steps the
+tick carries on after any restart, and their therapist is told); retention removes old
+data on the operator's schedule.
+
+::
+
+    /delete ─► [Yes, delete everything] ─► links end at once; the tick erases in batches
+                                        ─► "Everything you wrote here is deleted."
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.render import buttons
+from bot.runtime import Ctx, Runtime, button_token
+from storage import outbox, people, privacy
+from storage.db import is_sqlite
+
+log = logging.getLogger(__name__)
+
+ERASE_BATCH = 200
+"""Entries deleted per transaction while erasing."""
+ERASE_STEPS = 20
+"""Batches per tick (a large history is erased over a few ticks, never one long lock)."""
+RETENTION_EVERY = timedelta(minutes=10)
+
+
+async def delete(ctx: Ctx) -> None:
+    """/delete: erase everything this client wrote, once they confirm."""
+    user = ctx.user
+    assert user is not None
+    if user.role != "client":
+        ctx.say(
+            "/delete is for clients to erase what they wrote. To stop using the bot as a "
+            "therapist, ask the person who runs it."
+        )
+        return
+    sure = await button_token(ctx, "erase", {})
+    keep = await button_token(ctx, "erase_no", {})
+    ctx.say(
+        "This deletes everything you have written here: your homework answers, notes and "
+        "photos, and your link with your therapist, who will be told that you left. It "
+        "can't be undone. If you'd like a copy first, /export sends you one.",
+        buttons=buttons([[("Yes, delete everything", sure)], [("No, keep my data", keep)]]),
+    )
+
+
+async def erase_token(ctx: Ctx, confirmed: bool) -> None:
+    """The /delete confirmation: start erasing (links end at once), or keep everything."""
+    user = ctx.user
+    assert user is not None
+    ctx.edit_buttons(None)
+    if not confirmed:
+        ctx.say("Nothing was deleted. Everything you wrote is kept.")
+        return
+    if user.erasing_at is not None:
+        ctx.say("Your data is already being deleted.")
+        return
+    user.erasing_at = ctx.now
+    user.paused_at = ctx.now
+    user.dialog = None
+    for link in await people.active_links(ctx.session, client_id=user.id):
+        link.ended_at = ctx.now  # sharing stops now, before a single row is erased
+        therapist = await people.get_user_by_id(ctx.session, user_id=link.therapist_id)
+        if therapist is None:
+            continue
+        name = people.client_display_name(link, user)
+        await outbox.notify(
+            ctx.session,
+            person=therapist,
+            kind="unlinked",
+            key=f"erased:{link.id}",
+            text=f"{name} has deleted their data and left, so their entries, notes and any "
+            "open risk alerts about them are no longer available here.",
+            now=ctx.now,
+        )
+    await privacy.audit(
+        ctx.session, actor=user, action="erase_requested", subject=f"client {user.id}", now=ctx.now
+    )
+    ctx.say(
+        "Deleting everything now; I'll tell you when it's done. Take care of yourself. "
+        "/sos shows crisis lines at any time."
+    )
+
+
+async def erase_due(rt: Runtime) -> int:
+    """Go on erasing clients who asked for it, a batch per transaction; a restart half-way
+    just carries on. Returns how many clients were finished."""
+    finished = 0
+    for _ in range(ERASE_STEPS):
+        async with rt.db.transaction() as session:
+            found = await privacy.clients_being_erased(session)
+            if not found:
+                break
+            client = found[0]
+            client_id, chat_id = client.id, client.chat_id
+            done = await privacy.erase_step(session, client=client, batch=ERASE_BATCH)
+            if done:
+                now = rt.clock.now()
+                await privacy.audit(
+                    session, actor=None, action="erased", subject=f"client {client_id}", now=now
+                )
+                await outbox.notify_chat(
+                    session,
+                    chat_id=chat_id,
+                    user_id=None,
+                    kind="unlinked",
+                    key=f"erased:{client_id}",
+                    text="Everything you wrote here is deleted. If you'd like to come back, "
+                    "ask your therapist for a new invite link. /sos shows crisis lines at any "
+                    "time.",
+                    now=now,
+                )
+        if done:
+            finished += 1
+            log.info("a client's data was erased at their request")
+            await _checkpoint(rt)
+    return finished
+
+
+async def _checkpoint(rt: Runtime) -> None:
+    """On SQLite, fold the write-ahead log into the file (deleted pages are zeroed there:
+    secure_delete), so erased data does not linger in the log."""
+    if not is_sqlite(rt.db.engine):
+        return
+    try:
+        async with rt.db.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except Exception as error:  # best effort: SQLite folds the log in by itself later
+        log.info("the write-ahead log could not be folded in now: %s", type(error).__name__)
+
+
+async def apply_retention(rt: Runtime) -> int:
+    """What the operator's retention removes, now and then: entries older than
+    RETENTION_DAYS (when set), sent outbox payloads older than OUTBOX_KEEP_DAYS, expired
+    button tokens and unused codes."""
+    now = rt.clock.now()
+    if rt.last_retention_at is not None and now - rt.last_retention_at < RETENTION_EVERY:
+        return 0
+    rt.last_retention_at = now
+    days = rt.settings.retention_days
+    before = now - timedelta(days=days) if days else None
+    gone = 0
+    while True:
+        async with rt.db.transaction() as session:
+            step = await privacy.forget_old(session, now=now, entries_before=before)
+            step += await privacy.scrub_sent(
+                session, before=now - timedelta(days=rt.settings.outbox_keep_days)
+            )
+        gone += step
+        if step == 0 or before is None:
+            break
+    if gone:
+        log.info("retention removed or emptied %s rows", gone)
+    return gone

@@ -1,0 +1,157 @@
+"""End to end: a client's data rights. /export sends them everything as JSON and CSV;
+/delete erases it all after a confirmation, carries on after a restart half-way, tells the
+therapist, and leaves the client's words nowhere: not in any row (decrypted), the database
+file and its log, the outbox or the logs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import inspect, select
+
+from bot import privacy
+from bot.app import configure_logging
+from bot.clock import FixedClock
+from bot.settings import Settings
+from storage.models import Base, User
+from tests.harness import RunningBot, raw_database_bytes, texts
+from tests.test_e2e_library import linked, start
+
+CANARY = "Quokka-Lantern-8821"
+
+
+async def every_value(running: RunningBot) -> str:
+    """Every column of every row, decrypted, as one string."""
+    shown: list[str] = []
+    async with running.runtime.db.reading() as session:
+        for mapper in Base.registry.mappers:
+            model = mapper.class_
+            for row in (await session.execute(select(model))).scalars():
+                values: dict[str, Any] = {
+                    c.key: getattr(row, c.key) for c in inspect(model).column_attrs
+                }
+                shown.append(json.dumps(values, default=str, ensure_ascii=False))
+    return "\n".join(shown)
+
+
+async def deliver(running: RunningBot, clock: FixedClock, rounds: int = 4) -> None:
+    for _ in range(rounds):
+        clock.advance(timedelta(seconds=1))
+        await running.tick()
+
+
+async def test_a_client_exports_all_their_data(running: RunningBot, clock: FixedClock) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00 count=1")
+    await start(running, client, "gratitude entry")
+    await running.send(client, f"A walk by the sea {CANARY}")
+    await running.send(client, "It was calm")
+    await running.press(client, "Save")
+    await running.send(client, f"/note about {CANARY}")
+    replies = await running.send(client, "/export")
+    assert "a copy of everything you've written here" in texts(replies)
+    await deliver(running, clock)
+    documents = {
+        m.document_name or "": m.file_data or b""
+        for m in running.api.sent_to(client.chat_id)
+        if m.method == "sendDocument"
+    }
+    [json_name] = [n for n in documents if n.endswith(".json")]
+    [csv_name] = [n for n in documents if n.endswith(".csv")]
+    data = json.loads(documents[json_name])
+    assert data["you"]["name"].startswith("Robin")
+    assert data["therapists"][0]["name"] == "Dr Fake Therapist"
+    [entry] = data["entries"]
+    assert {"question": "Good thing 1", "answer": f"A walk by the sea {CANARY}"} in entry["answers"]
+    assert any(CANARY in (n["text"] or "") for n in data["notes"])
+    rows = list(csv.DictReader(io.StringIO(documents[csv_name].decode("utf-8"))))
+    assert any(CANARY in r["answer"] for r in rows)
+    # Nothing of theirs went to the therapist.
+    assert not [m for m in running.api.sent_to(therapist.chat_id) if m.method == "sendDocument"]
+
+
+async def test_delete_erases_everything_even_across_a_restart(
+    running: RunningBot,
+    clock: FixedClock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+) -> None:
+    configure_logging(Settings(_env_file=None, telegram_bot_token=running.api.token))  # type: ignore[call-arg, arg-type]
+    caplog.set_level(logging.DEBUG)
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00 count=1")
+    for _ in range(3):
+        await start(running, client, "gratitude entry")
+        await running.send(client, f"Tea with a friend {CANARY}")
+        await running.send(client, "Calm")
+        await running.press(client, "Save")
+        await running.press(client, "Too hard")
+        await running.send(client, f"Comment {CANARY}")
+        clock.advance(timedelta(days=1))
+    await running.send(client, f"I want to kill myself {CANARY}")
+    await running.send(therapist, "/digest")
+    await deliver(running, clock)
+    assert CANARY in texts(running.api.sent_to(therapist.chat_id))  # the alert named it
+    assert CANARY in await every_value(running)
+    replies = await running.send(client, "/delete")
+    assert "It can't be undone" in texts(replies)
+    replies = await running.press(client, "No, keep my data", replies[-1])
+    assert "Nothing was deleted" in texts(replies)
+    replies = await running.send(client, "/delete")
+    replies = await running.press(client, "Yes, delete everything", replies[-1])
+    assert "Deleting everything now" in texts(replies)
+    # One small step, then the process stops; the next one carries on.
+    monkeypatch.setattr(privacy, "ERASE_BATCH", 1)
+    monkeypatch.setattr(privacy, "ERASE_STEPS", 1)
+    await running.tick()
+    assert CANARY in await every_value(running)  # half-way
+    replies = await running.send(client, "hello?")
+    assert "Your data is being deleted" in texts(replies)
+    await running.restart()
+    monkeypatch.setattr(privacy, "ERASE_STEPS", 20)
+    await deliver(running, clock)
+    told = texts(running.api.sent_to(therapist.chat_id))
+    assert "Robin has deleted their data and left" in told
+    assert "Everything you wrote here is deleted" in texts(running.api.sent_to(client.chat_id))
+    assert CANARY not in await every_value(running)
+    async with running.runtime.db.reading() as session:
+        assert (
+            await session.execute(select(User).where(User.telegram_id == client.id))
+        ).scalar_one_or_none() is None
+    if running.database_url.startswith("sqlite"):
+        assert CANARY.encode() not in raw_database_bytes(tmp_path)
+    assert all(CANARY not in r.getMessage() for r in caplog.records)
+    replies = await running.send(client, "/today")
+    assert "open the invite link" in texts(replies) or "invite" in texts(replies)
+    digest = texts(await running.send(therapist, "/clients"))
+    assert "Robin" not in digest
+
+
+async def test_wrong_codes_are_slowed_down_and_logged_without_the_code(
+    running: RunningBot, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    stranger = running.api.user(7301, "Sam")
+    for n in range(5):
+        replies = await running.send(stranger, f"/start WrongCode{n}xxxxxxxxxxxxxxxxxxxxxxx")
+        assert "wait 15 minutes" not in texts(replies)
+    replies = await running.send(stranger, "/start AnotherWrongCodexxxxxxxxxxxxxxxxxx")
+    assert "please wait 15 minutes" in texts(replies)
+    warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any("repeated wrong codes" in w for w in warned)
+    assert not any("WrongCode" in w for w in warned)
+    clock.advance(timedelta(minutes=16))
+    replies = await running.send(stranger, "/start StillWrongxxxxxxxxxxxxxxxxxxxxxxx")
+    assert "wait 15 minutes" not in texts(replies)
+
+
+async def test_privacy_says_plainly_who_sees_what(running: RunningBot) -> None:
+    _, client = await linked(running)
+    said = texts(await running.send(client, "/privacy"))
+    assert "not end-to-end encrypted" in said and "/delete" in said and "/export" in said
