@@ -223,6 +223,9 @@ async def _token_button(ctx: Ctx, token: str) -> None:
         await safety.acknowledge(ctx, found.payload)
     elif found.action == "recent":
         await therapist.recent_entries(ctx, found.payload)
+    elif found.action == "unlink":
+        await tokens.spend_token(ctx.session, token=found)
+        await privacy.unlink_token(ctx, found.payload)
     elif found.action in ("erase", "erase_no"):
         await tokens.spend_token(ctx.session, token=found)
         await privacy.erase_token(ctx, found.action == "erase")
@@ -272,6 +275,7 @@ COMMANDS: dict[str, Handler] = {
     "reschedule": registered(caseload.reschedule),
     "export": registered(during_homework("/export", exports.export)),
     "delete": registered(during_homework("/delete", privacy.delete)),
+    "unlink": registered(during_homework("/unlink", privacy.unlink)),
     "note": registered(during_homework("/note", notes.note)),
     "progress": registered(during_homework("/progress", progress.progress)),
 }

@@ -374,6 +374,7 @@ async def show_help(ctx: Ctx) -> None:
             "/reschedule CLIENT HOMEWORK SCHEDULE – change when homework is due\n"
             "/unassign CLIENT HOMEWORK – take homework back (entries are kept)\n"
             "/export CLIENT [DAYS] – a client's entries as CSV and a session-prep PDF\n"
+            "/unlink CLIENT – end your link with a client\n"
             "/cancel – stop what we are doing"
         )
         return
@@ -386,6 +387,7 @@ async def show_help(ctx: Ctx) -> None:
         "/note – leave a message or question for your therapist's next session\n"
         "/progress – a chart of how your homework is going\n"
         "/privacy – who sees what you write; /export a copy of it; /delete to erase it\n"
+        "/unlink – end your link with your therapist\n"
         "/sos – crisis lines, any time\n"
         "While doing homework: /skip passes an optional question, /back changes your last "
         "answer, /cancel pauses (your answers are kept).\n\n" + NOT_AN_EMERGENCY

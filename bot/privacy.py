@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from bot.caseload import find_one
 from bot.render import buttons
 from bot.runtime import Ctx, Runtime, button_token
 from storage import outbox, people, privacy
@@ -158,3 +159,83 @@ async def apply_retention(rt: Runtime) -> int:
     if gone:
         log.info("retention removed or emptied %s rows", gone)
     return gone
+
+
+async def unlink(ctx: Ctx) -> None:
+    """/unlink: end a link (a client: with their therapist; a therapist: /unlink CLIENT),
+    after a confirmation. Sharing stops at once; what the client wrote stays theirs."""
+    user = ctx.user
+    assert user is not None
+    if user.role == "client":
+        link = await people.active_link(ctx.session, client_id=user.id)
+        if link is None:
+            ctx.say("You aren't linked with a therapist at the moment.")
+            return
+        therapist = await people.get_user_by_id(ctx.session, user_id=link.therapist_id)
+        who = therapist.name if therapist is not None else "your therapist"
+    else:
+        if not ctx.args:
+            ctx.say("/unlink CLIENT ends your link with a client, for example: /unlink robin")
+            return
+        found = await find_one(ctx, user, " ".join(ctx.args))
+        if found is None:
+            return
+        link, client = found
+        who = people.client_display_name(link, client)
+    sure = await button_token(ctx, "unlink", {"link": link.id})
+    ctx.say(
+        f"End your link with {who}? They will no longer see "
+        + ("your homework" if user.role == "client" else "this bot's homework with you")
+        + " from now on; nothing written is deleted"
+        + (" (/delete does that)." if user.role == "client" else "."),
+        buttons=buttons([[(f"Yes, end the link with {who}"[:60], sure)]]),
+    )
+
+
+async def unlink_token(ctx: Ctx, payload: dict[str, object]) -> None:
+    """The /unlink confirmation: the link ends now; the other side is told."""
+    user = ctx.user
+    assert user is not None
+    ctx.edit_buttons(None)
+    link_id = payload.get("link")
+    link = await people.get_link(ctx.session, link_id=link_id) if isinstance(link_id, int) else None
+    if (
+        link is None
+        or link.ended_at is not None
+        or user.id not in (link.client_id, link.therapist_id)
+    ):
+        ctx.say("That link has already ended.")
+        return
+    link.ended_at = ctx.now
+    client = await people.get_user_by_id(ctx.session, user_id=link.client_id)
+    therapist = await people.get_user_by_id(ctx.session, user_id=link.therapist_id)
+    if client is None or therapist is None:
+        return
+    name = people.client_display_name(link, client)
+    await privacy.audit(
+        ctx.session, actor=user, action="unlinked", subject=f"link {link.id}", now=ctx.now
+    )
+    if user.id == client.id:
+        ctx.say(
+            f"Your link with {therapist.name} has ended; they no longer see your homework. "
+            "Everything you wrote stays yours: /export sends a copy, /delete erases it."
+        )
+        other, text = therapist, f"{name} ended their link with you, so you no longer see "
+        text += "their homework here."
+    else:
+        ctx.say(f"Your link with {name} has ended; you no longer see their homework.")
+        other, text = (
+            client,
+            (
+                f"{therapist.name} ended your link here, so they no longer see your homework. "
+                "Everything you wrote stays yours: /export sends a copy, /delete erases it."
+            ),
+        )
+    await outbox.notify(
+        ctx.session,
+        person=other,
+        kind="unlinked",
+        key=f"link-ended:{link.id}",
+        text=text,
+        now=ctx.now,
+    )

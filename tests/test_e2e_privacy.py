@@ -155,3 +155,23 @@ async def test_privacy_says_plainly_who_sees_what(running: RunningBot) -> None:
     _, client = await linked(running)
     said = texts(await running.send(client, "/privacy"))
     assert "not end-to-end encrypted" in said and "/delete" in said and "/export" in said
+
+
+async def test_either_side_ends_a_link_and_sharing_stops_at_once(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00 count=1")
+    replies = await running.send(client, "/unlink")
+    assert "End your link with Dr Fake Therapist?" in texts(replies)
+    replies = await running.press(client, "Yes, end the link with Dr Fake Therapist", replies[-1])
+    assert "no longer see your homework" in texts(replies)
+    await deliver(running, clock)
+    assert "Robin ended their link with you" in texts(running.api.sent_to(therapist.chat_id))
+    replies = await running.send(therapist, "/client robin")
+    assert "couldn't find a client called" in texts(replies)
+    replies = await running.send(therapist, "/export robin")
+    assert "couldn't find a client called" in texts(replies)
+    clock.advance(timedelta(days=1))
+    await deliver(running, clock)
+    assert "time for your" not in texts(running.api.sent_to(client.chat_id))
