@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import outbox
@@ -77,17 +77,7 @@ async def therapist_assignment(
     session: AsyncSession, *, therapist_id: int, assignment_id: int
 ) -> Assignment | None:
     """One assignment, only if this therapist gave it, it is active and the link is live."""
-    query = (
-        select(Assignment)
-        .join(Link, Link.id == Assignment.link_id)
-        .where(
-            Assignment.id == assignment_id,
-            Assignment.active,
-            Link.therapist_id == therapist_id,
-            Link.ended_at.is_(None),
-        )
-    )
-    return (await session.execute(query)).scalar_one_or_none()
+    return await _live_assignment(session, assignment_id, Link.therapist_id == therapist_id)
 
 
 async def entry_of_link(session: AsyncSession, *, link_id: int, entry_id: int) -> Entry | None:
@@ -104,15 +94,16 @@ async def client_assignment(
     session: AsyncSession, *, client_id: int, assignment_id: int
 ) -> Assignment | None:
     """One assignment, only if it is this client's and still active."""
+    return await _live_assignment(session, assignment_id, Link.client_id == client_id)
+
+
+async def _live_assignment(
+    session: AsyncSession, assignment_id: int, whose: ColumnElement[bool]
+) -> Assignment | None:
     query = (
         select(Assignment)
         .join(Link, Link.id == Assignment.link_id)
-        .where(
-            Assignment.id == assignment_id,
-            Assignment.active,
-            Link.client_id == client_id,
-            Link.ended_at.is_(None),
-        )
+        .where(Assignment.id == assignment_id, Assignment.active, whose, Link.ended_at.is_(None))
     )
     return (await session.execute(query)).scalar_one_or_none()
 
