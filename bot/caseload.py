@@ -382,7 +382,7 @@ async def stop(
         ctx.session,
         person=client_user,
         kind="assigned",
-        key=f"stopped:{assignment.id}",
+        key=f"stopped:{assignment.id}:{assignment.created_at.timestamp():.6f}",
         text=f"{therapist.name} has taken {title} off your homework for now. Everything you "
         "wrote is kept.",
         now=ctx.now,

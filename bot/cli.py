@@ -77,7 +77,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 serve(settings, webhook_url=args.webhook, replace_webhook=args.replace_webhook)
             )
         elif args.command == "rotate-key":
-            count = asyncio.run(rotate_key(settings))
+            count, left = asyncio.run(rotate_key(settings))
+            if left:
+                print(
+                    f"Re-encrypted {count} values, but {left} still need an older key: a "
+                    "replica still running with the old key first wrote them. Restart every "
+                    "replica with the new key first, then run rotate-key again.",
+                    file=sys.stderr,
+                )
+                return 1
             print(
                 f"Re-encrypted {count} values under the first key. Every row now reads with "
                 "it alone: remove the old key from ENCRYPTION_KEY and restart."
@@ -116,8 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-async def rotate_key(settings: Settings) -> int:
-    """Re-encrypt what older keys made under the first key, batch by batch."""
+async def rotate_key(settings: Settings) -> tuple[int, int]:
+    """Re-encrypt what older keys made under the first key, batch by batch; (values
+    rewritten, values still needing an older key)."""
     db = await open_database(settings)
     try:
         count = await rotation.rotate_all(
@@ -131,9 +140,10 @@ async def rotate_key(settings: Settings) -> int:
                 subject=f"{count} values",
                 now=SystemClock().now(),
             )
+        left = await rotation.left_to_rotate(db)
     finally:
         await db.dispose()
-    return count
+    return count, left
 
 
 async def audit_lines(settings: Settings, *, days: int) -> list[str]:

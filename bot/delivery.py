@@ -317,7 +317,7 @@ async def _tell_therapist_blocked(rt: Runtime, session: AsyncSession, *, user_id
         session,
         person=therapist,
         kind="blocked",
-        key=f"{user.id}:{now.date().isoformat()}",
+        key=f"{user.id}:{user.created_at.timestamp():.6f}:{now.date().isoformat()}",
         text=f"{name} seems to have blocked me, so their reminders can't reach them. "
         "They can unblock me in Telegram at any time.",
         now=now,

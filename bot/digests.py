@@ -95,7 +95,11 @@ class Digest:
         rows: ButtonRows = []
         for flag_id, raised_at, name in self.open_flags[:MAX_ACK_BUTTONS]:
             token = await token_for(
-                session, owner_id=therapist.id, action="ack", payload={"flag": flag_id}, now=now
+                session,
+                owner_id=therapist.id,
+                action="ack",
+                payload={"flag": flag_id, "raised": raised_at.isoformat()},
+                now=now,
             )
             label = f"Acknowledge {name}, {raised_at.astimezone(zone):%a %H:%M}"
             rows.append([[label[:60], token]])

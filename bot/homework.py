@@ -328,7 +328,7 @@ async def _share_photos(ctx: Ctx, entry: Entry, flow: Flow, saved: set[str]) -> 
             ctx.session,
             person=therapist,
             kind="photo",
-            key=f"{entry.id}:{stored.id}",
+            key=f"{entry.id}:{stored.id}:{stored.created_at.timestamp():.6f}",
             text=f"{name}'s {flow.title.lower()}, {when} ({zone_label(zone)} time)",
             now=ctx.now,
             extra={"file": stored.id},

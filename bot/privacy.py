@@ -72,7 +72,7 @@ async def erase_token(ctx: Ctx, confirmed: bool) -> None:
             ctx.session,
             person=therapist,
             kind="unlinked",
-            key=f"erased:{link.id}",
+            key=f"erased-link:{link.id}:{link.consented_at.timestamp():.6f}",
             text=f"{name} has deleted their data and left, so their entries, notes and any "
             "open risk alerts about them are no longer available here.",
             now=ctx.now,
@@ -108,7 +108,7 @@ async def erase_due(rt: Runtime) -> int:
                     chat_id=chat_id,
                     user_id=None,
                     kind="unlinked",
-                    key=f"erased:{client_id}",
+                    key=f"erased-client:{client_id}:{now.isoformat()}",
                     text="Everything you wrote here is deleted. If you'd like to come back, "
                     "ask your therapist for a new invite link. /sos shows crisis lines at any "
                     "time.",
@@ -235,7 +235,7 @@ async def unlink_token(ctx: Ctx, payload: dict[str, object]) -> None:
         ctx.session,
         person=other,
         kind="unlinked",
-        key=f"link-ended:{link.id}",
+        key=f"link-ended:{link.id}:{link.consented_at.timestamp():.6f}",
         text=text,
         now=ctx.now,
     )

@@ -178,7 +178,7 @@ async def snooze(
         occurrence_id=occurrence_id,
         due_at=due_at,
         send_at=target,
-        key=f"{occurrence_id}:snooze:{target.isoformat()}",
+        key=f"{occurrence_id}:{due_at.isoformat()}:snooze:{target.isoformat()}",
         now=ctx.now,
     )
     if choice == "evening" and not evening_offered(ctx.now, zone):

@@ -251,7 +251,7 @@ async def queue_alert(
         ctx.session,
         owner_id=therapist.id,
         action="ack",
-        payload={"flag": flag.id},
+        payload={"flag": flag.id, "raised": flag.created_at.isoformat()},
         now=ctx.now,
         ttl=ALERT_BUTTON_TTL,
     )
@@ -267,7 +267,7 @@ async def queue_alert(
         ctx.session,
         person=therapist,
         kind="alert",
-        key=str(flag.id),
+        key=flag_key(flag),
         text=text,
         now=ctx.now,
         buttons=[[["Acknowledge", acknowledge], ["Recent entries", recent]]],
@@ -302,7 +302,7 @@ async def escalate(
         chat_id=fallback,
         user_id=None,
         kind="escalation",
-        key=str(flag.id),
+        key=flag_key(flag),
         text=escalation_text(
             client=name,
             therapist=therapist.name if therapist else None,
@@ -334,6 +334,12 @@ async def escalate_unacknowledged(rt: Runtime) -> int:
     return escalated
 
 
+def flag_key(flag: Flag) -> str:
+    """A flag's outbox key: its id with the moment it was raised, since SQLite may hand an
+    erased client's ids to new rows (their sent alerts' keys stay in the outbox)."""
+    return f"{flag.id}:{flag.created_at.timestamp():.6f}"
+
+
 async def acknowledge(ctx: Ctx, payload: dict[str, object]) -> None:
     """The therapist's Acknowledge button: recorded (who, when), never cleared silently."""
     therapist = ctx.user
@@ -348,6 +354,9 @@ async def acknowledge(ctx: Ctx, payload: dict[str, object]) -> None:
         ctx.toast("That alert is not one of yours.")
         return
     flag, link, client = found
+    if payload.get("raised") not in (None, flag.created_at.isoformat()):
+        ctx.toast("That alert is no longer here.")  # an erased client's, its id reused
+        return
     name = people.client_display_name(link, client)
     zone = ZoneInfo(therapist.timezone)
     raised = f"{flag.created_at.astimezone(zone):%a %d %b %H:%M}"
@@ -367,7 +376,7 @@ async def acknowledge(ctx: Ctx, payload: dict[str, object]) -> None:
             chat_id=fallback,
             user_id=None,
             kind="acknowledged",
-            key=str(flag.id),
+            key=flag_key(flag),
             text=f"Update: the risk alert for {name} (raised {flag.created_at:%a %d %b %H:%M} "
             f"UTC) has now been acknowledged by {therapist.name}.",
             now=ctx.now,

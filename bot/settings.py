@@ -9,6 +9,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import DEFAULT_DATABASE_URL
 
+MIN_RETENTION_DAYS = 14
+"""Shorter, a weekly digest could miss what retention already removed."""
+
 
 class Settings(BaseSettings):
     """Every setting the bot reads. Names are part of the operator contract."""
@@ -56,8 +59,11 @@ class Settings(BaseSettings):
     @field_validator("retention_days")
     @classmethod
     def _days(cls, value: int | None) -> int | None:
-        if value is not None and value < 1:
-            raise ValueError("must be at least 1 day (or unset, to keep entries)")
+        if value is not None and value < MIN_RETENTION_DAYS:
+            raise ValueError(
+                f"must be at least {MIN_RETENTION_DAYS} days, longer than a weekly digest "
+                "(or unset, to keep entries)"
+            )
         return value
 
     @field_validator(

@@ -90,7 +90,9 @@ async def clients(ctx: Ctx) -> None:
         for flag, _, _ in (f for f in open_flags if f[1].id == link.id):
             raised = f"{flag.created_at.astimezone(zone):%a %d %b %H:%M}"
             lines.append(f"  ⚠️ Risk alert from {raised} not yet acknowledged")
-            token = await button_token(ctx, "ack", {"flag": flag.id})
+            token = await button_token(
+                ctx, "ack", {"flag": flag.id, "raised": flag.created_at.isoformat()}
+            )
             rows.append([(f"Acknowledge {name}, {raised}"[:60], token)])
 
     for link, user in found:
@@ -298,7 +300,7 @@ async def _create(
         ctx.session,
         person=client,
         kind="assigned",
-        key=str(assignment.id),
+        key=f"{assignment.id}:{assignment.created_at.timestamp():.6f}",
         text=f"{therapist.name} gave you new homework: {template.title.lower()}, "
         f"{describe_schedule(schedule)}. I will remind you when it is time; "
         "/today shows what is due.",

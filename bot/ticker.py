@@ -215,7 +215,7 @@ async def _queue_reminder(
         occurrence_id=occurrence_id,
         due_at=due_at,
         send_at=send_at,
-        key=str(occurrence_id),
+        key=f"{occurrence_id}:{due_at.isoformat()}",
         now=now,
     )
 

@@ -94,9 +94,9 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     digest_time: Mapped[str | None] = mapped_column(String(5), nullable=True)
     digest_weekday: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    """A weekly digest on this day (0 = Monday); None: daily."""
     erasing_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     """The client asked for everything to be deleted (/delete); the tick erases it."""
-    """A weekly digest on this day (0 = Monday); None: daily."""
     digest_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     digest_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     """Where the last scheduled digest ended, so the next one starts there: no gaps, no repeats."""

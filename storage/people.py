@@ -200,6 +200,7 @@ async def accept_invite(
         raise ValueError("an invite code must name its therapist")
     code.used_at = now
     code.pending_telegram_id = None
+    label, code.label = code.label, None  # the name lives on the link only, erased with it
     user = await get_user(session, telegram_id=telegram_id)
     if user is None:
         user = await _add_user(
@@ -217,7 +218,7 @@ async def accept_invite(
     link = Link(
         therapist_id=code.therapist_id,
         client_id=user.id,
-        label=code.label,
+        label=label,
         consented_at=now,
     )
     session.add(link)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import insert_unless_exists
 from storage.models import (
     AuditRecord,
     ButtonToken,
@@ -90,6 +91,8 @@ async def erase_step(session: AsyncSession, *, client: User, batch: int) -> bool
         # words: nothing is sent from those rows again, so their payloads are emptied.
         await scrub_sent(session, user_ids=therapists)
     await session.execute(delete(Link).where(Link.client_id == client.id))
+    await session.execute(delete(Code).where(Code.pending_telegram_id == client.telegram_id))
+    await session.execute(delete(CodeAttempt).where(CodeAttempt.telegram_id == client.telegram_id))
     await session.delete(client)
     return True
 
@@ -131,8 +134,9 @@ async def forget_old(
         old = (
             (
                 await session.execute(
+                    # Finished ones only: an open or waiting homework is never cut short.
                     select(Entry.id)
-                    .where(func.coalesce(Entry.completed_at, Entry.updated_at) < entries_before)
+                    .where(Entry.status == "done", Entry.completed_at < entries_before)
                     .limit(batch)
                 )
             )
@@ -153,7 +157,12 @@ async def forget_old(
     codes = await session.execute(
         delete(Code).where(Code.expires_at < now - timedelta(days=7), Code.used_at.is_(None))
     )
-    return gone + int(getattr(codes, "rowcount", 0) or 0)
+    attempts = await session.execute(
+        delete(CodeAttempt).where(CodeAttempt.window_start < now - CODE_WINDOW)
+    )
+    return (
+        gone + int(getattr(codes, "rowcount", 0) or 0) + int(getattr(attempts, "rowcount", 0) or 0)
+    )
 
 
 # Wrong codes.
@@ -165,11 +174,16 @@ async def code_attempts_left(session: AsyncSession, *, telegram_id: int, now: da
 
 async def wrong_code(session: AsyncSession, *, telegram_id: int, now: datetime) -> int:
     """Count a wrong code from this account; how many in the current window."""
-    row = await session.get(CodeAttempt, telegram_id, with_for_update=True)
-    if row is None:
-        row = CodeAttempt(telegram_id=telegram_id, window_start=now, failures=0)
-        session.add(row)
-    elif now - row.window_start >= CODE_WINDOW:
+    await insert_unless_exists(
+        session,
+        CodeAttempt,
+        {"telegram_id": telegram_id, "window_start": now, "failures": 0},
+        unique=["telegram_id"],
+        returning="telegram_id",
+    )
+    row = await session.get(CodeAttempt, telegram_id, with_for_update=True, populate_existing=True)
+    assert row is not None
+    if now - row.window_start >= CODE_WINDOW:
         row.window_start, row.failures = now, 0
     row.failures += 1
     return row.failures

@@ -37,21 +37,23 @@ async def rotate_all(
             query = select(key, *(type_coerce(c, Text) for c in columns)).order_by(key)
             if last is not None:
                 query = query.where(key > last)
+            size = max(1, batch // 20) if table.name == "files" else batch  # photos are big
             async with db.transaction() as session:
-                rows = (await session.execute(query.limit(batch))).all()
+                rows = (await session.execute(query.limit(size))).all()
                 for row in rows:
-                    changed = {
-                        column.name: crypto.rotate(value)
-                        for column, value in zip(columns, row[1:], strict=True)
-                        if isinstance(value, str) and crypto.needs_rotation(value)
-                    }
-                    if changed:
-                        sets = ", ".join(f"{name} = :{name}" for name in changed)
-                        await session.execute(
-                            text(f"UPDATE {table.name} SET {sets} WHERE {key.name} = :pk"),
-                            {**changed, "pk": row[0]},
+                    for column, value in zip(columns, row[1:], strict=True):
+                        if not isinstance(value, str) or not crypto.needs_rotation(value):
+                            continue
+                        # Only if nobody wrote it meanwhile (their write is under the new
+                        # key already): a value the bot changed is never put back.
+                        result = await session.execute(
+                            text(
+                                f"UPDATE {table.name} SET {column.name} = :new "
+                                f"WHERE {key.name} = :pk AND {column.name} = :old"
+                            ),
+                            {"new": crypto.rotate(value), "old": value, "pk": row[0]},
                         )
-                        done_here += len(changed)
+                        done_here += int(getattr(result, "rowcount", 0) or 0)
             if not rows:
                 break
             last = rows[-1][0]
@@ -59,3 +61,14 @@ async def rotate_all(
         if progress is not None:
             progress(table.name, done_here)
     return rewritten
+
+
+async def left_to_rotate(db: Database) -> int:
+    """How many stored values the first key alone still cannot read (0 when done)."""
+    left = 0
+    for _table, _key, columns in encrypted_columns():
+        async with db.reading() as session:
+            for column in columns:
+                values = (await session.execute(select(type_coerce(column, Text)))).scalars()
+                left += sum(1 for v in values if isinstance(v, str) and crypto.needs_rotation(v))
+    return left

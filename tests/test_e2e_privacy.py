@@ -20,7 +20,7 @@ from bot.app import configure_logging
 from bot.clock import FixedClock
 from bot.settings import Settings
 from storage.models import Base, User
-from tests.harness import RunningBot, raw_database_bytes, texts
+from tests.harness import RunningBot, link_client, raw_database_bytes, texts
 from tests.test_e2e_library import linked, start
 
 CANARY = "Quokka-Lantern-8821"
@@ -175,3 +175,23 @@ async def test_either_side_ends_a_link_and_sharing_stops_at_once(
     clock.advance(timedelta(days=1))
     await deliver(running, clock)
     assert "time for your" not in texts(running.api.sent_to(client.chat_id))
+
+
+async def test_after_an_erasure_another_clients_alert_still_comes(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await linked(running)
+    other = running.api.user(9050, "Alex", username="alex_fake")
+    await link_client(running, therapist, other, "Alex")
+    await running.send(client, "I want to kill myself")
+    await deliver(running, clock)
+    replies = await running.send(client, "/delete")
+    await running.press(client, "Yes, delete everything", replies[-1])
+    await deliver(running, clock)
+    since = len(running.api.sent_to(therapist.chat_id))
+    await running.send(other, "I want to end my life")  # its flag may get the same id
+    await deliver(running, clock)
+    alerts = [
+        m for m in running.api.sent_to(therapist.chat_id)[since:] if "Risk alert" in (m.text or "")
+    ]
+    assert alerts and "Alex" in (alerts[0].text or "")
