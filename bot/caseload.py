@@ -60,7 +60,7 @@ async def status_line(ctx: Ctx, therapist: User, link: Link, client: User) -> st
         parts.append("⛔ can't be reached (blocked me)")
     if client.paused_at is not None:
         parts.append("⏸ paused their reminders")
-    last = await homework.last_done_at(ctx.session, link_id=link.id)
+    last = await homework.last_done_at(ctx.session, therapist_id=therapist.id, link_id=link.id)
     parts.append(f"last done {_when(last, zone)}" if last else "nothing done yet")
     for assignment in await homework.assignments_of_link(ctx.session, link_id=link.id):
         done, missed = run_lengths(
@@ -278,7 +278,9 @@ async def reply_token(ctx: Ctx, payload: dict[str, object]) -> None:
 
 
 async def _entry_of_link(ctx: Ctx, link: Link, entry_id: int) -> Entry | None:
-    return await homework.entry_of_link(ctx.session, link_id=link.id, entry_id=entry_id)
+    return await homework.entry_of_link(
+        ctx.session, therapist_id=link.therapist_id, link_id=link.id, entry_id=entry_id
+    )
 
 
 async def send_reply(ctx: Ctx, text: str) -> None:

@@ -207,7 +207,13 @@ async def build_digest(
     for link, client in await people.therapist_clients(session, therapist_id=therapist.id):
         name = people.client_display_name(link, client)
         spec = await progress.link_chart(
-            rt, session, link_id=link.id, name=name, zone=own, until=until
+            rt,
+            session,
+            therapist_id=therapist.id,
+            link_id=link.id,
+            name=name,
+            zone=own,
+            until=until,
         )
         if spec is not None:
             charts.append((link.id, name, spec))
@@ -241,7 +247,9 @@ async def build_digest(
         unreadable = 0
         scored = [
             e
-            for e in await homework.scored_entries_of_link(session, link_id=link.id, until=until)
+            for e in await homework.scored_entries_of_link(
+                session, therapist_id=therapist.id, link_id=link.id, until=until
+            )
             if e.scores and e.completed_at is not None
         ]
         for entry in entries:

@@ -183,15 +183,14 @@ async def build(
         stem = f"client-{link.id}"  # no names in file names (downloads, cloud folders)
         stamp = now.strftime("%Y-%m-%d")
         if spec.get("format") == "csv":
-            return f"{stem}-entries-{stamp}.csv", await _csv(rt, session, link.id)
+            entries = await homework.entries_of_link(
+                session, therapist_id=therapist_id, link_id=link.id
+            )
+            return f"{stem}-entries-{stamp}.csv", await _csv_of(rt, session, entries)
         days = spec.get("days")
         days = days if isinstance(days, int) else DEFAULT_DAYS
         report = await _gather(rt, session, therapist, link.id, name, now, days)
     return f"{stem}-session-prep-{stamp}.pdf", await asyncio.to_thread(pdf, report)
-
-
-async def _csv(rt: Runtime, session: Any, link_id: int) -> bytes:
-    return await _csv_of(rt, session, await homework.entries_of_link(session, link_id=link_id))
 
 
 async def _csv_of(rt: Runtime, session: Any, entries: list[Any]) -> bytes:
@@ -234,7 +233,7 @@ async def _gather(
         made=f"{now.astimezone(zone).strftime(fmt)} ({zone_label(zone)} time)",
     )
     for entry in await homework.done_entries_of_link(
-        session, link_id=link_id, since=since, until=now
+        session, therapist_id=therapist.id, link_id=link_id, since=since, until=now
     ):
         assert entry.completed_at is not None
         heading = f"{rt.title_of(entry.template_id)}, {entry.completed_at.astimezone(zone):{fmt}}"
@@ -266,7 +265,7 @@ async def _gather(
         when = f"{flag.created_at.astimezone(zone):%d %b %H:%M}"
         report.flags.append(f"{when}, {where}, {state}: \u201c{flag.excerpt}\u201d")
     report.chart = await progress.link_chart(
-        rt, session, link_id=link_id, name=name, zone=zone, until=now
+        rt, session, therapist_id=therapist.id, link_id=link_id, name=name, zone=zone, until=now
     )
     return report
 

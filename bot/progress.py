@@ -38,11 +38,19 @@ async def done_of(rt: Runtime, session: AsyncSession, entries: Sequence[Entry]) 
 
 
 async def link_chart(
-    rt: Runtime, session: AsyncSession, *, link_id: int, name: str, zone: ZoneInfo, until: datetime
+    rt: Runtime,
+    session: AsyncSession,
+    *,
+    therapist_id: int,
+    link_id: int,
+    name: str,
+    zone: ZoneInfo,
+    until: datetime,
 ) -> dict[str, Any] | None:
-    """The chart spec for one client's trends on this link, or None with nothing to chart."""
+    """The chart spec for one client's trends on this therapist's link, or None with nothing
+    to chart."""
     entries = await homework.done_entries_of_link(
-        session, link_id=link_id, since=until - WINDOW, until=until
+        session, therapist_id=therapist_id, link_id=link_id, since=until - WINDOW, until=until
     )
     return chart_spec(
         f"{name}: the last 90 days", trends(await done_of(rt, session, entries)), zone.key

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import outbox
@@ -73,6 +73,14 @@ async def active_assignments_of_template(
     return list((await session.execute(query)).scalars())
 
 
+def _of_link(query: Select[Any], *, therapist_id: int, link_id: int) -> Select[Any]:
+    """Limit a query over assignments to one link, and only if it is this therapist's: the
+    acting person is part of every read of a client's data (ARCHITECTURE.md, rule 9)."""
+    return query.join(Link, Link.id == Assignment.link_id).where(
+        Link.id == link_id, Link.therapist_id == therapist_id
+    )
+
+
 async def therapist_assignment(
     session: AsyncSession, *, therapist_id: int, assignment_id: int
 ) -> Assignment | None:
@@ -80,14 +88,18 @@ async def therapist_assignment(
     return await _live_assignment(session, assignment_id, Link.therapist_id == therapist_id)
 
 
-async def entry_of_link(session: AsyncSession, *, link_id: int, entry_id: int) -> Entry | None:
-    """One entry, only if it is homework given on this link."""
-    query = (
-        select(Entry)
-        .join(Assignment, Assignment.id == Entry.assignment_id)
-        .where(Entry.id == entry_id, Assignment.link_id == link_id)
-    )
-    return (await session.execute(query)).scalar_one_or_none()
+async def entry_of_link(
+    session: AsyncSession, *, therapist_id: int, link_id: int, entry_id: int
+) -> Entry | None:
+    """One entry, only if it is homework given on this link, and the link is this
+    therapist's."""
+    query = _of_link(
+        select(Entry).join(Assignment, Assignment.id == Entry.assignment_id),
+        therapist_id=therapist_id,
+        link_id=link_id,
+    ).where(Entry.id == entry_id)
+    found: Entry | None = (await session.execute(query)).scalar_one_or_none()
+    return found
 
 
 async def client_assignment(
@@ -259,14 +271,17 @@ async def recent_outcomes(
 
 
 async def scored_entries_of_link(
-    session: AsyncSession, *, link_id: int, until: datetime, limit: int = 60
+    session: AsyncSession, *, therapist_id: int, link_id: int, until: datetime, limit: int = 60
 ) -> list[Entry]:
-    """A client's scored entries (measures) on one link up to `until`, oldest first."""
+    """A client's scored entries (measures) on one of this therapist's links up to `until`,
+    oldest first."""
     query = (
-        select(Entry)
-        .join(Assignment, Assignment.id == Entry.assignment_id)
+        _of_link(
+            select(Entry).join(Assignment, Assignment.id == Entry.assignment_id),
+            therapist_id=therapist_id,
+            link_id=link_id,
+        )
         .where(
-            Assignment.link_id == link_id,
             Entry.status == "done",
             Entry.scores.is_not(None),
             Entry.completed_at <= until,
@@ -443,14 +458,17 @@ async def done_entries_for_therapist(
 
 
 async def done_entries_of_link(
-    session: AsyncSession, *, link_id: int, since: datetime, until: datetime
+    session: AsyncSession, *, therapist_id: int, link_id: int, since: datetime, until: datetime
 ) -> list[Entry]:
-    """Entries completed in (since, until] for homework given on one link, oldest first."""
+    """Entries completed in (since, until] for homework given on one of this therapist's
+    links, oldest first."""
     query = (
-        select(Entry)
-        .join(Assignment, Assignment.id == Entry.assignment_id)
+        _of_link(
+            select(Entry).join(Assignment, Assignment.id == Entry.assignment_id),
+            therapist_id=therapist_id,
+            link_id=link_id,
+        )
         .where(
-            Assignment.link_id == link_id,
             Entry.status == "done",
             Entry.completed_at > since,
             Entry.completed_at <= until,
@@ -466,14 +484,13 @@ async def entries_of_client(session: AsyncSession, *, client_id: int) -> list[En
     return list((await session.execute(query)).scalars())
 
 
-async def entries_of_link(session: AsyncSession, *, link_id: int) -> list[Entry]:
-    """Every entry of homework given on one link, done or not, oldest first."""
-    query = (
-        select(Entry)
-        .join(Assignment, Assignment.id == Entry.assignment_id)
-        .where(Assignment.link_id == link_id)
-        .order_by(Entry.started_at, Entry.id)
-    )
+async def entries_of_link(session: AsyncSession, *, therapist_id: int, link_id: int) -> list[Entry]:
+    """Every entry of homework given on one of this therapist's links, oldest first."""
+    query = _of_link(
+        select(Entry).join(Assignment, Assignment.id == Entry.assignment_id),
+        therapist_id=therapist_id,
+        link_id=link_id,
+    ).order_by(Entry.started_at, Entry.id)
     return list((await session.execute(query)).scalars())
 
 
@@ -519,14 +536,17 @@ async def count_done(
     return int((await session.execute(query)).scalar_one())
 
 
-async def last_done_at(session: AsyncSession, *, link_id: int) -> datetime | None:
-    """When the client last finished homework given on this link."""
-    query = (
-        select(func.max(Entry.completed_at))
-        .join(Assignment, Assignment.id == Entry.assignment_id)
-        .where(Assignment.link_id == link_id, Entry.status == "done")
-    )
-    return (await session.execute(query)).scalar_one_or_none()
+async def last_done_at(
+    session: AsyncSession, *, therapist_id: int, link_id: int
+) -> datetime | None:
+    """When the client last finished homework given on this link of this therapist's."""
+    query = _of_link(
+        select(func.max(Entry.completed_at)).join(Assignment, Assignment.id == Entry.assignment_id),
+        therapist_id=therapist_id,
+        link_id=link_id,
+    ).where(Entry.status == "done")
+    last: datetime | None = (await session.execute(query)).scalar_one_or_none()
+    return last
 
 
 async def recent_entries_of_link(

@@ -12,7 +12,7 @@ from sqlalchemy import Text, select, text, type_coerce
 
 from bot.app import SetupError, setup_keys
 from bot.settings import Settings
-from storage import buttons, crypto, privacy, rotation
+from storage import buttons, crypto, homework, privacy, rotation
 from storage.db import Database
 from storage.models import ButtonToken, ClientNote, User
 from tests.test_storage import _client, _therapist
@@ -137,3 +137,46 @@ def test_the_docker_image_never_makes_a_key_in_the_data_volume(tmp_path: Path) -
     with pytest.raises(SetupError, match="There is no encryption key"):
         setup_keys(settings)
     assert not (tmp_path / "secret").exists()
+
+
+async def test_reads_of_a_clients_entries_take_the_therapist_acting(db: Database) -> None:
+    dana = await _therapist(db)
+    sam = await _therapist(db, telegram_id=9050)
+    client, link = await _client(db, dana, 9101, "Robin", "Robin Example")
+    async with db.transaction() as session:
+        assignment = await homework.create_assignment(
+            session,
+            link=link,
+            template_id="gratitude",
+            params={},
+            schedule="daily 20:00",
+            next_due_at=None,
+            now=NOW,
+        )
+        entry = await homework.start_entry(
+            session,
+            client_id=client.id,
+            assignment=assignment,
+            occurrence_id=None,
+            template_id="gratitude",
+            template_version=1,
+            params={},
+            state={},
+            now=NOW,
+        )
+        homework.save_entry(entry, state={}, finished=True, now=NOW)
+    async with db.reading() as session:
+        for who, seen in ((dana.id, 1), (sam.id, 0)):
+            ids = {"therapist_id": who, "link_id": link.id}
+            assert len(await homework.entries_of_link(session, **ids)) == seen
+            done = await homework.done_entries_of_link(
+                session,
+                therapist_id=who,
+                link_id=link.id,
+                since=NOW - timedelta(days=1),
+                until=NOW + timedelta(days=1),
+            )
+            assert len(done) == seen
+            found = await homework.entry_of_link(session, **ids, entry_id=entry.id)
+            assert (found is not None) == bool(seen)
+            assert (await homework.last_done_at(session, **ids) is not None) == bool(seen)
