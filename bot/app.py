@@ -8,12 +8,12 @@ import secrets
 import signal
 from datetime import datetime
 
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from tornado.httpserver import HTTPServer
 
-from bot import dispatch
+from bot import dispatch, menus
 from bot.clock import Clock, SystemClock
 from bot.delivery import deliver_outbox, deliver_urgent
 from bot.replicas import PollerLock, SecondPoller
@@ -30,17 +30,6 @@ from storage.db import Database, is_sqlite
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
-
-COMMANDS = [
-    BotCommand("today", "What is due today"),
-    BotCommand("homework", "All your homework"),
-    BotCommand("progress", "How your homework is going"),
-    BotCommand("note", "A note for your therapist"),
-    BotCommand("sos", "Crisis lines, any time"),
-    BotCommand("help", "What I can do"),
-    BotCommand("settings", "Time zone and more"),
-    BotCommand("cancel", "Stop or pause what we are doing"),
-]
 
 
 class SetupError(RuntimeError):
@@ -284,7 +273,7 @@ async def serve(
             if not webhook_url:
                 # Before anything starts, so a refusal stops cleanly with its message.
                 await check_no_webhook(application.bot, replace=replace_webhook)
-            await application.bot.set_my_commands(COMMANDS)
+            await menus.set_all(application.bot, db)
             await application.start()
             updater = application.updater
             assert updater is not None

@@ -29,9 +29,11 @@ from storage import people
 async def on_text(ctx: Ctx) -> None:
     """Typed text: an answer to whatever the bot is waiting for."""
     if ctx.user is None:
+        if await onboarding.typed_invite_answer(ctx):
+            return
         held = await _held(ctx)
         ctx.say(
-            "Your invite is waiting for your answer: please tap Yes or No above."
+            "Your invite is waiting for your answer: please tap Yes or No above, or type yes or no."
             if held
             else "Hello! To begin, open the invite link your therapist sent you. " + SOS_HINT
         )

@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 from zoneinfo import ZoneInfo
 
+from rapidfuzz import fuzz, process
 from telegram import InlineKeyboardMarkup
 
+from bot import menus
 from bot.digests import DAY_NAMES, describe_digest, digest_schedule
 from bot.render import buttons
 from bot.runtime import Ctx
@@ -92,6 +94,9 @@ async def _register_therapist(ctx: Ctx, code: Code) -> None:
         return
     user = await people.register_therapist(ctx.session, code=code, **ctx.identity())
     ctx.user = user
+    if ctx.bot is not None:
+        bot, chat_id = ctx.bot, ctx.chat_id
+        ctx.after_commit.append(lambda: menus.set_for_therapist(bot, chat_id))
     # A digest time from the start, so skipping the question still brings digests.
     user.digest_time = ctx.rt.settings.default_digest_time
     await reschedule(ctx, user)
@@ -197,7 +202,38 @@ async def consent(ctx: Ctx) -> None:
             ctx.say("This invite is no longer waiting for an answer. Please open the link again.")
         return
     ctx.edit_buttons(None)
-    if answer != "yes":
+    await answer_invite(ctx, code, agree=answer == "yes")
+
+
+YES = ("yes", "yes i agree", "i agree", "agree", "yes please", "ok", "okay", "sure", "y")
+NO = ("no", "no thank you", "no thanks", "i don't agree", "i do not agree", "nope", "n")
+
+
+def typed_consent(text: str) -> bool | None:
+    """A typed answer to the consent question: True (agree), False (no), or None when it is
+    neither (case, punctuation and small typos don't matter)."""
+    said = " ".join("".join(c if c.isalnum() or c in " '" else " " for c in text.lower()).split())
+    if not said:
+        return None
+    best = process.extractOne(said, (*YES, *NO), scorer=fuzz.ratio, score_cutoff=80)
+    if best is None:
+        return None
+    return best[0] in YES
+
+
+async def typed_invite_answer(ctx: Ctx) -> bool:
+    """Typed text while an invite waits: an answer to it if it reads as one."""
+    agree = typed_consent(ctx.text)
+    code = await people.find_held_invite(ctx.session, telegram_id=ctx.telegram_id, now=ctx.now)
+    if agree is None or code is None:
+        return False
+    await answer_invite(ctx, code, agree=agree)
+    return True
+
+
+async def answer_invite(ctx: Ctx, code: Code, *, agree: bool) -> None:
+    """Yes: link the client to the inviting therapist. No: forget them."""
+    if not agree:
         await people.release_invite(ctx.session, code=code)
         ctx.say(
             "No problem. Nothing about you was kept. "

@@ -182,6 +182,8 @@ class Ctx:
     """A file sent as a document (a therapist's template)."""
     message_id: int | None = None
     """The Telegram message (an edit keeps its id), so one message raises one flag."""
+    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """Calls to Telegram that only make sense once this update's work is committed."""
     fetched: dict[str, bytes | None] = field(default_factory=dict)
     """Files of this message fetched from Telegram before the transaction began (so no
     database lock waits on the network), by file id; None when fetching failed."""
@@ -384,6 +386,8 @@ async def _in_transaction(
             await fn(ctx)
     if ctx.urgent and rt.on_urgent is not None:
         rt.on_urgent()
+    for call in ctx.after_commit:
+        await call()
     await _send_replies(ctx, context)
     return True
 

@@ -1,0 +1,49 @@
+"""Command menus per role, in step with the handlers; consent can be typed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot import dispatch, menus
+from bot.onboarding import typed_consent
+from tests.harness import RunningBot, code_in, register_therapist, texts
+
+
+def test_every_menu_command_has_a_handler_and_the_roles_differ() -> None:
+    for menu in (menus.CLIENT, menus.THERAPIST):
+        assert {c.command for c in menu} <= set(dispatch.COMMANDS)
+    client = {c.command for c in menus.CLIENT}
+    therapist = {c.command for c in menus.THERAPIST}
+    assert {"today", "progress", "sos"} <= client and not {"assign", "invite"} & client
+    assert {"invite", "assign", "digest", "sos"} <= therapist and "today" not in therapist
+
+
+@pytest.mark.parametrize(
+    ("typed", "agree"),
+    [
+        ("yes, I agree", True), ("Yes I agree!", True), ("yes i agre", True), ("OK", True),
+        ("no thank you", False), ("No.", False), ("nope", False),
+        ("maybe later", None), ("", None), ("what is this?", None),
+    ],
+)  # fmt: skip
+def test_consent_can_be_typed(typed: str, agree: bool | None) -> None:
+    assert typed_consent(typed) is agree
+
+
+async def test_a_therapist_gets_their_own_menu_and_a_client_types_consent(
+    running: RunningBot,
+) -> None:
+    therapist = running.api.user(9001, "Dana", username="dana_fake")
+    await register_therapist(running, therapist)
+    scope = json.dumps({"chat_id": therapist.chat_id, "type": "chat"}, sort_keys=True)
+    shown = running.api.my_commands[(scope, "")]
+    assert "assign" in {c["command"] for c in shown}
+    client = running.api.user(9002, "Robin", username="robin_fake")
+    code = code_in(texts(await running.send(therapist, "/invite Robin")))
+    await running.send(client, f"/start {code}")
+    replies = await running.send(client, "what is this?")
+    assert "type yes or no" in texts(replies)
+    replies = await running.send(client, "Yes, I agree")
+    assert "You are now linked with Dr Fake Therapist." in texts(replies)
