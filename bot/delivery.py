@@ -221,11 +221,10 @@ async def _undeliverable(
     elif kind == "escalation":
         log.warning("the fallback chat (ALERT_FALLBACK_CHAT_ID) refused a risk escalation")
     elif kind == "export" and isinstance(payload.get("export"), dict):
-        therapist_id = payload["export"].get("therapist")
+        # Whoever asked is told: the therapist, or the client for their own export.
+        asker = payload["export"].get("therapist") or payload["export"].get("client")
         user = (
-            await people.get_user_by_id(session, user_id=therapist_id)
-            if isinstance(therapist_id, int)
-            else None
+            await people.get_user_by_id(session, user_id=asker) if isinstance(asker, int) else None
         )
         if user is not None:
             now = rt.clock.now()

@@ -47,6 +47,8 @@ CSV_COLUMNS = (
 """The CSV's header: stable names, one row per answer; times in UTC (ISO 8601)."""
 log = logging.getLogger(__name__)
 DEFAULT_DAYS = 30
+MAX_DOCUMENT_BYTES = 45_000_000
+"""Below Telegram's 50 MB limit on documents a bot sends."""
 MAX_DAYS = 366
 
 
@@ -347,7 +349,17 @@ async def _own_json(rt: Runtime, session: Any, client: Any, now: datetime) -> by
                 "acknowledged_at": at(flag.acknowledged_at),
             }
         )
-    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    document = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    if len(document) > MAX_DOCUMENT_BYTES:
+        # Telegram takes documents up to 50 MB: the photos are left out, and the file says so.
+        for entry in data["entries"]:
+            for photo in entry["photos"]:
+                photo["base64"] = None
+        data["photos_left_out"] = (
+            "The photos made this file too large to send; ask whoever runs the bot for them."
+        )
+        document = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    return document
 
 
 def _cell(text: str) -> str:

@@ -195,3 +195,32 @@ async def test_after_an_erasure_another_clients_alert_still_comes(
         m for m in running.api.sent_to(therapist.chat_id)[since:] if "Risk alert" in (m.text or "")
     ]
     assert alerts and "Alex" in (alerts[0].text or "")
+
+
+async def test_a_client_is_told_when_their_export_cannot_be_made(
+    running: RunningBot, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, client = await linked(running)
+
+    async def broken(*args: object, **kwargs: object) -> bytes:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("bot.exports._own_json", broken)
+    await running.send(client, "/export")
+    await deliver(running, clock)
+    assert "couldn't make that export just now" in texts(running.api.sent_to(client.chat_id))
+
+
+async def test_a_large_export_leaves_the_photos_out_and_says_so(
+    running: RunningBot, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, client = await linked(running)
+    monkeypatch.setattr("bot.exports.MAX_DOCUMENT_BYTES", 10)
+    await running.send(client, "/export")
+    await deliver(running, clock)
+    [document] = [
+        m.file_data or b""
+        for m in running.api.sent_to(client.chat_id)
+        if (m.document_name or "").endswith(".json")
+    ]
+    assert "photos_left_out" in json.loads(document)
