@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from bot import authoring, library
 from bot.digests import GRACE, score_text
 from bot.render import answer_lines, buttons
-from bot.runtime import Ctx, button_token
+from bot.runtime import Ctx, button_token, dialog_fresh
 from conversations import engine
 from conversations.digest import run_lengths
 from conversations.schedules import (
@@ -289,11 +289,7 @@ async def send_reply(ctx: Ctx, text: str) -> None:
     assert therapist is not None
     dialog = therapist.dialog or {}
     therapist.dialog = None
-    try:
-        asked: datetime | None = datetime.fromisoformat(str(dialog.get("at")))
-    except ValueError:
-        asked = None
-    if asked is None or ctx.now - asked > REPLY_WAIT:
+    if not dialog_fresh(dialog, ctx.now, REPLY_WAIT):
         ctx.say(
             "It's been a while since you tapped Reply, so I haven't sent that. Tap Reply "
             "under the entry again to send a message."

@@ -19,7 +19,7 @@ from bot import (
 )
 from bot.onboarding import SOS_HINT
 from bot.render import TOKEN_PREFIX, parse_answer_data
-from bot.runtime import Ctx, Handler, PtbCallback, handler
+from bot.runtime import Ctx, Handler, PtbCallback, command_of, handler
 from conversations.engine import Back, Event, Press, Skip, Text, with_article
 from conversations.kinds.base import Media
 from storage import buttons as tokens
@@ -103,7 +103,7 @@ def registered(fn: Handler) -> Handler:
         # Another command ends a reply or note the bot was waiting for (/skip passes a
         # comment): words typed later are never sent somewhere the person has forgotten.
         ask = (ctx.user.dialog or {}).get("ask")
-        command = ctx.text.split(" ")[0].split("@")[0]
+        command = command_of(ctx.text)
         if ask in ("reply", "note") or (ask == "feedback_comment" and command != "/skip"):
             ctx.user.dialog = None
         await fn(ctx)

@@ -7,11 +7,11 @@ screened like every other text and alerts through the usual path.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from bot.render import buttons
-from bot.runtime import Ctx, token_for
+from bot.runtime import Ctx, dialog_fresh, token_for
 from storage import homework, notes, people
 from storage.models import Entry
 
@@ -112,11 +112,7 @@ def waiting_for_comment(ctx: Ctx) -> bool:
     dialog = (ctx.user.dialog if ctx.user is not None else None) or {}
     if dialog.get("ask") != "feedback_comment":
         return False
-    try:
-        asked: datetime | None = datetime.fromisoformat(str(dialog.get("at")))
-    except ValueError:
-        asked = None
-    if asked is None or ctx.now - asked > COMMENT_WAIT:
+    if not dialog_fresh(dialog, ctx.now, COMMENT_WAIT):
         assert ctx.user is not None
         ctx.user.dialog = None
         return False

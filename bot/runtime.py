@@ -427,8 +427,23 @@ async def _fetch_files(update: Update, bot: Bot) -> dict[str, bytes | None]:
 ERASING = "Your data is being deleted; it only takes a moment. /sos shows crisis lines at any time."
 
 
+def command_of(text: str) -> str:
+    """The command a message starts with ("/note" for "/note@bot hello"), else ""."""
+    first = text.split(" ")[0].split("@")[0]
+    return first if first.startswith("/") else ""
+
+
+def dialog_fresh(dialog: dict[str, Any] | None, now: datetime, wait: timedelta) -> bool:
+    """True when the question in `dialog` was asked (its "at") less than `wait` ago."""
+    try:
+        asked = datetime.fromisoformat(str((dialog or {}).get("at")))
+    except ValueError:
+        return False
+    return now - asked <= wait
+
+
 def _is_sos(text: str) -> bool:
-    return text.split(" ")[0].split("@")[0] == "/sos"
+    return command_of(text) == "/sos"
 
 
 def _message_text(update: Update) -> str:

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 
 from bot import homework
-from bot.runtime import Ctx, Runtime, token_for
+from bot.runtime import Ctx, Runtime, command_of, token_for
 from conversations.crisis import (
     alert_text,
     choose_country,
@@ -221,9 +221,7 @@ def _source(ctx: Ctx, user: User, entry: Entry | None) -> str:
     if ctx.via != "message":
         return ctx.via
     asked = (user.dialog or {}).get("ask")
-    if ctx.text.split("@")[0].split(" ")[0] == "/note" or (
-        asked in NOTE_ASKS and not ctx.text.startswith("/")
-    ):
+    if command_of(ctx.text) == "/note" or (asked in NOTE_ASKS and not ctx.text.startswith("/")):
         return "note"
     if entry is not None and not ctx.screened.startswith("/"):
         return "homework"
