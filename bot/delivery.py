@@ -26,7 +26,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot import charts, exports, metrics, safety
 from bot.render import buttons
-from bot.runtime import HEADROOM, Runtime, retry_seconds
+from bot.runtime import HEADROOM, Runtime, retry_seconds, telegram_markup
 from storage import files, flags, homework, outbox, people
 from storage.models import OutboxMessage
 
@@ -292,7 +292,7 @@ async def _send(
             chat_id=chat_id,
             text=str(payload["text"]),
             parse_mode=ParseMode.HTML if payload.get("html") else None,
-            reply_markup=buttons(rows) if rows else None,
+            reply_markup=telegram_markup(buttons(rows)) if rows else None,
             disable_web_page_preview=True,
         )
     except TelegramError as error:

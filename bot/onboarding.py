@@ -12,11 +12,11 @@ import logging
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
-from telegram import InlineKeyboardMarkup
 
 from bot import menus
 from bot.digests import DAY_NAMES, describe_digest, digest_schedule
 from bot.render import buttons
+from bot.replies import Keyboard
 from bot.runtime import Ctx
 from conversations.reminders import quiet_hours_of
 from conversations.schedules import Daily, Once, next_occurrence, parse_schedule
@@ -172,7 +172,7 @@ def consent_text(
     )
 
 
-def _consent_buttons(nonce: str) -> InlineKeyboardMarkup:
+def _consent_buttons(nonce: str) -> Keyboard:
     return buttons(
         [
             [

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot.messages import words
+from bot.replies import Keyboard
 from conversations.engine import Question, Review
 from conversations.kinds.base import Rows
 from conversations.notes import note
@@ -16,14 +15,12 @@ ANSWER_PREFIX = "q:"
 TOKEN_PREFIX = "t:"
 
 
-def buttons(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+def buttons(rows: Sequence[Sequence[tuple[str, str]]]) -> Keyboard:
     """A keyboard from rows of (label, callback data)."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
+    return Keyboard.of(rows)
 
 
-def keyboard(rows: Rows, marker: str, position: int) -> InlineKeyboardMarkup | None:
+def keyboard(rows: Rows, marker: str, position: int) -> Keyboard | None:
     """Answer buttons: which conversation (`marker`), which step, which answer.
 
     Nothing in them names stored data; a press counts only for the presser's own open
@@ -35,7 +32,7 @@ def keyboard(rows: Rows, marker: str, position: int) -> InlineKeyboardMarkup | N
     return buttons([[(words(b.label), prefix + b.value) for b in row] for row in rows])
 
 
-def answer_keyboard(question: Question, marker: str) -> InlineKeyboardMarkup | None:
+def answer_keyboard(question: Question, marker: str) -> Keyboard | None:
     """The question's answer buttons."""
     return keyboard(question.buttons, marker, question.position)
 

@@ -12,7 +12,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, CallbackQuery, Document, InlineKeyboardMarkup, Update
+from telegram import (
+    Bot,
+    CallbackQuery,
+    Document,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
@@ -20,6 +27,7 @@ from telegram.ext import ContextTypes
 from bot import metrics
 from bot.clock import Clock
 from bot.render import TOKEN_PREFIX
+from bot.replies import Keyboard
 from bot.settings import Settings
 from conversations import risk
 from conversations.crisis import (
@@ -128,7 +136,7 @@ def runtime_of(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
 @dataclass
 class Say:
     text: str
-    buttons: InlineKeyboardMarkup | None = None
+    buttons: Keyboard | None = None
     html: bool = False
     urgent: bool = False
     """Crisis lines: if Telegram refuses it now, it goes out on the alert lane."""
@@ -136,7 +144,7 @@ class Say:
 
 @dataclass
 class EditButtons:
-    buttons: InlineKeyboardMarkup | None
+    buttons: Keyboard | None
 
 
 @dataclass
@@ -206,17 +214,27 @@ class Ctx:
     def say(
         self,
         text: str,
-        buttons: InlineKeyboardMarkup | None = None,
+        buttons: Keyboard | None = None,
         html: bool = False,
         urgent: bool = False,
     ) -> None:
         """Reply in the chat once the transaction has committed."""
         self.replies.append(Say(text, buttons, html, urgent))
 
-    def edit_buttons(self, buttons: InlineKeyboardMarkup | None) -> None:
+    def edit_buttons(self, buttons: Keyboard | None) -> None:
         """Change (or remove) the buttons of the message that was pressed."""
         if self.query is not None:
             self.replies.append(EditButtons(buttons))
+
+    def pressed_keyboard(self) -> Keyboard | None:
+        """The buttons of the message whose button was pressed, as they were drawn."""
+        message = self.query.message if self.query is not None else None
+        markup = getattr(message, "reply_markup", None)
+        if not isinstance(markup, InlineKeyboardMarkup):
+            return None
+        return Keyboard.of(
+            [[(b.text, str(b.callback_data)) for b in row] for row in markup.inline_keyboard]
+        )
 
     def toast(self, text: str) -> None:
         """A short notice on the pressed button."""
@@ -524,12 +542,26 @@ async def _send_replies(ctx: Ctx, context: ContextTypes.DEFAULT_TYPE) -> None:
         if isinstance(reply, EditButtons):
             assert ctx.query is not None
             try:
-                await ctx.query.edit_message_reply_markup(reply_markup=reply.buttons)
+                await ctx.query.edit_message_reply_markup(
+                    reply_markup=telegram_markup(reply.buttons)
+                )
             except BadRequest:
                 # Pressed twice, or the message is gone: nothing to change, not a failure.
                 log.info("could not change the buttons of a pressed message")
             continue
         await _send_reply(ctx, context, index, reply)
+
+
+def telegram_markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    """The Telegram renderer of a keyboard: inline buttons carrying their data."""
+    if keyboard is None:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(c.label, callback_data=c.data) for c in row]
+            for row in keyboard.rows
+        ]
+    )
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -547,17 +579,13 @@ async def _send_reply(ctx: Ctx, context: ContextTypes.DEFAULT_TYPE, index: int, 
         await context.bot.send_message(
             chat_id=ctx.chat_id,
             text=reply.text,
-            reply_markup=reply.buttons,
+            reply_markup=telegram_markup(reply.buttons),
             parse_mode=ParseMode.HTML if reply.html else None,
             disable_web_page_preview=True,
         )
     except (RetryAfter, NetworkError) as error:
         log.info("a reply was deferred to the outbox: %s", type(error).__name__)
-        rows = (
-            [[[b.text, str(b.callback_data)] for b in row] for row in reply.buttons.inline_keyboard]
-            if reply.buttons is not None
-            else None
-        )
+        rows = reply.buttons.as_rows() if reply.buttons is not None else None
         now = ctx.rt.clock.now()
         wait = retry_seconds(error) if isinstance(error, RetryAfter) else 0.0
         async with ctx.rt.db.transaction() as session:

@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup
 
 from bot import homework
+from bot.replies import Keyboard
 from bot.runtime import Ctx, Runtime, command_of, token_for
 from conversations.crisis import (
     alert_text,
@@ -381,17 +381,9 @@ async def acknowledge(ctx: Ctx, payload: dict[str, object]) -> None:
         )
 
 
-def _without_pressed(ctx: Ctx) -> InlineKeyboardMarkup | None:
-    message = ctx.query.message if ctx.query is not None else None
-    markup = getattr(message, "reply_markup", None)
-    if not isinstance(markup, InlineKeyboardMarkup):
-        return None
-    rows = [
-        [button for button in row if button.callback_data != ctx.data]
-        for row in markup.inline_keyboard
-    ]
-    kept = [row for row in rows if row]
-    return InlineKeyboardMarkup(kept) if kept else None
+def _without_pressed(ctx: Ctx) -> Keyboard | None:
+    pressed = ctx.pressed_keyboard()
+    return pressed.without(ctx.data) if pressed is not None else None
 
 
 async def sos(ctx: Ctx) -> None:
