@@ -17,10 +17,11 @@ from bot import (
     safety,
     therapist,
 )
+from bot.messages import CONTENT
 from bot.onboarding import SOS_HINT
 from bot.render import TOKEN_PREFIX, parse_answer_data
 from bot.runtime import Ctx, Handler, PtbCallback, command_of, handler
-from conversations.engine import Back, Event, Press, Skip, Text, with_article
+from conversations.engine import Back, Event, Press, Skip, Text
 from conversations.kinds.base import Media
 from storage import buttons as tokens
 from storage import people
@@ -33,9 +34,14 @@ async def on_text(ctx: Ctx) -> None:
             return
         held = await _held(ctx)
         ctx.say(
-            "Your invite is waiting for your answer: please tap Yes or No above, or type yes or no."
+            ctx.t(
+                "Your invite is waiting for your answer: please tap Yes or No above, or type "
+                "yes or no."
+            )
             if held
-            else "Hello! To begin, open the invite link your therapist sent you. " + SOS_HINT
+            else ctx.t("Hello! To begin, open the invite link your therapist sent you.")
+            + " "
+            + ctx.t(SOS_HINT)
         )
         return
     if await homework.on_text(ctx, ctx.text):
@@ -48,6 +54,8 @@ async def on_text(ctx: Ctx) -> None:
     ask = (ctx.user.dialog or {}).get("ask")
     if ask == "time_zone":
         await onboarding.set_time_zone(ctx, ctx.user, ctx.text)
+    elif ask == "language":
+        await onboarding.set_language(ctx, ctx.user, ctx.text)
     elif ask == "digest_time":
         await onboarding.set_digest_time(ctx, ctx.user, ctx.text)
     elif ask == "assign_schedule":
@@ -62,13 +70,17 @@ async def on_text(ctx: Ctx) -> None:
         await caseload.send_reply(ctx, ctx.text)
     else:
         hint = (
-            "/today shows your homework, /note sends your therapist a message"
+            ctx.t("/today shows your homework, /note sends your therapist a message")
             if ctx.user.role == "client"
-            else "/assign gives homework"
+            else ctx.t("/assign gives homework")
         )
         ctx.say(
-            f"I'm not sure what to do with that message. {hint}; /help lists everything. "
-            + SOS_HINT
+            ctx.t(
+                "I'm not sure what to do with that message. {hint}; /help lists everything.",
+                hint=hint,
+            )
+            + " "
+            + ctx.t(SOS_HINT)
         )
 
 
@@ -88,8 +100,12 @@ async def other_content(ctx: Ctx) -> None:
         if await authoring.preview_event(ctx, ctx.media or Media(ctx.content)):
             return
     ctx.say(
-        f"Thanks, but I can only read typed messages, not {with_article(ctx.content)}. "
-        "/help lists what I can do. " + SOS_HINT
+        ctx.t(
+            "Thanks, but I can only read typed messages, not {what}. /help lists what I can do.",
+            what=ctx.t(CONTENT.get(ctx.content, CONTENT["message"])),
+        )
+        + " "
+        + ctx.t(SOS_HINT)
     )
 
 
@@ -137,9 +153,9 @@ async def cancel(ctx: Ctx) -> None:
         return
     if ctx.user is not None and ctx.user.dialog:
         ctx.user.dialog = None
-        ctx.say("OK, stopped. Nothing was changed.")
+        ctx.say(ctx.t("OK, stopped. Nothing was changed."))
         return
-    ctx.say("There is nothing to cancel right now.")
+    ctx.say(ctx.t("There is nothing to cancel right now."))
 
 
 async def skip(ctx: Ctx) -> None:
@@ -176,7 +192,7 @@ async def on_button(ctx: Ctx) -> None:
     answer = parse_answer_data(data)
     if answer is not None and answer[0] == authoring.PREVIEW:
         if not await authoring.preview_event(ctx, Press(answer[1], answer[2])):
-            ctx.toast("That preview has ended.")
+            ctx.toast(ctx.t("That preview has ended."))
     elif answer is not None:
         await homework.on_answer_button(ctx, *answer)
     elif data.startswith(onboarding.CONSENT_PREFIX):
@@ -193,7 +209,7 @@ async def on_button(ctx: Ctx) -> None:
     elif data.startswith(TOKEN_PREFIX) and ctx.user is not None:
         await _token_button(ctx, data[len(TOKEN_PREFIX) :])
     else:
-        ctx.toast("That button is no longer active.")
+        ctx.toast(ctx.t("That button is no longer active."))
 
 
 async def _token_button(ctx: Ctx, token: str) -> None:
@@ -250,7 +266,7 @@ async def _token_button(ctx: Ctx, token: str) -> None:
             await tokens.spend_token(ctx.session, token=found)
         await therapist.assign_token(ctx, found.action, found.payload)
     else:
-        ctx.toast("That button is no longer active.")
+        ctx.toast(ctx.t("That button is no longer active."))
 
 
 COMMANDS: dict[str, Handler] = {
@@ -286,8 +302,10 @@ COMMANDS: dict[str, Handler] = {
 async def edited(ctx: Ctx) -> None:
     """An edited message: answers are kept as first sent."""
     ctx.say(
-        "I can't take edits to messages, so I keep what you first sent. "
-        "While doing homework, /back lets you change your last answer."
+        ctx.t(
+            "I can't take edits to messages, so I keep what you first sent. "
+            "While doing homework, /back lets you change your last answer."
+        )
     )
 
 

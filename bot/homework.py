@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import library, notes, onboarding
+from bot.i18n import N_, moment, schedule_words
 from bot.messages import words
 from bot.render import answer_keyboard, buttons, keyboard, question_text, review_text, summary_text
 from bot.runtime import Ctx, button_token
@@ -40,14 +41,14 @@ from conversations.engine import (
 )
 from conversations.kinds.base import Media
 from conversations.kinds.info import InfoStep
-from conversations.schedules import describe_schedule, local_date, parse_schedule
+from conversations.schedules import local_date, parse_schedule
 from conversations.timezones import zone_label
 from storage import files, flags, homework, outbox, people
 from storage.models import Assignment, Entry
 
 log = logging.getLogger(__name__)
 
-AFTER_RISK = (
+AFTER_RISK = N_(
     "Everything you wrote is saved. Please look after yourself tonight; /sos shows the "
     "crisis lines again whenever you need them."
 )
@@ -57,7 +58,7 @@ FOLLOW_UP_TIME = time(18, 0)
 
 def language_of(ctx: Ctx) -> str:
     """The client's language, for a template's translations."""
-    return ctx.user.language if ctx.user is not None else "en"
+    return ctx.lang
 
 
 async def state_of(ctx: Ctx, entry: Entry) -> tuple[Flow, State] | None:
@@ -75,7 +76,7 @@ async def start_token(ctx: Ctx, payload: dict[str, object]) -> None:
         ctx.session, client_id=ctx.user.id, assignment_id=assignment_id
     )
     if assignment is None:
-        ctx.say("That homework is no longer assigned to you. /today shows what is due.")
+        ctx.say(ctx.t("That homework is no longer assigned to you. /today shows what is due."))
         return
     occurrence = payload.get("occurrence")
     await begin_assignment(
@@ -94,7 +95,7 @@ async def begin_assignment(
     assert ctx.user is not None
     current = await homework.open_entry(ctx.session, client_id=ctx.user.id)
     if current is not None and current.assignment_id == assignment.id:
-        await show_current(ctx, current, says=("Let's carry on where you were.",))
+        await show_current(ctx, current, says=(ctx.t("Let's carry on where you were."),))
         return
     if current is not None and not switch:
         await _offer_switch(ctx, current, assignment, occurrence_id)
@@ -102,7 +103,9 @@ async def begin_assignment(
     for earlier in await homework.paused_entries(ctx.session, client_id=ctx.user.id):
         if earlier.assignment_id == assignment.id:
             await homework.resume_entry(ctx.session, entry=earlier, now=ctx.now)
-            await show_current(ctx, earlier, says=("Welcome back. Here is where you left off.",))
+            await show_current(
+                ctx, earlier, says=(ctx.t("Welcome back. Here is where you left off."),)
+            )
             return
     template = await library.newest(ctx.rt, ctx.session, assignment.template_id)
     if template is not None:
@@ -124,7 +127,9 @@ async def begin_assignment(
     except FlowError:
         flow = None
     if template is None or flow is None:
-        ctx.say("Sorry, this homework cannot be opened right now. Please tell your therapist.")
+        ctx.say(
+            ctx.t("Sorry, this homework cannot be opened right now. Please tell your therapist.")
+        )
         return
     if occurrence_id is None:
         latest = await homework.latest_occurrence(
@@ -144,7 +149,7 @@ async def begin_assignment(
         now=ctx.now,
     )
     if current is not None:
-        ctx.say(f"I paused your {ctx.rt.title_of(current.template_id).lower()}; it is kept.")
+        ctx.say(ctx.t("I paused your {title}; it is kept.", title=ctx.title(current.template_id)))
     await _carry_out(ctx, entry, flow, turn)
     await present(ctx, entry, flow, turn)
 
@@ -153,8 +158,8 @@ async def _offer_switch(
     ctx: Ctx, current: Entry, assignment: Assignment, occurrence_id: int | None
 ) -> None:
     """One conversation at a time: say which is open, and let the client choose."""
-    open_title = ctx.rt.title_of(current.template_id).lower()
-    new_title = ctx.rt.title_of(assignment.template_id).lower()
+    open_title = ctx.title(current.template_id)
+    new_title = ctx.title(assignment.template_id)
     carry_on = await button_token(ctx, "resume", {"entry": current.id})
     start = await button_token(
         ctx,
@@ -162,9 +167,18 @@ async def _offer_switch(
         {"assignment": assignment.id, "occurrence": occurrence_id, "switch": True},
     )
     ctx.say(
-        f"You are in the middle of your {open_title}. Carry on with it, or pause it (your "
-        f"answers are kept) and start your {new_title}?",
-        buttons=buttons([[(f"Continue {open_title}", carry_on)], [(f"Start {new_title}", start)]]),
+        ctx.t(
+            "You are in the middle of your {open}. Carry on with it, or pause it (your "
+            "answers are kept) and start your {new}?",
+            open=open_title,
+            new=new_title,
+        ),
+        buttons=buttons(
+            [
+                [(ctx.t("Continue {title}", title=open_title), carry_on)],
+                [(ctx.t("Start {title}", title=new_title), start)],
+            ]
+        ),
     )
 
 
@@ -178,11 +192,13 @@ async def resume_token(ctx: Ctx, payload: dict[str, object]) -> None:
         else None
     )
     if entry is None or entry.status == "done":
-        ctx.say("That one is already finished. /today shows what is due.")
+        ctx.say(ctx.t("That one is already finished. /today shows what is due."))
         return
     found = await state_of(ctx, entry)
     if found is None:
-        ctx.say("Sorry, this homework cannot be opened right now. Please tell your therapist.")
+        ctx.say(
+            ctx.t("Sorry, this homework cannot be opened right now. Please tell your therapist.")
+        )
         return
     flow, state = found
     if entry.status != "active":
@@ -191,18 +207,18 @@ async def resume_token(ctx: Ctx, payload: dict[str, object]) -> None:
         turn = engine.resume(flow, state)
         homework.save_entry(entry, state=turn.state.to_json(), finished=False, now=ctx.now)
         entry.resume_at = None
-        ctx.say("Welcome back. Here is the next part.")
+        ctx.say(ctx.t("Welcome back. Here is the next part."))
         await _carry_out(ctx, entry, flow, turn)
         await present(ctx, entry, flow, turn)
         return
-    await show_current(ctx, entry, says=("Welcome back. Here is where you left off.",))
+    await show_current(ctx, entry, says=(ctx.t("Welcome back. Here is where you left off."),))
 
 
 async def show_current(ctx: Ctx, entry: Entry, says: tuple[str, ...] = ()) -> None:
     """Ask the entry's current question again."""
     found = await state_of(ctx, entry)
     if found is None:
-        ctx.say("Sorry, this homework cannot be opened right now.")
+        ctx.say(ctx.t("Sorry, this homework cannot be opened right now."))
         return
     flow, state = found
     await present(ctx, entry, flow, engine.ask(flow, state, says))
@@ -222,28 +238,33 @@ def entry_marker(entry: Entry) -> str:
 async def present(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> None:
     """Say the turn's words, then the next question, the review, or the summary."""
     for said in turn.says:
-        ctx.say(words(said))
+        ctx.say(words(said, ctx.lang))
     marker = entry_marker(entry)
     if turn.question is not None:
         ctx.say(
-            question_text(flow.title, turn.question),
-            buttons=answer_keyboard(turn.question, marker),
+            question_text(flow.title, turn.question, ctx.lang),
+            buttons=answer_keyboard(turn.question, marker, ctx.lang),
             html=True,
         )
     elif turn.review is not None:
         ctx.say(
-            review_text(flow.title, turn.review),
-            buttons=keyboard(turn.review.buttons, marker, flow.review_position),
+            review_text(flow.title, turn.review, ctx.lang),
+            buttons=keyboard(turn.review.buttons, marker, flow.review_position, ctx.lang),
             html=True,
         )
     elif turn.waiting is not None and entry.resume_at is not None:
         zone = ZoneInfo(ctx.user.timezone if ctx.user is not None else "UTC")
-        when = entry.resume_at.astimezone(zone).strftime("%a %d %b at %H:%M")
-        ctx.say(f"I'll remind you {when} for the next part. Your answers so far are saved.")
+        when = moment(entry.resume_at.astimezone(zone), ctx.lang)
+        ctx.say(
+            ctx.t(
+                "I'll remind you on {when} for the next part. Your answers so far are saved.",
+                when=when,
+            )
+        )
     elif turn.finished:
         # After risk language, a cheerful closing line would jar: a plain, caring one instead.
         risky = ctx.risk is not None or await flags.entry_has_flag(ctx.session, entry_id=entry.id)
-        outro = AFTER_RISK if risky else flow.outro
+        outro = ctx.t(AFTER_RISK) if risky else flow.outro
         ctx.say(summary_text(flow.title, turn.summary, outro), html=True)
         if ctx.user is not None and (ctx.user.dialog or {}).get("ask") == "time_zone":
             # The client started homework before choosing a time zone: ask once more.
@@ -256,7 +277,7 @@ async def continue_entry(ctx: Ctx, entry: Entry, event: Event) -> None:
     """Apply one client event to their open conversation and save it in the same transaction."""
     found = await state_of(ctx, entry)
     if found is None:
-        ctx.say("Sorry, this homework cannot be opened right now.")
+        ctx.say(ctx.t("Sorry, this homework cannot be opened right now."))
         return
     flow, before = found
     turn = engine.advance(flow, before, event)
@@ -340,14 +361,14 @@ def _photo_problem(ctx: Ctx, turn: engine.Turn) -> str | None:
     for effect in turn.effects:
         if isinstance(effect, KeepPhoto):
             if effect.file_id not in ctx.fetched:
-                return "That photo is too large to keep; could you send a smaller one?"
+                return ctx.t("That photo is too large to keep; could you send a smaller one?")
             data = ctx.fetched[effect.file_id]
             if data is None:
-                return (
+                return ctx.t(
                     "I couldn't fetch that photo from Telegram just now; could you send it again?"
                 )
             if len(data) > files.MAX_BYTES:
-                return "That photo is too large to keep; could you send a smaller one?"
+                return ctx.t("That photo is too large to keep; could you send a smaller one?")
     return None
 
 
@@ -389,7 +410,7 @@ async def _follow_up_time(ctx: Ctx, entry: Entry, effect: FollowUp) -> datetime:
     return max(due, ctx.now + timedelta(hours=1))
 
 
-BREATH_WORDS = ("Breathe in… {n}", "Hold… {n}", "Breathe out… {n}")
+BREATH_WORDS = (N_("Breathe in… {n}"), N_("Hold… {n}"), N_("Breathe out… {n}"))
 
 
 async def _breathe(ctx: Ctx, entry: Entry, effect: Breathe) -> None:
@@ -397,11 +418,24 @@ async def _breathe(ctx: Ctx, entry: Entry, effect: Breathe) -> None:
     if ctx.user is None:
         return
     await stop_breathing(ctx, entry)  # back on the step: one set of messages, not two
-    ctx.say(
-        f"Let's breathe together: in for {effect.inhale}, "
-        + (f"hold for {effect.hold}, " if effect.hold else "")
-        + f"out for {effect.exhale}, {effect.rounds} times. Follow the messages as they come."
-    )
+    if effect.hold:
+        pattern = ctx.t(
+            "Let's breathe together: in for {inhale}, hold for {hold}, out for {exhale}, "
+            "{rounds} times. Follow the messages as they come.",
+            inhale=effect.inhale,
+            hold=effect.hold,
+            exhale=effect.exhale,
+            rounds=effect.rounds,
+        )
+    else:
+        pattern = ctx.t(
+            "Let's breathe together: in for {inhale}, out for {exhale}, {rounds} times. "
+            "Follow the messages as they come.",
+            inhale=effect.inhale,
+            exhale=effect.exhale,
+            rounds=effect.rounds,
+        )
+    ctx.say(pattern)
     moment = ctx.now + timedelta(seconds=3)
     for round_number in range(1, effect.rounds + 1):
         for index, seconds in enumerate((effect.inhale, effect.hold, effect.exhale)):
@@ -412,7 +446,7 @@ async def _breathe(ctx: Ctx, entry: Entry, effect: Breathe) -> None:
                 person=ctx.user,
                 kind="breathing",
                 key=f"{entry.id}:{ctx.update_id}:{round_number}:{index}",
-                text=BREATH_WORDS[index].format(n=seconds),
+                text=ctx.t(BREATH_WORDS[index], n=seconds),
                 now=ctx.now,
                 not_before=moment,
             )
@@ -424,7 +458,7 @@ async def _breathe(ctx: Ctx, entry: Entry, effect: Breathe) -> None:
         person=ctx.user,
         kind="breathing",
         key=f"{entry.id}:{ctx.update_id}:end",
-        text="That's it. Notice how you feel, then tap the button above when you're ready.",
+        text=ctx.t("That's it. Notice how you feel, then tap the button above when you're ready."),
         now=ctx.now,
         not_before=moment,
     )
@@ -441,7 +475,7 @@ async def on_answer_button(ctx: Ctx, marker: str, position: int, value: str) -> 
     """An answer button: it counts only for the presser's own open conversation."""
     entry = await open_entry_of(ctx)
     if entry is None or entry_marker(entry) != marker:
-        ctx.toast("That question is closed. /today shows what is due.")
+        ctx.toast(ctx.t("That question is closed. /today shows what is due."))
         ctx.edit_buttons(None)
         return
     await continue_entry(ctx, entry, Press(position, value))
@@ -473,18 +507,18 @@ async def on_other(ctx: Ctx, what: str) -> bool:
 
 async def skip(ctx: Ctx) -> None:
     """/skip: pass an optional question."""
-    await _in_homework(ctx, Skip(), "There is no question to skip right now.")
+    await _in_homework(ctx, Skip(), ctx.t("There is no question to skip right now."))
 
 
 async def back(ctx: Ctx) -> None:
     """/back: change the previous answer."""
-    await _in_homework(ctx, Back(), "There is no answer to go back to right now.")
+    await _in_homework(ctx, Back(), ctx.t("There is no answer to go back to right now."))
 
 
 async def _in_homework(ctx: Ctx, event: Event, otherwise: str) -> None:
     entry = await open_entry_of(ctx)
     if entry is None:
-        ctx.say(f"{otherwise} /today shows what is due.")
+        ctx.say(otherwise + " " + ctx.t("/today shows what is due."))
         return
     await continue_entry(ctx, entry, event)
 
@@ -502,8 +536,11 @@ async def pause(ctx: Ctx) -> bool:
     entry.updated_at = ctx.now
     await stop_breathing(ctx, entry)
     ctx.say(
-        f"Paused your {ctx.rt.title_of(entry.template_id).lower()}. Your answers so far are saved; "
-        "/today picks it up again whenever you like."
+        ctx.t(
+            "Paused your {title}. Your answers so far are saved; /today picks it up again "
+            "whenever you like.",
+            title=ctx.title(entry.template_id),
+        )
     )
     return True
 
@@ -517,8 +554,12 @@ async def mid_step_command(ctx: Ctx, command: str) -> bool:
         ctx,
         entry,
         says=(
-            f"You are in the middle of your {ctx.rt.title_of(entry.template_id).lower()}, "
-            f"so {command[:30]} will have to wait. Answer below, or /cancel to pause it first.",
+            ctx.t(
+                "You are in the middle of your {title}, so {command} will have to wait. Answer "
+                "below, or /cancel to pause it first.",
+                title=ctx.title(entry.template_id),
+                command=command[:30],
+            ),
         ),
     )
     return True
@@ -543,8 +584,11 @@ async def open_entry_of(ctx: Ctx) -> Entry | None:
     entry.status = "paused"
     entry.updated_at = ctx.now
     ctx.say(
-        f"Sorry, your {ctx.rt.title_of(entry.template_id).lower()} could not be opened, so I "
-        "have set it aside. Everything you wrote is kept; your therapist can help."
+        ctx.t(
+            "Sorry, your {title} could not be opened, so I have set it aside. Everything you "
+            "wrote is kept; your therapist can help.",
+            title=ctx.title(entry.template_id),
+        )
     )
     return None
 
@@ -572,7 +616,7 @@ async def is_last_question(ctx: Ctx, entry: Entry) -> bool:
 async def today(ctx: Ctx) -> None:
     """/today: what is due today, what waits and what is paused, each with a button."""
     if ctx.user is None or ctx.user.role != "client":
-        ctx.say("/today is for clients. /help shows what you can do.")
+        ctx.say(ctx.t("/today is for clients. /help shows what you can do."))
         return
     client = ctx.user
     zone = ZoneInfo(client.timezone)
@@ -588,27 +632,34 @@ async def today(ctx: Ctx) -> None:
         flow, state = found
         shown = engine.ask(flow, state)
         where = (
-            f"paused at question {shown.question.number} of {shown.question.total}"
+            ctx.t(
+                "paused at question {number} of {total}",
+                number=shown.question.number,
+                total=shown.question.total,
+            )
             if shown.question is not None
-            else "paused before saving"
+            else ctx.t("paused before saving")
         )
         lines.append(f"• {flow.title}: {where}")
         token = await button_token(ctx, "resume", {"entry": entry.id})
-        rows.append([(f"Continue {flow.title.lower()}", token)])
+        rows.append([(ctx.t("Continue {title}", title=flow.title.lower()), token)])
     for entry in await homework.waiting_entries(ctx.session, client_id=client.id):
-        title = ctx.rt.title_of(entry.template_id)
+        title = ctx.rt.title_of(entry.template_id, ctx.lang)
         due = entry.resume_at
         when = (
-            "due now"
+            ctx.t("the next part is due now")
             if due is None or due <= ctx.now
-            else due.astimezone(zone).strftime("due %a %d %b")
+            else ctx.t(
+                "the next part is due {day}",
+                day=moment(due.astimezone(zone), ctx.lang, "EEE d MMM"),
+            )
         )
-        lines.append(f"• {title}: the next part is {when}")
+        lines.append(f"• {title}: {when}")
         token = await button_token(ctx, "resume", {"entry": entry.id})
-        rows.append([(f"Continue {title.lower()}", token)])
+        rows.append([(ctx.t("Continue {title}", title=title.lower()), token)])
     for assignment in await homework.client_assignments(ctx.session, client_id=client.id):
-        title = ctx.rt.title_of(assignment.template_id)
-        schedule = describe_schedule(parse_schedule(assignment.schedule))
+        title = ctx.rt.title_of(assignment.template_id, ctx.lang)
+        schedule = schedule_words(parse_schedule(assignment.schedule), ctx.lang)
         latest = await homework.latest_occurrence(
             ctx.session, assignment_id=assignment.id, until=ctx.now
         )
@@ -617,22 +668,29 @@ async def today(ctx: Ctx) -> None:
             ctx.session, assignment_id=assignment.id, occurrence_id=latest.id
         )
         if due_today and done:
-            status = "done today ✓"
+            status = ctx.t("done today ✓")
         elif due_today:
-            status = "due now"
+            status = ctx.t("due now")
         elif assignment.next_due_at is not None:
-            status = "next " + assignment.next_due_at.astimezone(zone).strftime("%a %d %b %H:%M")
+            status = ctx.t(
+                "next {when}", when=moment(assignment.next_due_at.astimezone(zone), ctx.lang)
+            )
         else:
-            status = "no more due times"
+            status = ctx.t("no more due times")
         lines.append(f"• {title} ({schedule}): {status}")
         token = await button_token(ctx, "start", {"assignment": assignment.id})
-        rows.append([(f"Start {title.lower()}", token)])
+        rows.append([(ctx.t("Start {title}", title=title.lower()), token)])
     if unreadable:
         lines.append(
-            f"({unreadable} unfinished {'entry' if unreadable == 1 else 'entries'} could not "
-            "be shown; your therapist can still see what you wrote.)"
+            ctx.t(
+                "(Unfinished entries that could not be shown: {count}. Your therapist can still "
+                "see what you wrote.)",
+                count=unreadable,
+            )
         )
     if not lines:
-        ctx.say("Nothing is assigned to you yet. Your therapist will add homework here.")
+        ctx.say(ctx.t("Nothing is assigned to you yet. Your therapist will add homework here."))
         return
-    ctx.say("Your homework:\n" + "\n".join(lines), buttons=buttons(rows) if rows else None)
+    ctx.say(
+        ctx.t("Your homework:") + "\n" + "\n".join(lines), buttons=buttons(rows) if rows else None
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from bot.i18n import N_
 from bot.render import buttons
 from bot.runtime import Ctx, dialog_fresh, token_for
 from storage import homework, notes, people
@@ -31,11 +32,11 @@ async def ask_how_it_went(ctx: Ctx, entry: Entry) -> None:
         now=ctx.now,
     )
     ctx.say(
-        "How was this one for you? It's optional, and it helps your therapist.",
+        ctx.t("How was this one for you? It's optional, and it helps your therapist."),
         buttons=buttons(
             [
-                [("Helpful", f"{token}:helpful"), ("Too hard", f"{token}:hard")],
-                [("Not for me", f"{token}:not")],
+                [(ctx.t("Helpful"), f"{token}:helpful"), (ctx.t("Too hard"), f"{token}:hard")],
+                [(ctx.t("Not for me"), f"{token}:not")],
             ]
         ),
     )
@@ -53,16 +54,18 @@ async def on_rating(ctx: Ctx, payload: dict[str, Any], sub: str) -> None:
     )
     ctx.edit_buttons(None)
     if rating is None or entry is None:
-        ctx.say("That homework is no longer here, so there is nothing to rate.")
+        ctx.say(ctx.t("That homework is no longer here, so there is nothing to rate."))
         return
     if await notes.feedback_of_entry(ctx.session, client_id=ctx.user.id, entry_id=entry.id):
-        ctx.say("You told me already, thank you.")
+        ctx.say(ctx.t("You told me already, thank you."))
         return
     link = await homework.live_link_of_entry(ctx.session, entry=entry)
     if link is None:
         ctx.say(
-            "Thank you for telling me. The therapist who gave it is no longer linked with "
-            "you, so I'll keep it with your entry."
+            ctx.t(
+                "Thank you for telling me. The therapist who gave it is no longer linked with "
+                "you, so I'll keep it with your entry."
+            )
         )
     note = await notes.add_note(
         ctx.session,
@@ -77,12 +80,14 @@ async def on_rating(ctx: Ctx, payload: dict[str, Any], sub: str) -> None:
         return
     ctx.user.dialog = {"ask": "feedback_comment", "note": note.id, "at": ctx.now.isoformat()}
     first = {
-        "helpful": "Thank you, I'm glad it helped.",
-        "too hard": "Thank you for saying so. Your therapist will see it, so you can find "
-        "a way to make it easier together.",
-        "not for me": "Thank you for saying so; your therapist will see it.",
+        "helpful": N_("Thank you, I'm glad it helped."),
+        "too hard": N_(
+            "Thank you for saying so. Your therapist will see it, so you can find a way to "
+            "make it easier together."
+        ),
+        "not for me": N_("Thank you for saying so; your therapist will see it."),
     }[rating]
-    ctx.say(f"{first} Anything you'd like to add? Type it here, or /skip.")
+    ctx.say(ctx.t(first) + " " + ctx.t("Anything you'd like to add? Type it here, or /skip."))
 
 
 async def comment(ctx: Ctx, text: str) -> None:
@@ -100,7 +105,7 @@ async def comment(ctx: Ctx, text: str) -> None:
         return
     note.text = text.strip()[:MAX_NOTE]
     note.created_at = ctx.now  # the rating and its comment reach the next digest together
-    ctx.say("Thank you, your therapist will see it with your homework.")
+    ctx.say(ctx.t("Thank you, your therapist will see it with your homework."))
 
 
 COMMENT_WAIT = timedelta(minutes=30)
@@ -124,7 +129,7 @@ def skip_comment(ctx: Ctx) -> bool:
     if ctx.user is None or (ctx.user.dialog or {}).get("ask") != "feedback_comment":
         return False
     ctx.user.dialog = None
-    ctx.say("Okay. Thank you for doing it.")
+    ctx.say(ctx.t("Okay. Thank you for doing it."))
     return True
 
 
@@ -133,21 +138,25 @@ async def note(ctx: Ctx) -> None:
     user = ctx.user
     assert user is not None
     if user.role != "client":
-        ctx.say("/note is for clients to leave a message for their therapist.")
+        ctx.say(ctx.t("/note is for clients to leave a message for their therapist."))
         return
     link = await people.active_link(ctx.session, client_id=user.id)
     if link is None:
         ctx.say(
-            "You aren't linked with a therapist right now, so there is nobody to pass a note "
-            "to. Ask your therapist for a new invite link."
+            ctx.t(
+                "You aren't linked with a therapist right now, so there is nobody to pass a note "
+                "to. Ask your therapist for a new invite link."
+            )
         )
         return
     text = " ".join(ctx.args).strip()
     if not text:
         user.dialog = {"ask": "note"}
         ctx.say(
-            "What would you like your therapist to know, or to talk about next time? "
-            "Type it here (or /cancel)."
+            ctx.t(
+                "What would you like your therapist to know, or to talk about next time? "
+                "Type it here (or /cancel)."
+            )
         )
         return
     await keep_note(ctx, text)
@@ -160,7 +169,7 @@ async def keep_note(ctx: Ctx, text: str) -> None:
     user.dialog = None
     link = await people.active_link(ctx.session, client_id=user.id)
     if link is None:
-        ctx.say("You aren't linked with a therapist right now, so I couldn't pass that on.")
+        ctx.say(ctx.t("You aren't linked with a therapist right now, so I couldn't pass that on."))
         return
     await notes.add_note(
         ctx.session,
@@ -170,4 +179,4 @@ async def keep_note(ctx: Ctx, text: str) -> None:
         text=text.strip()[:MAX_NOTE],
         now=ctx.now,
     )
-    ctx.say("Thank you. Your therapist will see your note before your next session.")
+    ctx.say(ctx.t("Thank you. Your therapist will see your note before your next session."))

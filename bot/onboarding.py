@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 
 from bot import menus
 from bot.digests import DAY_NAMES, describe_digest, digest_schedule
+from bot.i18n import LANGUAGE_NAMES, N_, pick_language, tr
 from bot.render import buttons
 from bot.replies import Keyboard
 from bot.runtime import Ctx
@@ -31,16 +32,18 @@ DIGEST_PREFIX = "dt:"
 DIGEST_TIMES = ("08:00", "12:00", "18:00", "20:00")
 
 CODE_PROBLEMS = {
-    "unknown": (
+    "unknown": N_(
         "I don't recognise that link. Please check it was copied whole, or ask for a new one."
     ),
-    "used": "That link has already been used. Each link works once, so please ask for a new one.",
-    "expired": "That link has expired. Please ask for a new one.",
+    "used": N_(
+        "That link has already been used. Each link works once, so please ask for a new one."
+    ),
+    "expired": N_("That link has expired. Please ask for a new one."),
 }
 
-SOS_HINT = "If you need someone to talk to now, /sos shows crisis lines."
+SOS_HINT = N_("If you need someone to talk to now, /sos shows crisis lines.")
 
-NOT_AN_EMERGENCY = (
+NOT_AN_EMERGENCY = N_(
     "Please know: I am not an emergency service, and nobody watches this chat in real time. "
     "If you are in danger or might hurt yourself, call your local emergency number now."
 )
@@ -53,8 +56,10 @@ async def start(ctx: Ctx) -> None:
         return
     if not await privacy.code_attempts_left(ctx.session, telegram_id=ctx.telegram_id, now=ctx.now):
         ctx.say(
-            "That's several links in a row that didn't work, so please wait 15 minutes and "
-            "then open your link again. If it keeps failing, ask for a new one."
+            ctx.t(
+                "That's several links in a row that didn't work, so please wait 15 minutes and "
+                "then open your link again. If it keeps failing, ask for a new one."
+            )
         )
         return
     found = await people.check_code(ctx.session, code=ctx.args[0], now=ctx.now)
@@ -63,7 +68,7 @@ async def start(ctx: Ctx) -> None:
             tries = await privacy.wrong_code(ctx.session, telegram_id=ctx.telegram_id, now=ctx.now)
             if tries == privacy.MAX_WRONG_CODES:
                 log.warning("repeated wrong codes from one Telegram account: slowed down")
-        ctx.say(CODE_PROBLEMS[found])
+        ctx.say(ctx.t(CODE_PROBLEMS[found]))
         return
     if found.kind == "therapist":
         await _register_therapist(ctx, found)
@@ -74,54 +79,65 @@ async def start(ctx: Ctx) -> None:
 async def _welcome(ctx: Ctx) -> None:
     if ctx.user is None:
         if await people.find_held_invite(ctx.session, telegram_id=ctx.telegram_id, now=ctx.now):
-            ctx.say("Your invite is waiting for your answer: please use the buttons above.")
+            ctx.say(ctx.t("Your invite is waiting for your answer: please use the buttons above."))
             return
         ctx.say(
-            "Hello! I help people do their therapy homework between sessions.\n\n"
-            "To begin, open the invite link your therapist sent you. "
-            "Therapists: open the registration link from whoever runs this bot."
+            ctx.t(
+                "Hello! I help people do their therapy homework between sessions.\n\n"
+                "To begin, open the invite link your therapist sent you. "
+                "Therapists: open the registration link from whoever runs this bot."
+            )
         )
         return
-    ctx.say(f"Welcome back, {ctx.user.name}. " + ("/help shows what I can do."))
+    ctx.say(ctx.t("Welcome back, {name}. /help shows what I can do.", name=ctx.user.name))
 
 
 async def _register_therapist(ctx: Ctx, code: Code) -> None:
     if ctx.user is not None:
         ctx.say(
-            f"You are already registered here as a {ctx.user.role}, "
-            "so this registration link was not used. It still works for someone else."
+            ctx.t(
+                "You are already registered here, so this registration link was not used. It "
+                "still works for someone else."
+            )
         )
         return
     user = await people.register_therapist(ctx.session, code=code, **ctx.identity())
     ctx.user = user
     if ctx.bot is not None:
         bot, chat_id = ctx.bot, ctx.chat_id
-        ctx.after_commit.append(lambda: menus.set_for_therapist(bot, chat_id))
+        ctx.after_commit.append(lambda: menus.set_for_therapist(bot, chat_id, user.language))
     # A digest time from the start, so skipping the question still brings digests.
     user.digest_time = ctx.rt.settings.default_digest_time
     await reschedule(ctx, user)
-    ctx.say(f"Welcome, {user.name}! You are registered as a therapist.")
+    ctx.say(ctx.t("Welcome, {name}! You are registered as a therapist.", name=user.name))
     ask_time_zone(ctx, user, then="digest_time")
 
 
 async def _open_invite(ctx: Ctx, code: Code) -> None:
     if code.therapist_id is None:
-        ctx.say(CODE_PROBLEMS["unknown"])
+        ctx.say(ctx.t(CODE_PROBLEMS["unknown"]))
         return
     therapist = await people.get_user_by_id(ctx.session, user_id=code.therapist_id)
     if therapist is None:
-        ctx.say(CODE_PROBLEMS["unknown"])
+        ctx.say(ctx.t(CODE_PROBLEMS["unknown"]))
         return
     if ctx.user is not None and ctx.user.role == "therapist":
         ctx.say(
-            "This is an invite for a client, and you are registered as a therapist, "
-            "so it was not used. It still works for the person it was meant for."
+            ctx.t(
+                "This is an invite for a client, and you are registered as a therapist, "
+                "so it was not used. It still works for the person it was meant for."
+            )
         )
         return
     if ctx.user is not None:
         link = await people.active_link(ctx.session, client_id=ctx.user.id)
         if link is not None and link.therapist_id == therapist.id:
-            ctx.say(f"You are already linked with {therapist.name}. /today shows what is due.")
+            ctx.say(
+                ctx.t(
+                    "You are already linked with {therapist}. /today shows what is due.",
+                    therapist=therapist.name,
+                )
+            )
             return
     current = None
     if ctx.user is not None:
@@ -134,50 +150,86 @@ async def _open_invite(ctx: Ctx, code: Code) -> None:
         therapist.name,
         ctx.username,
         backup=ctx.rt.settings.alert_fallback_chat_id is not None,
+        language=ctx.lang,
     )
     if current is not None:
-        text += (
-            f"\n\nYou are linked with {current.name} now. Agreeing ends that link: "
-            f"{current.name} will no longer see new answers, and their homework stops."
+        text += "\n\n" + ctx.t(
+            "You are linked with {current} now. Agreeing ends that link: {current} will no "
+            "longer see new answers, and their homework stops.",
+            current=current.name,
         )
-    ctx.say(text, buttons=_consent_buttons(nonce))
+    ctx.say(text, buttons=_consent_buttons(nonce, ctx.lang))
 
 
 def consent_text(
-    first_name: str, therapist: str, username: str | None, *, backup: bool = False
+    first_name: str,
+    therapist: str,
+    username: str | None,
+    *,
+    backup: bool = False,
+    language: str = "en",
 ) -> str:
     """What the client agrees to share, said plainly (a backup contact only when there is one)."""
-    handle = f" and username @{username}" if username else ""
+    name_line = (
+        tr(language, "• your Telegram name and username @{username}", username=username)
+        if username
+        else tr(language, "• your Telegram name")
+    )
     backup_line = (
-        " If they can't be reached, the practice's backup contact is told you may need "
-        "support (not what you wrote)."
+        " "
+        + tr(
+            language,
+            "If they can't be reached, the practice's backup contact is told you may need "
+            "support (not what you wrote).",
+        )
         if backup
         else ""
     )
-    return (
-        f"Hi {first_name}! {therapist} invited you to do your therapy homework here, "
-        "between sessions.\n\n"
-        f"If you agree, {therapist} will see:\n"
-        "• the answers you write in your homework\n"
-        "• when you did your homework, and when it was missed\n"
-        f"• your Telegram name{handle}\n\n"
-        "Your answers are stored encrypted, and you can take a copy (/export) or delete "
-        "everything (/delete) at any time. Telegram carries our messages (chats with bots "
-        "are not end-to-end encrypted); /privacy tells you more.\n\n"
-        "If you write something that makes me worry for your safety, I show you crisis lines "
-        f"straight away and let {therapist} know at once.{backup_line}\n\n"
-        f"{NOT_AN_EMERGENCY}\n\n"
-        "Nothing about you is kept unless you agree. Do you agree to share this with "
-        f"{therapist}?"
-    )
+    parts = [
+        tr(
+            language,
+            "Hi {first_name}! {therapist} invited you to do your therapy homework here, "
+            "between sessions.",
+            first_name=first_name,
+            therapist=therapist,
+        ),
+        tr(language, "If you agree, {therapist} will see:", therapist=therapist)
+        + "\n"
+        + tr(language, "• the answers you write in your homework")
+        + "\n"
+        + tr(language, "• when you did your homework, and when it was missed")
+        + "\n"
+        + name_line,
+        tr(
+            language,
+            "Your answers are stored encrypted, and you can take a copy (/export) or delete "
+            "everything (/delete) at any time. Telegram carries our messages (chats with bots "
+            "are not end-to-end encrypted); /privacy tells you more.",
+        ),
+        tr(
+            language,
+            "If you write something that makes me worry for your safety, I show you crisis "
+            "lines straight away and let {therapist} know at once.",
+            therapist=therapist,
+        )
+        + backup_line,
+        tr(language, NOT_AN_EMERGENCY),
+        tr(
+            language,
+            "Nothing about you is kept unless you agree. Do you agree to share this with "
+            "{therapist}?",
+            therapist=therapist,
+        ),
+    ]
+    return "\n\n".join(parts)
 
 
-def _consent_buttons(nonce: str) -> Keyboard:
+def _consent_buttons(nonce: str, language: str = "en") -> Keyboard:
     return buttons(
         [
             [
-                ("Yes, I agree", f"{CONSENT_PREFIX}yes:{nonce}"),
-                ("No, thank you", f"{CONSENT_PREFIX}no:{nonce}"),
+                (tr(language, "Yes, I agree"), f"{CONSENT_PREFIX}yes:{nonce}"),
+                (tr(language, "No, thank you"), f"{CONSENT_PREFIX}no:{nonce}"),
             ]
         ]
     )
@@ -191,22 +243,32 @@ async def consent(ctx: Ctx) -> None:
     )
     if ctx.user is not None and ctx.user.role == "therapist":
         ctx.edit_buttons(None)
-        ctx.say("You are registered as a therapist, so this invite can't link you as a client.")
+        ctx.say(
+            ctx.t("You are registered as a therapist, so this invite can't link you as a client.")
+        )
         if code is not None:
             await people.release_invite(ctx.session, code=code)
         return
     if code is None:
-        ctx.toast("This invite is no longer waiting.")
+        ctx.toast(ctx.t("This invite is no longer waiting."))
         ctx.edit_buttons(None)
         if ctx.user is None:
-            ctx.say("This invite is no longer waiting for an answer. Please open the link again.")
+            ctx.say(
+                ctx.t("This invite is no longer waiting for an answer. Please open the link again.")
+            )
         return
     ctx.edit_buttons(None)
     await answer_invite(ctx, code, agree=answer == "yes")
 
 
-YES = ("yes", "yes i agree", "i agree", "agree", "yes please", "ok", "okay", "sure", "y")
-NO = ("no", "no thank you", "no thanks", "i don't agree", "i do not agree", "nope", "n")
+YES = (
+    *("yes", "yes i agree", "i agree", "agree", "yes please", "ok", "okay", "sure", "y"),
+    *("si", "sí", "si acepto", "sí, acepto", "acepto", "de acuerdo", "vale", "claro", "s"),
+)
+NO = (
+    *("no", "no thank you", "no thanks", "i don't agree", "i do not agree", "nope", "n"),
+    *("no gracias", "no, gracias", "no acepto", "no estoy de acuerdo"),
+)
 
 
 def typed_consent(text: str) -> bool | None:
@@ -236,8 +298,10 @@ async def answer_invite(ctx: Ctx, code: Code, *, agree: bool) -> None:
     if not agree:
         await people.release_invite(ctx.session, code=code)
         ctx.say(
-            "No problem. Nothing about you was kept. "
-            "If you change your mind, open the same link again."
+            ctx.t(
+                "No problem. Nothing about you was kept. "
+                "If you change your mind, open the same link again."
+            )
         )
         return
     therapist = await people.get_user_by_id(ctx.session, user_id=code.therapist_id or 0)
@@ -250,7 +314,9 @@ async def answer_invite(ctx: Ctx, code: Code, *, agree: bool) -> None:
     user, _link = await people.accept_invite(ctx.session, code=code, **ctx.identity())
     ctx.user = user
     ctx.say(
-        f"Thank you. You are now linked with {therapist.name if therapist else 'your therapist'}."
+        ctx.t("Thank you. You are now linked with {therapist}.", therapist=therapist.name)
+        if therapist is not None
+        else ctx.t("Thank you. You are now linked with your therapist.")
     )
     if previous is not None and (therapist is None or previous.id != therapist.id):
         await outbox.notify(
@@ -273,8 +339,10 @@ def ask_time_zone(ctx: Ctx, user: User, *, then: str) -> None:
         for pair in _pairs(list(enumerate(COMMON_ZONES)))
     ]
     ctx.say(
-        "Which time zone are you in? I use it to send reminders at the right local time.\n\n"
-        "Tap one, or type your city (like Berlin) or a time zone name (like America/New_York).",
+        ctx.t(
+            "Which time zone are you in? I use it to send reminders at the right local time.\n\n"
+            "Tap one, or type your city (like Berlin) or a time zone name (like America/New_York)."
+        ),
         buttons=buttons(rows),
     )
 
@@ -287,7 +355,7 @@ async def time_zone_button(ctx: Ctx) -> None:
     """A time zone button was pressed."""
     index = ctx.data[len(ZONE_PREFIX) :]
     if ctx.user is None or not index.isdecimal() or int(index) >= len(COMMON_ZONES):
-        ctx.toast("That button is no longer active.")
+        ctx.toast(ctx.t("That button is no longer active."))
         return
     ctx.edit_buttons(None)
     await set_time_zone(ctx, ctx.user, COMMON_ZONES[int(index)])
@@ -298,20 +366,25 @@ async def set_time_zone(ctx: Ctx, user: User, typed: str) -> None:
     try:
         zone = parse_time_zone(typed)
     except TimeZoneError as error:
-        ctx.say(f"{error} {SOS_HINT}" if user.role == "client" else str(error))
+        said = ctx.unreadable(error)
+        ctx.say(f"{said} {ctx.t(SOS_HINT)}" if user.role == "client" else said)
         return
     then = (user.dialog or {}).get("then", "done")
     user.timezone = zone.key
     user.dialog = None
     await reschedule(ctx, user)
     local_now = ctx.now.astimezone(zone).strftime("%H:%M")
-    ctx.say(f"Got it: {zone_label(zone)} time, where it is {local_now} now.")
+    ctx.say(
+        ctx.t("Got it: {zone} time, where it is {now} now.", zone=zone_label(zone), now=local_now)
+    )
     if then == "digest_time":
         ask_digest_time(ctx, user)
     elif user.role == "client" and then == "done":
         ctx.say(
-            "You are all set. Your therapist will give you homework here, and I will remind "
-            "you when it is time. /help shows what I can do."
+            ctx.t(
+                "You are all set. Your therapist will give you homework here, and I will remind "
+                "you when it is time. /help shows what I can do."
+            )
         )
 
 
@@ -338,8 +411,10 @@ def ask_digest_time(ctx: Ctx, user: User) -> None:
     """Ask when the daily digest should arrive."""
     user.dialog = {"ask": "digest_time"}
     ctx.say(
-        "When would you like your daily digest of your clients' homework? "
-        "Tap a time, or type one like 17:30.",
+        ctx.t(
+            "When would you like your daily digest of your clients' homework? "
+            "Tap a time, or type one like 17:30."
+        ),
         buttons=buttons([[(t, f"{DIGEST_PREFIX}{t}") for t in DIGEST_TIMES]]),
     )
 
@@ -347,7 +422,7 @@ def ask_digest_time(ctx: Ctx, user: User) -> None:
 async def digest_time_button(ctx: Ctx) -> None:
     """A digest time button was pressed."""
     if ctx.user is None or ctx.user.role != "therapist":
-        ctx.toast("That button is no longer active.")
+        ctx.toast(ctx.t("That button is no longer active."))
         return
     ctx.edit_buttons(None)
     await set_digest_time(ctx, ctx.user, ctx.data[len(DIGEST_PREFIX) :])
@@ -358,20 +433,23 @@ async def set_digest_time(ctx: Ctx, user: User, typed: str) -> None:
     try:
         schedule = parse_schedule(f"daily {typed.strip()}")
     except ValueError:
-        ctx.say("Please send a time as HH:MM on the 24-hour clock, like 08:30 or 18:00.")
+        ctx.say(ctx.t("Please send a time as HH:MM on the 24-hour clock, like 08:30 or 18:00."))
         return
     assert isinstance(schedule, Daily)
     user.digest_time = schedule.at.strftime("%H:%M")
     user.dialog = None
     await reschedule(ctx, user)
     ctx.say(
-        f"Your digest will come {describe_digest(user, ctx.rt.settings.default_digest_time)}, "
-        f"{zone_label(ZoneInfo(user.timezone))} time. /digest sends one now.\n\n"
-        "Next: /invite makes a one-time invite link for a client. /help lists everything."
+        ctx.t(
+            "Your digest will come {when}, {zone} time. /digest sends one now.\n\n"
+            "Next: /invite makes a one-time invite link for a client. /help lists everything.",
+            when=describe_digest(user, ctx.rt.settings.default_digest_time),
+            zone=zone_label(ZoneInfo(user.timezone)),
+        )
     )
 
 
-PRIVACY = (
+PRIVACY = N_(
     "Who sees what you write here:\n"
     "• Your therapist: your homework answers and photos, when you did homework, your "
     "ratings, comments and /notes, and your Telegram name. If you write something that "
@@ -388,7 +466,7 @@ PRIVACY = (
 
 async def privacy_notice(ctx: Ctx) -> None:
     """/privacy: who can see what, and what the person can do about it."""
-    ctx.say(PRIVACY)
+    ctx.say(ctx.t(PRIVACY))
 
 
 async def show_help(ctx: Ctx) -> None:
@@ -398,36 +476,66 @@ async def show_help(ctx: Ctx) -> None:
         return
     if ctx.user.role == "therapist":
         ctx.say(
-            "What I can do for you:\n"
-            "/invite [label] – a one-time invite link for a client\n"
-            "/clients – your clients at a glance\n"
-            "/client NAME – one client's homework and entries in full; reply to an entry\n"
-            "/assign – give a client homework (or in one line: "
-            "/assign robin gratitude daily 20:00)\n"
-            "/digest – your digest now\n"
-            "/settings – time zone and digest time\n"
-            "/pause CLIENT [HOMEWORK], /resume … – hold or restart a client's reminders\n"
-            "/reschedule CLIENT HOMEWORK SCHEDULE – change when homework is due\n"
-            "/unassign CLIENT HOMEWORK – take homework back (entries are kept)\n"
-            "/export CLIENT [DAYS] – a client's entries as CSV and a session-prep PDF\n"
-            "/unlink CLIENT – end your link with a client\n"
-            "/cancel – stop what we are doing"
+            ctx.t(
+                "What I can do for you:\n"
+                "/invite [label] – a one-time invite link for a client\n"
+                "/clients – your clients at a glance\n"
+                "/client NAME – one client's homework and entries in full; reply to an entry\n"
+                "/assign – give a client homework (or in one line: "
+                "/assign robin gratitude daily 20:00)\n"
+                "/digest – your digest now\n"
+                "/settings – time zone and digest time\n"
+                "/pause CLIENT [HOMEWORK], /resume … – hold or restart a client's reminders\n"
+                "/reschedule CLIENT HOMEWORK SCHEDULE – change when homework is due\n"
+                "/unassign CLIENT HOMEWORK – take homework back (entries are kept)\n"
+                "/export CLIENT [DAYS] – a client's entries as CSV and a session-prep PDF\n"
+                "/unlink CLIENT – end your link with a client\n"
+                "/cancel – stop what we are doing"
+            )
         )
         return
     ctx.say(
-        "What I can do for you:\n"
-        "/today – what is due, and start it\n"
-        "/homework – all your homework\n"
-        "/settings – your time zone and quiet hours\n"
-        "/pause and /resume – stop reminders for a while, and start them again\n"
-        "/note – leave a message or question for your therapist's next session\n"
-        "/progress – a chart of how your homework is going\n"
-        "/privacy – who sees what you write; /export a copy of it; /delete to erase it\n"
-        "/unlink – end your link with your therapist\n"
-        "/sos – crisis lines, any time\n"
-        "While doing homework: /skip passes an optional question, /back changes your last "
-        "answer, /cancel pauses (your answers are kept).\n\n" + NOT_AN_EMERGENCY
+        ctx.t(
+            "What I can do for you:\n"
+            "/today – what is due, and start it\n"
+            "/homework – all your homework\n"
+            "/settings – your time zone, language and quiet hours\n"
+            "/pause and /resume – stop reminders for a while, and start them again\n"
+            "/note – leave a message or question for your therapist's next session\n"
+            "/progress – a chart of how your homework is going\n"
+            "/privacy – who sees what you write; /export a copy of it; /delete to erase it\n"
+            "/unlink – end your link with your therapist\n"
+            "/sos – crisis lines, any time\n"
+            "While doing homework: /skip passes an optional question, /back changes your last "
+            "answer, /cancel pauses (your answers are kept)."
+        )
+        + "\n\n"
+        + ctx.t(NOT_AN_EMERGENCY)
     )
+
+
+def ask_language(ctx: Ctx, user: User) -> None:
+    """Offer the languages there are, as buttons (or typed: "English", "español")."""
+    user.dialog = {"ask": "language"}
+    ctx.say(
+        ctx.t("Which language would you like me to use?"),
+        buttons=buttons([[(name, f"set:lang:{code}") for code, name in LANGUAGE_NAMES.items()]]),
+    )
+
+
+async def set_language(ctx: Ctx, user: User, typed: str) -> None:
+    """Store the language chosen; everything from now on is said in it."""
+    language = pick_language(typed)
+    if language is None:
+        names = ", ".join(LANGUAGE_NAMES.values())
+        ctx.say(ctx.t("I can speak {names}. Which would you like?", names=names))
+        return
+    user.language = language
+    user.dialog = None
+    ctx.say(ctx.t("Done: I'll speak {language} from now on.", language=LANGUAGE_NAMES[language]))
+    if ctx.bot is not None:
+        bot, chat_id, role = ctx.bot, ctx.chat_id, user.role
+        ctx.after_commit.append(lambda: menus.set_for_person(bot, chat_id, role, language))
 
 
 async def settings(ctx: Ctx) -> None:
@@ -436,46 +544,68 @@ async def settings(ctx: Ctx) -> None:
         await _welcome(ctx)
         return
     zone = zone_label(ZoneInfo(ctx.user.timezone))
-    rows = [[("Change time zone", "set:tz")]]
-    text = f"Your time zone: {zone} ({ctx.user.timezone})."
+    rows = [[(ctx.t("Change time zone"), "set:tz"), (ctx.t("Language"), "set:lang")]]
+    text = ctx.t("Your time zone: {zone} ({key}).", zone=zone, key=ctx.user.timezone)
+    text += "\n" + ctx.t("Language: {language}.", language=LANGUAGE_NAMES[ctx.lang])
     if ctx.user.role == "therapist":
         when = describe_digest(ctx.user, ctx.rt.settings.default_digest_time)
-        text += f"\nYour digest: {when}."
+        text += "\n" + ctx.t("Your digest: {when}.", when=when)
         weekly = ctx.user.digest_weekday is not None
         rows.append(
             [
-                ("Change digest time", "set:digest"),
-                ("Daily instead", "set:daily") if weekly else ("Weekly instead", "set:weekly"),
+                (ctx.t("Change digest time"), "set:digest"),
+                (ctx.t("Daily instead"), "set:daily")
+                if weekly
+                else (ctx.t("Weekly instead"), "set:weekly"),
             ]
         )
     else:
         quiet = quiet_hours_of(ctx.user.quiet_start, ctx.user.quiet_end)
-        text += f"\nQuiet hours: {quiet.describe() if quiet else 'none'}."
-        text += "\nReminders: " + ("paused (/resume)." if ctx.user.paused_at else "on (/pause).")
-        rows.append([("Set quiet hours", "set:quiet")])
+        text += "\n" + (
+            ctx.t("Quiet hours: {hours}.", hours=quiet.describe())
+            if quiet
+            else ctx.t("Quiet hours: none.")
+        )
+        text += "\n" + (
+            ctx.t("Reminders: paused (/resume).")
+            if ctx.user.paused_at
+            else ctx.t("Reminders: on (/pause).")
+        )
+        rows.append([(ctx.t("Set quiet hours"), "set:quiet")])
     ctx.say(text, buttons=buttons(rows))
 
 
 async def settings_button(ctx: Ctx) -> None:
     """A /settings button was pressed."""
     if ctx.user is None:
-        ctx.toast("That button is no longer active.")
+        ctx.toast(ctx.t("That button is no longer active."))
         return
     ctx.edit_buttons(None)
     therapist = ctx.user.role == "therapist"
-    if ctx.data == "set:digest" and therapist:
+    if ctx.data == "set:lang":
+        ask_language(ctx, ctx.user)
+    elif ctx.data.startswith("set:lang:"):
+        await set_language(ctx, ctx.user, ctx.data.removeprefix("set:lang:"))
+    elif ctx.data == "set:digest" and therapist:
         ask_digest_time(ctx, ctx.user)
     elif ctx.data == "set:weekly" and therapist:
         days = [(name[:3], f"set:day:{n}") for n, name in enumerate(DAY_NAMES)]
-        ctx.say("Which day should your weekly digest come?", buttons=buttons([days[:4], days[4:]]))
+        ctx.say(
+            ctx.t("Which day should your weekly digest come?"),
+            buttons=buttons([days[:4], days[4:]]),
+        )
     elif (ctx.data == "set:daily" or ctx.data.startswith("set:day:")) and therapist:
         day = ctx.data.removeprefix("set:day:")
         ctx.user.digest_weekday = int(day) if day.isdigit() and int(day) < 7 else None
         await reschedule(ctx, ctx.user)
         when = describe_digest(ctx.user, ctx.rt.settings.default_digest_time)
         ctx.say(
-            f"Your digest will come {when}, {zone_label(ZoneInfo(ctx.user.timezone))} time, "
-            "covering the time since the one before. /digest sends one now."
+            ctx.t(
+                "Your digest will come {when}, {zone} time, covering the time since the one "
+                "before. /digest sends one now.",
+                when=when,
+                zone=zone_label(ZoneInfo(ctx.user.timezone)),
+            )
         )
     else:
         ask_time_zone(ctx, ctx.user, then="changed")

@@ -14,6 +14,7 @@ import logging
 from datetime import timedelta
 
 from bot.caseload import find_one
+from bot.i18n import tr
 from bot.render import buttons
 from bot.runtime import Ctx, Runtime, button_token
 from storage import outbox, people, privacy
@@ -34,17 +35,23 @@ async def delete(ctx: Ctx) -> None:
     assert user is not None
     if user.role != "client":
         ctx.say(
-            "/delete is for clients to erase what they wrote. To stop using the bot as a "
-            "therapist, ask the person who runs it."
+            ctx.t(
+                "/delete is for clients to erase what they wrote. To stop using the bot as a "
+                "therapist, ask the person who runs it."
+            )
         )
         return
     sure = await button_token(ctx, "erase", {})
     keep = await button_token(ctx, "erase_no", {})
     ctx.say(
-        "This deletes everything you have written here: your homework answers, notes and "
-        "photos, and your link with your therapist, who will be told that you left. It "
-        "can't be undone. If you'd like a copy first, /export sends you one.",
-        buttons=buttons([[("Yes, delete everything", sure)], [("No, keep my data", keep)]]),
+        ctx.t(
+            "This deletes everything you have written here: your homework answers, notes and "
+            "photos, and your link with your therapist, who will be told that you left. It "
+            "can't be undone. If you'd like a copy first, /export sends you one."
+        ),
+        buttons=buttons(
+            [[(ctx.t("Yes, delete everything"), sure)], [(ctx.t("No, keep my data"), keep)]]
+        ),
     )
 
 
@@ -54,10 +61,10 @@ async def erase_token(ctx: Ctx, confirmed: bool) -> None:
     assert user is not None
     ctx.edit_buttons(None)
     if not confirmed:
-        ctx.say("Nothing was deleted. Everything you wrote is kept.")
+        ctx.say(ctx.t("Nothing was deleted. Everything you wrote is kept."))
         return
     if user.erasing_at is not None:
-        ctx.say("Your data is already being deleted.")
+        ctx.say(ctx.t("Your data is already being deleted."))
         return
     user.erasing_at = ctx.now
     user.paused_at = ctx.now
@@ -73,16 +80,22 @@ async def erase_token(ctx: Ctx, confirmed: bool) -> None:
             person=therapist,
             kind="unlinked",
             key=f"erased-link:{link.id}:{link.consented_at.timestamp():.6f}",
-            text=f"{name} has deleted their data and left, so their entries, notes and any "
-            "open risk alerts about them are no longer available here.",
+            text=tr(
+                therapist.language,
+                "{name} has deleted their data and left, so their entries, notes and any open "
+                "risk alerts about them are no longer available here.",
+                name=name,
+            ),
             now=ctx.now,
         )
     await privacy.audit(
         ctx.session, actor=user, action="erase_requested", subject=f"client {user.id}", now=ctx.now
     )
     ctx.say(
-        "Deleting everything now; I'll tell you when it's done. Take care of yourself. "
-        "/sos shows crisis lines at any time."
+        ctx.t(
+            "Deleting everything now; I'll tell you when it's done. Take care of yourself. "
+            "/sos shows crisis lines at any time."
+        )
     )
 
 
@@ -169,13 +182,15 @@ async def unlink(ctx: Ctx) -> None:
     if user.role == "client":
         link = await people.active_link(ctx.session, client_id=user.id)
         if link is None:
-            ctx.say("You aren't linked with a therapist at the moment.")
+            ctx.say(ctx.t("You aren't linked with a therapist at the moment."))
             return
         therapist = await people.get_user_by_id(ctx.session, user_id=link.therapist_id)
-        who = therapist.name if therapist is not None else "your therapist"
+        who = therapist.name if therapist is not None else ctx.t("your therapist")
     else:
         if not ctx.args:
-            ctx.say("/unlink CLIENT ends your link with a client, for example: /unlink robin")
+            ctx.say(
+                ctx.t("/unlink CLIENT ends your link with a client, for example: /unlink robin")
+            )
             return
         found = await find_one(ctx, user, " ".join(ctx.args))
         if found is None:
@@ -184,11 +199,18 @@ async def unlink(ctx: Ctx) -> None:
         who = people.client_display_name(link, client)
     sure = await button_token(ctx, "unlink", {"link": link.id})
     ctx.say(
-        f"End your link with {who}? They will no longer see "
-        + ("your homework" if user.role == "client" else "this bot's homework with you")
-        + " from now on; nothing written is deleted"
-        + (" (/delete does that)." if user.role == "client" else "."),
-        buttons=buttons([[(f"Yes, end the link with {who}"[:60], sure)]]),
+        ctx.t(
+            "End your link with {who}? They will no longer see your homework from now on; "
+            "nothing written is deleted (/delete does that).",
+            who=who,
+        )
+        if user.role == "client"
+        else ctx.t(
+            "End your link with {who}? They will no longer see this bot's homework with you "
+            "from now on; nothing written is deleted.",
+            who=who,
+        ),
+        buttons=buttons([[(ctx.t("Yes, end the link with {who}", who=who)[:60], sure)]]),
     )
 
 
@@ -204,7 +226,7 @@ async def unlink_token(ctx: Ctx, payload: dict[str, object]) -> None:
         or link.ended_at is not None
         or user.id not in (link.client_id, link.therapist_id)
     ):
-        ctx.say("That link has already ended.")
+        ctx.say(ctx.t("That link has already ended."))
         return
     link.ended_at = ctx.now
     client = await people.get_user_by_id(ctx.session, user_id=link.client_id)
@@ -217,18 +239,31 @@ async def unlink_token(ctx: Ctx, payload: dict[str, object]) -> None:
     )
     if user.id == client.id:
         ctx.say(
-            f"Your link with {therapist.name} has ended; they no longer see your homework. "
-            "Everything you wrote stays yours: /export sends a copy, /delete erases it."
+            ctx.t(
+                "Your link with {therapist} has ended; they no longer see your homework. "
+                "Everything you wrote stays yours: /export sends a copy, /delete erases it.",
+                therapist=therapist.name,
+            )
         )
-        other, text = therapist, f"{name} ended their link with you, so you no longer see "
-        text += "their homework here."
+        other, text = (
+            therapist,
+            tr(
+                therapist.language,
+                "{name} ended their link with you, so you no longer see their homework here.",
+                name=name,
+            ),
+        )
     else:
-        ctx.say(f"Your link with {name} has ended; you no longer see their homework.")
+        ctx.say(
+            ctx.t("Your link with {name} has ended; you no longer see their homework.", name=name)
+        )
         other, text = (
             client,
-            (
-                f"{therapist.name} ended your link here, so they no longer see your homework. "
-                "Everything you wrote stays yours: /export sends a copy, /delete erases it."
+            tr(
+                client.language,
+                "{therapist} ended your link here, so they no longer see your homework. "
+                "Everything you wrote stays yours: /export sends a copy, /delete erases it.",
+                therapist=therapist.name,
             ),
         )
     await outbox.notify(

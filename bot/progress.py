@@ -62,7 +62,7 @@ async def progress(ctx: Ctx) -> None:
     client = ctx.user
     assert client is not None
     if client.role != "client":
-        ctx.say("/progress is for clients: it shows them how their homework is going.")
+        ctx.say(ctx.t("/progress is for clients: it shows them how their homework is going."))
         return
     zone = ZoneInfo(client.timezone)
     entries = await homework.done_entries_of_client(
@@ -72,11 +72,11 @@ async def progress(ctx: Ctx) -> None:
     series = trends(done)
     mood = mood_of(series)
     days = [local_date(d.completed_at, zone) for d in done]
-    ctx.say(progress_sentence(days, mood, today=local_date(ctx.now, zone), zone=zone))
-    spec = chart_spec("How it's going", series, zone.key)
+    ctx.say(progress_sentence(days, mood, today=local_date(ctx.now, zone), zone=zone, t=ctx.t))
+    spec = chart_spec(ctx.t("How it's going"), series, zone.key)
     if spec is None:
         return
-    ctx.say("Here is a chart of it; it comes in a moment.")
+    ctx.say(ctx.t("Here is a chart of it; it comes in a moment."))
     await queue_chart(
         ctx.session,
         person=client,

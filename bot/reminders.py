@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import caseload
+from bot.i18n import moment, tr
 from bot.runtime import Ctx, Runtime, token_for
 from conversations.reminders import (
     QuietHoursError,
@@ -33,7 +34,7 @@ SUBS = ("start", "skip", "hour", "evening", "tomorrow")
 
 
 def _first_name(user: User) -> str:
-    return (user.name.split() or ["there"])[0]
+    return (user.name.split() or [tr(user.language, "there")])[0]
 
 
 async def queue_reminder(
@@ -50,7 +51,8 @@ async def queue_reminder(
 ) -> bool:
     """Queue one reminder with its controls (an unfinished entry of it is offered instead
     of a fresh one). It is not worth sending past the grace window after `send_at`."""
-    title = rt.title_of(assignment.template_id).lower()
+    language = client.language
+    title = rt.title_of(assignment.template_id, language).lower()
     zone = ZoneInfo(client.timezone)
     expires = send_at + timedelta(hours=rt.settings.reminder_grace_hours)
     unfinished = next(
@@ -65,15 +67,21 @@ async def queue_reminder(
         carry_on = await token_for(
             session, owner_id=client.id, action="resume", payload={"entry": unfinished.id}, now=now
         )
-        started = unfinished.started_at.astimezone(zone).strftime("%A")
+        started = moment(unfinished.started_at.astimezone(zone), language, "EEEE")
         return await outbox.notify(
             session,
             person=client,
             kind="reminder",
             key=key,
-            text=f"Hi {_first_name(client)}, you have an unfinished {title} from {started}. "
-            "Would you like to continue it? Everything you wrote is kept.",
-            buttons=[[["Continue", carry_on]]],
+            text=tr(
+                language,
+                "Hi {name}, you have an unfinished {title} from {day}. Would you like to "
+                "continue it? Everything you wrote is kept.",
+                name=_first_name(client),
+                title=title,
+                day=started,
+            ),
+            buttons=[[[tr(language, "Continue"), carry_on]]],
             now=now,
             not_before=send_at,
             expires_at=expires,
@@ -86,19 +94,27 @@ async def queue_reminder(
         payload={"assignment": assignment.id, "occurrence": occurrence_id},
         now=now,
     )
-    later = [["In an hour", f"{token}:hour"]]
+    later = [[tr(language, "In an hour"), f"{token}:hour"]]
     if evening_offered(send_at, zone):
-        later.append(["This evening", f"{token}:evening"])
-    later.append(["Tomorrow", f"{token}:tomorrow"])
+        later.append([tr(language, "This evening"), f"{token}:evening"])
+    later.append([tr(language, "Tomorrow"), f"{token}:tomorrow"])
     return await outbox.notify(
         session,
         person=client,
         kind="reminder",
         key=key,
-        text=f"Hi {_first_name(client)}, it's time for your {title}. "
-        "It only takes a few minutes. Ready when you are.",
+        text=tr(
+            language,
+            "Hi {name}, it's time for your {title}. It only takes a few minutes. Ready when "
+            "you are.",
+            name=_first_name(client),
+            title=title,
+        ),
         buttons=[
-            [["Start now", f"{token}:start"], ["Skip today", f"{token}:skip"]],
+            [
+                [tr(language, "Start now"), f"{token}:start"],
+                [tr(language, "Skip today"), f"{token}:skip"],
+            ],
             later,
         ],
         now=now,
@@ -126,20 +142,23 @@ async def on_button(ctx: Ctx, payload: dict[str, Any], sub: str) -> None:
     )
     if assignment is None or occurrence is None or occurrence.assignment_id != assignment.id:
         ctx.edit_buttons(None)
-        ctx.say("That homework is no longer given. /today shows what is due.")
+        ctx.say(ctx.t("That homework is no longer given. /today shows what is due."))
         return
-    title = ctx.rt.title_of(assignment.template_id).lower()
+    title = ctx.title(assignment.template_id)
     if sub == "skip":
         ctx.edit_buttons(None)
         if occurrence.status == "due":
             occurrence.status = "skipped"
         ctx.say(
-            f"Okay, no {title} today. That's fine; I'll remind you next time. "
-            "If you change your mind, /today still has it."
+            ctx.t(
+                "Okay, no {title} today. That's fine; I'll remind you next time. If you change "
+                "your mind, /today still has it.",
+                title=title,
+            )
         )
         return
     if sub not in ("hour", "evening", "tomorrow"):
-        ctx.toast("That button is no longer active.")
+        ctx.toast(ctx.t("That button is no longer active."))
         return
     await snooze(ctx, ctx.user, assignment, occurrence.id, occurrence.due_at, sub, title)
 
@@ -158,7 +177,7 @@ async def snooze(
     zone = ZoneInfo(client.timezone)
     target = snooze_until(choice, now=ctx.now, due_at=due_at, zone=zone)
     target = outside_quiet(target, zone, quiet_hours_of(client.quiet_start, client.quiet_end))
-    when = _local(target, zone, ctx.now)
+    when = _local(ctx, target, zone)
     try:
         schedule = parse_schedule(assignment.schedule)
     except ScheduleError:
@@ -166,8 +185,12 @@ async def snooze(
     if schedule is not None and covered_by_schedule(target, schedule, zone, ctx.now):
         upcoming = assignment.next_due_at or target
         ctx.say(
-            f"Okay. Your next {title} reminder comes {_local(upcoming, zone, ctx.now)} anyway, "
-            "so I'll leave it to that one. /today has it whenever you want."
+            ctx.t(
+                "Okay. Your next {title} reminder comes {when} anyway, so I'll leave it to that "
+                "one. /today has it whenever you want.",
+                title=title,
+                when=_local(ctx, upcoming, zone),
+            )
         )
         return
     await queue_reminder(
@@ -182,18 +205,21 @@ async def snooze(
         now=ctx.now,
     )
     if choice == "evening" and not evening_offered(ctx.now, zone):
-        ctx.say(f"It's already evening, so I'll remind you {when}.")
+        ctx.say(ctx.t("It's already evening, so I'll remind you {when}.", when=when))
     else:
-        ctx.say(f"Okay, I'll remind you {when}.")
+        ctx.say(ctx.t("Okay, I'll remind you {when}.", when=when))
 
 
-def _local(moment: datetime, zone: ZoneInfo, now: datetime) -> str:
-    local = moment.astimezone(zone)
-    if local.date() == now.astimezone(zone).date():
-        return f"at {local:%H:%M}"
-    if local.date() == now.astimezone(zone).date() + timedelta(days=1):
-        return f"tomorrow at {local:%H:%M}"
-    return f"on {local:%a %d %b} at {local:%H:%M}"
+def _local(ctx: Ctx, when: datetime, zone: ZoneInfo) -> str:
+    local = when.astimezone(zone)
+    today = ctx.now.astimezone(zone).date()
+    if local.date() == today:
+        return ctx.t("at {time}", time=f"{local:%H:%M}")
+    if local.date() == today + timedelta(days=1):
+        return ctx.t("tomorrow at {time}", time=f"{local:%H:%M}")
+    return ctx.t(
+        "on {day} at {time}", day=moment(local, ctx.lang, "EEE d MMM"), time=f"{local:%H:%M}"
+    )
 
 
 # /pause and /resume.
@@ -205,13 +231,15 @@ async def pause(ctx: Ctx) -> None:
         await _therapist_pause(ctx, user, pause=True)
         return
     if user.paused_at is not None:
-        ctx.say("Your reminders are already paused. /resume turns them back on.")
+        ctx.say(ctx.t("Your reminders are already paused. /resume turns them back on."))
         return
     user.paused_at = ctx.now
     ctx.say(
-        "Reminders are paused. Your homework and everything you wrote stay as they are, and "
-        "/today still shows them. /resume turns reminders back on; your therapist will see "
-        "that they are paused."
+        ctx.t(
+            "Reminders are paused. Your homework and everything you wrote stay as they are, and "
+            "/today still shows them. /resume turns reminders back on; your therapist will see "
+            "that they are paused."
+        )
     )
 
 
@@ -223,19 +251,25 @@ async def resume(ctx: Ctx) -> None:
         await _therapist_pause(ctx, user, pause=False)
         return
     if user.paused_at is None:
-        ctx.say("Your reminders are on. /pause stops them for a while.")
+        ctx.say(ctx.t("Your reminders are on. /pause stops them for a while."))
         return
     user.paused_at = None
-    ctx.say("Reminders are back on. The next one comes at its usual time.")
+    ctx.say(ctx.t("Reminders are back on. The next one comes at its usual time."))
 
 
 async def _therapist_pause(ctx: Ctx, therapist: User, *, pause: bool) -> None:
     command = "/pause" if pause else "/resume"
     if not ctx.args:
         ctx.say(
-            f"{command} CLIENT HOMEWORK {'pauses' if pause else 'resumes'} that homework's "
-            f"reminders, for example: {command} robin gratitude. {command} CLIENT alone does it "
-            "for all of their homework."
+            ctx.t(
+                "/pause CLIENT HOMEWORK pauses that homework's reminders, for example: /pause "
+                "robin gratitude. /pause CLIENT alone does it for all of their homework."
+            )
+            if pause
+            else ctx.t(
+                "/resume CLIENT HOMEWORK resumes that homework's reminders, for example: /resume "
+                "robin gratitude. /resume CLIENT alone does it for all of their homework."
+            )
         )
         return
     picked = await caseload.pick(ctx, therapist, command, ctx.args)
@@ -250,27 +284,38 @@ def ask_quiet_hours(ctx: Ctx, user: User) -> None:
     user.dialog = {"ask": "quiet_hours"}
     now = quiet_hours_of(user.quiet_start, user.quiet_end)
     ctx.say(
-        "Quiet hours hold reminders until they end. Send two times, like 22:00-08:00"
-        + (f" (now {now.describe()}), or off to have none." if now else ".")
+        ctx.t(
+            "Quiet hours hold reminders until they end. Send two times, like 22:00-08:00 (now "
+            "{hours}), or off to have none.",
+            hours=now.describe(),
+        )
+        if now
+        else ctx.t("Quiet hours hold reminders until they end. Send two times, like 22:00-08:00.")
     )
 
 
 async def set_quiet_hours(ctx: Ctx, user: User, typed: str) -> None:
     """Store quiet hours from what the person typed."""
     zone = zone_label(ZoneInfo(user.timezone))
-    if typed.strip().lower() in ("off", "none", "no"):
+    if typed.strip().lower() in ("off", "none", "no", "ninguna", "ninguno", "nada", "quitar"):
         user.quiet_start = user.quiet_end = None
         user.dialog = None
-        ctx.say("No quiet hours: reminders come at their times.")
+        ctx.say(ctx.t("No quiet hours: reminders come at their times."))
         return
     try:
         quiet = parse_quiet_hours(typed)
     except QuietHoursError as error:
-        ctx.say(f"{error} Or send off for none.")
+        ctx.say(ctx.unreadable(error) + " " + ctx.t("Or send off for none."))
         return
     user.quiet_start, user.quiet_end = quiet.start.strftime("%H:%M"), quiet.end.strftime("%H:%M")
     user.dialog = None
-    ctx.say(f"Quiet hours {quiet.describe()} ({zone} time): reminders wait until they end.")
+    ctx.say(
+        ctx.t(
+            "Quiet hours {hours} ({zone} time): reminders wait until they end.",
+            hours=quiet.describe(),
+            zone=zone,
+        )
+    )
 
 
 def parse_data(data: str) -> tuple[str, str] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from bot.i18n import tr
 from bot.messages import words
 from bot.replies import Keyboard
 from conversations.engine import Question, Review
@@ -20,7 +21,7 @@ def buttons(rows: Sequence[Sequence[tuple[str, str]]]) -> Keyboard:
     return Keyboard.of(rows)
 
 
-def keyboard(rows: Rows, marker: str, position: int) -> Keyboard | None:
+def keyboard(rows: Rows, marker: str, position: int, language: str = "en") -> Keyboard | None:
     """Answer buttons: which conversation (`marker`), which step, which answer.
 
     Nothing in them names stored data; a press counts only for the presser's own open
@@ -29,12 +30,12 @@ def keyboard(rows: Rows, marker: str, position: int) -> Keyboard | None:
     if not rows:
         return None
     prefix = f"{ANSWER_PREFIX}{marker}:{position}:"
-    return buttons([[(words(b.label), prefix + b.value) for b in row] for row in rows])
+    return buttons([[(words(b.label, language), prefix + b.value) for b in row] for row in rows])
 
 
-def answer_keyboard(question: Question, marker: str) -> Keyboard | None:
+def answer_keyboard(question: Question, marker: str, language: str = "en") -> Keyboard | None:
     """The question's answer buttons."""
-    return keyboard(question.buttons, marker, question.position)
+    return keyboard(question.buttons, marker, question.position, language)
 
 
 def parse_answer_data(data: str) -> tuple[str, int, str] | None:
@@ -48,21 +49,23 @@ def parse_answer_data(data: str) -> tuple[str, int, str] | None:
     return marker, int(position), value
 
 
-def question_text(title: str, question: Question) -> str:
+def question_text(title: str, question: Question, language: str = "en") -> str:
     """The question as HTML: where we are, the prompt, and how to answer."""
-    lines = [f"<b>{escape(title)}</b> · {question.number} of {question.total}", ""]
+    where = tr(language, "{number} of {total}", number=question.number, total=question.total)
+    lines = [f"<b>{escape(title)}</b> · {where}", ""]
     lines.append(escape(question.text))
     if question.link:
         lines += ["", escape(question.link)]
     if question.previous:
-        lines += ["", f"Before, you answered: <i>{escape(question.previous)}</i>"]
+        before = tr(language, "Before, you answered:")
+        lines += ["", f"{escape(before)} <i>{escape(question.previous)}</i>"]
     notes = []
     if question.hint is not None:
-        notes.append(words(question.hint))
+        notes.append(words(question.hint, language))
     if question.optional:
-        notes.append("This one is optional: /skip to pass it.")
+        notes.append(tr(language, "This one is optional: /skip to pass it."))
     if question.can_go_back:
-        notes.append("/back changes your last answer.")
+        notes.append(tr(language, "/back changes your last answer."))
     if notes:
         lines += ["", f"<i>{escape(' '.join(notes))}</i>"]
     return "\n".join(lines)
@@ -78,17 +81,21 @@ def answer_lines(lines: Sequence[tuple[str, str]]) -> list[str]:
     return shown
 
 
-def review_text(title: str, review: Review) -> str:
+def review_text(title: str, review: Review, language: str = "en") -> str:
     """The answers for a last look, before they are saved."""
     first = "review_pick" if review.choosing else "review"
     lines = [f"<b>{escape(title)}</b>", "", *answer_lines(review.lines), ""]
-    lines.append(escape(words(note(first))))
+    lines.append(escape(words(note(first), language)))
     return "\n".join(lines)
 
 
-def summary_text(title: str, summary: Sequence[tuple[str, str]], outro: str) -> str:
+def summary_text(
+    title: str, summary: Sequence[tuple[str, str]], outro: str, language: str = "en"
+) -> str:
     """The end of a conversation: every answer in short, then a kind word."""
-    lines = [f"<b>{escape(title)}: done.</b> Here is what you wrote:", ""]
-    lines += answer_lines(summary) or ["(every step was skipped)"]
-    lines += ["", escape(outro or "Thank you for taking the time. It is saved for your therapist.")]
+    done = tr(language, "{title}: done.", title=escape(title))
+    lines = [f"<b>{done}</b> {escape(tr(language, 'Here is what you wrote:'))}", ""]
+    lines += answer_lines(summary) or [escape(tr(language, "(every step was skipped)"))]
+    thanks = tr(language, "Thank you for taking the time. It is saved for your therapist.")
+    lines += ["", escape(outro or thanks)]
     return "\n".join(lines)

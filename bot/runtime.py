@@ -26,6 +26,7 @@ from telegram.ext import ContextTypes
 
 from bot import metrics
 from bot.clock import Clock
+from bot.i18n import LANGUAGES, Language, language_from_code, tr
 from bot.render import TOKEN_PREFIX
 from bot.replies import Keyboard
 from bot.settings import Settings
@@ -39,6 +40,7 @@ from conversations.crisis import (
 )
 from conversations.engine import Flow
 from conversations.kinds.base import Media
+from conversations.notes import Unreadable
 from conversations.risk import RiskFinding
 from conversations.templates import MAX_TEMPLATE_BYTES, Template
 from storage import buttons, files, outbox, people, updates
@@ -118,11 +120,12 @@ class Runtime:
             self.titles.update(await library_store.titles(session))
             self.titles_read = True
 
-    def title_of(self, template_id: str) -> str:
-        """A homework's title, even if its template has gone."""
+    def title_of(self, template_id: str, language: str = "en") -> str:
+        """A homework's title (in `language` when it has one), even if its template has gone."""
         template = self.library.get(template_id)
         if template is not None:
-            return template.title
+            words = template.translations.get(language)
+            return (words.title if words is not None else None) or template.title
         return self.titles.get(template_id) or template_id.partition("@")[0].replace("_", " ")
 
 
@@ -201,6 +204,24 @@ class Ctx:
         """The person's Telegram name."""
         return " ".join(part for part in (self.first_name, self.last_name) if part)
 
+    @property
+    def lang(self) -> Language:
+        """The language to speak: the person's choice, else their Telegram's."""
+        chosen = self.user.language if self.user is not None else None
+        return chosen if chosen in LANGUAGES else language_from_code(self.language_code)
+
+    def t(self, message: str, /, **params: object) -> str:
+        """`message` in this person's language, its fields filled from `params`."""
+        return tr(self.lang, message, **params)
+
+    def unreadable(self, error: Unreadable) -> str:
+        """Why typed text could not be read, in this person's language."""
+        return self.t(error.message, typed=error.typed)
+
+    def title(self, template_id: str) -> str:
+        """A homework's title in this person's language, in lower case for a sentence."""
+        return self.rt.title_of(template_id, self.lang).lower()
+
     def identity(self) -> dict[str, Any]:
         """Who is acting, as the storage functions that register people take it."""
         return {
@@ -209,6 +230,7 @@ class Ctx:
             "name": self.full_name,
             "username": self.username,
             "now": self.now,
+            "language": self.lang,
         }
 
     def say(

@@ -30,7 +30,6 @@ from conversations.crisis import (
     choose_country,
     crisis_reply,
     escalation_text,
-    language_of,
     pick,
     sos_text,
     where_text,
@@ -107,9 +106,7 @@ async def respond(ctx: Ctx) -> bool:
             imminent=finding.imminent,
             therapist=told,
             homework=(
-                ctx.rt.title_of(entry.template_id).lower()
-                if entry is not None and not finishing
-                else None
+                ctx.title(entry.template_id) if entry is not None and not finishing else None
             ),
             repeat=earlier is not None,
         ),
@@ -203,10 +200,10 @@ async def raise_from_answer(ctx: Ctx, entry: Entry, effect: RaiseFlag) -> None:
         crisis_reply(
             ctx.rt.resources,
             country_of(ctx),
-            language=language_of(ctx.language_code),
+            language=ctx.lang,
             imminent=False,
             therapist=told,
-            homework=ctx.rt.title_of(entry.template_id).lower(),
+            homework=ctx.title(entry.template_id),
             repeat=again,
         ),
         urgent=True,
@@ -343,17 +340,17 @@ async def acknowledge(ctx: Ctx, payload: dict[str, object]) -> None:
     therapist = ctx.user
     flag_id = payload.get("flag")
     if therapist is None or therapist.role != "therapist" or not isinstance(flag_id, int):
-        ctx.toast("That button is no longer active.")
+        ctx.toast(ctx.t("That button is no longer active."))
         return
     found = await flags.therapist_flag(
         ctx.session, therapist_id=therapist.id, flag_id=flag_id, for_update=True
     )
     if found is None:
-        ctx.toast("That alert is not one of yours.")
+        ctx.toast(ctx.t("That alert is not one of yours."))
         return
     flag, link, client = found
     if payload.get("raised") not in (None, flag.created_at.isoformat()):
-        ctx.toast("That alert is no longer here.")  # an erased client's, its id reused
+        ctx.toast(ctx.t("That alert is no longer here."))  # an erased client's, its id reused
         return
     name = people.client_display_name(link, client)
     zone = ZoneInfo(therapist.timezone)
@@ -393,7 +390,7 @@ async def sos(ctx: Ctx) -> None:
         sos_text(
             ctx.rt.resources,
             country_of(ctx),
-            language=language_of(ctx.language_code),
-            homework=ctx.rt.title_of(entry.template_id).lower() if entry is not None else None,
+            language=ctx.lang,
+            homework=ctx.title(entry.template_id) if entry is not None else None,
         )
     )

@@ -7,7 +7,7 @@ person's language. A test checks every id here has words in every catalog.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 Param = str | int | float
@@ -19,6 +19,31 @@ class Note:
 
     id: str
     params: Mapping[str, Param] = field(default_factory=dict)
+
+
+def N_(message: str) -> str:
+    """Mark English text said to people for the catalogs (bot/ translates it where said)."""
+    return message
+
+
+class Unreadable(ValueError):
+    """Typed text that could not be read. `message` is the English said to the person, with
+    `{typed}` where their words go; the bot looks it up in their language (`str()` is the
+    English)."""
+
+    def __init__(self, message: str, typed: str = "") -> None:
+        self.message = message
+        self.typed = typed
+        super().__init__(message.format(typed=typed))
+
+
+Words = Callable[..., str]
+"""Words a message in the person's language: t(english, **fields) -> text."""
+
+
+def english(message: str, /, **params: object) -> str:
+    """The code's own English, its fields filled: the default `Words`."""
+    return message.format(**params) if params else message
 
 
 def note(id: str, **params: Param) -> Note:

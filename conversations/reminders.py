@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from conversations.notes import N_, Unreadable
 from conversations.schedules import Schedule, next_occurrence
 
 SNOOZES = ("hour", "evening", "tomorrow")
@@ -22,7 +23,7 @@ MAX_RECORDED = 60
 """At most this many due times missed during downtime are recorded one by one."""
 
 
-class QuietHoursError(ValueError):
+class QuietHoursError(Unreadable):
     """Quiet hours that can't be read; the message says what would be right."""
 
 
@@ -60,10 +61,14 @@ def parse_quiet_hours(text: str) -> QuietHours:
     cleaned = text.strip().lower().replace("–", "-").replace("—", "-").replace(" to ", "-")
     parts = [p.strip() for p in cleaned.split("-")]
     if len(parts) != 2 or not all(parts):
-        raise QuietHoursError("Please send two times, like 22:00-08:00 (from when, until when).")
+        raise QuietHoursError(
+            N_("Please send two times, like 22:00-08:00 (from when, until when).")
+        )
     start, end = (_clock(p) for p in parts)
     if start == end:
-        raise QuietHoursError("Those two times are the same; quiet hours need a start and an end.")
+        raise QuietHoursError(
+            N_("Those two times are the same; quiet hours need a start and an end.")
+        )
     return QuietHours(start, end)
 
 
@@ -73,11 +78,13 @@ def _clock(word: str) -> time:
     word = word.removesuffix("pm").removesuffix("am").strip()
     hours, _, minutes = word.replace(".", ":").partition(":")
     if not hours.isdecimal() or (minutes and not minutes.isdecimal()):
-        raise QuietHoursError(f"I couldn't read “{word[:20]}” as a time. Try 22:00-08:00.")
+        raise QuietHoursError(
+            N_("I couldn't read “{typed}” as a time. Try 22:00-08:00."), word[:20]
+        )
     hour, minute = int(hours), int(minutes or 0)
     if am or pm:
         if not 1 <= hour <= 12:
-            raise QuietHoursError(f"“{word[:20]}” is not a time on a 12-hour clock.")
+            raise QuietHoursError(N_("“{typed}” is not a time on a 12-hour clock."), word[:20])
         hour = hour % 12 + (12 if pm else 0)
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
         raise QuietHoursError(f"“{word[:20]}” is not a time of day. Try 22:00-08:00.")

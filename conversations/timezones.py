@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from importlib import resources
 from zoneinfo import ZoneInfo, available_timezones
 
+from conversations.notes import N_, Unreadable
+
 MAX_INPUT_LENGTH = 64
 
 COMMON_ZONES: tuple[str, ...] = (
@@ -107,10 +109,10 @@ _ABBREVIATIONS = frozenset(
 )
 _OFFSET = re.compile(r"(?:utc|gmt)? ?[+\-−] ?(\d{1,2})(?::?(\d{2}))?")
 _ETC_OFFSET = re.compile(r"Etc/GMT([+-])(\d{1,2})")
-_FORMS = "Please type your city, like Berlin or New York, or a zone name like Europe/Berlin."
+_FORMS = N_("Please type your city, like Berlin or New York, or a zone name like Europe/Berlin.")
 
 
-class TimeZoneError(ValueError):
+class TimeZoneError(Unreadable):
     """A typed time zone that could not be found; the message is written for the person."""
 
 
@@ -123,12 +125,16 @@ class _ZoneIndex:
 def parse_time_zone(text: str) -> ZoneInfo:
     """Find the zone for a city (``new york``), an IANA name (``europe/berlin``) or ``UTC``."""
     if len(text) > MAX_INPUT_LENGTH:
-        raise TimeZoneError(f"That is longer than any time zone name. {_FORMS}")
+        raise TimeZoneError(
+            N_(
+                "That is longer than any time zone name. Please type your city, like Berlin or "
+                "New York, or a zone name like Europe/Berlin."
+            )
+        )
     typed = " ".join(text.split())
     if not typed:
         raise TimeZoneError(_FORMS)
     key = _fold(typed)
-    shown = f"“{typed}”"
 
     if key in _UTC_WORDS:
         return ZoneInfo("UTC")
@@ -137,14 +143,20 @@ def parse_time_zone(text: str) -> ZoneInfo:
         if int(offset[1]) == 0 and int(offset[2] or 0) == 0:
             return ZoneInfo("UTC")
         raise TimeZoneError(
-            f"A fixed offset like {shown} doesn't change for daylight saving time, so "
-            "reminders could be an hour off for half the year. "
-            "Please type your city instead, like Berlin or New York."
+            N_(
+                "A fixed offset like “{typed}” doesn't change for daylight saving time, so "
+                "reminders could be an hour off for half the year. "
+                "Please type your city instead, like Berlin or New York."
+            ),
+            typed,
         )
     if key in _ABBREVIATIONS:
         raise TimeZoneError(
-            f"{shown} can mean different places and doesn't say whether daylight saving time "
-            "applies. Please type your city instead, like New York or London."
+            N_(
+                "“{typed}” can mean different places and doesn't say whether daylight saving "
+                "time applies. Please type your city instead, like New York or London."
+            ),
+            typed,
         )
 
     index = _zone_index()
@@ -152,7 +164,13 @@ def parse_time_zone(text: str) -> ZoneInfo:
         name = index.by_name.get(candidate) or index.by_city.get(_compact(candidate))
         if name is not None:
             return ZoneInfo(name)
-    raise TimeZoneError(f"I couldn't find a time zone for {shown}. {_FORMS}")
+    raise TimeZoneError(
+        N_(
+            "I couldn't find a time zone for “{typed}”. Please type your city, like Berlin or "
+            "New York, or a zone name like Europe/Berlin."
+        ),
+        typed,
+    )
 
 
 def zone_label(zone: ZoneInfo) -> str:

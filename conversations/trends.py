@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from conversations.engine import Flow
 from conversations.kinds.base import Answer
 from conversations.kinds.scale import ScaleStep
+from conversations.notes import Words, english
 
 TRENDS: dict[str, str] = {
     "mood": "Mood",
@@ -106,12 +107,14 @@ def progress_sentence(
     today: date,
     weeks: int = 4,
     zone: ZoneInfo | None = None,
+    t: Words = english,
 ) -> str:
-    """One plain, kind sentence about the client's last few weeks."""
+    """One plain, kind sentence about the client's last few weeks (`t` words it in the
+    client's language)."""
     start = today - timedelta(weeks=weeks)
     recent = sorted({d for d in done_days if start < d <= today})
     if not recent:
-        return (
+        return t(
             "There's nothing from the last few weeks to show yet; once you've done a few "
             "pieces of homework, I can show you how things are going."
         )
@@ -119,9 +122,16 @@ def progress_sentence(
     for earlier_day, day in itertools.pairwise(recent):
         run = run + 1 if day - earlier_day == timedelta(days=1) else 1
         longest = max(longest, run)
-    days = "day" if len(recent) == 1 else "days"
-    sentence = f"In the last {weeks} weeks you did homework on {len(recent)} {days}"
-    sentence += f", {longest} days in a row at most" if longest > 1 else ""
+    sentence = (
+        t("In the last {weeks} weeks you did homework on one day", weeks=weeks)
+        if len(recent) == 1
+        else t(
+            "In the last {weeks} weeks you did homework on {count} days",
+            weeks=weeks,
+            count=len(recent),
+        )
+    )
+    sentence += t(", {longest} days in a row at most", longest=longest) if longest > 1 else ""
     if mood is not None:
 
         def local_day(when: datetime) -> date:
@@ -131,9 +141,15 @@ def progress_sentence(
         before = [v for when, v in mood.points if local_day(when) <= start]
         if now:
             average = round(sum(now) / len(now))
-            sentence += f", and your mood averaged {average} out of {mood.high:g}"
+            sentence += t(
+                ", and your mood averaged {average} out of {high}",
+                average=average,
+                high=f"{mood.high:g}",
+            )
             if before:
                 earlier = round(sum(before) / len(before))
-                if earlier != average:
-                    sentence += f" ({'up' if average > earlier else 'down'} from {earlier})"
+                if earlier > average:
+                    sentence += t(" (down from {earlier})", earlier=earlier)
+                elif earlier < average:
+                    sentence += t(" (up from {earlier})", earlier=earlier)
     return sentence + "."

@@ -106,6 +106,7 @@ async def register_therapist(
     name: str,
     username: str | None,
     now: datetime,
+    language: str = "en",
 ) -> User:
     """Use a registration code: the person becomes a therapist."""
     code.used_at = now
@@ -118,6 +119,7 @@ async def register_therapist(
         name=code.label or name,
         username=username,
         now=now,
+        language=language,
     )
 
 
@@ -130,6 +132,7 @@ async def _add_user(
     name: str,
     username: str | None,
     now: datetime,
+    language: str = "en",
 ) -> User:
     user = User(
         telegram_id=telegram_id,
@@ -138,7 +141,7 @@ async def _add_user(
         name=name,
         username=username,
         timezone="UTC",
-        language="en",
+        language=language,
         created_at=now,
     )
     session.add(user)
@@ -194,6 +197,7 @@ async def accept_invite(
     name: str,
     username: str | None,
     now: datetime,
+    language: str = "en",
 ) -> tuple[User, Link]:
     """The client consented: store them and link them to the inviting therapist."""
     if code.therapist_id is None:
@@ -211,6 +215,7 @@ async def accept_invite(
             name=name,
             username=username,
             now=now,
+            language=language,
         )
     else:
         for old in await active_links(session, client_id=user.id):

@@ -1,0 +1,121 @@
+"""Every person's language: the message catalogs and how to pick one.
+
+The words people read are written in English in the code, marked for the catalogs with
+`tr(language, "…")` (or `ctx.t("…")` in a handler) and `N_("…")` where a text is only
+named, to be translated later. Babel extracts them into `bot/locale/messages.pot`; each
+language's `.po` holds its translations and ships compiled (`.mo`), read here with the
+standard library. See docs/translating.md for the commands.
+"""
+
+from __future__ import annotations
+
+import gettext
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from babel.dates import format_date, format_datetime, get_day_names
+
+from conversations.notes import N_
+from conversations.schedules import (
+    WEEKDAYS,
+    WEEKENDS,
+    Daily,
+    EveryNDays,
+    Once,
+    Schedule,
+    Weekly,
+    describe_schedule,
+)
+
+Language = Literal["en", "es"]
+LANGUAGES: tuple[Language, ...] = ("en", "es")
+LANGUAGE_NAMES: dict[Language, str] = {"en": "English", "es": "Español"}
+__all__ = ["LANGUAGES", "N_", "Language", "moment", "schedule_words", "tr"]
+DOMAIN = "messages"
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+
+@cache
+def catalog(language: str) -> gettext.NullTranslations:
+    """The compiled catalog of `language`; English, the code's own words, needs none."""
+    if language not in LANGUAGES or language == "en":
+        return gettext.NullTranslations()
+    with (LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.mo").open("rb") as file:
+        return gettext.GNUTranslations(file)
+
+
+def tr(language: str, message: str, /, **params: object) -> str:
+    """`message` in `language`, its `{name}` fields filled from `params`."""
+    text = catalog(language).gettext(message)
+    return text.format(**params) if params else text
+
+
+def language_from_code(code: str | None) -> Language:
+    """The language we speak to someone whose Telegram is set to `code` (es-MX → es)."""
+    base = (code or "").replace("_", "-").split("-")[0].lower()
+    return "es" if base == "es" else "en"
+
+
+def pick_language(text: str) -> Language | None:
+    """A language named in typed text ("Spanish", "español", "es"), if one is."""
+    typed = text.strip().lower().rstrip(".!")
+    for language, names in _NAMES.items():
+        if typed in names:
+            return language
+    return None
+
+
+_NAMES: dict[Language, frozenset[str]] = {
+    "en": frozenset({"en", "english", "inglés", "ingles"}),
+    "es": frozenset({"es", "spanish", "español", "espanol", "castellano"}),
+}
+
+
+def moment(when: datetime, language: str, pattern: str = "EEE d MMM HH:mm") -> str:
+    """A date and time in `language` (Babel's CLDR pattern: "vie 4 dic 19:30")."""
+    return format_datetime(when, pattern, tzinfo=when.tzinfo, locale=language)
+
+
+def schedule_words(schedule: Schedule, language: str) -> str:
+    """A schedule for people in `language`: "daily at 20:00", "a diario a las 20:00"."""
+    if language not in LANGUAGES or language == "en":
+        return describe_schedule(schedule)
+    match schedule:
+        case Daily(at=at):
+            return tr(language, "daily at {time}", time=f"{at:%H:%M}")
+        case Weekly(days=days, at=at):
+            return tr(
+                language, "{days} at {time}", days=_days_words(days, language), time=f"{at:%H:%M}"
+            )
+        case EveryNDays(n=n, at=at, start=start):
+            return tr(
+                language,
+                "every {n} days at {time}, starting {day}",
+                n=n,
+                time=f"{at:%H:%M}",
+                day=format_date(start, "EEE d MMM y", locale=language),
+            )
+        case Once(on=on, at=at):
+            return tr(
+                language,
+                "once on {day} at {time}",
+                day=format_date(on, "EEE d MMM y", locale=language),
+                time=f"{at:%H:%M}",
+            )
+    return describe_schedule(schedule)
+
+
+def _days_words(days: frozenset[int], language: str) -> str:
+    if days == WEEKDAYS:
+        return tr(language, "on weekdays")
+    if days == WEEKENDS:
+        return tr(language, "on weekends")
+    if len(days) == 7:
+        return tr(language, "every day")
+    if len(days) == 1:
+        (day,) = days
+        return tr(language, "every {day}", day=get_day_names("wide", locale=language)[day])
+    names = [get_day_names("abbreviated", locale=language)[day] for day in sorted(days)]
+    return tr(language, "on {days} and {last}", days=", ".join(names[:-1]), last=names[-1])
