@@ -11,6 +11,7 @@ from datetime import datetime
 from telegram import Bot, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
 from tornado.httpserver import HTTPServer
 
 from bot import dispatch, menus
@@ -166,17 +167,25 @@ def token_of(settings: Settings) -> str:
 
 
 def build_application(
-    settings: Settings, *, db: Database, clock: Clock | None = None
+    settings: Settings,
+    *,
+    db: Database,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    token: str | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """The python-telegram-bot Application with every handler and the tick attached."""
-    application = (
+    """The python-telegram-bot Application with every handler and the tick attached
+    (`request`: a Bot API of one's own, as the console's; then no real token is needed)."""
+    builder = (
         ApplicationBuilder()
-        .token(token_of(settings))
+        .token(token or token_of(settings))
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.file_url)
         .concurrent_updates(ChatOrderedProcessor())
-        .build()
     )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
     runtime = Runtime(
         settings=settings,
         db=db,

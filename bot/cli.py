@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -15,6 +16,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.app import SetupError, configure_logging, open_database, serve, token_of
 from bot.clock import SystemClock
+from bot.console import run_console
 from bot.settings import Settings
 from conversations.crisis import load_resources
 from conversations.templates import TemplateError, load_template_file, template_schema
@@ -54,6 +56,10 @@ def parser() -> argparse.ArgumentParser:
         "rotate-key",
         help="re-encrypt everything under the first key of ENCRYPTION_KEY (new,old)",
     )
+    console = commands.add_parser(
+        "console", help="chat with the bot in the terminal, as a therapist or a client"
+    )
+    console.add_argument("--as", dest="who", help="start as this person (a role or a name)")
     audit = commands.add_parser("audit", help="print the audit log (who read what, when)")
     audit.add_argument("--days", type=int, default=30, help="how far back (30)")
     return top
@@ -72,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
         configure_logging(settings)
+        if args.command == "console":  # the conversation is the output; only problems logged
+            logging.getLogger().setLevel(logging.WARNING)
         if args.command == "run":
             asyncio.run(
                 serve(settings, webhook_url=args.webhook, replace_webhook=args.replace_webhook)
@@ -90,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"Re-encrypted {count} values under the first key. Every row now reads with "
                 "it alone: remove the old key from ENCRYPTION_KEY and restart."
             )
+        elif args.command == "console":
+            asyncio.run(run_console(settings, who=args.who))
         elif args.command == "audit":
             for line in asyncio.run(audit_lines(settings, days=args.days)):
                 print(line)

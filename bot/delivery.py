@@ -26,7 +26,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot import charts, exports, metrics, safety
 from bot.render import buttons
-from bot.runtime import HEADROOM, Runtime, retry_seconds, telegram_markup
+from bot.runtime import HEADROOM, Runtime, offer, retry_seconds, telegram_markup
 from storage import files, flags, homework, outbox, people
 from storage.models import OutboxMessage
 
@@ -169,6 +169,10 @@ async def _mark(
         metrics.SENDS.labels(row.kind, _outcome_name(row.kind, outcome)).inc()
         if outcome is None:
             outbox.mark_sent(row, now=now)
+            rows = payload.get("buttons")
+            if rows and message.user_id is not None:
+                offered = offer(buttons(rows), now)
+                await people.remember_offered(session, user_id=message.user_id, offered=offered)
         elif isinstance(outcome, RetryAfter):
             metrics.RATE_LIMITED.inc()
             wait = timedelta(seconds=retry_seconds(outcome))

@@ -20,7 +20,9 @@ from bot import (
 from bot.messages import CONTENT
 from bot.onboarding import SOS_HINT
 from bot.render import TOKEN_PREFIX, parse_answer_data
-from bot.runtime import Ctx, Handler, PtbCallback, command_of, handler
+from bot.replies import Keyboard
+from bot.runtime import Ctx, Handler, PtbCallback, command_of, handler, offered_choices
+from conversations.choosing import Picked, Unsure, match_choice
 from conversations.engine import Back, Event, Press, Skip, Text
 from conversations.kinds.base import Media
 from storage import buttons as tokens
@@ -68,6 +70,8 @@ async def on_text(ctx: Ctx) -> None:
         await notes.keep_note(ctx, ctx.text)
     elif ask == "reply" and ctx.user.role == "therapist":
         await caseload.send_reply(ctx, ctx.text)
+    elif await typed_choice(ctx):
+        return
     else:
         hint = (
             ctx.t("/today shows your homework, /note sends your therapist a message")
@@ -82,6 +86,31 @@ async def on_text(ctx: Ctx) -> None:
             + " "
             + ctx.t(SOS_HINT)
         )
+
+
+async def typed_choice(ctx: Ctx) -> bool:
+    """Typed text read as one of the buttons last offered in this chat: pressed as if
+    tapped, or asked back when it is close to more than one. False when it is none."""
+    assert ctx.user is not None
+    offered = offered_choices(ctx.user.offered, ctx.now)
+    if offered is None:
+        return False
+    choices = offered.choices()
+    found = match_choice(ctx.text, [c.label for c in choices])
+    if isinstance(found, Picked):
+        ctx.user.offered = None
+        ctx.data = choices[found.index].data
+        await on_button(ctx)
+        return True
+    if isinstance(found, Unsure):
+        close = [choices[i] for i in found.indexes[:4]]
+        listed = "\n".join(f"{number}. {c.label}" for number, c in enumerate(close, 1))
+        ctx.say(
+            ctx.t("Did you mean one of these? Tap it, or type its number.") + "\n" + listed,
+            buttons=Keyboard(tuple((c,) for c in close)),
+        )
+        return True
+    return False
 
 
 async def _held(ctx: Ctx) -> bool:

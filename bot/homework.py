@@ -254,11 +254,12 @@ async def present(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> None
         )
     elif turn.waiting is not None and entry.resume_at is not None:
         zone = ZoneInfo(ctx.user.timezone if ctx.user is not None else "UTC")
-        when = moment(entry.resume_at.astimezone(zone), ctx.lang)
+        local = entry.resume_at.astimezone(zone)
         ctx.say(
             ctx.t(
-                "I'll remind you on {when} for the next part. Your answers so far are saved.",
-                when=when,
+                "I'll remind you {day} at {time} for the next part. Your answers so far are saved.",
+                day=moment(local, ctx.lang, "EEE d MMM"),
+                time=local.strftime("%H:%M"),
             )
         )
     elif turn.finished:

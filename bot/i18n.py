@@ -10,6 +10,7 @@ standard library. See docs/translating.md for the commands.
 from __future__ import annotations
 
 import gettext
+import logging
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -35,6 +36,7 @@ LANGUAGE_NAMES: dict[Language, str] = {"en": "English", "es": "Español"}
 __all__ = ["LANGUAGES", "N_", "Language", "moment", "schedule_words", "tr"]
 DOMAIN = "messages"
 LOCALE_DIR = Path(__file__).parent / "locale"
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -42,8 +44,12 @@ def catalog(language: str) -> gettext.NullTranslations:
     """The compiled catalog of `language`; English, the code's own words, needs none."""
     if language not in LANGUAGES or language == "en":
         return gettext.NullTranslations()
-    with (LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.mo").open("rb") as file:
-        return gettext.GNUTranslations(file)
+    try:
+        with (LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.mo").open("rb") as file:
+            return gettext.GNUTranslations(file)
+    except OSError:  # a broken install: English is kinder than a failure (a test guards it)
+        log.error("the compiled catalog for %s is missing; speaking English", language)
+        return gettext.NullTranslations()
 
 
 def tr(language: str, message: str, /, **params: object) -> str:
@@ -82,27 +88,26 @@ def schedule_words(schedule: Schedule, language: str) -> str:
     """A schedule for people in `language`: "daily at 20:00", "a diario a las 20:00"."""
     if language not in LANGUAGES or language == "en":
         return describe_schedule(schedule)
+    clock = schedule.at.strftime("%H:%M")
     match schedule:
-        case Daily(at=at):
-            return tr(language, "daily at {time}", time=f"{at:%H:%M}")
-        case Weekly(days=days, at=at):
-            return tr(
-                language, "{days} at {time}", days=_days_words(days, language), time=f"{at:%H:%M}"
-            )
-        case EveryNDays(n=n, at=at, start=start):
+        case Daily():
+            return tr(language, "daily at {time}", time=clock)
+        case Weekly(days=days):
+            return tr(language, "{days} at {time}", days=_days_words(days, language), time=clock)
+        case EveryNDays(n=n, start=start):
             return tr(
                 language,
                 "every {n} days at {time}, starting {day}",
                 n=n,
-                time=f"{at:%H:%M}",
+                time=clock,
                 day=format_date(start, "EEE d MMM y", locale=language),
             )
-        case Once(on=on, at=at):
+        case Once(on=on):
             return tr(
                 language,
                 "once on {day} at {time}",
                 day=format_date(on, "EEE d MMM y", locale=language),
-                time=f"{at:%H:%M}",
+                time=clock,
             )
     return describe_schedule(schedule)
 

@@ -76,6 +76,6 @@ async def set_all(bot: Bot, db: Database) -> None:
         await bot.set_my_commands(menu("client", code), language_code=code)
     async with db.reading() as session:
         query = select(User.chat_id, User.language).where(User.role == "therapist")
-        therapists = list((await session.execute(query)).tuples())
+        therapists = list((await session.execute(query)).all())
     for chat_id, language in therapists:
         await set_for_therapist(bot, chat_id, language)

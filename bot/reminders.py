@@ -212,14 +212,12 @@ async def snooze(
 
 def _local(ctx: Ctx, when: datetime, zone: ZoneInfo) -> str:
     local = when.astimezone(zone)
-    today = ctx.now.astimezone(zone).date()
+    today, clock = ctx.now.astimezone(zone).date(), local.strftime("%H:%M")
     if local.date() == today:
-        return ctx.t("at {time}", time=f"{local:%H:%M}")
+        return ctx.t("at {time}", time=clock)
     if local.date() == today + timedelta(days=1):
-        return ctx.t("tomorrow at {time}", time=f"{local:%H:%M}")
-    return ctx.t(
-        "on {day} at {time}", day=moment(local, ctx.lang, "EEE d MMM"), time=f"{local:%H:%M}"
-    )
+        return ctx.t("tomorrow at {time}", time=clock)
+    return ctx.t("on {day} at {time}", day=moment(local, ctx.lang, "EEE d MMM"), time=clock)
 
 
 # /pause and /resume.

@@ -27,7 +27,7 @@ from telegram.ext import ContextTypes
 from bot import metrics
 from bot.clock import Clock
 from bot.i18n import LANGUAGES, Language, language_from_code, tr
-from bot.render import TOKEN_PREFIX
+from bot.render import ANSWER_PREFIX, TOKEN_PREFIX
 from bot.replies import Keyboard
 from bot.settings import Settings
 from conversations import risk
@@ -259,11 +259,47 @@ class Ctx:
         )
 
     def toast(self, text: str) -> None:
-        """A short notice on the pressed button."""
-        self.toast_text = text
+        """A short notice on the pressed button (said in the chat when the choice was typed)."""
+        if self.query is None:
+            self.say(text)
+        else:
+            self.toast_text = text
+
+    def remember_offered(self) -> None:
+        """Keep the last buttons this update offered, so the person may type one instead;
+        a press of one of them (or of another keyboard) ends that."""
+        if self.user is None:
+            return
+        offered = next((r.buttons for r in reversed(self.replies) if isinstance(r, Say)), None)
+        shown = offered is not None and not all(
+            c.data.startswith(ANSWER_PREFIX) for c in offered.choices()
+        )
+        if shown and offered is not None:
+            self.user.offered = offer(offered, self.now)
+        elif self.query is not None and self.user.offered is not None:
+            current = offered_choices(self.user.offered, self.now)
+            if current is None or any(c.data == self.data for c in current.choices()):
+                self.user.offered = None
 
 
 TOKEN_TTL = timedelta(days=7)
+OFFER_WAIT = timedelta(days=1)
+"""Buttons offered longer ago than this are no longer read from typed text."""
+
+
+def offer(keyboard: Keyboard, now: datetime) -> dict[str, Any]:
+    """What `users.offered` keeps of a keyboard shown at `now`."""
+    return {"at": now.isoformat(), "choices": keyboard.as_rows()}
+
+
+def offered_choices(offered: dict[str, Any] | None, now: datetime) -> Keyboard | None:
+    """The buttons still on offer in a chat, if they were shown recently enough."""
+    if not offered or not dialog_fresh(offered, now, OFFER_WAIT):
+        return None
+    rows = offered.get("choices")
+    if not isinstance(rows, list):
+        return None
+    return Keyboard.of([[(str(label), str(data)) for label, data in row] for row in rows])
 
 
 async def button_token(ctx: Ctx, action: str, payload: dict[str, object]) -> str:
@@ -424,6 +460,8 @@ async def _in_transaction(
             ctx.say(ERASING)  # nothing more is kept while their data is being deleted
         else:
             await fn(ctx)
+            if claim:
+                ctx.remember_offered()
     if ctx.urgent and rt.on_urgent is not None:
         rt.on_urgent()
     for call in ctx.after_commit:

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     """Entries (with their photos and notes) older than this are deleted; unset: kept."""
     outbox_keep_days: float = 7.0
     """What the bot sent (digests, alerts...) is emptied from the outbox after this long."""
+    console_media_dir: Path = Path("console-files")
+    """Where `homework-bot console` saves the photos and documents the bot sends."""
 
     @field_validator("retention_days")
     @classmethod

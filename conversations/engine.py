@@ -52,6 +52,11 @@ Say = Note | str
 
 SPLIT_WINDOW = 10.0
 """Seconds between the parts of one long message, by the dates Telegram gives them."""
+SHORT_SPLIT_WINDOW = 2.0
+"""A short text counts as the last part of a long message only this soon after it: a short
+answer the person typed after reading the refusal comes later, and is an answer."""
+SHORT_PART = 200
+"""Characters: a part shorter than this is read as a typed answer after SHORT_SPLIT_WINDOW."""
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z][a-z0-9_]*)\}")
 SKIP = "-skip"
@@ -838,7 +843,8 @@ def _back(flow: Flow, state: State) -> Turn:
 def _continues(state: State, event: Text) -> bool:
     if state.split_at is None or event.sent_at is None:
         return False
-    return 0 <= event.sent_at - state.split_at <= SPLIT_WINDOW
+    window = SPLIT_WINDOW if len(event.text.strip()) >= SHORT_PART else SHORT_SPLIT_WINDOW
+    return 0 <= event.sent_at - state.split_at <= window
 
 
 # Showing a question.

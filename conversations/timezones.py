@@ -63,6 +63,20 @@ _NOT_ZONES = frozenset({"Factory", "localtime"})
 # Big cities that have no zone of their own, and a canonical pick where the sorted
 # order would choose a legacy link (Asia/Istanbul before Europe/Istanbul).
 _CITY_ALIASES = {
+    # Spanish names of cities whose zones are named in English.
+    "ciudad de mexico": "America/Mexico_City",
+    "cdmx": "America/Mexico_City",
+    "mexico df": "America/Mexico_City",
+    "nueva york": "America/New_York",
+    "londres": "Europe/London",
+    "roma": "Europe/Rome",
+    "lisboa": "Europe/Lisbon",
+    "sevilla": "Europe/Madrid",
+    "bilbao": "Europe/Madrid",
+    "malaga": "Europe/Madrid",
+    "quito": "America/Guayaquil",
+    "tenerife": "Atlantic/Canary",
+    "las palmas": "Atlantic/Canary",
     "istanbul": "Europe/Istanbul",
     "washington": "America/New_York",
     "washington dc": "America/New_York",

@@ -141,10 +141,9 @@ def progress_sentence(
         before = [v for when, v in mood.points if local_day(when) <= start]
         if now:
             average = round(sum(now) / len(now))
+            high = format(mood.high, "g")
             sentence += t(
-                ", and your mood averaged {average} out of {high}",
-                average=average,
-                high=f"{mood.high:g}",
+                ", and your mood averaged {average} out of {high}", average=average, high=high
             )
             if before:
                 earlier = round(sum(before) / len(before))

@@ -102,6 +102,9 @@ class User(Base):
     """Where the last scheduled digest ended, so the next one starts there: no gaps, no repeats."""
     dialog: Mapped[dict[str, Any] | None] = mapped_column(EncryptedDict, nullable=True)
     """A question the bot is waiting on outside homework (time zone, a wizard step)."""
+    offered: Mapped[dict[str, Any] | None] = mapped_column(EncryptedDict, nullable=True)
+    """The buttons last offered in this chat ({"at", "choices": rows of [label, data]}), so
+    a person can type one instead of tapping it (encrypted: labels may name clients)."""
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     quiet_start: Mapped[str | None] = mapped_column(String(5), nullable=True)

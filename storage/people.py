@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Code, Link, User
@@ -294,6 +294,13 @@ async def client_of_therapist(
     )
     row = (await session.execute(query)).one_or_none()
     return None if row is None else (row[0], row[1])
+
+
+async def remember_offered(
+    session: AsyncSession, *, user_id: int, offered: dict[str, Any] | None
+) -> None:
+    """Keep the buttons just sent to a person (a reminder's, an alert's), to be typed too."""
+    await session.execute(update(User).where(User.id == user_id).values(offered=offered))
 
 
 async def postpone_digest(session: AsyncSession, *, therapist_id: int, until: datetime) -> None:

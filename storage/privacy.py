@@ -90,6 +90,8 @@ async def erase_step(session: AsyncSession, *, client: User, batch: int) -> bool
         # Digests, alerts and photos already sent to their therapists may hold their
         # words: nothing is sent from those rows again, so their payloads are emptied.
         await scrub_sent(session, user_ids=therapists)
+        # Buttons last offered to them may name this client ("Open Robin"): forgotten too.
+        await session.execute(update(User).where(User.id.in_(therapists)).values(offered=None))
     await session.execute(delete(Link).where(Link.client_id == client.id))
     await session.execute(delete(Code).where(Code.pending_telegram_id == client.telegram_id))
     await session.execute(delete(CodeAttempt).where(CodeAttempt.telegram_id == client.telegram_id))

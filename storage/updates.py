@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_unless_exists
@@ -42,3 +42,9 @@ async def handled(session: AsyncSession, *, update_id: int) -> bool:
 async def forget_before(session: AsyncSession, *, before: datetime) -> None:
     """Drop records older than any redelivery (Telegram keeps updates for 24 hours)."""
     await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before))
+
+
+async def latest_id(session: AsyncSession) -> int:
+    """The highest update id recorded (0 if none): the console numbers its own above it."""
+    query = select(func.max(ProcessedUpdate.update_id))
+    return int((await session.execute(query)).scalar_one_or_none() or 0)

@@ -252,6 +252,17 @@ def test_a_long_message_cut_into_parts_keeps_neither_part(flow: engine.Flow) -> 
     assert later.state.answers == {"feeling": "sad"} and later.state.split_at is None
 
 
+def test_a_short_answer_typed_seconds_after_a_refused_long_message_is_an_answer(
+    flow: engine.Flow,
+) -> None:
+    turn = run(flow, Text("x" * 3701, sent_at=1000.0))
+    soon = engine.advance(flow, turn.state, Text("sad", sent_at=1004.0))
+    assert soon.state.answers == {"feeling": "sad"}
+    # A long part a few seconds on is still the rest of the long message.
+    part = engine.advance(flow, turn.state, Text("y" * 900, sent_at=1004.0))
+    assert part.state.answers == {} and part.says == (note("rest_of_long"),)
+
+
 def test_a_retry_sent_later_is_an_answer_even_if_handled_at_once(flow: engine.Flow) -> None:
     turn = run(flow, Text("x" * 2100, sent_at=100.0), Text("sad", sent_at=160.0))
     assert turn.state.answers == {"feeling": "sad"}

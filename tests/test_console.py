@@ -1,0 +1,135 @@
+"""`homework-bot console`: a whole practice in the terminal, driven by its stdin and stdout."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.console import run_console
+from bot.settings import Settings
+from storage import people
+from storage.db import Database
+from storage.migrate import upgrade
+
+PROMPT = re.compile(r"^[^\s:(][^:>]*> ")
+
+
+def console_settings(folder: Path) -> Settings:
+    return Settings(
+        database_url=f"sqlite+aiosqlite:///{folder / 'console.sqlite3'}",
+        encryption_key_file=folder / "console.key",
+        console_media_dir=folder / "files",
+        telegram_bot_token=None,
+    )
+
+
+async def talk(settings: Settings, lines: list[str]) -> str:
+    """One console session fed `lines`; everything it printed."""
+    out = io.StringIO()
+    await run_console(settings, stdin=io.StringIO("\n".join(lines) + "\n"), stdout=out)
+    return out.getvalue()
+
+
+def after(transcript: str, typed: str) -> str:
+    """What the console printed after the line `typed` (up to the next line typed)."""
+    lines = transcript.splitlines()
+    for index, line in enumerate(lines):
+        if line.endswith(f"> {typed}"):
+            said = itertools.takewhile(lambda n: not PROMPT.match(n), lines[index + 1 :])
+            return "\n".join(said)
+    return ""
+
+
+async def test_a_whole_practice_in_the_console(tmp_path: Path) -> None:
+    settings = console_settings(tmp_path)
+    # The first run makes the demo practice, and a thought record can be started at once.
+    first = await talk(settings, ["/today", "#1"])
+    assert "A demo practice is ready" in first
+    assert "Start thought record" in after(first, "/today")
+    assert "Thought record · 1 of 11" in after(first, "#1")
+
+    # A therapist of one's own registers with a code, invites a client who consents, and
+    # assigns homework; the client does it; the digest shows it.
+    db = Database(settings.database_url)
+    await upgrade(db)
+    async with db.transaction() as session:
+        code = await people.create_code(
+            session, kind="therapist", now=datetime.now(UTC), ttl=timedelta(hours=1)
+        )
+    await db.dispose()
+    therapist = await talk(
+        settings,
+        ["/as Dr Fake", f"/start {code}", "Berlin", "#2", "/invite Robin"],
+    )
+    assert "You are registered as a therapist" in therapist
+    assert "Got it: Berlin time" in therapist
+    invite = re.search(r"\?start=([A-Za-z0-9_-]+)", after(therapist, "/invite Robin"))
+    assert invite is not None, therapist
+
+    practice = await talk(
+        settings,
+        [
+            "/as Robin Fake",
+            f"/start {invite.group(1)}",
+            "#1",
+            "London",
+            "/as Dr Fake",
+            "/assign robin gratitude daily 20:00",
+            "/as Robin",
+            "/today",
+            "start gratitude entry",
+            "A walk by the river",
+            "/skip",
+            "Tea with my sister",
+            "/skip",
+            "My neighbour's dog",
+            "/skip",
+            "save",
+            "/as Dr Fake",
+            "/digest",
+            "/clock +1d",
+            "/quit",
+        ],
+    )
+    assert "Do you agree to share this with Dr Fake" in after(practice, f"/start {invite.group(1)}")
+    assert "You are now linked with Dr Fake" in after(practice, "#1")
+    assert "Assigned gratitude entry to Robin" in after(
+        practice, "/assign robin gratitude daily 20:00"
+    )
+    # A button answered by typing its words, as anyone may.
+    assert "Gratitude entry · 1 of 6" in after(practice, "start gratitude entry")
+    assert "Gratitude entry: done." in after(practice, "save")
+    digest = after(practice, "/digest")
+    assert "Robin" in digest and "A walk by the river" in digest
+    # The clock moved a day: Robin's reminder came on its own.
+    assert "time for your gratitude entry" in after(practice, "/clock +1d")
+
+
+def test_the_console_command_runs_with_no_token_and_no_network(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'c.sqlite3'}",
+        "ENCRYPTION_KEY_FILE": str(tmp_path / "c.key"),
+        "CONSOLE_MEDIA_DIR": str(tmp_path / "files"),
+        "TELEGRAM_BOT_TOKEN": "",
+        "TELEGRAM_API_URL": "http://127.0.0.1:9/unreachable",  # any network use would fail
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input="/today\n#1\nA busy Monday meeting\n/quit\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Thought record · 1 of 11" in done.stdout
+    assert "Thought record · 2 of 11" in done.stdout

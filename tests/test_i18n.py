@@ -1,0 +1,110 @@
+"""Every person's language: the catalogs are complete and in step with the code."""
+
+from __future__ import annotations
+
+import gettext
+import re
+from datetime import date, time
+
+import pytest
+
+from bot import catalogs, i18n
+from bot.i18n import language_from_code, pick_language, schedule_words, tr
+from bot.messages import CONTENT, ENGLISH, words
+from conversations.choosing import Picked, Unsure, match_choice
+from conversations.notes import NOTE_IDS, note
+from conversations.schedules import Daily, Once, Weekly
+
+FIELD = re.compile(r"\{[^{}]*\}")
+
+
+def test_every_text_the_code_says_is_in_every_catalog_and_nothing_stale() -> None:
+    said = set(catalogs.extracted())
+    assert len(said) > 250  # the extraction itself works (a broken keyword finds nothing)
+    for language in catalogs.translated():
+        kept = {m.id for m in catalogs.read_catalog(language) if m.id}
+        assert not said - kept, f"{language}: run python -m bot.catalogs ({said - kept})"
+        assert not kept - said, f"{language}: no longer said ({kept - said})"
+
+
+@pytest.mark.parametrize("language", list(catalogs.translated()))
+def test_every_text_has_a_translation_with_the_same_fields(language: str) -> None:
+    for message in catalogs.read_catalog(language):
+        if not message.id:
+            continue
+        assert isinstance(message.id, str) and isinstance(message.string, str)
+        assert message.string.strip(), f"{language}: no translation of {message.id!r}"
+        assert not message.fuzzy, f"{language}: a guess, not a translation: {message.id!r}"
+        assert sorted(FIELD.findall(message.string)) == sorted(FIELD.findall(message.id)), (
+            f"{language}: the fields differ in {message.id!r}"
+        )
+        assert message.id.count("/") <= message.string.count("/"), (
+            f"{language}: a /command went missing in {message.id!r}"
+        )
+
+
+@pytest.mark.parametrize("language", list(catalogs.translated()))
+def test_the_compiled_catalog_matches_its_po_file(language: str) -> None:
+    with catalogs.po_path(language).with_suffix(".mo").open("rb") as file:
+        compiled = gettext.GNUTranslations(file)
+    for message in catalogs.read_catalog(language):
+        if message.id:
+            assert isinstance(message.id, str)
+            assert compiled.gettext(message.id) == message.string, "run python -m bot.catalogs"
+
+
+def test_every_engine_note_has_words_in_every_language() -> None:
+    assert set(ENGLISH) == NOTE_IDS
+    params: dict[str, str | int] = {"min": 1, "max": 5, "unit": "min", "options": "1. a"}
+    params["length"] = 9000
+    params |= {"limit": 4000, "part": "x", "what": "sticker", "need": "needs_photo"}
+    for language in i18n.LANGUAGES:
+        for id in NOTE_IDS:
+            assert words(note(id, **params), language).strip()
+    refused = words(note("wrong_kind", what="sticker", need="needs_photo"), "es")
+    assert tr("es", CONTENT["sticker"]) in refused and tr("es", ENGLISH["needs_photo"]) in refused
+    assert refused != words(note("wrong_kind", what="sticker", need="needs_photo"), "en")
+    assert set(CONTENT) >= {"photo", "sticker", "voice", "message"}
+
+
+def test_a_language_comes_from_telegram_or_is_typed() -> None:
+    assert language_from_code("es-MX") == "es" and language_from_code("es") == "es"
+    assert language_from_code("en-GB") == "en" and language_from_code(None) == "en"
+    assert language_from_code("de") == "en"  # not spoken yet: English
+    assert pick_language("Español") == "es" and pick_language("spanish.") == "es"
+    assert pick_language("English") == "en" and pick_language("klingon") is None
+
+
+def test_texts_and_schedules_read_in_spanish() -> None:
+    assert tr("es", "Continue {title}", title="diario") == "Continuar diario"
+    assert tr("en", "Continue {title}", title="journal") == "Continue journal"
+    assert tr("es", "daily at {time}", time="20:00") != "daily at 20:00"
+    assert "20:00" in schedule_words(Daily(at=time(20)), "es")
+    assert schedule_words(Daily(at=time(20)), "en") == "daily at 20:00"
+    weekly = schedule_words(Weekly(days=frozenset({0, 2}), at=time(9)), "es")
+    assert "lun" in weekly and "mié" in weekly
+    assert "2026" in schedule_words(Once(on=date(2026, 12, 4), at=time(9)), "es")
+
+
+@pytest.mark.parametrize(
+    ("typed", "labels", "found"),
+    [
+        ("2", ["Robin", "Sam"], Picked(1)),
+        ("robin", ["Robin Fake", "Sam"], Picked(0)),
+        ("Robni Fake", ["Robin Fake", "Sam Fake"], Picked(0)),
+        ("yes", ["Yes, delete everything", "No, keep my data"], Picked(0)),
+        ("no", ["Yes, delete everything", "No, keep my data"], Picked(1)),
+        ("gratitude entry", ["Gratitude entry", "Thought record"], Picked(0)),
+        ("Diario de gratitud", ["Diário de gratitud", "Registro"], Picked(0)),
+        ("Sam", ["Sam Fake", "Sam Other"], Unsure((0, 1))),
+        ("hello there", ["Robin", "Sam"], None),
+        ("9", ["Robin", "Sam"], None),
+        ("", ["Robin"], None),
+    ],
+)
+def test_typed_text_is_read_as_a_button(typed: str, labels: list[str], found: object) -> None:
+    got = match_choice(typed, labels)
+    if isinstance(found, Unsure):
+        assert isinstance(got, Unsure) and set(found.indexes) <= set(got.indexes)
+    else:
+        assert got == found
