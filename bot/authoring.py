@@ -265,18 +265,18 @@ def _show(ctx: Ctx, flow: Flow, turn: engine.Turn) -> None:
         ctx.say(words(said))
     if turn.question is not None:
         ctx.say(
-            question_text(flow.title, turn.question),
-            buttons=keyboard(turn.question.buttons, PREVIEW, turn.question.position),
+            question_text(flow.title, turn.question, ctx.lang),
+            buttons=keyboard(turn.question.buttons, PREVIEW, turn.question.position, ctx.lang),
             html=True,
         )
     elif turn.review is not None:
         ctx.say(
-            review_text(flow.title, turn.review),
-            buttons=keyboard(turn.review.buttons, PREVIEW, flow.review_position),
+            review_text(flow.title, turn.review, ctx.lang),
+            buttons=keyboard(turn.review.buttons, PREVIEW, flow.review_position, ctx.lang),
             html=True,
         )
     elif turn.finished:
-        ctx.say(summary_text(flow.title, turn.summary, flow.outro), html=True)
+        ctx.say(summary_text(flow.title, turn.summary, flow.outro, ctx.lang), html=True)
 
 
 def split_homework_words(

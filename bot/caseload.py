@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot import authoring, library
 from bot.digests import GRACE, score_text
+from bot.i18n import moment, schedule_words, tr
 from bot.render import answer_lines, buttons
 from bot.runtime import Ctx, button_token, dialog_fresh
 from conversations import engine
@@ -305,17 +306,22 @@ async def send_reply(ctx: Ctx, text: str) -> None:
         ctx.say("That entry is no longer here, so nothing was sent.")
         return
     client_zone = ZoneInfo(client_user.timezone)
-    about = (
-        f"your {ctx.rt.title_of(entry.template_id).lower()} of "
-        f"{(entry.completed_at or entry.updated_at).astimezone(client_zone):%a %d %b}"
+    language = client_user.language
+    done_at = (entry.completed_at or entry.updated_at).astimezone(client_zone)
+    heading = tr(
+        language,
+        "💬 From {therapist}, your therapist, about your {title} of {day}:",
+        therapist=therapist.name,
+        title=ctx.rt.title_of(entry.template_id, language).lower(),
+        day=moment(done_at, language, "EEE d MMM"),
     )
+    footer = tr(language, "(/note sends an answer for your next session.)")
     await outbox.notify(
         ctx.session,
         person=client_user,
         kind="feedback",
         key=f"{therapist.id}:{ctx.update_id}",
-        text=f"💬 From {therapist.name}, your therapist, about {about}:\n\n"
-        f"{text.strip()[:MAX_REPLY]}\n\n(/note sends an answer for your next session.)",
+        text=f"{heading}\n\n{text.strip()[:MAX_REPLY]}\n\n{footer}",
         now=ctx.now,
     )
     ctx.say(f"Sent to {people.client_display_name(link, client_user)}, marked as from you.")
@@ -381,8 +387,13 @@ async def stop(
         person=client_user,
         kind="assigned",
         key=f"stopped:{assignment.id}:{assignment.created_at.timestamp():.6f}",
-        text=f"{therapist.name} has taken {title} off your homework for now. Everything you "
-        "wrote is kept.",
+        text=tr(
+            client_user.language,
+            "{therapist} has taken {title} off your homework for now. Everything you wrote is "
+            "kept.",
+            therapist=therapist.name,
+            title=ctx.rt.title_of(assignment.template_id, client_user.language).lower(),
+        ),
         now=ctx.now,
     )
 
@@ -399,12 +410,24 @@ async def set_paused(
     titles = ", ".join(ctx.rt.title_of(a.template_id).lower() for a in chosen)
     for assignment in chosen:
         assignment.paused_at = ctx.now if pause else None
+    language = client_user.language
+    theirs = ", ".join(ctx.rt.title_of(a.template_id, language).lower() for a in chosen)
     if pause:
         ctx.say(f"Paused reminders of {titles} for {name}. /resume turns them back on.")
-        text = f"{therapist.name} paused the reminders of your {titles} for now."
+        text = tr(
+            language,
+            "{therapist} paused the reminders of your {titles} for now.",
+            therapist=therapist.name,
+            titles=theirs,
+        )
     else:
         ctx.say(f"Reminders of {titles} for {name} are back on.")
-        text = f"{therapist.name} turned the reminders of your {titles} back on."
+        text = tr(
+            language,
+            "{therapist} turned the reminders of your {titles} back on.",
+            therapist=therapist.name,
+            titles=theirs,
+        )
     await outbox.notify(
         ctx.session,
         person=client_user,
@@ -480,7 +503,7 @@ async def reschedule(ctx: Ctx) -> None:
     if isinstance(parsed, str):
         ctx.say(parsed)
         return
-    query, key, schedule_words = parsed
+    query, key, typed_schedule = parsed
     found = await find_one(ctx, therapist, query)
     if found is None:
         return
@@ -500,7 +523,7 @@ async def reschedule(ctx: Ctx) -> None:
         return
     zone = ZoneInfo(client_user.timezone)
     try:
-        schedule = parse_schedule(schedule_words, today=ctx.now.astimezone(zone).date())
+        schedule = parse_schedule(typed_schedule, today=ctx.now.astimezone(zone).date())
     except ScheduleError as error:
         ctx.say(str(error))
         return
@@ -520,6 +543,12 @@ async def reschedule(ctx: Ctx) -> None:
         person=client_user,
         kind="assigned",
         key=f"rescheduled:{assignment.id}:{ctx.update_id}",
-        text=f"{therapist.name} changed your {title} to {described}.",
+        text=tr(
+            client_user.language,
+            "{therapist} changed your {title} to {schedule}.",
+            therapist=therapist.name,
+            title=ctx.rt.title_of(assignment.template_id, client_user.language).lower(),
+            schedule=schedule_words(schedule, client_user.language),
+        ),
         now=ctx.now,
     )

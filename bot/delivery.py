@@ -25,6 +25,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import charts, exports, metrics, safety
+from bot.i18n import tr
 from bot.render import buttons
 from bot.runtime import HEADROOM, Runtime, offer, retry_seconds, telegram_markup
 from storage import files, flags, homework, outbox, people
@@ -237,7 +238,10 @@ async def _undeliverable(
                 person=user,
                 kind="feedback",
                 key=f"export-failed:{payload['export'].get('link')}:{now.isoformat()}",
-                text="Sorry, I couldn't make that export just now. Please try /export again later.",
+                text=tr(
+                    user.language,
+                    "Sorry, I couldn't make that export just now. Please try /export again later.",
+                ),
                 now=now,
             )
     elif kind == "reminder" and isinstance(payload.get("occurrence"), int):

@@ -266,7 +266,7 @@ async def present(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> None
         # After risk language, a cheerful closing line would jar: a plain, caring one instead.
         risky = ctx.risk is not None or await flags.entry_has_flag(ctx.session, entry_id=entry.id)
         outro = ctx.t(AFTER_RISK) if risky else flow.outro
-        ctx.say(summary_text(flow.title, turn.summary, outro), html=True)
+        ctx.say(summary_text(flow.title, turn.summary, outro, ctx.lang), html=True)
         if ctx.user is not None and (ctx.user.dialog or {}).get("ask") == "time_zone":
             # The client started homework before choosing a time zone: ask once more.
             onboarding.ask_time_zone(ctx, ctx.user, then="done")
@@ -298,7 +298,7 @@ async def continue_entry(ctx: Ctx, entry: Entry, event: Event) -> None:
         and turn.state.selection != before.selection
     )
     if toggled and turn.question is not None:
-        ctx.edit_buttons(answer_keyboard(turn.question, entry_marker(entry)))
+        ctx.edit_buttons(answer_keyboard(turn.question, entry_marker(entry), ctx.lang))
         return
     if isinstance(event, Press):
         ctx.edit_buttons(None)

@@ -21,7 +21,7 @@ def buttons(rows: Sequence[Sequence[tuple[str, str]]]) -> Keyboard:
     return Keyboard.of(rows)
 
 
-def keyboard(rows: Rows, marker: str, position: int, language: str = "en") -> Keyboard | None:
+def keyboard(rows: Rows, marker: str, position: int, language: str) -> Keyboard | None:
     """Answer buttons: which conversation (`marker`), which step, which answer.
 
     Nothing in them names stored data; a press counts only for the presser's own open
@@ -33,7 +33,7 @@ def keyboard(rows: Rows, marker: str, position: int, language: str = "en") -> Ke
     return buttons([[(words(b.label, language), prefix + b.value) for b in row] for row in rows])
 
 
-def answer_keyboard(question: Question, marker: str, language: str = "en") -> Keyboard | None:
+def answer_keyboard(question: Question, marker: str, language: str) -> Keyboard | None:
     """The question's answer buttons."""
     return keyboard(question.buttons, marker, question.position, language)
 
@@ -49,7 +49,7 @@ def parse_answer_data(data: str) -> tuple[str, int, str] | None:
     return marker, int(position), value
 
 
-def question_text(title: str, question: Question, language: str = "en") -> str:
+def question_text(title: str, question: Question, language: str) -> str:
     """The question as HTML: where we are, the prompt, and how to answer."""
     where = tr(language, "{number} of {total}", number=question.number, total=question.total)
     lines = [f"<b>{escape(title)}</b> · {where}", ""]
@@ -81,7 +81,7 @@ def answer_lines(lines: Sequence[tuple[str, str]]) -> list[str]:
     return shown
 
 
-def review_text(title: str, review: Review, language: str = "en") -> str:
+def review_text(title: str, review: Review, language: str) -> str:
     """The answers for a last look, before they are saved."""
     first = "review_pick" if review.choosing else "review"
     lines = [f"<b>{escape(title)}</b>", "", *answer_lines(review.lines), ""]
@@ -89,12 +89,11 @@ def review_text(title: str, review: Review, language: str = "en") -> str:
     return "\n".join(lines)
 
 
-def summary_text(
-    title: str, summary: Sequence[tuple[str, str]], outro: str, language: str = "en"
-) -> str:
+def summary_text(title: str, summary: Sequence[tuple[str, str]], outro: str, language: str) -> str:
     """The end of a conversation: every answer in short, then a kind word."""
     done = tr(language, "{title}: done.", title=escape(title))
-    lines = [f"<b>{done}</b> {escape(tr(language, 'Here is what you wrote:'))}", ""]
+    wrote = tr(language, "Here is what you wrote:")
+    lines = [f"<b>{done}</b> {escape(wrote)}", ""]
     lines += answer_lines(summary) or [escape(tr(language, "(every step was skipped)"))]
     thanks = tr(language, "Thank you for taking the time. It is saved for your therapist.")
     lines += ["", escape(outro or thanks)]

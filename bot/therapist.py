@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot import authoring, caseload, library
 from bot.digests import build_digest, digest_period, score_text
+from bot.i18n import schedule_words, tr
 from bot.render import buttons
 from bot.runtime import Ctx, button_token
 from conversations import engine
@@ -301,9 +302,14 @@ async def _create(
         person=client,
         kind="assigned",
         key=f"{assignment.id}:{assignment.created_at.timestamp():.6f}",
-        text=f"{therapist.name} gave you new homework: {template.title.lower()}, "
-        f"{describe_schedule(schedule)}. I will remind you when it is time; "
-        "/today shows what is due.",
+        text=tr(
+            client.language,
+            "{therapist} gave you new homework: {title}, {schedule}. I will remind you when it "
+            "is time; /today shows what is due.",
+            therapist=therapist.name,
+            title=ctx.rt.title_of(template.id, client.language).lower(),
+            schedule=schedule_words(schedule, client.language),
+        ),
         now=ctx.now,
     )
 

@@ -20,6 +20,7 @@ from telegram.ext import ContextTypes
 from bot import metrics, privacy, reminders
 from bot.delivery import deliver_outbox
 from bot.digests import Digest, build_digest, digest_period, digest_schedule
+from bot.i18n import tr
 from bot.runtime import Runtime, runtime_of, token_for
 from bot.safety import escalate_unacknowledged
 from conversations.reminders import due_times_between, outside_quiet, quiet_hours_of
@@ -92,11 +93,12 @@ async def _queue_follow_up(
 ) -> bool:
     entry, client = item
     entry.resume_at = None  # reminded once; /today still offers it
-    title = rt.title_of(entry.template_id).lower()
+    language = client.language
+    title = rt.title_of(entry.template_id, language).lower()
     carry_on = await token_for(
         session, owner_id=client.id, action="resume", payload={"entry": entry.id}, now=now
     )
-    first_name = (client.name.split() or ["there"])[0]
+    first_name = (client.name.split() or [tr(language, "there")])[0]
     zone = ZoneInfo(client.timezone)
     send_at = outside_quiet(now, zone, quiet_hours_of(client.quiet_start, client.quiet_end))
     return await outbox.notify(
@@ -104,9 +106,14 @@ async def _queue_follow_up(
         person=client,
         kind="follow_up",
         key=f"{entry.id}:{entry.updated_at.isoformat()}",
-        text=f"Hi {first_name}, it's time for the next part of your {title}. "
-        "It picks up where you left off.",
-        buttons=[[["Continue", carry_on]]],
+        text=tr(
+            language,
+            "Hi {name}, it's time for the next part of your {title}. It picks up where you "
+            "left off.",
+            name=first_name,
+            title=title,
+        ),
+        buttons=[[[tr(language, "Continue"), carry_on]]],
         now=now,
         not_before=send_at,
         extra={"entry": entry.id},

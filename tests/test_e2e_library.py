@@ -294,7 +294,7 @@ async def test_today_and_the_digest_survive_a_broken_entry(running: RunningBot) 
         entry.state = {"v": 2, "at": 7, "answers": "not answers"}  # damaged beyond reading
     replies = await running.send(client, "/today")
     said = texts(replies)
-    assert "1 unfinished entry could not be shown" in said
+    assert "Unfinished entries that could not be shown: 1." in said
     assert "Gratitude entry (daily at 20:00)" in said  # everything else still shows
     async with running.db.transaction() as session:
         entry = (await session.execute(select(Entry))).scalar_one()

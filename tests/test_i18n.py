@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import gettext
 import re
 from datetime import date, time
@@ -108,3 +109,21 @@ def test_typed_text_is_read_as_a_button(typed: str, labels: list[str], found: ob
         assert isinstance(got, Unsure) and set(found.indexes) <= set(got.indexes)
     else:
         assert got == found
+
+
+def test_no_text_is_marked_inside_an_f_string() -> None:
+    # Babel cannot see a tr("…") inside an f-string: it would never be translated.
+    hidden = []
+    for folder in catalogs.SOURCES:
+        for path in sorted((catalogs.ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.JoinedStr):
+                    continue
+                for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
+                    name = getattr(call.func, "attr", None) or getattr(call.func, "id", None)
+                    marked = call.args[1:2] if name == "tr" else call.args[:1]
+                    if name in catalogs.KEYWORDS and any(
+                        isinstance(a, ast.Constant) for a in marked
+                    ):
+                        hidden.append(f"{path.name}:{node.lineno}")
+    assert not hidden, f"marked text inside an f-string (move it out): {hidden}"

@@ -20,7 +20,7 @@ def test_every_note_has_english_words() -> None:
 def test_a_long_summary_fits_one_message() -> None:
     flow = engine.compile_flow(load_library()["gratitude"], {"count": 10})
     answers = {step.key: "x" * 2000 for step in flow.steps}
-    text = summary_text(flow.title, engine.summarize(flow, answers), flow.outro)
+    text = summary_text(flow.title, engine.summarize(flow, answers), flow.outro, "en")
     assert len(text) < 4096
 
 
@@ -30,7 +30,7 @@ def test_answers_are_escaped() -> None:
     turn = engine.advance(flow, turn.state, engine.Text("<b>boss</b> & me"))
     turn = engine.advance(flow, turn.state, engine.Back())
     assert turn.question is not None
-    assert "&lt;b&gt;boss&lt;/b&gt; &amp; me" in question_text(flow.title, turn.question)
+    assert "&lt;b&gt;boss&lt;/b&gt; &amp; me" in question_text(flow.title, turn.question, "en")
 
 
 def test_review_lists_answers_and_asks_to_save() -> None:
@@ -39,7 +39,7 @@ def test_review_lists_answers_and_asks_to_save() -> None:
     for answer in ("<tea>", "warm"):
         turn = engine.advance(flow, turn.state, engine.Text(answer))
     assert turn.review is not None
-    text = review_text(flow.title, turn.review)
+    text = review_text(flow.title, turn.review, "en")
     assert "&lt;tea&gt;" in text and "Save it, or change an answer first." in text
 
 
@@ -50,5 +50,5 @@ def test_a_scale_hint_names_its_labels() -> None:
         turn = engine.advance(flow, turn.state, engine.Text(answer))
     assert turn.question is not None
     assert "Tap a number or type one from 0 (not at all) to 100 (as strong as it gets)." in (
-        question_text(flow.title, turn.question)
+        question_text(flow.title, turn.question, "en")
     )

@@ -74,5 +74,5 @@ def test_the_progress_sentence_is_plain_and_kind() -> None:
     )
     assert "once you've done a few" in progress_sentence([], None, today=today)
     assert progress_sentence([today], None, today=today) == (
-        "In the last 4 weeks you did homework on 1 day."
+        "In the last 4 weeks you did homework on one day."
     )
