@@ -71,12 +71,14 @@ async def receive_template(ctx: Ctx) -> None:
     name = document.file_name or "template.yaml"
     if not name.lower().endswith(TEMPLATE_SUFFIXES):
         ctx.say(
-            "I can only read homework templates here: a .yaml text file. /templates shows "
-            "what you have, and the template guide explains how to write one."
+            ctx.t(
+                "I can only read homework templates here: a .yaml text file. /templates shows "
+                "what you have, and the template guide explains how to write one."
+            )
         )
         return
     if (document.file_size or 0) > MAX_TEMPLATE_BYTES:
-        ctx.say("That file is larger than 100 kB, the most a template may be.")
+        ctx.say(ctx.t("That file is larger than 100 kB, the most a template may be."))
         return
     data = ctx.fetched.get(document.file_id)
     if data is None:
@@ -171,7 +173,7 @@ async def list_templates(ctx: Ctx) -> None:
     """/templates: the built-in homework and the therapist's own."""
     therapist = ctx.user
     if therapist is None or therapist.role != "therapist":
-        ctx.say("That command is for therapists. /help shows what you can do.")
+        ctx.say(ctx.t("That command is for therapists. /help shows what you can do."))
         return
     lines = ["Built-in homework:"]
     for template in sorted(ctx.rt.library.values(), key=lambda t: t.title):
@@ -194,7 +196,7 @@ async def preview(ctx: Ctx) -> None:
     """/preview NAME: walk through a homework as a client would, storing nothing."""
     therapist = ctx.user
     if therapist is None or therapist.role != "therapist":
-        ctx.say("That command is for therapists. /help shows what you can do.")
+        ctx.say(ctx.t("That command is for therapists. /help shows what you can do."))
         return
     typed = " ".join(ctx.args).strip()
     templates = await templates_for(ctx, therapist)
@@ -235,7 +237,7 @@ async def preview_event(ctx: Ctx, event: Event) -> bool:
         flow, state = None, None
     if flow is None or state is None:
         therapist.dialog = None
-        ctx.say("That preview can no longer be shown. /preview starts again.")
+        ctx.say(ctx.t("That preview can no longer be shown. /preview starts again."))
         return True
     turn = engine.advance(flow, state, event)
     if turn.waiting is not None:
@@ -245,9 +247,9 @@ async def preview_event(ctx: Ctx, event: Event) -> bool:
         turn = engine.Turn(turn.state, says + turn.says, turn.question, turn.review)
     for effect in turn.effects:
         if isinstance(effect, engine.RaiseFlag):
-            ctx.say("(For a client, that answer would raise a risk alert to you at once.)")
+            ctx.say(ctx.t("(For a client, that answer would raise a risk alert to you at once.)"))
         elif isinstance(effect, engine.Breathe):
-            ctx.say("(For a client, paced breathing messages would follow here.)")
+            ctx.say(ctx.t("(For a client, paced breathing messages would follow here.)"))
     if turn.finished:
         therapist.dialog = None
     else:
@@ -256,7 +258,7 @@ async def preview_event(ctx: Ctx, event: Event) -> bool:
         ctx.edit_buttons(None)
     _show(ctx, flow, turn)
     if turn.finished:
-        ctx.say("That was the whole preview. Nothing was saved.")
+        ctx.say(ctx.t("That was the whole preview. Nothing was saved."))
     return True
 
 

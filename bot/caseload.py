@@ -44,7 +44,7 @@ STATUS = {"done": "done", "paused": "paused", "active": "in progress", "waiting"
 
 def _therapist(ctx: Ctx) -> User | None:
     if ctx.user is None or ctx.user.role != "therapist":
-        ctx.say("That command is for therapists. /help shows what you can do.")
+        ctx.say(ctx.t("That command is for therapists. /help shows what you can do."))
         return None
     return ctx.user
 
@@ -99,7 +99,9 @@ async def client(ctx: Ctx) -> None:
     if therapist is None:
         return
     if not ctx.args:
-        ctx.say("/client NAME shows a client's homework and entries, for example: /client robin")
+        ctx.say(
+            ctx.t("/client NAME shows a client's homework and entries, for example: /client robin")
+        )
         return
     found = await find_one(ctx, therapist, " ".join(ctx.args))
     if found is not None:
@@ -134,7 +136,7 @@ async def _own_link(ctx: Ctx, therapist: User | None, link_id: object) -> tuple[
         else None
     )
     if found is None:
-        ctx.say("That client is no longer linked with you. /clients lists your clients.")
+        ctx.say(ctx.t("That client is no longer linked with you. /clients lists your clients."))
     return found
 
 
@@ -262,7 +264,7 @@ async def reply_token(ctx: Ctx, payload: dict[str, object]) -> None:
     link, client_user = found
     entry = await _entry_of_link(ctx, link, entry_id)
     if entry is None:
-        ctx.say("That entry is no longer here.")
+        ctx.say(ctx.t("That entry is no longer here."))
         return
     therapist.dialog = {
         "ask": "reply",
@@ -292,8 +294,10 @@ async def send_reply(ctx: Ctx, text: str) -> None:
     therapist.dialog = None
     if not dialog_fresh(dialog, ctx.now, REPLY_WAIT):
         ctx.say(
-            "It's been a while since you tapped Reply, so I haven't sent that. Tap Reply "
-            "under the entry again to send a message."
+            ctx.t(
+                "It's been a while since you tapped Reply, so I haven't sent that. Tap Reply "
+                "under the entry again to send a message."
+            )
         )
         return
     found = await _own_link(ctx, therapist, dialog.get("link"))
@@ -303,7 +307,7 @@ async def send_reply(ctx: Ctx, text: str) -> None:
     link, client_user = found
     entry = await _entry_of_link(ctx, link, entry_id)
     if entry is None:
-        ctx.say("That entry is no longer here, so nothing was sent.")
+        ctx.say(ctx.t("That entry is no longer here, so nothing was sent."))
         return
     client_zone = ZoneInfo(client_user.timezone)
     language = client_user.language
@@ -338,7 +342,7 @@ async def _own_assignment(ctx: Ctx, therapist: User, assignment_id: object) -> A
     )
     if assignment is None:
         ctx.edit_buttons(None)
-        ctx.say("That homework is no longer given. /clients shows what is.")
+        ctx.say(ctx.t("That homework is no longer given. /clients shows what is."))
     return assignment
 
 

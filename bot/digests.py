@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import library, progress
+from bot.i18n import moment, schedule_words, tr, wording
 from bot.runtime import Runtime, token_for
 from conversations import engine
 from conversations.crisis import where_text
@@ -24,7 +25,7 @@ from conversations.digest import (
     most_urgent_first,
     run_lengths,
 )
-from conversations.schedules import Daily, Weekly, describe_schedule, parse_schedule
+from conversations.schedules import Daily, Weekly, parse_schedule
 from conversations.timezones import zone_label
 from storage import flags, homework, notes, people
 from storage.models import Entry, Flag, User
@@ -58,7 +59,7 @@ class Digest:
                 payload={"link": link_id},
                 now=now,
             )
-            shown.append([f"Open {name}"[:40], token])
+            shown.append([tr(therapist.language, "Open {name}", name=name)[:40], token])
         return [shown[i : i + 2] for i in range(0, len(shown), 2)]
 
     async def keyboards(
@@ -78,12 +79,18 @@ class Digest:
         zone = zone_label(ZoneInfo(therapist.timezone))
         queued = 0
         for link_id, name, spec in self.charts:
+            caption = tr(
+                therapist.language,
+                "{name}: trends over the last 90 days ({zone} time)",
+                name=name,
+                zone=zone,
+            )
             queued += await progress.queue_chart(
                 session,
                 person=therapist,
                 kind="chart",
                 key=f"{therapist.id}:{link_id}:{key}",
-                caption=f"{name}: trends over the last 90 days ({zone} time)",
+                caption=caption,
                 spec=spec,
                 now=now,
             )
@@ -101,14 +108,14 @@ class Digest:
                 payload={"flag": flag_id, "raised": raised_at.isoformat()},
                 now=now,
             )
-            label = f"Acknowledge {name}, {raised_at.astimezone(zone):%a %H:%M}"
+            when = moment(raised_at.astimezone(zone), therapist.language, "EEE HH:mm")
+            label = tr(therapist.language, "Acknowledge {name}, {when}", name=name, when=when)
             rows.append([[label[:60], token]])
         return rows
 
 
 MAX_ACK_BUTTONS = 8
 MAX_OPEN_BUTTONS = 6
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def digest_schedule(therapist: User, default_time: str) -> Daily | Weekly:
@@ -125,11 +132,8 @@ def digest_period(therapist: User) -> timedelta:
 
 
 def describe_digest(therapist: User, default_time: str) -> str:
-    """ "daily at 18:00" or "every Monday at 18:00"."""
-    at = therapist.digest_time or default_time
-    if therapist.digest_weekday is None:
-        return f"daily at {at}"
-    return f"every {DAY_NAMES[therapist.digest_weekday]} at {at}"
+    """ "daily at 18:00" or "every Monday at 18:00", in the therapist's language."""
+    return schedule_words(digest_schedule(therapist, default_time), therapist.language)
 
 
 PERIOD = timedelta(hours=24)
@@ -138,9 +142,9 @@ GRACE = timedelta(hours=3)
 for homework due at 20:00."""
 
 
-def _described(schedule: str) -> str:
+def _described(schedule: str, language: str) -> str:
     try:
-        return describe_schedule(parse_schedule(schedule))
+        return schedule_words(parse_schedule(schedule), language)
     except ValueError:
         return schedule  # damaged: show it as stored rather than lose the whole digest
 
@@ -153,7 +157,9 @@ def score_text(scores: Mapping[str, Any] | None) -> str:
     return f"{scores.get('name', 'Score')} {scores['total']} ({band})"
 
 
-def score_change(entry: Entry, scored: Sequence[Entry], zone: ZoneInfo) -> str:
+def score_change(
+    entry: Entry, scored: Sequence[Entry], zone: ZoneInfo, language: str = "en"
+) -> str:
     """How a measure's score moved since the same measure's previous one on this link."""
     name = (entry.scores or {}).get("name")
     total = (entry.scores or {}).get("total")
@@ -171,18 +177,28 @@ def score_change(entry: Entry, scored: Sequence[Entry], zone: ZoneInfo) -> str:
         return ""
     before = earlier[-1]
     assert before.completed_at is not None and before.scores is not None
-    when = before.completed_at.astimezone(zone).strftime("%a %d %b")
+    local = before.completed_at.astimezone(zone)
+    when = local.strftime("%a %d %b") if language == "en" else moment(local, language, "EEE d MMM")
     moved = total - before.scores["total"]
+    by = format(abs(moved), "g")
     if moved == 0:
-        return f"same as on {when}"
-    return f"{'up' if moved > 0 else 'down'} {abs(moved):g} since {when}"
+        return tr(language, "same as on {when}", when=when)
+    if moved > 0:
+        return tr(language, "up {by} since {when}", by=by, when=when)
+    return tr(language, "down {by} since {when}", by=by, when=when)
 
 
-def _alerts(rt: Runtime, raised: Iterable[Flag], zone: ZoneInfo) -> tuple[AlertReport, ...]:
+def _alerts(
+    rt: Runtime, raised: Iterable[Flag], zone: ZoneInfo, language: str
+) -> tuple[AlertReport, ...]:
     return tuple(
         AlertReport(
             raised_local=flag.created_at.astimezone(zone),
-            where=where_text(flag.source, rt.title_of(flag.template_id or "").lower()),
+            where=where_text(
+                flag.source,
+                rt.title_of(flag.template_id or "", language).lower(),
+                wording(language).t,
+            ),
             excerpt=flag.excerpt,
             acknowledged=flag.acknowledged_at is not None,
         )
@@ -202,6 +218,7 @@ async def build_digest(
         entries_by_link.setdefault(done_link.id, []).append(done_entry)
     open_flags = await flags.open_flags_for_therapist(session, therapist_id=therapist.id)
     own = ZoneInfo(therapist.timezone)
+    language = therapist.language
     reports = []
     charts: list[tuple[int, str, dict[str, Any]]] = []
     for link, client in await people.therapist_clients(session, therapist_id=therapist.id):
@@ -230,8 +247,8 @@ async def build_digest(
             )
             assignments.append(
                 AssignmentReport(
-                    title=rt.title_of(assignment.template_id),
-                    schedule=_described(assignment.schedule),
+                    title=rt.title_of(assignment.template_id, language),
+                    schedule=_described(assignment.schedule, language),
                     due=tally.due,
                     done=tally.done,
                     entries=sum(1 for e in entries if e.assignment_id == assignment.id),
@@ -255,7 +272,7 @@ async def build_digest(
         for entry in entries:
             if entry.completed_at is None:
                 continue
-            found = await library.entry_state(rt, session, entry)
+            found = await library.entry_state(rt, session, entry, language=language)
             if found is None:
                 unreadable += 1  # logged without its text; the rest of the digest goes on
                 continue
@@ -266,7 +283,7 @@ async def build_digest(
                     completed_local=entry.completed_at.astimezone(own),
                     line=engine.digest_line(flow, state.answers),
                     score=score_text(entry.scores),
-                    change=score_change(entry, scored, own),
+                    change=score_change(entry, scored, own, language),
                 )
             )
         raised = {f.id: f for f, flag_link, _ in open_flags if flag_link.id == link.id}
@@ -287,13 +304,13 @@ async def build_digest(
                         written_local=n.created_at.astimezone(own),
                         text=n.text or "",
                         rating=n.rating or "",
-                        about=rt.title_of(n.template_id) if n.template_id else "",
+                        about=rt.title_of(n.template_id, language) if n.template_id else "",
                     )
                     for n in said
                 ),
                 assignments=tuple(assignments),
                 entries=tuple(finished),
-                alerts=_alerts(rt, raised.values(), own),
+                alerts=_alerts(rt, raised.values(), own, language),
                 unreadable=unreadable,
                 paused_since=client.paused_at.astimezone(own) if client.paused_at else None,
                 unreachable_since=client.blocked_at.astimezone(own) if client.blocked_at else None,
@@ -303,7 +320,11 @@ async def build_digest(
     former: dict[int, tuple[str, list[Flag]]] = {}
     for flag, link, client in open_flags:
         if link.ended_at is not None:
-            name = f"{people.client_display_name(link, client)} (no longer linked)"
+            name = tr(
+                language,
+                "{name} (no longer linked)",
+                name=people.client_display_name(link, client),
+            )
             former.setdefault(link.id, (name, []))[1].append(flag)
     for name, raised_flags in former.values():
         reports.append(
@@ -311,17 +332,20 @@ async def build_digest(
                 name=name,
                 assignments=(),
                 entries=(),
-                alerts=_alerts(rt, raised_flags, own),
+                alerts=_alerts(rt, raised_flags, own, language),
                 former=True,
             )
         )
-    fmt = "%a %d %b %H:%M"
-    period = (
-        f"{since.astimezone(own).strftime(fmt)} to {until.astimezone(own).strftime(fmt)}, "
-        f"{zone_label(own)} time"
+    words = wording(language)
+    period = tr(
+        language,
+        "{start} to {end}, {zone} time",
+        start=words.day_time(since.astimezone(own)),
+        end=words.day_time(until.astimezone(own)),
+        zone=zone_label(own),
     )
     return Digest(
-        messages=compose_digest(period=period, clients=reports),
+        messages=compose_digest(period=period, clients=reports, wording=words),
         open_flags=[
             (f.id, f.created_at, people.client_display_name(link, u)) for f, link, u in open_flags
         ],

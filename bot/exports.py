@@ -80,8 +80,10 @@ async def export(ctx: Ctx) -> None:
         days = max(1, min(int(words.pop()), MAX_DAYS))
     if not words:
         ctx.say(
-            "/export NAME [DAYS] sends a client's entries as CSV and a PDF report of the "
-            "last DAYS days (30 unless you say), for example: /export robin 14"
+            ctx.t(
+                "/export NAME [DAYS] sends a client's entries as CSV and a PDF report of the "
+                "last DAYS days (30 unless you say), for example: /export robin 14"
+            )
         )
         return
     found = await find_one(ctx, therapist, " ".join(words))
@@ -107,8 +109,10 @@ async def own_export(ctx: Ctx) -> None:
         ctx.session, actor=client, action="export_own", subject=f"client {client.id}", now=ctx.now
     )
     ctx.say(
-        "I'm preparing a copy of everything you've written here, as two files: one with all "
-        "of it (JSON) and one a spreadsheet can open (CSV). They come in a moment."
+        ctx.t(
+            "I'm preparing a copy of everything you've written here, as two files: one with all "
+            "of it (JSON) and one a spreadsheet can open (CSV). They come in a moment."
+        )
     )
 
 
@@ -122,7 +126,7 @@ async def export_token(ctx: Ctx, payload: dict[str, Any]) -> None:
         ctx.session, therapist_id=therapist.id, link_id=link_id
     )
     if found is None:
-        ctx.say("That client is no longer linked with you. /clients lists your clients.")
+        ctx.say(ctx.t("That client is no longer linked with you. /clients lists your clients."))
         return
     await queue_export(ctx, link_id, people.client_display_name(*found), DEFAULT_DAYS)
 

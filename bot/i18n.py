@@ -18,7 +18,7 @@ from typing import Literal
 
 from babel.dates import format_date, format_datetime, get_day_names
 
-from conversations.notes import N_
+from conversations.notes import N_, Wording
 from conversations.schedules import (
     WEEKDAYS,
     WEEKENDS,
@@ -124,3 +124,24 @@ def _days_words(days: frozenset[int], language: str) -> str:
         return tr(language, "every {day}", day=get_day_names("wide", locale=language)[day])
     names = [get_day_names("abbreviated", locale=language)[day] for day in sorted(days)]
     return tr(language, "on {days} and {last}", days=", ".join(names[:-1]), last=names[-1])
+
+
+def wording(language: str) -> Wording:
+    """How to word things for someone who reads `language` (texts and dates)."""
+    if language not in LANGUAGES or language == "en":
+        return Wording()
+
+    def t(message: str, /, **params: object) -> str:
+        return tr(language, message, **params)
+
+    return Wording(
+        t=t,
+        day_time=lambda when: moment(when, language),
+        weekday_time=lambda when: moment(when, language, "EEE HH:mm"),
+    )
+
+
+def day_names(language: str, width: Literal["abbreviated", "wide"] = "abbreviated") -> list[str]:
+    """Monday to Sunday in `language` ("Mon"…, or "lun"… in Spanish)."""
+    names = get_day_names(width, locale=language)
+    return [str(names[day]) for day in range(7)]

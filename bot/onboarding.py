@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from rapidfuzz import fuzz, process
 
 from bot import menus
-from bot.digests import DAY_NAMES, describe_digest, digest_schedule
-from bot.i18n import LANGUAGE_NAMES, N_, pick_language, tr
+from bot.digests import describe_digest, digest_schedule
+from bot.i18n import LANGUAGE_NAMES, N_, day_names, pick_language, tr
 from bot.render import buttons
 from bot.replies import Keyboard
 from bot.runtime import Ctx
@@ -589,7 +589,7 @@ async def settings_button(ctx: Ctx) -> None:
     elif ctx.data == "set:digest" and therapist:
         ask_digest_time(ctx, ctx.user)
     elif ctx.data == "set:weekly" and therapist:
-        days = [(name[:3], f"set:day:{n}") for n, name in enumerate(DAY_NAMES)]
+        days = [(name, f"set:day:{n}") for n, name in enumerate(day_names(ctx.lang))]
         ctx.say(
             ctx.t("Which day should your weekly digest come?"),
             buttons=buttons([days[:4], days[4:]]),

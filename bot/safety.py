@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import homework
+from bot.i18n import moment, tr, wording
 from bot.replies import Keyboard
 from bot.runtime import Ctx, Runtime, command_of, token_for
 from conversations.crisis import (
@@ -155,14 +156,15 @@ async def raise_flag(
     if therapist.blocked_at is not None:
         await escalate(ctx.rt, ctx.session, flag, reason="undeliverable", now=ctx.now)
         return None
-    title = ctx.rt.title_of(entry.template_id).lower() if entry is not None else None
+    language = therapist.language
+    title = ctx.rt.title_of(entry.template_id, language).lower() if entry is not None else None
     await queue_alert(
         ctx,
         flag,
         therapist,
         client=people.client_display_name(link, client),
-        where=where_text(source, title),
-        shown=pick(ctx.rt.resources.region(country_of(ctx))[0].name, "en"),
+        where=where_text(source, title, wording(language).t),
+        shown=pick(ctx.rt.resources.region(country_of(ctx))[0].name, language),
     )
     return therapist.name
 
@@ -230,7 +232,15 @@ async def queue_alert(
 ) -> None:
     """The therapist's alert, on the alert lane, with Acknowledge and Recent entries."""
     zone = ZoneInfo(therapist.timezone)
-    when = f"{flag.created_at.astimezone(zone):%a %d %b at %H:%M} ({zone_label(zone)} time)"
+    language = therapist.language
+    local = flag.created_at.astimezone(zone)
+    when = tr(
+        language,
+        "{day} at {time} ({zone} time)",
+        day=moment(local, language, "EEE d MMM"),
+        time=local.strftime("%H:%M"),
+        zone=zone_label(zone),
+    )
     settings = ctx.rt.settings
     text = alert_text(
         client=client,
@@ -241,6 +251,7 @@ async def queue_alert(
         shown=shown,
         ack_minutes=settings.alert_ack_minutes,
         fallback=settings.alert_fallback_chat_id is not None,
+        t=wording(language).t,
     )
     acknowledge = await token_for(
         ctx.session,
@@ -265,7 +276,9 @@ async def queue_alert(
         key=flag_key(flag),
         text=text,
         now=ctx.now,
-        buttons=[[["Acknowledge", acknowledge], ["Recent entries", recent]]],
+        buttons=[
+            [[tr(language, "Acknowledge"), acknowledge], [tr(language, "Recent entries"), recent]]
+        ],
         extra={"flag": flag.id},
     )
 
@@ -354,15 +367,21 @@ async def acknowledge(ctx: Ctx, payload: dict[str, object]) -> None:
         return
     name = people.client_display_name(link, client)
     zone = ZoneInfo(therapist.timezone)
-    raised = f"{flag.created_at.astimezone(zone):%a %d %b %H:%M}"
+    raised = moment(flag.created_at.astimezone(zone), ctx.lang)
     ctx.edit_buttons(_without_pressed(ctx))
     if flag.acknowledged_at is not None:
-        ctx.toast(f"Already acknowledged, {flag.acknowledged_at.astimezone(zone):%a %H:%M}.")
+        when = moment(flag.acknowledged_at.astimezone(zone), ctx.lang, "EEE HH:mm")
+        ctx.toast(ctx.t("Already acknowledged, {when}.", when=when))
         return
     flags.acknowledge(flag, by=therapist, now=ctx.now)
     ctx.say(
-        f"Acknowledged: {name}'s alert from {raised} ({zone_label(zone)} time). "
-        "It stays in their record; your digest and /clients no longer list it as open."
+        ctx.t(
+            "Acknowledged: {name}'s alert from {raised} ({zone} time). It stays in their "
+            "record; your digest and /clients no longer list it as open.",
+            name=name,
+            raised=raised,
+            zone=zone_label(zone),
+        )
     )
     fallback = ctx.rt.settings.alert_fallback_chat_id
     if flag.escalated_at is not None and fallback is not None:

@@ -43,7 +43,7 @@ EXAMPLE = "For example: /assign robin gratitude daily 20:00"
 
 def _therapist(ctx: Ctx) -> User | None:
     if ctx.user is None or ctx.user.role != "therapist":
-        ctx.say("That command is for therapists. /help shows what you can do.")
+        ctx.say(ctx.t("That command is for therapists. /help shows what you can do."))
         return None
     return ctx.user
 
@@ -81,7 +81,7 @@ async def clients(ctx: Ctx) -> None:
     open_flags = await flags.open_flags_for_therapist(ctx.session, therapist_id=therapist.id)
     former = [(f, link, user) for f, link, user in open_flags if link.ended_at is not None]
     if not found and not former:
-        ctx.say("You have no linked clients yet. /invite makes an invite link.")
+        ctx.say(ctx.t("You have no linked clients yet. /invite makes an invite link."))
         return
     zone = ZoneInfo(therapist.timezone)
     lines = ["Your clients:"] if found else []
@@ -317,7 +317,7 @@ async def _create(
 async def _wizard_clients(ctx: Ctx, therapist: User) -> None:
     found = await people.therapist_clients(ctx.session, therapist_id=therapist.id)
     if not found:
-        ctx.say("You have no linked clients yet. /invite makes an invite link.")
+        ctx.say(ctx.t("You have no linked clients yet. /invite makes an invite link."))
         return
     rows = []
     for link, user in found:
@@ -338,7 +338,7 @@ async def assign_token(ctx: Ctx, action: str, payload: dict[str, object]) -> Non
         else None
     )
     if found is None:
-        ctx.say("That client is no longer linked with you. /clients lists your clients.")
+        ctx.say(ctx.t("That client is no longer linked with you. /clients lists your clients."))
         return
     link, client = found
     ctx.edit_buttons(None)
@@ -354,7 +354,7 @@ async def assign_token(ctx: Ctx, action: str, payload: dict[str, object]) -> Non
     key = str(payload.get("template", ""))
     chosen = templates.get(key)
     if chosen is None:
-        ctx.say("That homework is no longer available. /assign starts again.")
+        ctx.say(ctx.t("That homework is no longer available. /assign starts again."))
         return
     template = chosen
     if action == "assign_homework":
@@ -399,7 +399,7 @@ async def typed_schedule(ctx: Ctx, text: str) -> None:
     template = (await authoring.templates_for(ctx, therapist)).get(key)
     if found is None or template is None:
         therapist.dialog = None
-        ctx.say("That client or homework is no longer available. /assign starts again.")
+        ctx.say(ctx.t("That client or homework is no longer available. /assign starts again."))
         return
     try:
         schedule = parse_schedule(text, today=_today(ctx, found[1]))
@@ -446,7 +446,7 @@ async def recent_entries(ctx: Ctx, payload: dict[str, object]) -> None:
         else None
     )
     if found is None:
-        ctx.say("That client is no longer linked with you. /clients lists your clients.")
+        ctx.say(ctx.t("That client is no longer linked with you. /clients lists your clients."))
         return
     link, client = found
     await privacy.audit(

@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from conversations.notes import N_, english
+from conversations.notes import Words as Wordings
 from conversations.timezones import country_of_zone
 from conversations.yamldoc import DocumentError, Problem, load_document, load_document_file
 
@@ -281,18 +283,18 @@ def sos_text(
 
 
 WHERE = {
-    "homework": "in their {homework}",
-    "message": "outside homework",
-    "setup": "while answering a setup question",
-    "note": "in a note or comment for you",
-    "edited": "in an edited message",
-    "caption": "in a photo caption",
+    "homework": N_("in their {homework}"),
+    "message": N_("outside homework"),
+    "setup": N_("while answering a setup question"),
+    "note": N_("in a note or comment for you"),
+    "edited": N_("in an edited message"),
+    "caption": N_("in a photo caption"),
 }
 
 
-def where_text(source: str, homework: str | None) -> str:
+def where_text(source: str, homework: str | None, t: Wordings = english) -> str:
     """Where a flag was raised, for the therapist: "in their thought record"."""
-    return WHERE.get(source, "outside homework").format(homework=homework or "homework")
+    return t(WHERE.get(source, WHERE["message"]), homework=homework or t("homework"))
 
 
 def alert_text(
@@ -305,26 +307,39 @@ def alert_text(
     shown: str,
     ack_minutes: float,
     fallback: bool,
+    t: Wordings = english,
 ) -> str:
     """The therapist's alert: who, when, where, the sentence, and what was done already."""
     lines = [
-        f"⚠️ Risk alert: {client}",
+        t("⚠️ Risk alert: {client}", client=client),
         "",
-        f"{client} wrote something that may mean they are at risk, {when}, {where}:",
+        t(
+            "{client} wrote something that may mean they are at risk, {when}, {where}:",
+            client=client,
+            when=when,
+            where=where,
+        ),
         f"“{excerpt}”",
     ]
     if imminent:
-        lines += ["", "The words suggest they may be in danger now (a plan, a time or a means)."]
+        lines += [
+            "",
+            t("The words suggest they may be in danger now (a plan, a time or a means)."),
+        ]
+    minutes = format(ack_minutes, "g")
     lines += [
         "",
-        f"They were shown crisis lines ({shown}) at once and told you are being let know.",
-        "Please tap Acknowledge when you have seen this"
-        + (
-            f"; if it is not acknowledged within {ack_minutes:g} minutes, the practice's "
-            "backup contact is told."
-            if fallback
-            else "."
+        t(
+            "They were shown crisis lines ({shown}) at once and told you are being let know.",
+            shown=shown,
         ),
+        t(
+            "Please tap Acknowledge when you have seen this; if it is not acknowledged within "
+            "{minutes} minutes, the practice's backup contact is told.",
+            minutes=minutes,
+        )
+        if fallback
+        else t("Please tap Acknowledge when you have seen this."),
     ]
     return "\n".join(lines)
 

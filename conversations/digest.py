@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from conversations.notes import N_, Wording
+
 MESSAGE_LIMIT = 4000
 """Telegram allows 4,096 characters a message; a little is kept in reserve."""
 
@@ -100,15 +102,26 @@ class ClientReport:
     @property
     def attention(self) -> list[str]:
         """What needs the therapist's eye besides risk alerts, most urgent first."""
-        found = []
+        return self.attention_in(Wording())
+
+    def attention_in(self, wording: Wording) -> list[str]:
+        """`attention`, worded for the therapist."""
+        t, found = wording.t, []
         if self.unreachable_since is not None:
-            found.append(f"can't be reached since {_when(self.unreachable_since)} (blocked me)")
+            when = wording.day_time(self.unreachable_since)
+            found.append(t("can't be reached since {when} (blocked me)", when=when))
         for a in self.assignments:
             if a.missed_in_a_row >= MISSED_IN_A_ROW:
-                found.append(f"missed {a.missed_in_a_row} {a.title.lower()} in a row")
-        hard = [n.about or "a homework" for n in self.notes if n.rating == "too hard"]
+                found.append(
+                    t(
+                        "missed {count} {title} in a row",
+                        count=a.missed_in_a_row,
+                        title=a.title.lower(),
+                    )
+                )
+        hard = [n.about or t("a homework") for n in self.notes if n.rating == "too hard"]
         if hard:
-            found.append("found " + ", ".join(dict.fromkeys(hard)) + " too hard")
+            found.append(t("found {what} too hard", what=", ".join(dict.fromkeys(hard))))
         return found
 
     @property
@@ -156,96 +169,135 @@ def most_urgent_first(clients: Sequence[ClientReport]) -> list[ClientReport]:
     )
 
 
-def compose_digest(*, period: str, clients: Sequence[ClientReport]) -> list[str]:
-    """The digest as messages that each fit in one Telegram message.
+RATINGS = {
+    "helpful": N_("helpful"),
+    "too hard": N_("too hard"),
+    "not for me": N_("not for me"),
+}
+"""How a client rated a homework, as the therapist reads it."""
+
+
+def compose_digest(
+    *, period: str, clients: Sequence[ClientReport], wording: Wording | None = None
+) -> list[str]:
+    """The digest as messages that each fit in one Telegram message, in the therapist's
+    language (`wording`).
 
     Risk alerts not yet acknowledged come first, whenever they were raised, then what else
     needs attention (a client who can't be reached, misses in a row, "too hard"), then
     each client, most urgent first. A quiet digest says so in one line.
     """
+    w = wording or Wording()
+    t = w.t
+    heading = t("Your digest ({period})", period=period)
     if not any(not c.former for c in clients) and not any(c.open_alerts for c in clients):
-        return [f"Your digest ({period})\n\nNo linked clients yet. /invite makes an invite link."]
+        return [heading + "\n\n" + t("No linked clients yet. /invite makes an invite link.")]
     if all(c.quiet for c in clients):
-        return [f"Your digest ({period}): a quiet one. Nothing was due, no entries, no alerts."]
+        return [
+            t(
+                "Your digest ({period}): a quiet one. Nothing was due, no entries, no alerts.",
+                period=period,
+            )
+        ]
     ordered = most_urgent_first(clients)
-    blocks = [f"Your digest ({period})"]
+    blocks = [heading]
     alerts = [
-        f"• {c.name}, {_when(a.raised_local)}, {a.where}: “{a.excerpt}”"
+        f"• {c.name}, {w.day_time(a.raised_local)}, {a.where}: “{a.excerpt}”"
         for c in ordered
         for a in c.open_alerts
     ]
     if alerts:
         blocks.append(
-            "⚠️ Needs attention first: risk alerts not yet acknowledged\n"
+            t("⚠️ Needs attention first: risk alerts not yet acknowledged")
+            + "\n"
             + "\n".join(alerts)
-            + "\nTap Acknowledge below once you have seen to them."
+            + "\n"
+            + t("Tap Acknowledge below once you have seen to them.")
         )
-    attention = [f"• {c.name}: {'; '.join(c.attention)}" for c in ordered if c.attention]
+    attention = [f"• {c.name}: {'; '.join(c.attention_in(w))}" for c in ordered if c.attention]
     if attention:
-        blocks.append("Needs attention\n" + "\n".join(attention))
+        blocks.append(t("Needs attention") + "\n" + "\n".join(attention))
     missed = [c.name for c in ordered if c.missed and not c.attention]
     if missed:
-        blocks.append("Needs attention: missed homework from " + ", ".join(missed) + ".")
-    blocks.extend(_client_block(client) for client in ordered if not client.quiet)
+        blocks.append(t("Needs attention: missed homework from {names}.", names=", ".join(missed)))
+    blocks.extend(_client_block(client, w) for client in ordered if not client.quiet)
     quiet = [c.name for c in ordered if c.quiet]
     if quiet:
-        blocks.append("Quiet, nothing to report: " + ", ".join(quiet) + ".")
+        blocks.append(t("Quiet, nothing to report: {names}.", names=", ".join(quiet)))
     return _pack(blocks)
 
 
-def _when(moment: datetime) -> str:
-    return moment.strftime("%a %d %b %H:%M")
-
-
-def _client_block(client: ClientReport) -> str:
+def _client_block(client: ClientReport, w: Wording) -> str:
+    t = w.t
     lines = [f"■ {client.name}"]
     for alert in client.alerts:
         if alert.acknowledged:
-            lines.append(f"⚠️ Risk alert {_when(alert.raised_local)}, {alert.where} (acknowledged)")
-    if client.former:
-        return "\n".join([*lines, "Open risk alert from while you were linked (see above)."])
-    if not client.assignments:
-        lines.append("No homework assigned.")
-    if client.paused_since is not None:
-        lines.append(f"Reminders paused by {client.name} since {_when(client.paused_since)}.")
-    for a in client.assignments:
-        if a.due:
-            tally = f"{a.done} of {a.due} done"
-            notes = [
-                f"{n} {what}"
-                for n, what in (
-                    (a.skipped, "skipped by them"),
-                    (a.paused, "while paused"),
-                    (a.not_reminded, "not reminded"),
+            lines.append(
+                t(
+                    "⚠️ Risk alert {when}, {where} (acknowledged)",
+                    when=w.day_time(alert.raised_local),
+                    where=alert.where,
                 )
-                if n
-            ]
-            if notes:
-                tally += f" ({', '.join(notes)})"
-        else:
-            tally = f"{a.entries} done" if a.entries else "nothing due yet"
-        if a.streak >= 2:
-            tally += f"; {a.streak} in a row"
-        paused = "; reminders paused by you" if a.paused_now else ""
-        lines.append(f"{a.title} ({a.schedule}): {tally}{paused}")
+            )
+    if client.former:
+        return "\n".join([*lines, t("Open risk alert from while you were linked (see above).")])
+    if not client.assignments:
+        lines.append(t("No homework assigned."))
+    if client.paused_since is not None:
+        lines.append(
+            t(
+                "Reminders paused by {name} since {when}.",
+                name=client.name,
+                when=w.day_time(client.paused_since),
+            )
+        )
+    for a in client.assignments:
+        lines.append(f"{a.title} ({a.schedule}): {_tally(a, w)}")
     for entry in client.entries:
-        when = entry.completed_local.strftime("%a %H:%M")
+        when = w.weekday_time(entry.completed_local)
         change = f", {entry.change}" if entry.change else ""
         score = f" [{entry.score}{change}]" if entry.score else ""
         lines.append(f"  • {entry.title}, {when}{score}: {entry.line}")
     for note in client.notes:
-        when = note.written_local.strftime("%a %H:%M")
+        when = w.weekday_time(note.written_local)
         if note.rating:
             said = f": “{note.text}”" if note.text else ""
-            lines.append(f"  ✎ {note.about or 'Homework'}, {when}: {note.rating}{said}")
+            rating = t(RATINGS.get(note.rating, note.rating))
+            lines.append(f"  ✎ {note.about or t('Homework')}, {when}: {rating}{said}")
         else:
-            lines.append(f"  ✎ Note for your next session, {when}: “{note.text}”")
+            lines.append(
+                "  ✎ "
+                + t("Note for your next session, {when}: “{text}”", when=when, text=note.text)
+            )
     if client.unreadable:
-        many = "entry" if client.unreadable == 1 else "entries"
-        lines.append(f"  {client.unreadable} {many} could not be shown.")
+        lines.append("  " + t("Entries that could not be shown: {count}.", count=client.unreadable))
     if not client.entries and client.assignments:
-        lines.append("  No entries in this period.")
+        lines.append("  " + t("No entries in this period."))
     return "\n".join(lines)
+
+
+def _tally(a: AssignmentReport, w: Wording) -> str:
+    t = w.t
+    if a.due:
+        tally = t("{done} of {due} done", done=a.done, due=a.due)
+        notes = [
+            t(what, count=n)
+            for n, what in (
+                (a.skipped, N_("{count} skipped by them")),
+                (a.paused, N_("{count} while paused")),
+                (a.not_reminded, N_("{count} not reminded")),
+            )
+            if n
+        ]
+        if notes:
+            tally += f" ({', '.join(notes)})"
+    else:
+        tally = t("{count} done", count=a.entries) if a.entries else t("nothing due yet")
+    if a.streak >= 2:
+        tally += t("; {count} in a row", count=a.streak)
+    if a.paused_now:
+        tally += t("; reminders paused by you")
+    return tally
 
 
 def _pack(blocks: list[str]) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 Param = str | int | float
 
@@ -44,6 +45,21 @@ Words = Callable[..., str]
 def english(message: str, /, **params: object) -> str:
     """The code's own English, its fields filled: the default `Words`."""
     return message.format(**params) if params else message
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How to word things for one person: their language's texts, and their dates."""
+
+    t: Words = english
+    day_time: Callable[[datetime], str] = field(
+        default=lambda moment: moment.strftime("%a %d %b %H:%M")
+    )
+    """A moment in the person's language: "Tue 24 Nov 12:00"."""
+    weekday_time: Callable[[datetime], str] = field(
+        default=lambda moment: moment.strftime("%a %H:%M")
+    )
+    """A moment this week: "Tue 12:00"."""
 
 
 def note(id: str, **params: Param) -> Note:
