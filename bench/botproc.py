@@ -177,7 +177,10 @@ async def serve(spec: BotSpec) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING)
+    from bot.app import configure_logging  # the bot's own log settings, as in production
+
+    configure_logging()
+    logging.getLogger().setLevel(logging.WARNING)
     logging.getLogger("telegram").setLevel(logging.WARNING)
     spec = BotSpec(**json.loads(sys.argv[1]))
     asyncio.run(serve(spec))

@@ -67,12 +67,22 @@ def configure_logging(settings: Settings | None = None) -> None:
     # httpx logs every request URL, and Bot API URLs contain the token.
     for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # A tick or an outbox run still busy when the next is due is skipped by design (one at a
+    # time): not worth a warning every second while a large batch of reminders goes out.
+    scheduler = logging.getLogger("apscheduler.scheduler")
+    if not any(isinstance(f, _BusyJobFilter) for f in scheduler.filters):
+        scheduler.addFilter(_BusyJobFilter())
     # python-telegram-bot logs whole updates and requests at DEBUG: what people wrote.
     logging.getLogger("telegram").setLevel(logging.INFO)
     # The PDF libraries name the characters of a document (a client's words) in theirs.
     # aiosqlite logs each statement with its parameters (past SQLAlchemy's hide_parameters).
     for quiet in ("fpdf", "fontTools", "aiosqlite"):
         logging.getLogger(quiet).setLevel(logging.ERROR)
+
+
+class _BusyJobFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
 
 
 async def open_database(settings: Settings) -> Database:

@@ -14,6 +14,7 @@ import textwrap
 from typing import Any
 
 from bot import library
+from bot.i18n import tr
 from bot.messages import words
 from bot.render import keyboard, question_text, review_text, summary_text
 from bot.runtime import TEMPLATE_SUFFIXES, Ctx
@@ -82,22 +83,35 @@ async def receive_template(ctx: Ctx) -> None:
         return
     data = ctx.fetched.get(document.file_id)
     if data is None:
-        ctx.say(f"I couldn't fetch {name} from Telegram just now; could you send it again?")
+        ctx.say(
+            ctx.t(
+                "I couldn't fetch {name} from Telegram just now; could you send it again?",
+                name=name,
+            )
+        )
         return
     try:
         text = data[: MAX_TEMPLATE_BYTES + 1].decode("utf-8-sig")
         template = load_template(text, filename=name)
     except UnicodeDecodeError:
-        ctx.say(f"{name} is not UTF-8 text. Please save it as UTF-8 and send it again.")
+        ctx.say(
+            ctx.t("{name} is not UTF-8 text. Please save it as UTF-8 and send it again.", name=name)
+        )
         return
     except TemplateError as error:
+        # The problems themselves stay in English: they name the template's lines and fields.
         shown = [str(p) for p in error.problems[:MAX_SHOWN_PROBLEMS]]
         more = len(error.problems) - len(shown)
+        if more > 0:
+            shown.append(ctx.t("…and {more} more", more=more))
         ctx.say(
-            f"{name} has {len(error.problems)} problem(s), so it wasn't added:\n\n"
-            + "\n".join(f"• {line}" for line in shown)
-            + (f"\n• …and {more} more" if more > 0 else "")
-            + "\n\nFix them and send the file again."
+            ctx.t(
+                "{name} has {count} problem(s), so it wasn't added:\n\n{problems}\n\n"
+                "Fix them and send the file again.",
+                name=name,
+                count=len(error.problems),
+                problems="\n".join(f"• {line}" for line in shown),
+            )
         )
         return
     await _store(ctx, therapist, template, text)
@@ -108,12 +122,23 @@ async def _store(ctx: Ctx, therapist: User, template: Template, text: str) -> No
     latest = await stored.latest_version(ctx.session, key=key)
     if latest is not None and latest.version >= template.version:
         if latest.version == template.version and latest.source == text:
-            ctx.say(f"You already have “{template.title}” version {template.version}.")
+            ctx.say(
+                ctx.t(
+                    "You already have “{title}” version {version}.",
+                    title=template.title,
+                    version=template.version,
+                )
+            )
             return
         ctx.say(
-            f"You already have “{template.title}” version {latest.version}. Templates never "
-            "change once given, so entries keep their questions: raise `version:` to "
-            f"{latest.version + 1} and send it again."
+            ctx.t(
+                "You already have “{title}” version {version}. Templates never change once "
+                "given, so entries keep their questions: raise `version:` to {next} and send "
+                "it again.",
+                title=template.title,
+                version=latest.version,
+                next=latest.version + 1,
+            )
         )
         return
     previous = (
@@ -130,13 +155,23 @@ async def _store(ctx: Ctx, therapist: User, template: Template, text: str) -> No
     )
     ctx.rt.titles[key] = template.title
     asked = sum(1 for s in engine.compile_flow(template).steps if s.kind.asks)
-    ctx.say(
-        f"Added “{template.title}” (version {template.version}, {asked} questions).\n\n"
-        f"/preview {template.title.lower()} walks through it as a client would. "
-        f"To give it: /assign CLIENT {template.title.lower()} daily 20:00"
-        + ("\n\nClients already doing an earlier version finish that one." if latest else "")
-        + await _settings_left_out(ctx, key, template, previous)
-    )
+    said = [
+        ctx.t(
+            "Added “{title}” (version {version}, {asked} questions).\n\n"
+            "/preview {name} walks through it as a client would. "
+            "To give it: /assign CLIENT {name} daily 20:00",
+            title=template.title,
+            version=template.version,
+            asked=asked,
+            name=template.title.lower(),
+        )
+    ]
+    if latest:
+        said.append(ctx.t("Clients already doing an earlier version finish that one."))
+    left_out = await _settings_left_out(ctx, key, template, previous)
+    if left_out:
+        said.append(left_out)
+    ctx.say("\n\n".join(said))
 
 
 async def _settings_left_out(
@@ -158,10 +193,18 @@ async def _settings_left_out(
             affected |= left_out
     if not count:
         return ""
-    which = "assignment" if count == 1 else "assignments"
-    return (
-        f"\n\n{count} running {which} had settings this version no longer takes "
-        f"({', '.join(sorted(affected))}): from now on they use this version's defaults."
+    names = ", ".join(sorted(affected))
+    if count == 1:
+        return ctx.t(
+            "1 running assignment had settings this version no longer takes ({names}): from "
+            "now on they use this version's defaults.",
+            names=names,
+        )
+    return ctx.t(
+        "{count} running assignments had settings this version no longer takes ({names}): "
+        "from now on they use this version's defaults.",
+        count=count,
+        names=names,
     )
 
 
@@ -175,18 +218,23 @@ async def list_templates(ctx: Ctx) -> None:
     if therapist is None or therapist.role != "therapist":
         ctx.say(ctx.t("That command is for therapists. /help shows what you can do."))
         return
-    lines = ["Built-in homework:"]
+    lines = [ctx.t("Built-in homework:")]
     for template in sorted(ctx.rt.library.values(), key=lambda t: t.title):
         about = textwrap.shorten(template.description, DESCRIPTION_SHOWN, placeholder="…")
         lines.append(f"• {template.title} — {about}")
     own = await stored.own_templates(ctx.session, owner_id=therapist.id)
-    lines += ["", "Your own:" if own else "You have no templates of your own yet."]
-    lines += [f"• {row.title} (version {row.version})" for row in own]
+    lines += ["", ctx.t("Your own:") if own else ctx.t("You have no templates of your own yet.")]
+    lines += [
+        "• " + ctx.t("{title} (version {version})", title=row.title, version=row.version)
+        for row in own
+    ]
     lines += [
         "",
-        "To add your own, send a template file (.yaml) here. Start from a built-in one "
-        "(see the template guide) or write one from scratch. /preview NAME walks through "
-        "any of them as a client would.",
+        ctx.t(
+            "To add your own, send a template file (.yaml) here. Start from a built-in one "
+            "(see the template guide) or write one from scratch. /preview NAME walks through "
+            "any of them as a client would."
+        ),
     ]
     ctx.say("\n".join(lines))
 
@@ -203,7 +251,12 @@ async def preview(ctx: Ctx) -> None:
     key = find_key(templates, typed) if typed else None
     if key is None:
         known = ", ".join(sorted(t.title.lower() for t in templates.values()))
-        ctx.say(f"Which homework? For example: /preview thought record. Homework I know: {known}.")
+        ctx.say(
+            ctx.t(
+                "Which homework? For example: /preview thought record. Homework I know: {known}.",
+                known=known,
+            )
+        )
         return
     template = templates[key]
     flow = engine.compile_flow(template)
@@ -214,10 +267,11 @@ async def preview(ctx: Ctx) -> None:
         "version": template.version,
         "state": turn.state.to_json(),
     }
-    ctx.say(
-        f"Preview of “{template.title}”: you see what a client sees. Nothing is saved, and "
-        "/cancel ends it." + (f"\n\n{template.description}" if template.description else "")
+    opening = ctx.t(
+        "Preview of “{title}”: you see what a client sees. Nothing is saved, and /cancel ends it.",
+        title=template.title,
     )
+    ctx.say(opening + (f"\n\n{template.description}" if template.description else ""))
     _show(ctx, flow, turn)
 
 
@@ -242,7 +296,7 @@ async def preview_event(ctx: Ctx, event: Event) -> bool:
     turn = engine.advance(flow, state, event)
     if turn.waiting is not None:
         # Nobody waits in a preview: say when the rest would come, and go on.
-        says = (*turn.says, "(For a client, the next part comes on its follow-up day.)")
+        says = (*turn.says, ctx.t("(For a client, the next part comes on its follow-up day.)"))
         turn = engine.resume(flow, turn.state)
         turn = engine.Turn(turn.state, says + turn.says, turn.question, turn.review)
     for effect in turn.effects:
@@ -282,10 +336,10 @@ def _show(ctx: Ctx, flow: Flow, turn: engine.Turn) -> None:
 
 
 def split_homework_words(
-    args: list[str], templates: dict[str, Template], *, example: str
+    args: list[str], templates: dict[str, Template], *, example: str, language: str = "en"
 ) -> tuple[str, str, str] | str:
     """(client words, homework key, schedule words) from a command's words (/assign,
-    /reschedule), or a kind error ending with `example`."""
+    /reschedule), or a kind error in `language` ending with `example`."""
     known = ", ".join(sorted(t.title.lower() for t in templates.values()))
     for start in range(1, len(args)):
         for end in range(len(args), start, -1):
@@ -294,9 +348,17 @@ def split_homework_words(
                 continue
             schedule = " ".join(args[end:])
             if not schedule:
-                return (
-                    f"When should {templates[key].title.lower()} be due? Add a schedule like "
-                    f"daily 20:00 or once 2026-12-01 18:00. {example}"
+                return tr(
+                    language,
+                    "When should {title} be due? Add a schedule like daily 20:00 or once "
+                    "2026-12-01 18:00. {example}",
+                    title=templates[key].title.lower(),
+                    example=example,
                 )
             return " ".join(args[:start]), key, schedule
-    return f"I couldn't tell which homework you mean. Homework I know: {known}. {example}"
+    return tr(
+        language,
+        "I couldn't tell which homework you mean. Homework I know: {known}. {example}",
+        known=known,
+        example=example,
+    )

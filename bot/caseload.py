@@ -18,18 +18,18 @@ from zoneinfo import ZoneInfo
 
 from bot import authoring, library
 from bot.digests import GRACE, score_text
-from bot.i18n import moment, schedule_words, tr
+from bot.i18n import N_, moment, schedule_words, tr
 from bot.render import answer_lines, buttons
 from bot.runtime import Ctx, button_token, dialog_fresh
 from conversations import engine
 from conversations.digest import run_lengths
 from conversations.schedules import (
     ScheduleError,
-    describe_schedule,
     format_schedule,
     next_occurrence,
     parse_schedule,
 )
+from conversations.templates import Template
 from conversations.timezones import zone_label
 from storage import files, flags, homework, outbox, people, privacy
 from storage.models import Assignment, Entry, Link, User
@@ -39,7 +39,12 @@ PAGE = 3
 MAX_REPLY = 3000
 REPLY_WAIT = timedelta(minutes=15)
 """How long a typed reply is waited for after Reply is tapped."""
-STATUS = {"done": "done", "paused": "paused", "active": "in progress", "waiting": "waiting"}
+STATUS = {
+    "done": N_("done"),
+    "paused": N_("paused"),
+    "active": N_("in progress"),
+    "waiting": N_("waiting"),
+}
 
 
 def _therapist(ctx: Ctx) -> User | None:
@@ -49,8 +54,15 @@ def _therapist(ctx: Ctx) -> User | None:
     return ctx.user
 
 
-def _when(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%a %d %b %H:%M")
+def when_words(when: datetime, zone: ZoneInfo, language: str) -> str:
+    """A moment in `zone`, in `language`: "Fri 04 Dec 19:30"."""
+    return moment(when.astimezone(zone), language, "EEE dd MMM HH:mm")
+
+
+def title_in(template: Template, language: str) -> str:
+    """A template's title in `language` when it has one (own templates included)."""
+    words = template.translations.get(language)
+    return (words.title if words is not None else None) or template.title
 
 
 async def status_line(ctx: Ctx, therapist: User, link: Link, client: User) -> str:
@@ -58,22 +70,26 @@ async def status_line(ctx: Ctx, therapist: User, link: Link, client: User) -> st
     zone = ZoneInfo(therapist.timezone)
     parts = []
     if client.blocked_at is not None:
-        parts.append("⛔ can't be reached (blocked me)")
+        parts.append(ctx.t("⛔ can't be reached (blocked me)"))
     if client.paused_at is not None:
-        parts.append("⏸ paused their reminders")
+        parts.append(ctx.t("⏸ paused their reminders"))
     last = await homework.last_done_at(ctx.session, therapist_id=therapist.id, link_id=link.id)
-    parts.append(f"last done {_when(last, zone)}" if last else "nothing done yet")
+    parts.append(
+        ctx.t("last done {when}", when=when_words(last, zone, ctx.lang))
+        if last
+        else ctx.t("nothing done yet")
+    )
     for assignment in await homework.assignments_of_link(ctx.session, link_id=link.id):
         done, missed = run_lengths(
             await homework.recent_outcomes(
                 ctx.session, assignment_id=assignment.id, until=ctx.now - GRACE
             )
         )
-        title = ctx.rt.title_of(assignment.template_id).lower()
+        title = ctx.title(assignment.template_id)
         if missed >= 2:
-            parts.append(f"missed {missed} {title} in a row")
+            parts.append(ctx.t("missed {count} {title} in a row", count=missed, title=title))
         elif done >= 2:
-            parts.append(f"{title} {done} in a row")
+            parts.append(ctx.t("{title} {count} in a row", title=title, count=done))
     return "; ".join(parts)
 
 
@@ -82,12 +98,18 @@ async def find_one(ctx: Ctx, therapist: User, query: str) -> tuple[Link, User] |
     matches = await people.find_clients(ctx.session, therapist_id=therapist.id, query=query)
     if len(matches) == 1:
         return matches[0]
+    names = ", ".join(people.client_display_name(link, user) for link, user in matches)
     ctx.say(
-        f"I couldn't find a client called “{query}”. /clients lists your clients."
+        ctx.t(
+            "I couldn't find a client called “{query}”. /clients lists your clients.",
+            query=query,
+        )
         if not matches
-        else f"More than one client matches “{query}”: "
-        + ", ".join(people.client_display_name(link, user) for link, user in matches)
-        + ". Use more of the name."
+        else ctx.t(
+            "More than one client matches “{query}”: {names}. Use more of the name.",
+            query=query,
+            names=names,
+        )
     )
     return None
 
@@ -160,11 +182,16 @@ async def show(
     )
     more, entries = len(entries) > PAGE, entries[:PAGE]
     if not entries:
-        ctx.say(f"No entries from {name} yet." if page == 0 else "No older entries.")
+        ctx.say(
+            ctx.t("No entries from {name} yet.", name=name)
+            if page == 0
+            else ctx.t("No older entries.")
+        )
     for entry in entries:
         text = await _entry_text(ctx, entry, zone)
         reply = await button_token(ctx, "reply", {"link": link.id, "entry": entry.id})
-        ctx.say(text, buttons=buttons([[(f"Reply to {name}"[:60], reply)]]), html=True)
+        label = ctx.t("Reply to {name}", name=name)
+        ctx.say(text, buttons=buttons([[(label[:60], reply)]]), html=True)
         for stored in await files.files_for_therapist(
             ctx.session, therapist_id=therapist.id, entry_id=entry.id
         ):
@@ -173,28 +200,36 @@ async def show(
                 person=therapist,
                 kind="photo",
                 key=f"view:{entry.id}:{stored.id}:{ctx.update_id}",
-                text=f"{name}'s {ctx.rt.title_of(entry.template_id).lower()}, "
-                f"{_when(entry.updated_at, zone)} ({zone_label(zone)} time)",
+                text=ctx.t(
+                    "{name}'s {title}, {when} ({zone} time)",
+                    name=name,
+                    title=ctx.title(entry.template_id),
+                    when=when_words(entry.updated_at, zone, ctx.lang),
+                    zone=zone_label(zone),
+                ),
                 now=ctx.now,
                 extra={"file": stored.id},
             )
     row = []
     if page > 0:
         newer = await button_token(ctx, "client_page", {"link": link.id, "page": page - 1})
-        row.append(("◀ Newer", newer))
+        row.append((ctx.t("◀ Newer"), newer))
     if more:
         older = await button_token(ctx, "client_page", {"link": link.id, "page": page + 1})
-        row.append(("Older entries ▶", older))
+        row.append((ctx.t("Older entries ▶"), older))
     if row:
-        ctx.say(f"{name}: page {page + 1}", buttons=buttons([row]))
+        ctx.say(ctx.t("{name}: page {page}", name=name, page=page + 1), buttons=buttons([row]))
 
 
 async def _header(ctx: Ctx, therapist: User, link: Link, client_user: User, name: str) -> None:
     zone = ZoneInfo(client_user.timezone)
     lines = [
         f"■ {name}" + (f" (@{client_user.username})" if client_user.username else ""),
-        f"Their time zone: {zone_label(zone)}. Times below are yours "
-        f"({zone_label(ZoneInfo(therapist.timezone))}).",
+        ctx.t(
+            "Their time zone: {zone}. Times below are yours ({own}).",
+            zone=zone_label(zone),
+            own=zone_label(ZoneInfo(therapist.timezone)),
+        ),
         await status_line(ctx, therapist, link, client_user),
     ]
     open_flags = [
@@ -205,52 +240,68 @@ async def _header(ctx: Ctx, therapist: User, link: Link, client_user: User, name
         if flag_link.id == link.id
     ]
     if open_flags:
-        lines.append(f"⚠️ {len(open_flags)} risk alert(s) not yet acknowledged (see /clients)")
+        lines.append(
+            ctx.t(
+                "⚠️ Risk alerts not yet acknowledged: {count} (see /clients)",
+                count=len(open_flags),
+            )
+        )
     rows = []
     assignments = await homework.assignments_of_link(ctx.session, link_id=link.id)
-    lines.append("Homework:" if assignments else "No homework given. /assign gives some.")
+    lines.append(
+        ctx.t("Homework:") if assignments else ctx.t("No homework given. /assign gives some.")
+    )
     for assignment in assignments:
-        title = ctx.rt.title_of(assignment.template_id)
-        paused = " (reminders paused)" if assignment.paused_at else ""
-        lines.append(f"• {title}, {_schedule_words(assignment)}{paused}")
+        title = ctx.rt.title_of(assignment.template_id, ctx.lang)
+        schedule = _schedule_words(assignment, ctx.lang)
+        lines.append(
+            ctx.t("• {title}, {schedule} (reminders paused)", title=title, schedule=schedule)
+            if assignment.paused_at
+            else f"• {title}, {schedule}"
+        )
         toggle = "resume" if assignment.paused_at else "pause"
+        switch = (
+            ctx.t("▶ Resume {title}", title=title.lower())
+            if assignment.paused_at
+            else ctx.t("⏸ Pause {title}", title=title.lower())
+        )
         row = [
             (
-                f"{'▶ Resume' if assignment.paused_at else '⏸ Pause'} {title.lower()}"[:60],
+                switch[:60],
                 await button_token(ctx, "homework_" + toggle, {"assignment": assignment.id}),
             ),
             (
-                f"Stop {title.lower()}"[:60],
+                ctx.t("Stop {title}", title=title.lower())[:60],
                 await button_token(ctx, "homework_stop", {"assignment": assignment.id}),
             ),
         ]
         rows.append(row)
     export = await button_token(ctx, "export", {"link": link.id})
-    rows.append([("Export entries (CSV and PDF)", export)])
+    rows.append([(ctx.t("Export entries (CSV and PDF)"), export)])
     ctx.say("\n".join(lines), buttons=buttons(rows))
 
 
-def _schedule_words(assignment: Assignment) -> str:
+def _schedule_words(assignment: Assignment, language: str) -> str:
     try:
-        return describe_schedule(parse_schedule(assignment.schedule))
+        return schedule_words(parse_schedule(assignment.schedule), language)
     except ScheduleError:
         return assignment.schedule
 
 
 async def _entry_text(ctx: Ctx, entry: Entry, zone: ZoneInfo) -> str:
-    title = ctx.rt.title_of(entry.template_id)
-    when = _when(entry.completed_at or entry.updated_at, zone)
-    status = STATUS.get(entry.status, entry.status)
+    title = ctx.rt.title_of(entry.template_id, ctx.lang)
+    when = when_words(entry.completed_at or entry.updated_at, zone, ctx.lang)
+    status = ctx.t(STATUS[entry.status]) if entry.status in STATUS else entry.status
     head = f"<b>{escape(title)}</b>, {when}, {status}"
     score = score_text(entry.scores)
     if score:
         head += f" [{escape(score)}]"
     found = await library.entry_state(ctx.rt, ctx.session, entry)
     if found is None:
-        return head + "\n(this entry could not be shown)"
+        return head + "\n" + ctx.t("(this entry could not be shown)")
     flow, state = found
     lines = answer_lines(engine.summarize(flow, state.answers))
-    return "\n".join([head, *(lines or ["(nothing written yet)"])])
+    return "\n".join([head, *(lines or [ctx.t("(nothing written yet)")])])
 
 
 # A message to the client about an entry.
@@ -274,9 +325,12 @@ async def reply_token(ctx: Ctx, payload: dict[str, object]) -> None:
     }
     name = people.client_display_name(link, client_user)
     ctx.say(
-        f"What would you like to tell {name} about their "
-        f"{ctx.rt.title_of(entry.template_id).lower()}? Type it here; it reaches them marked as "
-        "from you. /cancel to stop."
+        ctx.t(
+            "What would you like to tell {name} about their {title}? Type it here; it reaches "
+            "them marked as from you. /cancel to stop.",
+            name=name,
+            title=ctx.title(entry.template_id),
+        )
     )
 
 
@@ -328,7 +382,12 @@ async def send_reply(ctx: Ctx, text: str) -> None:
         text=f"{heading}\n\n{text.strip()[:MAX_REPLY]}\n\n{footer}",
         now=ctx.now,
     )
-    ctx.say(f"Sent to {people.client_display_name(link, client_user)}, marked as from you.")
+    ctx.say(
+        ctx.t(
+            "Sent to {name}, marked as from you.",
+            name=people.client_display_name(link, client_user),
+        )
+    )
 
 
 # Changing homework given: stop, pause and resume, a new schedule.
@@ -360,13 +419,17 @@ async def homework_token(ctx: Ctx, action: str, payload: dict[str, object]) -> N
     if found is None:
         return
     link, client_user = found
-    title = ctx.rt.title_of(assignment.template_id).lower()
+    title = ctx.title(assignment.template_id)
     name = people.client_display_name(link, client_user)
     if action == "homework_stop":
         sure = await button_token(ctx, "homework_stop_sure", {"assignment": assignment.id})
         ctx.say(
-            f"Stop {title} for {name}? No more reminders; everything they wrote is kept.",
-            buttons=buttons([[("Yes, stop it", sure)]]),
+            ctx.t(
+                "Stop {title} for {name}? No more reminders; everything they wrote is kept.",
+                title=title,
+                name=name,
+            ),
+            buttons=buttons([[(ctx.t("Yes, stop it"), sure)]]),
         )
     elif action == "homework_stop_sure":
         ctx.edit_buttons(None)
@@ -374,7 +437,11 @@ async def homework_token(ctx: Ctx, action: str, payload: dict[str, object]) -> N
     else:
         pause = action == "homework_pause"
         if pause == (assignment.paused_at is not None):  # an old button, already done
-            ctx.say(f"The reminders of {title} are already {'paused' if pause else 'on'}.")
+            ctx.say(
+                ctx.t("The reminders of {title} are already paused.", title=title)
+                if pause
+                else ctx.t("The reminders of {title} are already on.", title=title)
+            )
             return
         await set_paused(ctx, therapist, client_user, [assignment], name, pause)
 
@@ -385,7 +452,13 @@ async def stop(
     """Take homework back: no more reminders; entries are kept; the client is told."""
     assignment.active = False
     assignment.next_due_at = None
-    ctx.say(f"Stopped {title} for {name}. Their entries are kept; /assign gives it again.")
+    ctx.say(
+        ctx.t(
+            "Stopped {title} for {name}. Their entries are kept; /assign gives it again.",
+            title=title,
+            name=name,
+        )
+    )
     await outbox.notify(
         ctx.session,
         person=client_user,
@@ -411,13 +484,19 @@ async def set_paused(
     pause: bool,
 ) -> None:
     """Pause or resume the reminders of some of a client's homework; the client is told."""
-    titles = ", ".join(ctx.rt.title_of(a.template_id).lower() for a in chosen)
+    titles = ", ".join(ctx.title(a.template_id) for a in chosen)
     for assignment in chosen:
         assignment.paused_at = ctx.now if pause else None
     language = client_user.language
     theirs = ", ".join(ctx.rt.title_of(a.template_id, language).lower() for a in chosen)
     if pause:
-        ctx.say(f"Paused reminders of {titles} for {name}. /resume turns them back on.")
+        ctx.say(
+            ctx.t(
+                "Paused reminders of {titles} for {name}. /resume turns them back on.",
+                titles=titles,
+                name=name,
+            )
+        )
         text = tr(
             language,
             "{therapist} paused the reminders of your {titles} for now.",
@@ -425,7 +504,7 @@ async def set_paused(
             titles=theirs,
         )
     else:
-        ctx.say(f"Reminders of {titles} for {name} are back on.")
+        ctx.say(ctx.t("Reminders of {titles} for {name} are back on.", titles=titles, name=name))
         text = tr(
             language,
             "{therapist} turned the reminders of your {titles} back on.",
@@ -449,8 +528,11 @@ async def pick(
     (all of it when no homework is named), or None after saying why not."""
     if not words:
         ctx.say(
-            f"{command} CLIENT HOMEWORK, for example: {command} robin gratitude. "
-            "/clients lists your clients."
+            ctx.t(
+                "{command} CLIENT HOMEWORK, for example: {command} robin gratitude. "
+                "/clients lists your clients.",
+                command=command,
+            )
         )
         return None
     found = await find_one(ctx, therapist, words[0])
@@ -466,9 +548,14 @@ async def pick(
     ]
     if not chosen:
         ctx.say(
-            f"{name} has no homework called “{wanted}”. /client {words[0]} shows what they have."
+            ctx.t(
+                "{name} has no homework called “{wanted}”. /client {client} shows what they have.",
+                name=name,
+                wanted=wanted,
+                client=words[0],
+            )
             if wanted
-            else f"{name} has no homework at the moment."
+            else ctx.t("{name} has no homework at the moment.", name=name)
         )
         return None
     return link, client_user, name, chosen
@@ -484,11 +571,18 @@ async def unassign(ctx: Ctx) -> None:
         return
     _, client_user, name, chosen = picked
     if len(chosen) > 1:
-        titles = ", ".join(ctx.rt.title_of(a.template_id).lower() for a in chosen)
-        ctx.say(f"{name} has {titles}. Which one? For example: /unassign {ctx.args[0]} gratitude")
+        titles = ", ".join(ctx.title(a.template_id) for a in chosen)
+        ctx.say(
+            ctx.t(
+                "{name} has {titles}. Which one? For example: /unassign {client} gratitude",
+                name=name,
+                titles=titles,
+                client=ctx.args[0],
+            )
+        )
         return
     [assignment] = chosen
-    title = ctx.rt.title_of(assignment.template_id).lower()
+    title = ctx.title(assignment.template_id)
     await stop(ctx, therapist, client_user, assignment, title, name)
 
 
@@ -497,12 +591,16 @@ async def reschedule(ctx: Ctx) -> None:
     therapist = _therapist(ctx)
     if therapist is None:
         return
-    example = "For example: /reschedule robin gratitude daily 09:00"
+    example = ctx.t("For example: /reschedule robin gratitude daily 09:00")
     templates = await authoring.templates_for(ctx, therapist)
     parsed = (
-        authoring.split_homework_words(list(ctx.args), templates, example=example)
+        authoring.split_homework_words(
+            list(ctx.args), templates, example=example, language=ctx.lang
+        )
         if ctx.args
-        else f"/reschedule gives homework already given a new schedule. {example}"
+        else ctx.t(
+            "/reschedule gives homework already given a new schedule. {example}", example=example
+        )
     )
     if isinstance(parsed, str):
         ctx.say(parsed)
@@ -521,9 +619,16 @@ async def reschedule(ctx: Ctx) -> None:
         ),
         None,
     )
-    title = templates[key].title.lower()
+    title = title_in(templates[key], ctx.lang).lower()
     if assignment is None:
-        ctx.say(f"{name} doesn't have {title}. /assign gives it. {example}")
+        ctx.say(
+            ctx.t(
+                "{name} doesn't have {title}. /assign gives it. {example}",
+                name=name,
+                title=title,
+                example=example,
+            )
+        )
         return
     zone = ZoneInfo(client_user.timezone)
     try:
@@ -533,14 +638,23 @@ async def reschedule(ctx: Ctx) -> None:
         return
     first = next_occurrence(schedule, zone, ctx.now)
     if first is None:
-        ctx.say(f"That time has already passed for {name}. Please choose a later one.")
+        ctx.say(
+            ctx.t("That time has already passed for {name}. Please choose a later one.", name=name)
+        )
         return
     assignment.schedule = format_schedule(schedule)
     assignment.next_due_at = first
-    described = describe_schedule(schedule)
+    local_first = first.astimezone(zone)
     ctx.say(
-        f"{title.capitalize()} for {name} is now {described} ({zone_label(zone)} time). "
-        f"Next reminder: {first.astimezone(zone):%a %d %b at %H:%M}."
+        ctx.t(
+            "{title} for {name} is now {schedule} ({zone} time). Next reminder: {day} at {time}.",
+            title=title.capitalize(),
+            name=name,
+            schedule=schedule_words(schedule, ctx.lang),
+            zone=zone_label(zone),
+            day=moment(local_first, ctx.lang, "EEE dd MMM"),
+            time=local_first.strftime("%H:%M"),
+        )
     )
     await outbox.notify(
         ctx.session,

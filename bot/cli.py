@@ -7,12 +7,14 @@ import asyncio
 import json
 import logging
 import sys
+import warnings
 from collections.abc import Sequence
 from datetime import timedelta
 
 from pydantic import ValidationError
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
+from telegram.warnings import PTBUserWarning
 
 from bot.app import SetupError, configure_logging, open_database, serve, token_of
 from bot.clock import SystemClock
@@ -78,8 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
         configure_logging(settings)
-        if args.command == "console":  # the conversation is the output; only problems logged
-            logging.getLogger().setLevel(logging.WARNING)
+        if args.command == "console":  # the conversation is the output; only failures logged
+            logging.getLogger().setLevel(logging.ERROR)
+            warnings.filterwarnings("ignore", category=PTBUserWarning)
         if args.command == "run":
             asyncio.run(
                 serve(settings, webhook_url=args.webhook, replace_webhook=args.replace_webhook)

@@ -57,7 +57,8 @@ DEMO_THERAPIST = (7001, "Dr Demo")
 DEMO_CLIENT = (7002, "Alex")
 HELP = """Console commands (everything else goes to the bot as a message):
   #N            tap button N of the last message that has buttons
-  /as NAME      act as someone else (/as therapist, /as client, or a name)
+  /as NAME      act as someone else (/as therapist, /as client, or a name);
+                a new name is a new person: /as Lucía @es has Telegram in Spanish
   /people       who is here
   /clock        the console's time; /clock +1d, +3h or +30m moves it
   /photo PATH   send a photo from a file
@@ -166,7 +167,11 @@ class ConsoleApi(BaseRequest):
         for shown in self.sent:
             if shown.message_id == message_id:
                 markup = params.get("reply_markup")
-                shown.choices = _choices(json.loads(markup) if isinstance(markup, str) else markup)
+                changed = _choices(json.loads(markup) if isinstance(markup, str) else markup)
+                if changed and changed != shown.choices:
+                    shown.choices = changed
+                    self.draw(shown, "edited")  # a choice ticked: the buttons are drawn again
+                shown.choices = changed
                 return shown.raw
         return True
 
@@ -174,10 +179,16 @@ class ConsoleApi(BaseRequest):
         self.media.mkdir(parents=True, exist_ok=True)
         filename = upload[0] if isinstance(upload, tuple) and upload else f"{kind}"
         data = upload[1] if isinstance(upload, tuple) and len(upload) > 1 else b""
-        suffix = Path(str(filename)).suffix or (".jpg" if kind == "photo" else ".bin")
-        path = self.media / f"{message_id}-{Path(str(filename)).stem or kind}{suffix}"
+        mime = str(upload[2]) if isinstance(upload, tuple) and len(upload) > 2 else ""
+        suffix = Path(str(filename)).suffix or _SUFFIXES.get(mime, ".bin")
+        stem = Path(str(filename)).stem if Path(str(filename)).suffix else kind
+        path = self.media / f"{message_id}-{stem}{suffix}"
         path.write_bytes(data if isinstance(data, bytes) else bytes(data or b""))
         return path
+
+
+_SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg", "application/pdf": ".pdf"}
+_SUFFIXES |= {"text/csv": ".csv", "application/json": ".json"}
 
 
 def _plain(text: str) -> str:
@@ -199,6 +210,8 @@ class Person:
     telegram_id: int
     name: str
     role: str = "new"
+    language_code: str = "en"
+    """What their Telegram app is set to (a new person's first language)."""
 
     @property
     def user(self) -> dict[str, Any]:
@@ -206,6 +219,7 @@ class Person:
         person: dict[str, Any] = {"id": self.telegram_id, "is_bot": False, "first_name": first}
         if last:
             person["last_name"] = last
+        person["language_code"] = self.language_code
         return person
 
 
@@ -232,7 +246,10 @@ class Console:
             self.settings, db=self.db, clock=self.clock, request=self.api, token="1:console"
         )
         self.runtime.pause = self._pause
+        # Alerts go out with the beat after each line, not from a task of their own.
+        self.runtime.on_urgent = None
         await self.application.initialize()
+        self._restore()
         async with self.db.reading() as session:
             self._update_ids = itertools.count(await updates.latest_id(session) + 1)
             query = select(User.telegram_id, User.name, User.role).order_by(User.id)
@@ -240,10 +257,34 @@ class Console:
         self.people = [Person(telegram_id, name, role) for telegram_id, name, role in rows]
         if not self.people:
             await self.make_demo()
-        else:
+        elif self.me is None or all(p.telegram_id != self.me.telegram_id for p in self.people):
             self.me = next((p for p in self.people if p.role == "client"), self.people[0])
+        else:
+            self.me = next(p for p in self.people if p.telegram_id == self.me.telegram_id)
+
+    def _restore(self) -> None:
+        """Where the last session left the clock and who was acting (time never goes back)."""
+        try:
+            state = json.loads(self._state_file.read_text(encoding="utf-8"))
+            kept = datetime.fromisoformat(str(state["clock"]))
+            if kept > self.clock.now():
+                self.clock.set(kept)
+            self.me = Person(int(state["me"]), "")
+        except (OSError, ValueError, KeyError, TypeError):
+            return
+
+    def _keep(self) -> None:
+        state = {"clock": self.clock.now().isoformat(), "me": self.me.telegram_id if self.me else 0}
+        self._state_file.parent.mkdir(parents=True, exist_ok=True)
+        self._state_file.write_text(json.dumps(state), encoding="utf-8")
+
+    @property
+    def _state_file(self) -> Path:
+        return Path(self.settings.console_media_dir) / "console-state.json"
 
     async def close(self) -> None:
+        if self.db is not None:
+            self._keep()
         if self.application is not None:
             await self.application.shutdown()
         if self.db is not None:
@@ -331,7 +372,10 @@ class Console:
         return True
 
     def act_as(self, who: str) -> None:
-        """Switch the person acting (by role or name); a new name is a new person."""
+        """Switch the person acting (by role or name); a new name is a new person, whose
+        Telegram may be set to a language: /as Lucía @es."""
+        name, _, code = who.partition(" @")
+        who = name.strip()
         if not who:
             self.write("Who? /as therapist, /as client, or a name. /people lists them.")
             return
@@ -341,6 +385,8 @@ class Console:
         )
         if person is None:
             person = Person(7000 + len(self.people) + 1, who[:40])
+            if re.fullmatch(r"[a-z]{2}(-[A-Za-z]{2})?", code.strip()):
+                person.language_code = code.strip()
             self.people.append(person)
             self.write(f"{person.name} is new here: open an invite link with /start CODE.")
         self.me = person
@@ -463,13 +509,15 @@ class Console:
             self.people.append(self.me)
         return self.me
 
-    def _draw(self, shown: Shown, _: str) -> None:
+    def _draw(self, shown: Shown, how: str) -> None:
         if self.quiet:
             return
         to = next((p for p in self.people if p.telegram_id == shown.chat_id), None)
         who = "" if to is self.me else f" → {to.name if to else shown.chat_id}"
         lines = shown.text.splitlines() or [""]
         out = [f"bot{who}: {lines[0]}", *(f"     {line}" for line in lines[1:])]
+        if how == "edited":
+            out = [f"bot{who}: (the buttons above now read)"]
         if shown.choices:
             out.append(
                 "     "
@@ -520,7 +568,9 @@ async def run_console(
             if read is not None:
                 try:
                     line = await read(prompt)
-                except (EOFError, KeyboardInterrupt):
+                except KeyboardInterrupt:
+                    continue  # Ctrl-C clears the line, as in a shell; Ctrl-D or /quit leaves
+                except EOFError:
                     break
             else:
                 line = await asyncio.to_thread(source.readline)

@@ -325,7 +325,11 @@ async def _tell_therapist_blocked(rt: Runtime, session: AsyncSession, *, user_id
         person=therapist,
         kind="blocked",
         key=f"{user.id}:{user.created_at.timestamp():.6f}:{now.date().isoformat()}",
-        text=f"{name} seems to have blocked me, so their reminders can't reach them. "
-        "They can unblock me in Telegram at any time.",
+        text=tr(
+            therapist.language,
+            "{name} seems to have blocked me, so their reminders can't reach them. "
+            "They can unblock me in Telegram at any time.",
+            name=name,
+        ),
         now=now,
     )

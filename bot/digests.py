@@ -231,6 +231,7 @@ async def build_digest(
             name=name,
             zone=own,
             until=until,
+            language=language,
         )
         if spec is not None:
             charts.append((link.id, name, spec))

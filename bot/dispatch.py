@@ -54,6 +54,8 @@ async def on_text(ctx: Ctx) -> None:
         return
     notes.waiting_for_comment(ctx)  # a comment waited for too long is not waited for now
     ask = (ctx.user.dialog or {}).get("ask")
+    if ask in CHOSEN and ctx.text.strip().isdecimal() and await typed_choice(ctx):
+        return  # a question with buttons (time zone, digest time, language): one by number
     if ask == "time_zone":
         await onboarding.set_time_zone(ctx, ctx.user, ctx.text)
     elif ask == "language":
@@ -86,6 +88,10 @@ async def on_text(ctx: Ctx) -> None:
             + " "
             + ctx.t(SOS_HINT)
         )
+
+
+CHOSEN = ("time_zone", "digest_time", "language")
+"""Questions whose buttons may be chosen by number while their typed answer is waited for."""
 
 
 async def typed_choice(ctx: Ctx) -> bool:
@@ -212,7 +218,7 @@ async def unknown_command(ctx: Ctx) -> None:
     """A command the bot does not have."""
     command = ctx.text.split()[0] if ctx.text else "that"
     if not await homework.mid_step_command(ctx, command):
-        ctx.say(f"I don't know {command[:30]}. /help lists what I can do.")
+        ctx.say(ctx.t("I don't know {command}. /help lists what I can do.", command=command[:30]))
 
 
 async def on_button(ctx: Ctx) -> None:
@@ -247,7 +253,9 @@ async def _token_button(ctx: Ctx, token: str) -> None:
     found = await tokens.redeem_token(ctx.session, token=token, user_id=ctx.user.id, now=ctx.now)
     if isinstance(found, str):
         ctx.toast(
-            "That button is not for you." if found == "not_yours" else "That button has expired."
+            ctx.t("That button is not for you.")
+            if found == "not_yours"
+            else ctx.t("That button has expired.")
         )
         return
     if found.action == "reminder" and sub == "start":

@@ -101,7 +101,9 @@ async def own_export(ctx: Ctx) -> None:
             person=client,
             kind="export",
             key=f"own:{client.id}:{ctx.update_id}:{kind}",
-            text="All your data" if kind == "json" else "Your answers, as a spreadsheet (CSV)",
+            text=ctx.t("All your data")
+            if kind == "json"
+            else ctx.t("Your answers, as a spreadsheet (CSV)"),
             now=ctx.now,
             extra={"export": {"client": client.id, "format": kind}},
         )
@@ -135,13 +137,17 @@ async def queue_export(ctx: Ctx, link_id: int, name: str, days: int) -> None:
     """Both documents through the outbox; they are built when sent."""
     therapist = ctx.user
     assert therapist is not None
-    for kind, what in (("csv", "every answer, as a spreadsheet (CSV)"), ("pdf", "session prep")):
+    captions = {
+        "csv": ctx.t("{name}: every answer, as a spreadsheet (CSV)", name=name),
+        "pdf": ctx.t("{name}: session prep", name=name),
+    }
+    for kind, caption in captions.items():
         await outbox.notify(
             ctx.session,
             person=therapist,
             kind="export",
             key=f"{therapist.id}:{link_id}:{ctx.update_id}:{kind}",
-            text=f"{name}: {what}",
+            text=caption,
             now=ctx.now,
             extra={
                 "export": {"link": link_id, "format": kind, "days": days, "therapist": therapist.id}
@@ -151,8 +157,12 @@ async def queue_export(ctx: Ctx, link_id: int, name: str, days: int) -> None:
         ctx.session, actor=therapist, action="export", subject=f"link {link_id}", now=ctx.now
     )
     ctx.say(
-        f"Preparing {name}'s entries as a spreadsheet (CSV) and a session-prep report of the "
-        f"last {days} days (PDF). They come in a moment."
+        ctx.t(
+            "Preparing {name}'s entries as a spreadsheet (CSV) and a session-prep report of the "
+            "last {days} days (PDF). They come in a moment.",
+            name=name,
+            days=days,
+        )
     )
 
 

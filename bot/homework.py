@@ -132,10 +132,15 @@ async def begin_assignment(
         )
         return
     if occurrence_id is None:
+        # Started from /today: it catches up the latest due time if that one is not done
+        # yet; otherwise it is done ahead of the next, which it counts for when it falls due.
         latest = await homework.latest_occurrence(
             ctx.session, assignment_id=assignment.id, until=ctx.now
         )
-        occurrence_id = latest.id if latest else None
+        done = latest is not None and await homework.done_entry_exists(
+            ctx.session, assignment_id=assignment.id, occurrence_id=latest.id
+        )
+        occurrence_id = latest.id if latest is not None and not done else None
     turn = engine.begin(flow)
     entry = await homework.start_entry(
         ctx.session,

@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, get_day_names
 
 from conversations.notes import N_, Wording
@@ -145,3 +146,8 @@ def day_names(language: str, width: Literal["abbreviated", "wide"] = "abbreviate
     """Monday to Sunday in `language` ("Mon"…, or "lun"… in Spanish)."""
     names = get_day_names(width, locale=language)
     return [str(names[day]) for day in range(7)]
+
+
+def language_name(language: str) -> str:
+    """A language's name as said in a sentence in that language ("español", "English")."""
+    return str(Locale.parse(language).get_display_name(language))

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 
 from bot import menus
 from bot.digests import describe_digest, digest_schedule
-from bot.i18n import LANGUAGE_NAMES, N_, day_names, pick_language, tr
+from bot.i18n import LANGUAGE_NAMES, N_, day_names, language_name, pick_language, tr
 from bot.render import buttons
 from bot.replies import Keyboard
 from bot.runtime import Ctx
@@ -490,6 +490,8 @@ async def show_help(ctx: Ctx) -> None:
                 "/unassign CLIENT HOMEWORK – take homework back (entries are kept)\n"
                 "/export CLIENT [DAYS] – a client's entries as CSV and a session-prep PDF\n"
                 "/unlink CLIENT – end your link with a client\n"
+                "/templates – the homework you can give; /preview NAME – try one as a client "
+                "would\n"
                 "/cancel – stop what we are doing"
             )
         )
@@ -532,7 +534,7 @@ async def set_language(ctx: Ctx, user: User, typed: str) -> None:
         return
     user.language = language
     user.dialog = None
-    ctx.say(ctx.t("Done: I'll speak {language} from now on.", language=LANGUAGE_NAMES[language]))
+    ctx.say(ctx.t("Done: I'll speak {language} from now on.", language=language_name(language)))
     if ctx.bot is not None:
         bot, chat_id, role = ctx.bot, ctx.chat_id, user.role
         ctx.after_commit.append(lambda: menus.set_for_person(bot, chat_id, role, language))

@@ -109,7 +109,7 @@ async def erase_due(rt: Runtime) -> int:
             if not found:
                 break
             client = found[0]
-            client_id, chat_id = client.id, client.chat_id
+            client_id, chat_id, language = client.id, client.chat_id, client.language
             done = await privacy.erase_step(session, client=client, batch=ERASE_BATCH)
             if done:
                 now = rt.clock.now()
@@ -122,9 +122,12 @@ async def erase_due(rt: Runtime) -> int:
                     user_id=None,
                     kind="unlinked",
                     key=f"erased-client:{client_id}:{now.isoformat()}",
-                    text="Everything you wrote here is deleted. If you'd like to come back, "
-                    "ask your therapist for a new invite link. /sos shows crisis lines at any "
-                    "time.",
+                    text=tr(
+                        language,
+                        "Everything you wrote here is deleted. If you'd like to come back, "
+                        "ask your therapist for a new invite link. /sos shows crisis lines at "
+                        "any time.",
+                    ),
                     now=now,
                 )
         if done:

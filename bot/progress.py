@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import library
+from bot.i18n import tr
 from bot.runtime import Ctx, Runtime
 from conversations.schedules import local_date
 from conversations.trends import Done, Series, chart_spec, progress_sentence, trends
@@ -46,15 +47,15 @@ async def link_chart(
     name: str,
     zone: ZoneInfo,
     until: datetime,
+    language: str = "en",
 ) -> dict[str, Any] | None:
     """The chart spec for one client's trends on this therapist's link, or None with nothing
-    to chart."""
+    to chart (titled in `language`)."""
     entries = await homework.done_entries_of_link(
         session, therapist_id=therapist_id, link_id=link_id, since=until - WINDOW, until=until
     )
-    return chart_spec(
-        f"{name}: the last 90 days", trends(await done_of(rt, session, entries)), zone.key
-    )
+    title = tr(language, "{name}: the last 90 days", name=name)
+    return chart_spec(title, trends(await done_of(rt, session, entries)), zone.key)
 
 
 async def progress(ctx: Ctx) -> None:
@@ -82,7 +83,7 @@ async def progress(ctx: Ctx) -> None:
         person=client,
         kind="progress",
         key=f"{client.id}:{ctx.update_id}",
-        caption="Your homework over the last 90 days",
+        caption=ctx.t("Your homework over the last 90 days"),
         spec=spec,
         now=ctx.now,
     )

@@ -55,11 +55,13 @@ async def queue_reminder(
     title = rt.title_of(assignment.template_id, language).lower()
     zone = ZoneInfo(client.timezone)
     expires = send_at + timedelta(hours=rt.settings.reminder_grace_hours)
+    # An unfinished entry with answers in it is offered instead of a fresh start; one
+    # opened and left before any answer is not "unfinished work" (Start resumes it anyway).
     unfinished = next(
         (
             e
             for e in await homework.paused_entries(session, client_id=client.id)
-            if e.assignment_id == assignment.id
+            if e.assignment_id == assignment.id and (e.state or {}).get("answers")
         ),
         None,
     )

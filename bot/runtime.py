@@ -26,7 +26,7 @@ from telegram.ext import ContextTypes
 
 from bot import metrics
 from bot.clock import Clock
-from bot.i18n import LANGUAGES, Language, language_from_code, tr
+from bot.i18n import LANGUAGES, N_, Language, language_from_code, tr
 from bot.render import ANSWER_PREFIX, TOKEN_PREFIX
 from bot.replies import Keyboard
 from bot.settings import Settings
@@ -329,7 +329,7 @@ async def token_for(
 Handler = Callable[[Ctx], Awaitable[None]]
 PtbCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
-PRIVATE_ONLY = (
+PRIVATE_ONLY = N_(
     "I only work in private chats, so that what people write stays between them and "
     "their therapist. Please message me directly."
 )
@@ -354,8 +354,9 @@ def handler(fn: Handler, *, on_risk: RiskHook | None = None) -> PtbCallback:
             return
         if chat.type != ChatType.PRIVATE:
             message = update.effective_message
+            private_only = tr(language_from_code(person.language_code), PRIVATE_ONLY)
             if update.callback_query is not None:
-                await update.callback_query.answer(PRIVATE_ONLY[:190], show_alert=True)
+                await update.callback_query.answer(private_only[:190], show_alert=True)
             elif message is not None and (message.text or "").split("@")[0].startswith("/sos"):
                 # Crisis lines are for anyone, anywhere; nothing else happens in groups.
                 lines = sos_text(
@@ -365,7 +366,7 @@ def handler(fn: Handler, *, on_risk: RiskHook | None = None) -> PtbCallback:
                 )
                 await message.reply_text(lines)
             elif message is not None and _addressed_to_bot(update):
-                await message.reply_text(PRIVATE_ONLY)
+                await message.reply_text(private_only)
             return
         rt = runtime_of(context)
         started = time.perf_counter()
@@ -457,7 +458,7 @@ async def _in_transaction(
             user.blocked_at = None
         erasing = user is not None and user.erasing_at is not None
         if claim and erasing and not _is_sos(ctx.text):
-            ctx.say(ERASING)  # nothing more is kept while their data is being deleted
+            ctx.say(ctx.t(ERASING))  # nothing more is kept while their data is being deleted
         else:
             await fn(ctx)
             if claim:
@@ -502,7 +503,9 @@ async def _fetch_files(update: Update, bot: Bot) -> dict[str, bytes | None]:
     return {wanted: data}
 
 
-ERASING = "Your data is being deleted; it only takes a moment. /sos shows crisis lines at any time."
+ERASING = N_(
+    "Your data is being deleted; it only takes a moment. /sos shows crisis lines at any time."
+)
 
 
 def command_of(text: str) -> str:
@@ -669,7 +672,7 @@ async def _send_reply(ctx: Ctx, context: ContextTypes.DEFAULT_TYPE, index: int, 
         log.warning("a reply could not be sent: %s", type(error).__name__)
 
 
-SORRY = (
+SORRY = N_(
     "Sorry, something went wrong on my side. Everything you wrote before this is saved. "
     "Please try that again in a moment."
 )
@@ -687,10 +690,12 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(update, Update) and update.effective_chat is not None:
         if update.effective_chat.type != ChatType.PRIVATE:
             return
-        text = SORRY
+        person = update.effective_user
+        # The apology in the language of their Telegram: a database read to learn their
+        # chosen one could fail or wait for the same reason the update failed.
+        text = tr(language_from_code(person.language_code if person else None), SORRY)
         finding = risk.screen(_screened(update)[0])
         if finding is not None:
-            person = update.effective_user
             text = crisis_reply(
                 runtime_of(context).resources,
                 choose_country(zone=None, language_code=person.language_code if person else None),

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot import authoring, caseload, library
 from bot.digests import build_digest, digest_period, score_text
-from bot.i18n import schedule_words, tr
+from bot.i18n import N_, moment, schedule_words, tr
 from bot.render import buttons
 from bot.runtime import Ctx, button_token
 from conversations import engine
@@ -26,7 +26,6 @@ from conversations.engine import FlowError, resolve_params
 from conversations.schedules import (
     Schedule,
     ScheduleError,
-    describe_schedule,
     format_schedule,
     local_date,
     next_occurrence,
@@ -37,8 +36,10 @@ from conversations.timezones import zone_label
 from storage import flags, homework, outbox, people, privacy
 from storage.models import Entry, Link, User
 
-SCHEDULE_PRESETS = ("daily 09:00", "daily 20:00")
-EXAMPLE = "For example: /assign robin gratitude daily 20:00"
+SCHEDULE_PRESETS = ("09:00", "20:00")
+"""The times offered as buttons for a daily schedule in the /assign wizard."""
+ONE_LINE = "/assign robin gratitude daily 20:00"
+EXAMPLE = N_("For example: /assign robin gratitude daily 20:00")
 
 
 def _therapist(ctx: Ctx) -> User | None:
@@ -64,12 +65,24 @@ async def invite(ctx: Ctx) -> None:
         label=label,
     )
     link = f"https://t.me/{ctx.bot_username}?start={code}"
-    whom = f" for {label}" if label else ""
-    ctx.say(
-        f"Here is a one-time invite link{whom}. It works once and expires in {hours} hours:\n\n"
-        f"{link}\n\nSend it to your client. When they open it, I explain what they will share "
-        "with you and ask for their consent first."
+    intro = (
+        ctx.t(
+            "Here is a one-time invite link for {label}. It works once and expires in {hours} "
+            "hours:",
+            label=label,
+            hours=hours,
+        )
+        if label
+        else ctx.t(
+            "Here is a one-time invite link. It works once and expires in {hours} hours:",
+            hours=hours,
+        )
     )
+    after = ctx.t(
+        "Send it to your client. When they open it, I explain what they will share with you "
+        "and ask for their consent first."
+    )
+    ctx.say(f"{intro}\n\n{link}\n\n{after}")
 
 
 async def clients(ctx: Ctx) -> None:
@@ -84,29 +97,35 @@ async def clients(ctx: Ctx) -> None:
         ctx.say(ctx.t("You have no linked clients yet. /invite makes an invite link."))
         return
     zone = ZoneInfo(therapist.timezone)
-    lines = ["Your clients:"] if found else []
+    lines = [ctx.t("Your clients:")] if found else []
     rows: list[list[tuple[str, str]]] = []
 
     async def open_alerts(link: Link, name: str) -> None:
         for flag, _, _ in (f for f in open_flags if f[1].id == link.id):
-            raised = f"{flag.created_at.astimezone(zone):%a %d %b %H:%M}"
-            lines.append(f"  ⚠️ Risk alert from {raised} not yet acknowledged")
+            raised = caseload.when_words(flag.created_at, zone, ctx.lang)
+            lines.append("  " + ctx.t("⚠️ Risk alert from {when} not yet acknowledged", when=raised))
             token = await button_token(
                 ctx, "ack", {"flag": flag.id, "raised": flag.created_at.isoformat()}
             )
-            rows.append([(f"Acknowledge {name}, {raised}"[:60], token)])
+            label = ctx.t("Acknowledge {name}, {when}", name=name, when=raised)
+            rows.append([(label[:60], token)])
 
     for link, user in found:
         name = people.client_display_name(link, user)
         handle = f" (@{user.username})" if user.username else ""
-        lines.append(f"■ {name}{handle}, {zone_label(ZoneInfo(user.timezone))} time")
-        lines.append(f"  {await caseload.status_line(ctx, therapist, link, user)}")
+        their_zone = zone_label(ZoneInfo(user.timezone))
+        lines.append(
+            ctx.t("■ {name}{handle}, {zone} time", name=name, handle=handle, zone=their_zone)
+        )
+        status = await caseload.status_line(ctx, therapist, link, user)
+        lines.append(f"  {status}")
         await open_alerts(link, name)
         for assignment in await homework.assignments_of_link(ctx.session, link_id=link.id):
-            title = ctx.rt.title_of(assignment.template_id)
-            lines.append(f"  • {title}, {describe_schedule(parse_schedule(assignment.schedule))}")
+            title = ctx.rt.title_of(assignment.template_id, ctx.lang)
+            schedule = schedule_words(parse_schedule(assignment.schedule), ctx.lang)
+            lines.append(f"  • {title}, {schedule}")
     if former:
-        lines.append("No longer linked, with a risk alert still open:")
+        lines.append(ctx.t("No longer linked, with a risk alert still open:"))
     for link in {link.id: link for _, link, _ in former}.values():
         user = next(u for _, flag_link, u in former if flag_link.id == link.id)
         name = people.client_display_name(link, user)
@@ -129,34 +148,43 @@ async def assign(ctx: Ctx) -> None:
         await _wizard_clients(ctx, therapist)
         return
     words = split_assign(ctx.text.partition(" ")[2])
+    example = ctx.t(EXAMPLE)
     if words is None:
-        closed = 'Put text with spaces in quotes: title="Mind over mood".'
-        ctx.say(f"A quote is not closed. {closed} {EXAMPLE}")
+        ctx.say(
+            ctx.t(
+                'A quote is not closed. Put text with spaces in quotes: title="Mind over mood". '
+                "{example}",
+                example=example,
+            )
+        )
         return
     settings = [w for w in words if "=" in w]
     templates = await authoring.templates_for(ctx, therapist)
     parsed = authoring.split_homework_words(
-        [w for w in words if "=" not in w], templates, example=EXAMPLE
+        [w for w in words if "=" not in w], templates, example=example, language=ctx.lang
     )
     if isinstance(parsed, str):
         ctx.say(parsed)
         return
-    query, key, schedule_words = parsed
+    query, key, when_typed = parsed
     template = templates[key]
-    params = tailoring(template, settings)
+    params = tailoring(template, settings, ctx.lang)
     if isinstance(params, str):
         ctx.say(params)
         return
     try:
-        schedule = parse_schedule(schedule_words, today=_today(ctx, therapist))
+        schedule = parse_schedule(when_typed, today=_today(ctx, therapist))
     except ScheduleError as error:
         ctx.say(str(error))
         return
     matches = await people.find_clients(ctx.session, therapist_id=therapist.id, query=query)
     if not matches:
         ctx.say(
-            f"I couldn't find a client called “{query}”. /clients lists your clients; "
-            "/invite makes an invite link for a new one."
+            ctx.t(
+                "I couldn't find a client called “{query}”. /clients lists your clients; "
+                "/invite makes an invite link for a new one.",
+                query=query,
+            )
         )
         return
     if len(matches) > 1:
@@ -174,7 +202,10 @@ async def assign(ctx: Ctx) -> None:
             )
             handle = f" @{user.username}" if user.username else ""
             rows.append([(f"{people.client_display_name(link, user)}{handle}", token)])
-        ctx.say(f"More than one client matches “{query}”. Which one?", buttons=buttons(rows))
+        ctx.say(
+            ctx.t("More than one client matches “{query}”. Which one?", query=query),
+            buttons=buttons(rows),
+        )
         return
     link, client = matches[0]
     await _create(ctx, therapist, link, client, key, template, schedule, params)
@@ -201,8 +232,11 @@ def split_assign(text: str) -> list[str] | None:
     return words
 
 
-def tailoring(template: Template, settings: list[str]) -> dict[str, Any] | str:
-    """An assignment's own settings from `name=value` words, checked; or what is wrong.
+def tailoring(
+    template: Template, settings: list[str], language: str = "en"
+) -> dict[str, Any] | str:
+    """An assignment's own settings from `name=value` words, checked; or what is wrong
+    (in `language`).
 
     Every template takes `instructions="..."` (said before it starts) and
     `prompt.STEP="..."` (new wording for one question); its own settings (like count=5,
@@ -221,15 +255,24 @@ def tailoring(template: Template, settings: list[str]) -> dict[str, Any] | str:
             param = template.params[name]
             if param.type == "integer":
                 if not value.strip().lstrip("-").isdecimal():
-                    return f"{param.label or name} must be a whole number, like {name}=5."
+                    return tr(
+                        language,
+                        "{setting} must be a whole number, like {name}=5.",
+                        setting=param.label or name,
+                        name=name,
+                    )
                 given[name] = int(value)
             else:
                 given[name] = value
         else:
-            own = ", ".join(template.params) or "none of its own"
-            return (
-                f"{template.title} has no setting called {name}. Its settings: {own}; and for "
-                'every homework instructions="..." and prompt.QUESTION="...".'
+            own = ", ".join(template.params) or tr(language, "none of its own")
+            return tr(
+                language,
+                "{title} has no setting called {name}. Its settings: {settings}; and for every "
+                'homework instructions="..." and prompt.QUESTION="...".',
+                title=caseload.title_in(template, language),
+                name=name,
+                settings=own,
             )
     if prompts:
         given["prompts"] = prompts
@@ -252,19 +295,30 @@ async def _create(
 ) -> None:
     zone = ZoneInfo(client.timezone)
     name = people.client_display_name(link, client)
+    title = caseload.title_in(template, ctx.lang).lower()
+    described = schedule_words(schedule, ctx.lang)
     for existing in await homework.assignments_of_link(ctx.session, link_id=link.id):
         if existing.template_id == key and existing.schedule == format_schedule(schedule):
             ctx.say(
-                f"{name} already has {template.title.lower()} {describe_schedule(schedule)}, "
-                "so nothing was added."
+                ctx.t(
+                    "{name} already has {title} {schedule}, so nothing was added.",
+                    name=name,
+                    title=title,
+                    schedule=described,
+                )
             )
             return
     first = next_occurrence(schedule, zone, ctx.now)
     if first is None:
-        local_now = ctx.now.astimezone(zone).strftime("%d %b %Y %H:%M")
+        local_now = moment(ctx.now.astimezone(zone), ctx.lang, "dd MMM y HH:mm")
         ctx.say(
-            f"That time has already passed for {name} ({zone_label(zone)} time, now "
-            f"{local_now}). Please choose a later one."
+            ctx.t(
+                "That time has already passed for {name} ({zone} time, now {now}). Please "
+                "choose a later one.",
+                name=name,
+                zone=zone_label(zone),
+                now=local_now,
+            )
         )
         return
     try:
@@ -281,22 +335,29 @@ async def _create(
         next_due_at=first,
         now=ctx.now,
     )
-    when = first.astimezone(zone).strftime("%a %d %b at %H:%M")
+    local_first = first.astimezone(zone)
     unset = (client.dialog or {}).get("ask") == "time_zone"
     tailored = ", ".join(
         f"{k} {v}" for k, v in resolved.items() if k in (params or {}) and k != "prompts"
     )
-    ctx.say(
-        f"Assigned {template.title.lower()} to {name}, {describe_schedule(schedule)} "
-        f"({zone_label(zone)} time). First reminder: {when}."
-        + (f"\nTailored: {tailored}." if tailored else "")
-        + (
-            f"\n\n{name} hasn't chosen a time zone yet, so this is UTC for now; "
-            "reminders follow their time zone once they choose one."
-            if unset
-            else ""
-        )
+    said = ctx.t(
+        "Assigned {title} to {name}, {schedule} ({zone} time). First reminder: {day} at {time}.",
+        title=title,
+        name=name,
+        schedule=described,
+        zone=zone_label(zone),
+        day=moment(local_first, ctx.lang, "EEE dd MMM"),
+        time=local_first.strftime("%H:%M"),
     )
+    if tailored:
+        said += "\n" + ctx.t("Tailored: {settings}.", settings=tailored)
+    if unset:
+        said += "\n\n" + ctx.t(
+            "{name} hasn't chosen a time zone yet, so this is UTC for now; reminders follow "
+            "their time zone once they choose one.",
+            name=name,
+        )
+    ctx.say(said)
     await outbox.notify(
         ctx.session,
         person=client,
@@ -307,7 +368,7 @@ async def _create(
             "{therapist} gave you new homework: {title}, {schedule}. I will remind you when it "
             "is time; /today shows what is due.",
             therapist=therapist.name,
-            title=ctx.rt.title_of(template.id, client.language).lower(),
+            title=caseload.title_in(template, client.language).lower(),
             schedule=schedule_words(schedule, client.language),
         ),
         now=ctx.now,
@@ -323,7 +384,10 @@ async def _wizard_clients(ctx: Ctx, therapist: User) -> None:
     for link, user in found:
         token = await button_token(ctx, "assign_client", {"link": link.id})
         rows.append([(people.client_display_name(link, user), token)])
-    ctx.say(f"Who is the homework for? ({EXAMPLE}, in one line.)", buttons=buttons(rows))
+    ctx.say(
+        ctx.t("Who is the homework for? ({example}, in one line.)", example=ctx.t(EXAMPLE)),
+        buttons=buttons(rows),
+    )
 
 
 async def assign_token(ctx: Ctx, action: str, payload: dict[str, object]) -> None:
@@ -346,10 +410,13 @@ async def assign_token(ctx: Ctx, action: str, payload: dict[str, object]) -> Non
     templates = await authoring.templates_for(ctx, therapist)
     if action == "assign_client":
         rows = []
-        for key, template in sorted(templates.items(), key=lambda kt: kt[1].title):
+        titled = sorted(
+            (caseload.title_in(template, ctx.lang), key) for key, template in templates.items()
+        )
+        for title, key in titled:
             token = await button_token(ctx, "assign_homework", {"link": link.id, "template": key})
-            rows.append([(template.title, token)])
-        ctx.say(f"Which homework for {name}?", buttons=buttons(rows))
+            rows.append([(title, token)])
+        ctx.say(ctx.t("Which homework for {name}?", name=name), buttons=buttons(rows))
         return
     key = str(payload.get("template", ""))
     chosen = templates.get(key)
@@ -360,16 +427,22 @@ async def assign_token(ctx: Ctx, action: str, payload: dict[str, object]) -> Non
     if action == "assign_homework":
         therapist.dialog = {"ask": "assign_schedule", "link": link.id, "template": key}
         rows = []
-        for preset in SCHEDULE_PRESETS:
+        for time in SCHEDULE_PRESETS:
             token = await button_token(
-                ctx, "assign", {"link": link.id, "template": key, "schedule": preset}
+                ctx, "assign", {"link": link.id, "template": key, "schedule": f"daily {time}"}
             )
-            rows.append([(preset.capitalize(), token)])
+            rows.append([(ctx.t("Daily {time}", time=time), token)])
         ctx.say(
-            f"When should {escape(template.title.lower())} be due for {name}? Tap one, or type "
-            "a schedule like daily 19:30 or once 2026-12-01 18:00 "
-            f"({zone_label(ZoneInfo(client.timezone))} time). To tailor it (its own "
-            f"instructions, wording or settings), use one line: {EXAMPLE} count=5",
+            ctx.t(
+                "When should {title} be due for {name}? Tap one, or type a schedule like daily "
+                "19:30 or once {day} 18:00 ({zone} time). To tailor it (its own "
+                "instructions, wording or settings), use one line, like {command} count=5",
+                title=escape(caseload.title_in(template, ctx.lang).lower()),
+                name=name,
+                day=(ctx.now.astimezone(ZoneInfo(client.timezone)) + timedelta(days=2)).date(),
+                zone=zone_label(ZoneInfo(client.timezone)),
+                command=ONE_LINE,
+            ),
             buttons=buttons(rows),
         )
         return
@@ -404,7 +477,7 @@ async def typed_schedule(ctx: Ctx, text: str) -> None:
     try:
         schedule = parse_schedule(text, today=_today(ctx, found[1]))
     except ScheduleError as error:
-        ctx.say(f"{error} Or /cancel to stop.")
+        ctx.say(ctx.t("{error} Or /cancel to stop.", error=str(error)))
         return
     therapist.dialog = None
     await _create(ctx, therapist, found[0], found[1], key, template, schedule)
@@ -432,6 +505,7 @@ async def digest_now(ctx: Ctx) -> None:
 
 
 RECENT = 5
+ENTRY_STATUS = {"done": N_("done"), "paused": N_("paused"), "active": N_("in progress")}
 
 
 async def recent_entries(ctx: Ctx, payload: dict[str, object]) -> None:
@@ -458,28 +532,35 @@ async def recent_entries(ctx: Ctx, payload: dict[str, object]) -> None:
     )
     zone = ZoneInfo(therapist.timezone)
     name = people.client_display_name(link, client)
-    lines = [f"{name}: recent entries ({zone_label(zone)} time)"]
+    lines = [ctx.t("{name}: recent entries ({zone} time)", name=name, zone=zone_label(zone))]
     for entry in await homework.recent_entries_of_link(
         ctx.session, therapist_id=therapist.id, link_id=link.id, limit=RECENT
     ):
-        title = ctx.rt.title_of(entry.template_id)
-        status = {"done": "done", "paused": "paused", "active": "in progress"}.get(
-            entry.status, entry.status
-        )
-        when = entry.updated_at.astimezone(zone).strftime("%a %d %b %H:%M")
-        lines.append(f"• {title}, {when}, {status}: {await _entry_line(ctx, entry)}")
+        title = ctx.rt.title_of(entry.template_id, ctx.lang)
+        status = ctx.t(ENTRY_STATUS[entry.status]) if entry.status in ENTRY_STATUS else entry.status
+        when = caseload.when_words(entry.updated_at, zone, ctx.lang)
+        line = await _entry_line(ctx, entry)
+        lines.append(f"• {title}, {when}, {status}: {line}")
     if len(lines) == 1:
-        lines.append("No entries yet.")
+        lines.append(ctx.t("No entries yet."))
     risk = await flags.flags_of_link(
         ctx.session, therapist_id=therapist.id, link_id=link.id, limit=RECENT
     )
     if risk:
-        lines += ["", "Risk alerts:"]
+        lines += ["", ctx.t("Risk alerts:")]
     for flag in risk:
-        when = flag.created_at.astimezone(zone).strftime("%a %d %b %H:%M")
-        state = "acknowledged" if flag.acknowledged_at else "NOT acknowledged"
-        where = where_text(flag.source, ctx.rt.title_of(flag.template_id or "").lower())
-        lines.append(f"• {when}, {where}, {state}: “{flag.excerpt}”")
+        when = caseload.when_words(flag.created_at, zone, ctx.lang)
+        state = ctx.t("acknowledged") if flag.acknowledged_at else ctx.t("NOT acknowledged")
+        where = where_text(flag.source, ctx.title(flag.template_id or ""), ctx.t)
+        lines.append(
+            ctx.t(
+                "• {when}, {where}, {state}: “{excerpt}”",
+                when=when,
+                where=where,
+                state=state,
+                excerpt=flag.excerpt,
+            )
+        )
     ctx.say("\n".join(lines))
 
 
@@ -487,8 +568,8 @@ async def _entry_line(ctx: Ctx, entry: Entry) -> str:
     """An entry in one short line; a damaged one is said to be so, never crashes the list."""
     found = await library.entry_state(ctx.rt, ctx.session, entry)
     if found is None:
-        return "(this entry could not be shown)"
+        return ctx.t("(this entry could not be shown)")
     flow, state = found
-    line = engine.digest_line(flow, state.answers) or "(empty)"
+    line = engine.digest_line(flow, state.answers) or ctx.t("(empty)")
     score = score_text(entry.scores)
     return f"[{score}] {line}" if score else line

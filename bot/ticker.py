@@ -213,6 +213,16 @@ async def _queue_reminder(
     )
     if occurrence_id is None or status != "due":
         return False
+    # Done ahead of time (from /today, before this due time): it counts, and no reminder.
+    since = await homework.previous_due(session, assignment_id=assignment.id, before=due_at)
+    if await homework.claim_early_entry(
+        session,
+        assignment_id=assignment.id,
+        occurrence_id=occurrence_id,
+        since=since or assignment.created_at,
+        until=now,
+    ):
+        return False
     send_at = outside_quiet(now, zone, quiet_hours_of(client.quiet_start, client.quiet_end))
     return await reminders.queue_reminder(
         rt,

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from conversations.kinds.base import plain
-
 SURE = 88
 """A score at least this high, with no rival close to it, is the choice meant."""
 CLOSE = 70
@@ -31,6 +29,12 @@ class Unsure:
     """Close to more than one choice, or only roughly to one: ask which (indexes, best first)."""
 
     indexes: tuple[int, ...]
+
+
+def plain(text: str) -> str:
+    """Text as compared with an option: any case, quotes and punctuation, `_` as a space."""
+    kept = "".join(c if c.isalnum() else " " for c in text.casefold())
+    return " ".join(kept.split())
 
 
 def fold(text: str) -> str:

@@ -330,7 +330,7 @@ def alert_text(
     lines += [
         "",
         t(
-            "They were shown crisis lines ({shown}) at once and told you are being let know.",
+            "They were shown crisis lines ({shown}) at once and told that you would be informed.",
             shown=shown,
         ),
         t(

@@ -114,7 +114,7 @@ class ClientReport:
             if a.missed_in_a_row >= MISSED_IN_A_ROW:
                 found.append(
                     t(
-                        "missed {count} {title} in a row",
+                        "{title}: missed {count} times in a row",
                         count=a.missed_in_a_row,
                         title=a.title.lower(),
                     )
@@ -215,10 +215,13 @@ def compose_digest(
             + t("Tap Acknowledge below once you have seen to them.")
         )
     attention = [f"• {c.name}: {'; '.join(c.attention_in(w))}" for c in ordered if c.attention]
-    if attention:
-        blocks.append(t("Needs attention") + "\n" + "\n".join(attention))
     missed = [c.name for c in ordered if c.missed and not c.attention]
-    if missed:
+    if attention:
+        # One section: misses of clients with nothing more pressing go at its end.
+        if missed:
+            attention.append(t("• Missed homework: {names}.", names=", ".join(missed)))
+        blocks.append(t("Needs attention") + "\n" + "\n".join(attention))
+    elif missed:
         blocks.append(t("Needs attention: missed homework from {names}.", names=", ".join(missed)))
     blocks.extend(_client_block(client, w) for client in ordered if not client.quiet)
     quiet = [c.name for c in ordered if c.quiet]

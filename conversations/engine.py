@@ -26,9 +26,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from conversations.choosing import Picked, match_choice
 from conversations.fields import MAX_TEXT
 from conversations.kinds import Kind, kind_of
 from conversations.kinds.base import (
+    Accept,
     Answer,
     Button,
     Confirm,
@@ -64,7 +66,9 @@ KEEP = "-keep"
 """The button that keeps an answer as it was while changing answers from the review."""
 """The Skip button's value (option values can't hold a hyphen, so it never clashes)."""
 _SAVE_WORDS = frozenset({"save", "yes", "ok", "okay", "done", "guardar", "si", "sí", "listo"})
-_CHANGE_WORDS = frozenset({"change", "change an answer", "edit", "cambiar"})
+_CHANGE_WORDS = frozenset(
+    {"change", "change an answer", "edit", "cambiar", "cambiar una respuesta", "editar"}
+)
 _KEEP_WORDS = frozenset({"keep", "keep it", "keep as it is", "mantener"})
 
 
@@ -564,6 +568,10 @@ def advance(flow: Flow, state: State, event: Event) -> Turn:
         outcome = step.kind.parse_media(step.spec, event, env)
     else:
         outcome = step.kind.parse_text(step.spec, event.text, env)
+        if isinstance(outcome, Accept) and isinstance(outcome.value, list) and state.selection:
+            # Typed after tapping some: the typed ones join those tapped, none is lost.
+            typed = [v for v in outcome.value if v not in state.selection]
+            outcome = Accept([*state.selection, *typed])
     return _outcome(flow, state, step, outcome, event)
 
 
@@ -791,7 +799,8 @@ def _in_review(flow: Flow, state: State, event: Event) -> Turn:
         if value in _SAVE_WORDS:
             return _finish(flow, state, ())
         if value in _CHANGE_WORDS:
-            return ask(flow, replace(state, phase="choosing"), (note("review_pick"),))
+            # The list itself asks which answer (review_pick), so nothing is said before it.
+            return ask(flow, replace(state, phase="choosing"))
         return ask(flow, state)
     choices = _changeable(flow, state)
     picked: Step | None = None
@@ -800,8 +809,13 @@ def _in_review(flow: Flow, state: State, event: Event) -> Turn:
         picked = flow.steps[index] if 0 <= index < len(flow.steps) else None
     elif value.isdecimal() and 1 <= int(value) <= len(choices):
         picked = choices[int(value) - 1]
+    elif value and isinstance(event, Text):
+        # The answer's label typed ("situation"), or the button's own words ("1. Situation").
+        labels = [step.label for step in choices]
+        found = match_choice(value.partition(". ")[2] or value, labels)
+        picked = choices[found.index] if isinstance(found, Picked) else None
     if picked is None or picked not in choices:
-        return ask(flow, state, (note("review_pick"),))
+        return ask(flow, state)
     editing = replace(state, phase="editing")
     return _move_to(flow, editing, picked.index)
 

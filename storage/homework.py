@@ -449,7 +449,7 @@ async def done_entries_for_therapist(
             Link.therapist_id == therapist_id,
             Link.ended_at.is_(None),
             Entry.status == "done",
-            Entry.completed_at > since,
+            Entry.completed_at >= since,
             Entry.completed_at <= until,
         )
         .order_by(Entry.completed_at)
@@ -470,7 +470,7 @@ async def done_entries_of_link(
         )
         .where(
             Entry.status == "done",
-            Entry.completed_at > since,
+            Entry.completed_at >= since,
             Entry.completed_at <= until,
         )
         .order_by(Entry.completed_at)
@@ -503,7 +503,7 @@ async def done_entries_of_client(
         .where(
             Entry.client_id == client_id,
             Entry.status == "done",
-            Entry.completed_at > since,
+            Entry.completed_at >= since,
             Entry.completed_at <= until,
         )
         .order_by(Entry.completed_at)
@@ -521,6 +521,45 @@ async def done_entry_exists(
         Entry.status == "done",
     )
     return (await session.execute(query.limit(1))).first() is not None
+
+
+async def claim_early_entry(
+    session: AsyncSession,
+    *,
+    assignment_id: int,
+    occurrence_id: int,
+    since: datetime,
+    until: datetime,
+) -> bool:
+    """An entry of this assignment finished in [since, until] for no due time (done ahead
+    of this one) now counts for it; True when there was one (no reminder is needed)."""
+    query = (
+        select(Entry)
+        .where(
+            Entry.assignment_id == assignment_id,
+            Entry.occurrence_id.is_(None),
+            Entry.status == "done",
+            Entry.completed_at >= since,
+            Entry.completed_at <= until,
+        )
+        .order_by(Entry.completed_at)
+        .limit(1)
+    )
+    entry = (await session.execute(query)).scalars().first()
+    if entry is None:
+        return False
+    entry.occurrence_id = occurrence_id
+    return True
+
+
+async def previous_due(
+    session: AsyncSession, *, assignment_id: int, before: datetime
+) -> datetime | None:
+    """The due time recorded just before `before`, if any."""
+    query = select(func.max(Occurrence.due_at)).where(
+        Occurrence.assignment_id == assignment_id, Occurrence.due_at < before
+    )
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def count_done(

@@ -93,7 +93,7 @@ async def test_a_whole_practice_in_the_console(tmp_path: Path) -> None:
             "save",
             "/as Dr Fake",
             "/digest",
-            "/clock +1d",
+            "/clock +2d",
             "/quit",
         ],
     )
@@ -107,8 +107,21 @@ async def test_a_whole_practice_in_the_console(tmp_path: Path) -> None:
     assert "Gratitude entry: done." in after(practice, "save")
     digest = after(practice, "/digest")
     assert "Robin" in digest and "A walk by the river" in digest
-    # The clock moved a day: Robin's reminder came on its own.
-    assert "time for your gratitude entry" in after(practice, "/clock +1d")
+    # Done early today, so no reminder tonight; tomorrow evening it comes on its own.
+    assert after(practice, "/clock +2d").count("time for your gratitude entry") == 1
+    moved = re.search(r"moves to (\w{3} \d{2} \w{3} \d{2}:\d{2})", practice)
+    assert moved is not None
+
+    # The next session goes on from there (time never goes back), as the same person.
+    later = await talk(settings, ["/clock", "/invite Lucía"])
+    assert "Dr Fake> /clock" in later
+    shown = re.search(r"clock: (\w{3} \d{2} \w{3})", after(later, "/clock"))
+    assert shown is not None and shown.group(1) == moved.group(1)[:10]
+    code = re.search(r"\?start=([A-Za-z0-9_-]+)", after(later, "/invite Lucía"))
+    assert code is not None
+    # Someone new whose Telegram is in Spanish reads the consent in Spanish.
+    spanish = await talk(settings, ["/as Lucía @es", f"/start {code.group(1)}"])
+    assert "¡Hola, Lucía! Dr Fake te invitó" in after(spanish, f"/start {code.group(1)}")
 
 
 def test_the_console_command_runs_with_no_token_and_no_network(tmp_path: Path) -> None:

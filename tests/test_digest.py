@@ -75,7 +75,7 @@ def test_what_needs_attention_comes_first() -> None:
     assert message.index("Needs attention\n• Sam Sample: can't be reached since Sat 21 Nov") < (
         message.index("■ Alex Example")
     )
-    assert "missed 3 thought record in a row; found Thought record too hard" in message
+    assert "thought record: missed 3 times in a row; found Thought record too hard" in message
     assert "1 of 1 done; 5 in a row" in message
     assert "[Mood 6, up 1 since Fri]" in message
     assert "✎ Thought record, Sat 20:15: too hard: “too many columns”" in message

@@ -300,6 +300,6 @@ async def test_today_and_the_digest_survive_a_broken_entry(running: RunningBot) 
         entry = (await session.execute(select(Entry))).scalar_one()
         entry.status, entry.completed_at = "done", entry.updated_at
     digest = texts(await running.send(therapist, "/digest"))
-    assert "1 entry could not be shown" in digest and "Robin" in digest
+    assert "Entries that could not be shown: 1." in digest and "Robin" in digest
     async with running.db.transaction() as session:
         assert (await session.execute(select(Flag))).first() is None

@@ -152,7 +152,8 @@ async def test_a_seeded_month_makes_the_digest_described(
     everything = texts([m for m in said if m.method == "sendMessage"])
     assert "Your digest (Mon 14 Dec 18:00 to Mon 21 Dec 18:00, Berlin time)" in everything
     attention = everything[everything.index("Needs attention\n") :]
-    assert attention.index("• Sam: missed 3") < attention.index("■")
+    assert attention.index("• Sam: ") < attention.index("■")
+    assert "missed 3 times in a row" in attention[: attention.index("■")]
     assert "• Alex: found" in attention and "too hard" in attention
     assert "[PHQ-9 7 (mild), down 3 since" in everything
     assert "“Can we talk about work stress?”" in everything

@@ -313,9 +313,15 @@ def test_review_saves_or_changes_an_answer() -> None:
     assert turn.review is not None and turn.state.phase == "review"
     assert turn.review.lines == (("Did it", "No"), ("Why not", "too tired"))
     choosing = engine.advance(flow, turn.state, Text("change"))
-    assert choosing.says == (note("review_pick"),) and choosing.review is not None
+    assert choosing.says == () and choosing.review is not None and choosing.review.choosing
     editing = engine.advance(flow, choosing.state, Text("2"))
     assert editing.question is not None and editing.question.previous == "too tired"
+    by_label = engine.advance(flow, choosing.state, Text("why not"))
+    assert by_label.question is not None and by_label.question.previous == "too tired"
+    by_button_words = engine.advance(flow, choosing.state, Text("1. did it"))
+    assert by_button_words.question is not None and by_button_words.state.at == "did_it"
+    unknown = engine.advance(flow, choosing.state, Text("the weather"))
+    assert unknown.review is not None and unknown.review.choosing
     back = engine.advance(flow, editing.state, Text("the rain"))
     assert back.says == (note("review_changed"),) and back.review is not None
     saved = engine.advance(flow, back.state, Press(flow.review_position, "save"))

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import model_validator
 
+from conversations.choosing import plain as plain
 from conversations.conditions import Condition
 from conversations.fields import Identifier, Short, Strict, Text
 from conversations.notes import Note, note
@@ -194,12 +195,6 @@ class Kind(Generic[S]):
 def rows_of(buttons: Sequence[Button], per_row: int) -> Rows:
     """Buttons laid out `per_row` to a row."""
     return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
-
-
-def plain(text: str) -> str:
-    """Text as compared with an option: any case, quotes and punctuation, `_` as a space."""
-    kept = "".join(c if c.isalnum() else " " for c in text.casefold())
-    return " ".join(kept.split())
 
 
 def values_of(data: Mapping[str, Any], name: str) -> Any:

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from conversations.choosing import Picked, match_choice
 from conversations.fields import Strict
 from conversations.kinds.base import (
     Accept,
@@ -94,7 +95,7 @@ class ChoiceKind(Kind[ChoiceStep]):
             return Refuse(self._choose(step)) if option is None else Accept(option.value)
         if cleaned.casefold() in _DONE_WORDS:
             return Confirm()
-        whole = find_option(step, cleaned)
+        whole = find_option(step, cleaned, close=False)
         if whole is not None:  # a label may itself contain "and" or a comma
             return Accept([whole.value])
         picked: list[str] = []
@@ -178,8 +179,9 @@ def numbers(step: ChoiceStep) -> list[int]:
     return list(range(1, len(step.options) + 1))
 
 
-def find_option(step: ChoiceStep, typed: str) -> Option | None:
-    """The option typed: its number, its label or its value, in any case or punctuation."""
+def find_option(step: ChoiceStep, typed: str, *, close: bool = True) -> Option | None:
+    """The option typed: its number, its label or its value, in any case or punctuation,
+    or (`close`) clearly closer to one label than to any other (accents or a small typo)."""
     wanted = plain(typed)
     if wanted.isdecimal():
         by_number = dict(zip(numbers(step), step.options, strict=True))
@@ -188,4 +190,7 @@ def find_option(step: ChoiceStep, typed: str) -> Option | None:
     for option in step.options:
         if wanted in {plain(option.label), plain(option.value)}:
             return option
-    return None
+    if wanted.isdecimal() or not close:
+        return None  # a number that is no option's is not "close" to one
+    found = match_choice(typed, [option.label for option in step.options])
+    return step.options[found.index] if isinstance(found, Picked) else None

@@ -1,0 +1,60 @@
+"""Homework done ahead of its due time counts for it; a homework opened and left empty
+doesn't replace the reminder."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.clock import FixedClock
+from tests.harness import RunningBot, texts, therapist_and_client
+
+
+async def do_gratitude(running: RunningBot, client: object) -> None:
+    for answer in ("A walk", "/skip", "Tea", "/skip", "A call", "/skip"):
+        await running.send(client, answer)  # type: ignore[arg-type]
+    assert "Gratitude entry: done." in texts(await running.press(client, "Save"))  # type: ignore[arg-type]
+
+
+async def test_homework_done_in_the_morning_counts_for_the_evening(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await therapist_and_client(running, assign="gratitude daily 20:00")
+    await running.send(client, "/today")
+    await running.press(client, "Start gratitude entry")
+    await do_gratitude(running, client)
+    # 20:00 in Berlin: done already, so no reminder, and the day counts as done.
+    clock.set(datetime(2026, 11, 21, 19, 0, 30, tzinfo=UTC))
+    before = len(running.api.sent_to(client.chat_id))
+    await running.tick()
+    assert "time for your gratitude entry" not in texts(
+        running.api.sent_to(client.chat_id)[before:]
+    )
+    assert "done today ✓" in texts(await running.send(client, "/today"))
+    clock.set(datetime(2026, 11, 21, 23, 0, tzinfo=UTC))
+    digest = texts(await running.send(therapist, "/digest"))
+    assert "1 of 1 done" in digest and "missed" not in digest
+    # The next day's due time is reminded as usual.
+    clock.set(datetime(2026, 11, 22, 19, 0, 30, tzinfo=UTC))
+    before = len(running.api.sent_to(client.chat_id))
+    await running.tick()
+    assert "time for your gratitude entry" in texts(running.api.sent_to(client.chat_id)[before:])
+
+
+async def test_a_homework_opened_and_left_empty_gets_the_usual_reminder(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    _therapist, client = await therapist_and_client(running, assign="gratitude daily 20:00")
+    await running.send(client, "/today")
+    await running.press(client, "Start gratitude entry")
+    await running.send(client, "/cancel")
+    clock.set(datetime(2026, 11, 21, 19, 0, 30, tzinfo=UTC))
+    before = len(running.api.sent_to(client.chat_id))
+    await running.tick()
+    reminder = texts(running.api.sent_to(client.chat_id)[before:])
+    assert "time for your gratitude entry" in reminder and "unfinished" not in reminder
+    # Start now picks up the one opened before (one entry, not two).
+    replies = await running.press(client, "Start now")
+    assert "Gratitude entry · 1 of 6" in texts(replies)
+    assert "Continue" not in texts(await running.send(client, "/cancel"))
+    today = texts(await running.send(client, "/today"))
+    assert today.count("paused at question") == 1
