@@ -117,11 +117,11 @@ async def test_a_whole_practice_in_the_console(tmp_path: Path) -> None:
     assert "Dr Fake> /clock" in later
     shown = re.search(r"clock: (\w{3} \d{2} \w{3})", after(later, "/clock"))
     assert shown is not None and shown.group(1) == moved.group(1)[:10]
-    code = re.search(r"\?start=([A-Za-z0-9_-]+)", after(later, "/invite Lucía"))
-    assert code is not None
+    lucia_code = re.search(r"\?start=([A-Za-z0-9_-]+)", after(later, "/invite Lucía"))
+    assert lucia_code is not None
     # Someone new whose Telegram is in Spanish reads the consent in Spanish.
-    spanish = await talk(settings, ["/as Lucía @es", f"/start {code.group(1)}"])
-    assert "¡Hola, Lucía! Dr Fake te invitó" in after(spanish, f"/start {code.group(1)}")
+    spanish = await talk(settings, ["/as Lucía @es", f"/start {lucia_code.group(1)}"])
+    assert "¡Hola, Lucía! Dr Fake te invitó" in after(spanish, f"/start {lucia_code.group(1)}")
 
 
 def test_the_console_command_runs_with_no_token_and_no_network(tmp_path: Path) -> None:
