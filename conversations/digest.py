@@ -266,7 +266,8 @@ def _client_block(client: ClientReport, w: Wording) -> str:
         if note.rating:
             said = f": “{note.text}”" if note.text else ""
             rating = t(RATINGS.get(note.rating, note.rating))
-            lines.append(f"  ✎ {note.about or t('Homework')}, {when}: {rating}{said}")
+            about = note.about or t("Homework")
+            lines.append(f"  ✎ {about}, {when}: {rating}{said}")
         else:
             lines.append(
                 "  ✎ "

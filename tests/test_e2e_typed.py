@@ -53,5 +53,5 @@ async def test_a_reminder_and_settings_can_be_answered_in_words(
         await running.send(client, "language")
     )
     replies = await running.send(client, "2")
-    said = tr("es", "Done: I'll speak {language} from now on.", language="Español")
-    assert said != "Done: I'll speak Español from now on." and said in texts(replies)
+    said = tr("es", "Done: I'll speak {language} from now on.", language="español")
+    assert said != "Done: I'll speak español from now on." and said in texts(replies)
