@@ -195,6 +195,8 @@ class Ctx:
     """The Telegram message (an edit keeps its id), so one message raises one flag."""
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     """Calls to Telegram that only make sense once this update's work is committed."""
+    confirming: bool = False
+    """A button of this update asks to confirm what can't be undone (see CONFIRM_WAIT)."""
     fetched: dict[str, bytes | None] = field(default_factory=dict)
     """Files of this message fetched from Telegram before the transaction began (so no
     database lock waits on the network), by file id; None when fetching failed."""
@@ -275,7 +277,7 @@ class Ctx:
             c.data.startswith(ANSWER_PREFIX) for c in offered.choices()
         )
         if shown and offered is not None:
-            self.user.offered = offer(offered, self.now)
+            self.user.offered = offer(offered, self.now, confirming=self.confirming)
         elif self.query is not None and self.user.offered is not None:
             current = offered_choices(self.user.offered, self.now)
             if current is None or any(c.data == self.data for c in current.choices()):
@@ -285,16 +287,22 @@ class Ctx:
 TOKEN_TTL = timedelta(days=7)
 OFFER_WAIT = timedelta(days=1)
 """Buttons offered longer ago than this are no longer read from typed text."""
+CONFIRM_WAIT = timedelta(minutes=10)
+"""A confirmation that can't be undone (delete everything, end a link, stop homework) is
+read from typed text only this soon after it was asked: a "yes" typed hours later for
+something else must never delete anything."""
+CONFIRMATIONS = frozenset({"erase", "unlink", "homework_stop_sure"})
 
 
-def offer(keyboard: Keyboard, now: datetime) -> dict[str, Any]:
+def offer(keyboard: Keyboard, now: datetime, *, confirming: bool = False) -> dict[str, Any]:
     """What `users.offered` keeps of a keyboard shown at `now`."""
-    return {"at": now.isoformat(), "choices": keyboard.as_rows()}
+    return {"at": now.isoformat(), "choices": keyboard.as_rows(), "confirm": confirming}
 
 
 def offered_choices(offered: dict[str, Any] | None, now: datetime) -> Keyboard | None:
     """The buttons still on offer in a chat, if they were shown recently enough."""
-    if not offered or not dialog_fresh(offered, now, OFFER_WAIT):
+    wait = CONFIRM_WAIT if (offered or {}).get("confirm") else OFFER_WAIT
+    if not offered or not dialog_fresh(offered, now, wait):
         return None
     rows = offered.get("choices")
     if not isinstance(rows, list):
@@ -305,6 +313,8 @@ def offered_choices(offered: dict[str, Any] | None, now: datetime) -> Keyboard |
 async def button_token(ctx: Ctx, action: str, payload: dict[str, object]) -> str:
     """Callback data for a button only this person may press, meaning `action` on `payload`."""
     assert ctx.user is not None
+    if action in CONFIRMATIONS:
+        ctx.confirming = True
     return await token_for(
         ctx.session, owner_id=ctx.user.id, action=action, payload=payload, now=ctx.now
     )

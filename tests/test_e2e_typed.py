@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.clock import FixedClock
 from bot.i18n import tr
@@ -55,3 +55,17 @@ async def test_a_reminder_and_settings_can_be_answered_in_words(
     replies = await running.send(client, "2")
     said = tr("es", "Done: I'll speak {language} from now on.", language="español")
     assert said != "Done: I'll speak español from now on." and said in texts(replies)
+
+
+async def test_a_late_typed_yes_never_confirms_a_deletion(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    _therapist, client = await therapist_and_client(running)
+    assert "This deletes everything" in texts(await running.send(client, "/delete"))
+    clock.advance(timedelta(minutes=11))
+    replies = await running.send(client, "yes")
+    assert "Deleting everything now" not in texts(replies)
+    assert "I'm not sure what to do with that message" in texts(replies)
+    # Asked again and answered at once in words, it is the answer.
+    await running.send(client, "/delete")
+    assert "Deleting everything now" in texts(await running.send(client, "yes"))
