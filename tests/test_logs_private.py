@@ -44,3 +44,17 @@ async def test_debug_logs_hold_no_token_names_or_words(
             shown += logging.Formatter().formatException(record.exc_info)
         for word in forbidden:
             assert word not in shown, (record.name, record.levelname, shown[:300])
+
+
+def test_a_job_skipped_while_busy_is_not_logged_every_second(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    configure_logging()
+    scheduler = logging.getLogger("apscheduler.scheduler")
+    with caplog.at_level(logging.WARNING):
+        scheduler.warning(
+            'Execution of job "deliver" skipped: maximum number of running instances reached (1)'
+        )
+        scheduler.warning("Run time of job was missed")
+    assert "maximum number of running instances" not in caplog.text
+    assert "Run time of job was missed" in caplog.text
