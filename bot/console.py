@@ -35,7 +35,7 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
-from bot.app import build_application, open_database
+from bot.app import SetupError, build_application, open_database
 from bot.clock import FixedClock, SystemClock
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -53,6 +53,10 @@ BOT_USER = {
     "can_read_all_group_messages": False,
     "supports_inline_queries": False,
 }
+CONSOLE_IDS = range(7000, 100_000)
+"""Telegram ids the console gives its people (a real account never has one this small)."""
+STEP = timedelta(seconds=5)
+"""Time passes as you type: each line is five seconds after the one before."""
 DEMO_THERAPIST = (7001, "Dr Demo")
 DEMO_CLIENT = (7002, "Alex")
 HELP = """Console commands (everything else goes to the bot as a message):
@@ -240,8 +244,10 @@ class Console:
 
     # Setting up and tearing down.
     async def open(self) -> None:
-        """Open the database (migrating it), build the bot on the console's Bot API."""
-        self.db = await open_database(self.settings)
+        """Open the console's database (migrating it), build the bot on its Bot API."""
+        self.db = await open_database(
+            self.settings.model_copy(update={"database_url": self.settings.console_database_url})
+        )
         self.application = build_application(
             self.settings, db=self.db, clock=self.clock, request=self.api, token="1:console"
         )
@@ -255,6 +261,12 @@ class Console:
             query = select(User.telegram_id, User.name, User.role).order_by(User.id)
             rows = (await session.execute(query)).all()
         self.people = [Person(telegram_id, name, role) for telegram_id, name, role in rows]
+        if any(not CONSOLE_IDS.start <= p.telegram_id < CONSOLE_IDS.stop for p in self.people):
+            raise SetupError(
+                "That database holds people from Telegram. The console runs only on a "
+                "database of its own (CONSOLE_DATABASE_URL), so that it never sends their "
+                "messages into the terminal or takes the update numbers of their answers."
+            )
         if not self.people:
             await self.make_demo()
         elif self.me is None or all(p.telegram_id != self.me.telegram_id for p in self.people):
@@ -384,7 +396,8 @@ class Console:
             (p for p in self.people if p.name.casefold().startswith(wanted)), None
         )
         if person is None:
-            person = Person(7000 + len(self.people) + 1, who[:40])
+            taken = max((p.telegram_id for p in self.people), default=CONSOLE_IDS.start)
+            person = Person(max(taken, CONSOLE_IDS.start) + 1, who[:40])
             if re.fullmatch(r"[a-z]{2}(-[A-Za-z]{2})?", code.strip()):
                 person.language_code = code.strip()
             self.people.append(person)
@@ -418,6 +431,7 @@ class Console:
     async def say(self, text: str) -> list[Shown]:
         """The person acting types `text`; returns what the bot sent in answer."""
         me = self._me()
+        self.clock.advance(STEP)
         return await self._update(
             {
                 "message": {
@@ -556,10 +570,10 @@ async def run_console(
         out.flush()
 
     console = Console(settings, write)
-    await console.open()
-    if who:
-        console.act_as(who)
     try:
+        await console.open()
+        if who:
+            console.act_as(who)
         source = stdin or sys.stdin
         if read is None and source.isatty():
             read = _prompt_reader(console)

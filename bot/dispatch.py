@@ -46,10 +46,22 @@ async def on_text(ctx: Ctx) -> None:
             + ctx.t(SOS_HINT)
         )
         return
+    asked = (ctx.user.dialog or {}).get("ask")
+    # The words of a button just offered (the bot's latest question) are that button, even
+    # with homework open or another question waiting; numbers and near misses are read
+    # below, after homework answers (a "7" on a scale is an answer, not the 7th button).
+    if asked not in FREE_TEXT and await typed_choice(ctx, words_only=True):
+        return
     if await homework.on_text(ctx, ctx.text):
         return
     if await authoring.preview_event(
-        ctx, Text(ctx.text, sent_at=ctx.sent_at, today=homework.today_of(ctx))
+        ctx,
+        Text(
+            ctx.text,
+            sent_at=ctx.sent_at,
+            today=homework.today_of(ctx),
+            received_at=ctx.now.timestamp(),
+        ),
     ):
         return
     notes.waiting_for_comment(ctx)  # a comment waited for too long is not waited for now
@@ -94,15 +106,24 @@ CHOSEN = ("time_zone", "digest_time", "language")
 """Questions whose buttons may be chosen by number while their typed answer is waited for."""
 
 
-async def typed_choice(ctx: Ctx) -> bool:
+FREE_TEXT = ("note", "reply", "feedback_comment")
+"""Questions answered in the person's own words: never read as a button."""
+
+
+async def typed_choice(ctx: Ctx, *, words_only: bool = False) -> bool:
     """Typed text read as one of the buttons last offered in this chat: pressed as if
-    tapped, or asked back when it is close to more than one. False when it is none."""
+    tapped, or asked back when it is close to more than one. False when it is none.
+    `words_only`: only a button's own words (or its first words), no number, no near miss."""
     assert ctx.user is not None
     offered = offered_choices(ctx.user.offered, ctx.now)
-    if offered is None:
+    if offered is None or (words_only and ctx.text.strip().isdecimal()):
         return False
     choices = offered.choices()
-    found = match_choice(ctx.text, [c.label for c in choices])
+    # What can't be undone is chosen by its number or its words only, never by a near miss.
+    fuzzy = not words_only and not (ctx.user.offered or {}).get("confirm")
+    found = match_choice(ctx.text, [c.label for c in choices], close=fuzzy)
+    if words_only and not isinstance(found, Picked):
+        return False
     if isinstance(found, Picked):
         ctx.user.offered = None
         ctx.data = choices[found.index].data

@@ -102,6 +102,8 @@ async def begin_assignment(
         return
     for earlier in await homework.paused_entries(ctx.session, client_id=ctx.user.id):
         if earlier.assignment_id == assignment.id:
+            if occurrence_id is not None and not (earlier.state or {}).get("answers"):
+                earlier.occurrence_id = occurrence_id  # opened and left empty: it is this one
             await homework.resume_entry(ctx.session, entry=earlier, now=ctx.now)
             await show_current(
                 ctx, earlier, says=(ctx.t("Welcome back. Here is where you left off."),)
@@ -157,6 +159,21 @@ async def begin_assignment(
         ctx.say(ctx.t("I paused your {title}; it is kept.", title=ctx.title(current.template_id)))
     await _carry_out(ctx, entry, flow, turn)
     await present(ctx, entry, flow, turn)
+
+
+async def _count_for_latest(ctx: Ctx, entry: Entry) -> None:
+    """An entry finished for no due time (started from /today) counts for the latest due
+    time if that one is not done yet (started just before it, finished after); otherwise it
+    was done ahead of the next, which claims it when it falls due (bot/ticker.py)."""
+    if entry.assignment_id is None:
+        return
+    latest = await homework.latest_occurrence(
+        ctx.session, assignment_id=entry.assignment_id, until=ctx.now
+    )
+    if latest is not None and not await homework.done_entry_exists(
+        ctx.session, assignment_id=entry.assignment_id, occurrence_id=latest.id
+    ):
+        entry.occurrence_id = latest.id
 
 
 async def _offer_switch(
@@ -292,6 +309,8 @@ async def continue_entry(ctx: Ctx, entry: Entry, event: Event) -> None:
         ctx.say(problem)  # nothing moves on: the question waits for the photo again
         return
     homework.save_entry(entry, state=turn.state.to_json(), finished=turn.finished, now=ctx.now)
+    if turn.finished and entry.occurrence_id is None:
+        await _count_for_latest(ctx, entry)
     if before.at is not None and turn.state.at != before.at and _paced(flow, before.at):
         await stop_breathing(ctx, entry)
     await _carry_out(ctx, entry, flow, turn)
@@ -497,7 +516,8 @@ async def on_text(ctx: Ctx, text: str) -> bool:
     entry = await open_entry_of(ctx)
     if entry is None:
         return False
-    await continue_entry(ctx, entry, Text(text, sent_at=ctx.sent_at, today=today_of(ctx)))
+    typed = Text(text, sent_at=ctx.sent_at, today=today_of(ctx), received_at=ctx.now.timestamp())
+    await continue_entry(ctx, entry, typed)
     return True
 
 

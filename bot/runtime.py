@@ -268,20 +268,18 @@ class Ctx:
             self.toast_text = text
 
     def remember_offered(self) -> None:
-        """Keep the last buttons this update offered, so the person may type one instead;
-        a press of one of them (or of another keyboard) ends that."""
+        """Keep the buttons under this update's last message, so the person may type one
+        instead. Anything else said (a question of their homework, an answer without
+        buttons) or any button pressed ends that: typed words are only ever read against
+        the choice in front of them."""
         if self.user is None:
             return
-        offered = next((r.buttons for r in reversed(self.replies) if isinstance(r, Say)), None)
-        shown = offered is not None and not all(
-            c.data.startswith(ANSWER_PREFIX) for c in offered.choices()
-        )
-        if shown and offered is not None:
-            self.user.offered = offer(offered, self.now, confirming=self.confirming)
-        elif self.query is not None and self.user.offered is not None:
-            current = offered_choices(self.user.offered, self.now)
-            if current is None or any(c.data == self.data for c in current.choices()):
-                self.user.offered = None
+        said = [reply for reply in self.replies if isinstance(reply, Say)]
+        last = said[-1].buttons if said else None
+        if last is not None and not all(c.data.startswith(ANSWER_PREFIX) for c in last.choices()):
+            self.user.offered = offer(last, self.now, confirming=self.confirming)
+        elif (said or self.query is not None) and self.user.offered is not None:
+            self.user.offered = None
 
 
 TOKEN_TTL = timedelta(days=7)

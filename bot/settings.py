@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     """What the bot sent (digests, alerts...) is emptied from the outbox after this long."""
     console_media_dir: Path = Path("console-files")
     """Where `homework-bot console` saves the photos and documents the bot sends."""
+    console_database_url: str = "sqlite+aiosqlite:///homework-bot-console.sqlite3"
+    """The console's own database: never the bot's, whose messages and update numbers it
+    would take."""
 
     @field_validator("retention_days")
     @classmethod

@@ -211,17 +211,19 @@ async def _queue_reminder(
     occurrence_id = await homework.record_occurrence(
         session, assignment_id=assignment.id, due_at=due_at, now=now, status=status
     )
-    if occurrence_id is None or status != "due":
+    if occurrence_id is None:
         return False
-    # Done ahead of time (from /today, before this due time): it counts, and no reminder.
+    # Done ahead of time (from /today, before this due time): it counts, whatever became of
+    # the due time itself (paused, or late after downtime), and nobody is reminded.
     since = await homework.previous_due(session, assignment_id=assignment.id, before=due_at)
-    if await homework.claim_early_entry(
+    early = await homework.claim_early_entry(
         session,
         assignment_id=assignment.id,
         occurrence_id=occurrence_id,
         since=since or assignment.created_at,
         until=now,
-    ):
+    )
+    if early or status != "due":
         return False
     send_at = outside_quiet(now, zone, quiet_hours_of(client.quiet_start, client.quiet_end))
     return await reminders.queue_reminder(

@@ -43,8 +43,11 @@ def fold(text: str) -> str:
     return plain("".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
-def match_choice(typed: str, labels: Sequence[str]) -> Picked | Unsure | None:
-    """Which of `labels` the person typed; None when it reads as none of them."""
+def match_choice(
+    typed: str, labels: Sequence[str], *, close: bool = True
+) -> Picked | Unsure | None:
+    """Which of `labels` the person typed; None when it reads as none of them. Without
+    `close`, only a number, the words of a label or its first words count (no typos)."""
     said = fold(typed)
     if not said or not labels:
         return None
@@ -61,6 +64,8 @@ def match_choice(typed: str, labels: Sequence[str]) -> Picked | Unsure | None:
         return Picked(leading[0])
     if leading:
         return Unsure(tuple(leading))
+    if not close:
+        return None
     scores = sorted(
         ((_score(said, label), i) for i, label in enumerate(folded)),
         reverse=True,
@@ -69,8 +74,8 @@ def match_choice(typed: str, labels: Sequence[str]) -> Picked | Unsure | None:
     runner_up = scores[1][0] if len(scores) > 1 else 0.0
     if best >= SURE and best - runner_up >= MARGIN:
         return Picked(index)
-    close = tuple(i for score, i in scores if score >= CLOSE)
-    return Unsure(close) if close else None
+    near = tuple(i for score, i in scores if score >= CLOSE)
+    return Unsure(near) if near else None
 
 
 def _starts_with_words(label: str, said: str) -> bool:
@@ -81,6 +86,7 @@ def _score(said: str, label: str) -> float:
     # The whole label, or the label's words in any order (a typo forgiven by the ratio).
     whole = fuzz.ratio(said, label)
     words = fuzz.token_sort_ratio(said, label)
-    # A typed part of a longer label ("morning" for "Morning pages"), only if not tiny.
-    part = fuzz.partial_ratio(said, label) if len(said) >= 4 else 0.0
+    # A typed part of a longer label ("morning" for "Morning pages"), only if not tiny; never
+    # a label found inside longer typed words ("I cannot start now" is not "Start now").
+    part = fuzz.partial_ratio(said, label) if 4 <= len(said) < len(label) else 0.0
     return max(whole, words, part * 0.95)

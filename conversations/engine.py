@@ -52,13 +52,8 @@ from conversations.templates import Score, Template
 Say = Note | str
 """What a turn says: a note the renderer words, or the template's own text."""
 
-SPLIT_WINDOW = 10.0
-"""Seconds between the parts of one long message, by the dates Telegram gives them."""
-SHORT_SPLIT_WINDOW = 2.0
-"""A short text counts as the last part of a long message only this soon after it: a short
-answer the person typed after reading the refusal comes later, and is an answer."""
-SHORT_PART = 200
-"""Characters: a part shorter than this is read as a typed answer after SHORT_SPLIT_WINDOW."""
+DATE_RESOLUTION = 1.0
+"""Telegram dates messages in whole seconds."""
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z][a-z0-9_]*)\}")
 SKIP = "-skip"
@@ -363,11 +358,13 @@ def _stored_answer(value: object) -> Answer:
 @dataclass(frozen=True)
 class Text:
     """The client typed something; `sent_at` is when (seconds since the epoch), if known,
-    and `today` their local date (for answers like "tomorrow")."""
+    `received_at` when the bot handles it, and `today` their local date (for answers like
+    "tomorrow")."""
 
     text: str
     sent_at: float | None = None
     today: date | None = None
+    received_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -568,8 +565,10 @@ def advance(flow: Flow, state: State, event: Event) -> Turn:
         outcome = step.kind.parse_media(step.spec, event, env)
     else:
         outcome = step.kind.parse_text(step.spec, event.text, env)
-        if isinstance(outcome, Accept) and isinstance(outcome.value, list) and state.selection:
-            # Typed after tapping some: the typed ones join those tapped, none is lost.
+        tapped = state.selection and list(state.selection) != state.answers.get(step.key)
+        if isinstance(outcome, Accept) and isinstance(outcome.value, list) and tapped:
+            # Typed after tapping some: the typed ones join those tapped, none is lost. (A
+            # selection that is only the earlier answer, shown to be changed, is replaced.)
             typed = [v for v in outcome.value if v not in state.selection]
             outcome = Accept([*state.selection, *typed])
     return _outcome(flow, state, step, outcome, event)
@@ -577,8 +576,11 @@ def advance(flow: Flow, state: State, event: Event) -> Turn:
 
 def _outcome(flow: Flow, state: State, step: Step, outcome: Outcome, event: Event) -> Turn:
     if isinstance(outcome, Refuse):
-        sent = event.sent_at if isinstance(event, Text) and outcome.split else None
-        return ask(flow, replace(state, split_at=sent), (outcome.note,))
+        # A long message Telegram may have cut in parts: remember when it was refused (its
+        # arrival, else its date) to know a part sent before the refusal could be read.
+        split = isinstance(event, Text) and outcome.split
+        moment = (event.received_at or event.sent_at) if isinstance(event, Text) else None
+        return ask(flow, replace(state, split_at=moment if split else None), (outcome.note,))
     if isinstance(outcome, Select):
         return ask(flow, replace(state, selection=outcome.selection))
     if isinstance(outcome, Confirm):
@@ -855,10 +857,12 @@ def _back(flow: Flow, state: State) -> Turn:
 
 
 def _continues(state: State, event: Text) -> bool:
+    """The rest of a refused long message: sent before the refusal could have been read (no
+    later than the refused part was handled, give or take a date's whole second). A short
+    answer typed after reading the refusal is sent later, and is an answer."""
     if state.split_at is None or event.sent_at is None:
         return False
-    window = SPLIT_WINDOW if len(event.text.strip()) >= SHORT_PART else SHORT_SPLIT_WINDOW
-    return 0 <= event.sent_at - state.split_at <= window
+    return event.sent_at <= state.split_at + DATE_RESOLUTION
 
 
 # Showing a question.

@@ -449,7 +449,7 @@ async def done_entries_for_therapist(
             Link.therapist_id == therapist_id,
             Link.ended_at.is_(None),
             Entry.status == "done",
-            Entry.completed_at >= since,
+            Entry.completed_at > since,
             Entry.completed_at <= until,
         )
         .order_by(Entry.completed_at)
@@ -470,7 +470,7 @@ async def done_entries_of_link(
         )
         .where(
             Entry.status == "done",
-            Entry.completed_at >= since,
+            Entry.completed_at > since,
             Entry.completed_at <= until,
         )
         .order_by(Entry.completed_at)
@@ -503,7 +503,7 @@ async def done_entries_of_client(
         .where(
             Entry.client_id == client_id,
             Entry.status == "done",
-            Entry.completed_at >= since,
+            Entry.completed_at > since,
             Entry.completed_at <= until,
         )
         .order_by(Entry.completed_at)

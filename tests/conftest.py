@@ -131,8 +131,9 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as server:
+async def api(clock: FixedClock) -> AsyncIterator[FakeBotApi]:
+    """The fake Bot API; messages are dated by the test's clock, as the bot reads time."""
+    async with FakeBotApi(now=lambda: clock.now().timestamp()) as server:
         yield server
 
 

@@ -17,6 +17,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot.app import build_application, record_builtins
 from bot.cli import therapist_code
 from bot.clock import FixedClock
+from bot.render import ANSWER_PREFIX
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.ticker import tick
@@ -39,6 +40,10 @@ class RunningBot:
     db: Database | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
     """Settings a test changes (a fallback chat, an acknowledgement window...)."""
+    typed: bool = False
+    """Buttons are not tapped but typed: `press` sends the button's words as a message (the
+    journeys run this way too, see tests/test_e2e_typed_journeys.py). Homework answers are
+    tapped still: typed answers to questions are their own tests."""
     _handled: dict[int, asyncio.Event] = field(default_factory=dict)
 
     @property
@@ -121,7 +126,19 @@ class RunningBot:
         self, user: FakeUser, button: str, message: SentMessage | None = None
     ) -> list[SentMessage]:
         """The user presses a button (by its text or data) on a message (default: the latest)."""
+        label = self._typed_label(user, button) if self.typed and message is None else None
+        if label is not None:
+            return await self.send(user, label)
         return await self._exchange(user, lambda: user.press(button, message))
+
+    def _typed_label(self, user: FakeUser, button: str) -> str | None:
+        """The words to type for a button of the latest keyboard (None: tap it)."""
+        target = self.api._latest_with_keyboard(user.chat_id)
+        flat = [pair for row in target.buttons for pair in row] if target else []
+        found = next((p for p in flat if button in p), None)
+        if found is None or found[1].startswith(ANSWER_PREFIX) or not found[1]:
+            return None
+        return found[0]
 
     async def press_data(
         self, user: FakeUser, data: str, message: SentMessage | None = None

@@ -11,6 +11,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from bot.app import SetupError
 from bot.console import run_console
 from bot.settings import Settings
 from storage import people
@@ -22,7 +25,7 @@ PROMPT = re.compile(r"^[^\s:(][^:>]*> ")
 
 def console_settings(folder: Path) -> Settings:
     return Settings(
-        database_url=f"sqlite+aiosqlite:///{folder / 'console.sqlite3'}",
+        console_database_url=f"sqlite+aiosqlite:///{folder / 'console.sqlite3'}",
         encryption_key_file=folder / "console.key",
         console_media_dir=folder / "files",
         telegram_bot_token=None,
@@ -56,7 +59,7 @@ async def test_a_whole_practice_in_the_console(tmp_path: Path) -> None:
 
     # A therapist of one's own registers with a code, invites a client who consents, and
     # assigns homework; the client does it; the digest shows it.
-    db = Database(settings.database_url)
+    db = Database(settings.console_database_url)
     await upgrade(db)
     async with db.transaction() as session:
         code = await people.create_code(
@@ -127,7 +130,7 @@ async def test_a_whole_practice_in_the_console(tmp_path: Path) -> None:
 def test_the_console_command_runs_with_no_token_and_no_network(tmp_path: Path) -> None:
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'c.sqlite3'}",
+        "CONSOLE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'c.sqlite3'}",
         "ENCRYPTION_KEY_FILE": str(tmp_path / "c.key"),
         "CONSOLE_MEDIA_DIR": str(tmp_path / "files"),
         "TELEGRAM_BOT_TOKEN": "",
@@ -146,3 +149,27 @@ def test_the_console_command_runs_with_no_token_and_no_network(tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     assert "Thought record · 1 of 11" in done.stdout
     assert "Thought record · 2 of 11" in done.stdout
+
+
+async def test_the_console_refuses_a_database_with_people_from_telegram(tmp_path: Path) -> None:
+    settings = console_settings(tmp_path)
+    await talk(settings, ["/quit"])  # the console's database and key, with its demo
+    db = Database(settings.console_database_url)
+    async with db.transaction() as session:
+        code = await people.create_code(
+            session, kind="therapist", now=datetime.now(UTC), ttl=timedelta(hours=1)
+        )
+        found = await people.check_code(session, code=code, now=datetime.now(UTC))
+        assert not isinstance(found, str)
+        await people.register_therapist(
+            session,
+            code=found,
+            telegram_id=555_000_111,
+            chat_id=555_000_111,
+            name="Dr Real Fake",
+            username=None,
+            now=datetime.now(UTC),
+        )
+    await db.dispose()
+    with pytest.raises(SetupError, match="holds people from Telegram"):
+        await talk(settings, ["/today"])

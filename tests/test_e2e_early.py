@@ -58,3 +58,24 @@ async def test_a_homework_opened_and_left_empty_gets_the_usual_reminder(
     assert "Continue" not in texts(await running.send(client, "/cancel"))
     today = texts(await running.send(client, "/today"))
     assert today.count("paused at question") == 1
+
+
+async def test_started_just_before_the_due_time_and_finished_after_it_counts_for_it(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await therapist_and_client(running, assign="gratitude daily 20:00")
+    clock.set(datetime(2026, 11, 21, 18, 55, tzinfo=UTC))  # 19:55 in Berlin
+    await running.send(client, "/today")
+    await running.press(client, "Start gratitude entry")
+    clock.set(datetime(2026, 11, 21, 19, 0, 30, tzinfo=UTC))
+    await running.tick()  # the reminder comes mid-entry; the entry goes on
+    clock.set(datetime(2026, 11, 21, 19, 5, tzinfo=UTC))
+    await do_gratitude(running, client)
+    clock.set(datetime(2026, 11, 21, 23, 0, tzinfo=UTC))
+    digest = texts(await running.send(therapist, "/digest"))
+    assert "1 of 1 done" in digest and "missed" not in digest
+    # Tomorrow's due time is its own: reminded, not taken as done.
+    clock.set(datetime(2026, 11, 22, 19, 0, 30, tzinfo=UTC))
+    before = len(running.api.sent_to(client.chat_id))
+    await running.tick()
+    assert "time for your gratitude entry" in texts(running.api.sent_to(client.chat_id)[before:])

@@ -255,12 +255,13 @@ def test_a_long_message_cut_into_parts_keeps_neither_part(flow: engine.Flow) -> 
 def test_a_short_answer_typed_seconds_after_a_refused_long_message_is_an_answer(
     flow: engine.Flow,
 ) -> None:
-    turn = run(flow, Text("x" * 3701, sent_at=1000.0))
-    soon = engine.advance(flow, turn.state, Text("sad", sent_at=1004.0))
-    assert soon.state.answers == {"feeling": "sad"}
-    # A long part a few seconds on is still the rest of the long message.
-    part = engine.advance(flow, turn.state, Text("y" * 900, sent_at=1004.0))
+    # Handled three seconds after it was sent (a busy moment): parts sent before then are
+    # the rest of it, however short; words sent after the refusal are an answer.
+    turn = run(flow, Text("x" * 3701, sent_at=1000.0, received_at=1003.0))
+    part = engine.advance(flow, turn.state, Text("y", sent_at=1002.0))
     assert part.state.answers == {} and part.says == (note("rest_of_long"),)
+    soon = engine.advance(flow, turn.state, Text("sad", sent_at=1006.0))
+    assert soon.state.answers == {"feeling": "sad"}
 
 
 def test_a_retry_sent_later_is_an_answer_even_if_handled_at_once(flow: engine.Flow) -> None:
@@ -529,3 +530,25 @@ def test_a_route_to_a_group_goes_to_its_first_question() -> None:
     )
     turn = run(flow, Text("no"))
     assert turn.state.at == "why.1.reason"
+
+
+def test_typed_picks_join_the_tapped_ones_but_replace_an_earlier_answer(
+    flow: engine.Flow,
+) -> None:
+    turn = run(flow, Text("sad"), Text("70"), Press(2, "mind_reading"), Text("3"))
+    assert turn.state.answers["traps"] == ["mind_reading", "catastrophising"]
+    again = engine.advance(flow, turn.state, engine.Back())
+    assert again.state.selection == ("mind_reading", "catastrophising")
+    changed = engine.advance(flow, again.state, Text("1"))
+    assert changed.state.answers["traps"] == ["all_or_nothing"]
+
+
+def test_a_near_miss_is_read_but_never_for_a_measure() -> None:
+    phq9 = engine.compile_flow(load_library()["phq9"], {})
+    step = next(s for s in phq9.steps if getattr(s.spec, "options", None))
+    first = engine.begin(phq9)
+    while first.question is not None and first.question.kind != "choice":
+        first = engine.advance(phq9, first.state, Text("x"))
+    assert step.spec.kind == "choice"
+    turn = engine.advance(phq9, first.state, Text("nearly everyday"))
+    assert step.key not in turn.state.answers  # asked again, not guessed

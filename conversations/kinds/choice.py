@@ -190,7 +190,9 @@ def find_option(step: ChoiceStep, typed: str, *, close: bool = True) -> Option |
     for option in step.options:
         if wanted in {plain(option.label), plain(option.value)}:
             return option
-    if wanted.isdecimal() or not close:
-        return None  # a number that is no option's is not "close" to one
+    if wanted.isdecimal() or not close or any(option.points is not None for option in step.options):
+        # A number that is no option's is not "close" to one; nor is a measure's answer,
+        # whose points must be what the person meant (an item-9 answer raises an alert).
+        return None
     found = match_choice(typed, [option.label for option in step.options])
     return step.options[found.index] if isinstance(found, Picked) else None
