@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import library, notes, onboarding
-from bot.i18n import N_, moment, schedule_words
+from bot.i18n import N_, moment, schedule_words, wording
 from bot.messages import words
 from bot.render import answer_keyboard, buttons, keyboard, question_text, review_text, summary_text
 from bot.runtime import Ctx, button_token
@@ -122,7 +122,9 @@ async def begin_assignment(
             )
     try:
         flow = (
-            engine.compile_flow(template, assignment.params, language=language_of(ctx))
+            engine.compile_flow(
+                template, assignment.params, language=language_of(ctx), t=wording(ctx.lang).t
+            )
             if template is not None
             else None
         )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import wording
 from conversations.engine import Flow, State, compile_flow
 from conversations.templates import Template, TemplateError, load_template
 from storage import library
@@ -97,7 +98,8 @@ def compiled(
     key = (template_key, template.version, json.dumps(params, sort_keys=True), language)
     flow = rt.flows.get(key)
     if flow is None:
-        flow = compile_flow(template, params if isinstance(params, dict) else {}, language=language)
+        settings = params if isinstance(params, dict) else {}
+        flow = compile_flow(template, settings, language=language, t=wording(language).t)
         if len(rt.flows) >= FLOW_CACHE_SIZE:
             rt.flows.pop(next(iter(rt.flows)))
         rt.flows[key] = flow

@@ -46,7 +46,8 @@ from conversations.kinds.follow_up import FollowUpStep
 from conversations.kinds.group import GroupKind, GroupStep
 from conversations.kinds.info import InfoStep
 from conversations.kinds.text import SPLIT_SIZE
-from conversations.notes import Note, note
+from conversations.kinds.yes_no import YesNoStep
+from conversations.notes import Note, Words, english, note
 from conversations.templates import Score, Template
 
 Say = Note | str
@@ -131,7 +132,11 @@ class Flow:
 
 
 def compile_flow(
-    template: Template, params: Mapping[str, Any] | None = None, *, language: str | None = None
+    template: Template,
+    params: Mapping[str, Any] | None = None,
+    *,
+    language: str | None = None,
+    t: Words = english,
 ) -> Flow:
     """Apply an assignment's settings and tailoring, and a translation; expand groups.
     Settings a newer version of the template no longer takes are left out (`fit_params`)."""
@@ -143,6 +148,10 @@ def compile_flow(
 
     def concrete(spec: StepBase) -> StepBase:
         update: dict[str, Any] = {}
+        if isinstance(spec, YesNoStep) and language not in (None, "en"):
+            # Without labels of its own, a yes or no reads in the person's language (`t`) in
+            # the summary and the digest too, not only on its buttons.
+            update.update(yes_label=spec.yes_label or t("Yes"), no_label=spec.no_label or t("No"))
         if words is not None and spec.id in words.steps:
             update.update(_translated(spec, words.steps[spec.id]))
         if spec.id in prompts:
