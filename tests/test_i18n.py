@@ -127,3 +127,17 @@ def test_no_text_is_marked_inside_an_f_string() -> None:
                     ):
                         hidden.append(f"{path.name}:{node.lineno}")
     assert not hidden, f"marked text inside an f-string (move it out): {hidden}"
+
+
+def test_a_yes_or_no_reads_in_the_persons_language() -> None:
+    from bot.i18n import wording
+    from conversations import engine
+    from conversations.templates import load_library
+
+    template = load_library()["exposure_log"]
+    spanish = engine.compile_flow(template, {}, language="es", t=wording("es").t)
+    english = engine.compile_flow(template, {})
+    step = next(s for s in spanish.steps if s.spec.kind == "yes_no")
+    same = next(s for s in english.steps if s.key == step.key)
+    assert step.kind.answer_text(step.spec, True) == "Sí"
+    assert same.kind.answer_text(same.spec, True) == "Yes"
