@@ -634,7 +634,7 @@ async def reschedule(ctx: Ctx) -> None:
     try:
         schedule = parse_schedule(typed_schedule, today=ctx.now.astimezone(zone).date())
     except ScheduleError as error:
-        ctx.say(str(error))
+        ctx.say(ctx.unreadable(error))
         return
     first = next_occurrence(schedule, zone, ctx.now)
     if first is None:

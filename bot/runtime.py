@@ -218,7 +218,7 @@ class Ctx:
 
     def unreadable(self, error: Unreadable) -> str:
         """Why typed text could not be read, in this person's language."""
-        return self.t(error.message, typed=error.typed)
+        return self.t(error.message, typed=error.typed, **error.fields)
 
     def title(self, template_id: str) -> str:
         """A homework's title in this person's language, in lower case for a sentence."""

@@ -175,7 +175,7 @@ async def assign(ctx: Ctx) -> None:
     try:
         schedule = parse_schedule(when_typed, today=_today(ctx, therapist))
     except ScheduleError as error:
-        ctx.say(str(error))
+        ctx.say(ctx.unreadable(error))
         return
     matches = await people.find_clients(ctx.session, therapist_id=therapist.id, query=query)
     if not matches:
@@ -477,7 +477,7 @@ async def typed_schedule(ctx: Ctx, text: str) -> None:
     try:
         schedule = parse_schedule(text, today=_today(ctx, found[1]))
     except ScheduleError as error:
-        ctx.say(ctx.t("{error} Or /cancel to stop.", error=str(error)))
+        ctx.say(ctx.t("{error} Or /cancel to stop.", error=ctx.unreadable(error)))
         return
     therapist.dialog = None
     await _create(ctx, therapist, found[0], found[1], key, template, schedule)

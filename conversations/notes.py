@@ -29,13 +29,14 @@ def N_(message: str) -> str:
 
 class Unreadable(ValueError):
     """Typed text that could not be read. `message` is the English said to the person, with
-    `{typed}` where their words go; the bot looks it up in their language (`str()` is the
-    English)."""
+    `{typed}` where their words go and other `{fields}`; the bot looks it up in their
+    language (`str()` is the English)."""
 
-    def __init__(self, message: str, typed: str = "") -> None:
+    def __init__(self, message: str, typed: str = "", **fields: str | int) -> None:
         self.message = message
         self.typed = typed
-        super().__init__(message.format(typed=typed))
+        self.fields = fields
+        super().__init__(message.format(typed=typed, **fields))
 
 
 Words = Callable[..., str]

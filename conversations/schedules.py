@@ -25,6 +25,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeAlias, assert_never
 from zoneinfo import ZoneInfo
 
+from conversations.notes import N_, Unreadable
+
 MAX_INTERVAL_DAYS = 365
 """The longest gap ``every N days`` accepts."""
 
@@ -103,7 +105,7 @@ class Once:
 Schedule: TypeAlias = Daily | Weekly | EveryNDays | Once
 
 
-class ScheduleError(ValueError):
+class ScheduleError(Unreadable):
     """A typed schedule that could not be read; the message is written for the therapist."""
 
 
@@ -157,12 +159,14 @@ def parse_schedule(text: str, *, today: date | None = None) -> Schedule:
     """
     shown = _quote(text)
     if len(text) > _MAX_INPUT_LENGTH:
-        raise ScheduleError(f"That schedule is too long. Please type one like {_ALL_FORMS}.")
+        raise ScheduleError(
+            N_("That schedule is too long. Please type one like {forms}."), forms=_ALL_FORMS
+        )
     words = _WORD.findall(text.casefold())
     if words and words[0] == "on":
         words = words[1:]
     if not words:
-        raise ScheduleError(f"Please type a schedule, like {_ALL_FORMS}.")
+        raise ScheduleError(N_("Please type a schedule, like {forms}."), forms=_ALL_FORMS)
 
     head, rest = words[0], words[1:]
     if head in ("daily", "everyday"):
@@ -174,7 +178,10 @@ def parse_schedule(text: str, *, today: date | None = None) -> Schedule:
     if _days_in(head) is not None:
         return _parse_weekly(words, shown)
     raise ScheduleError(
-        f"I didn't understand “{_clip(head)}” in {shown}. Please type a schedule like {_ALL_FORMS}."
+        N_("I didn't understand “{word}” in {shown}. Please type a schedule like {forms}."),
+        word=_clip(head),
+        shown=shown,
+        forms=_ALL_FORMS,
     )
 
 
@@ -187,11 +194,15 @@ def _parse_once(words: list[str], shown: str) -> Once:
     details = _read_details(words, shown, _ONCE_EXAMPLE, takes_date=True)
     if details.on is None:
         raise ScheduleError(
-            f"I need a date for {shown}. Please use YYYY-MM-DD, like {_ONCE_EXAMPLE}."
+            N_("I need a date for {shown}. Please use YYYY-MM-DD, like {once}."),
+            shown=shown,
+            once=_ONCE_EXAMPLE,
         )
     if details.at is None:
         raise ScheduleError(
-            f"I need a time for {shown}. Please use 24-hour HH:MM, like {_ONCE_EXAMPLE}."
+            N_("I need a time for {shown}. Please use 24-hour HH:MM, like {once}."),
+            shown=shown,
+            once=_ONCE_EXAMPLE,
         )
     return Once(details.on, details.at)
 
@@ -206,22 +217,29 @@ def _parse_every(words: list[str], shown: str, today: date | None) -> Schedule:
         count, unit = int(words[0]), words[1] if len(words) > 1 else ""
         if unit not in ("day", "days", "week", "weeks"):
             raise ScheduleError(
-                f"I didn't catch how often {shown} is. "
-                "Please say it in days, like every 3 days 20:00."
+                N_(
+                    "I didn't catch how often {shown} is. Please say it in days, like every 3 "
+                    "days 20:00."
+                ),
+                shown=shown,
             )
         n, rest = count * (7 if unit.startswith("week") else 1), words[2:]
     elif words and _days_in(words[0]) is not None:
         return _parse_weekly(words, shown)
     else:
         raise ScheduleError(
-            f"I didn't catch how often {shown} is. Please type it like every 3 days 20:00, "
-            "every day 20:00 or every monday 20:00."
+            N_(
+                "I didn't catch how often {shown} is. Please type it like every 3 days 20:00, "
+                "every day 20:00 or every monday 20:00."
+            ),
+            shown=shown,
         )
 
     if n < 1 or n > MAX_INTERVAL_DAYS:
         raise ScheduleError(
-            f"Please choose between 1 and {MAX_INTERVAL_DAYS} days for {shown}, "
-            "like every 3 days 20:00."
+            N_("Please choose between 1 and {most} days for {shown}, like every 3 days 20:00."),
+            most=MAX_INTERVAL_DAYS,
+            shown=shown,
         )
     example = "daily 20:00" if n == 1 else f"every {n} days 20:00"
     details = _read_details(rest, shown, example, takes_start=n > 1)
@@ -281,14 +299,21 @@ def _read_details(
         if word in _START_WORDS:
             if not takes_start:
                 raise ScheduleError(
-                    f"{shown} doesn't take a start date. Please type it like {example}."
+                    N_("{shown} doesn't take a start date. Please type it like {example}."),
+                    shown=shown,
+                    example=example,
                 )
             while index < len(words) and words[index] in _FILLERS:
                 index += 1
             if index == len(words) or not _looks_like_date(words[index]):
                 raise ScheduleError(
-                    f"I need a date after “{word}” in {shown}. "
-                    f"Please use YYYY-MM-DD, like {example} from 2026-12-01."
+                    N_(
+                        "I need a date after “{word}” in {shown}. Please use YYYY-MM-DD, like "
+                        "{example} from 2026-12-01."
+                    ),
+                    word=word,
+                    shown=shown,
+                    example=example,
                 )
             details.start = _parse_date(words[index], shown, f"{example} from 2026-12-01")
             index += 1
@@ -297,12 +322,19 @@ def _read_details(
                 details.on = _parse_date(word, shown, example)
             elif takes_date:
                 raise ScheduleError(
-                    f"{shown} has more than one date. Please type one, like {example}."
+                    N_("{shown} has more than one date. Please type one, like {example}."),
+                    shown=shown,
+                    example=example,
                 )
             else:
                 raise ScheduleError(
-                    f"{shown} has a date, but a repeating reminder doesn't need one. "
-                    f"Please type it like {example}, or for a single day like {_ONCE_EXAMPLE}."
+                    N_(
+                        "{shown} has a date, but a repeating reminder doesn't need one. Please "
+                        "type it like {example}, or for a single day like {once}."
+                    ),
+                    shown=shown,
+                    example=example,
+                    once=_ONCE_EXAMPLE,
                 )
         elif word[0].isdigit() or word in ("am", "pm"):
             following = words[index] if index < len(words) else ""
@@ -310,19 +342,28 @@ def _read_details(
                 word, index = f"{word} {following}", index + 1
             if details.at is not None:
                 raise ScheduleError(
-                    f"{shown} has more than one time. Please type one, like {example}."
+                    N_("{shown} has more than one time. Please type one, like {example}."),
+                    shown=shown,
+                    example=example,
                 )
             details.at = _parse_time(word, shown, example)
         else:
             raise ScheduleError(
-                f"I didn't understand “{_clip(word)}” in {shown}. Please type it like {example}."
+                N_("I didn't understand “{word}” in {shown}. Please type it like {example}."),
+                word=_clip(word),
+                shown=shown,
+                example=example,
             )
     return details
 
 
 def _require_time(details: _Details, shown: str, example: str) -> time:
     if details.at is None:
-        raise ScheduleError(f"I need a time for {shown}. Please use 24-hour HH:MM, like {example}.")
+        raise ScheduleError(
+            N_("I need a time for {shown}. Please use 24-hour HH:MM, like {example}."),
+            shown=shown,
+            example=example,
+        )
     return details.at
 
 
@@ -340,10 +381,15 @@ def _parse_time(word: str, shown: str, example: str) -> time:
                 hour = hour % 12 + (12 if twelve[3].startswith("p") else 0)
                 suggestion = _EXAMPLE_TIME.sub(f"{hour:02d}:{minute:02d}", example)
                 raise ScheduleError(
-                    f"Please use the 24-hour clock in {shown}: for {word}, type {suggestion}."
+                    N_("Please use the 24-hour clock in {shown}: for {word}, type {suggestion}."),
+                    shown=shown,
+                    word=word,
+                    suggestion=suggestion,
                 )
     raise ScheduleError(
-        f"I didn't catch the time in {shown}. Please use 24-hour HH:MM, like {example}."
+        N_("I didn't catch the time in {shown}. Please use 24-hour HH:MM, like {example}."),
+        shown=shown,
+        example=example,
     )
 
 
@@ -359,7 +405,9 @@ def _parse_date(word: str, shown: str, example: str) -> date:
         except ValueError:
             pass
     raise ScheduleError(
-        f"I didn't catch the date in {shown}. Please use YYYY-MM-DD, like {example}."
+        N_("I didn't catch the date in {shown}. Please use YYYY-MM-DD, like {example}."),
+        shown=shown,
+        example=example,
     )
 
 
