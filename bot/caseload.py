@@ -293,7 +293,7 @@ async def _entry_text(ctx: Ctx, entry: Entry, zone: ZoneInfo) -> str:
     when = when_words(entry.completed_at or entry.updated_at, zone, ctx.lang)
     status = ctx.t(STATUS[entry.status]) if entry.status in STATUS else entry.status
     head = f"<b>{escape(title)}</b>, {when}, {status}"
-    score = score_text(entry.scores)
+    score = score_text(entry.scores, ctx.lang)
     if score:
         head += f" [{escape(score)}]"
     found = await library.entry_state(ctx.rt, ctx.session, entry)

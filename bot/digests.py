@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import library, progress
-from bot.i18n import moment, schedule_words, tr, wording
+from bot.i18n import N_, moment, schedule_words, tr, wording
 from bot.runtime import Runtime, token_for
 from conversations import engine
 from conversations.crisis import where_text
@@ -149,11 +149,16 @@ def _described(schedule: str, language: str) -> str:
         return schedule  # damaged: show it as stored rather than lose the whole digest
 
 
-def score_text(scores: Mapping[str, Any] | None) -> str:
+BANDS = (N_("minimal"), N_("mild"), N_("moderate"), N_("moderately severe"), N_("severe"))
+"""The published bands of the built-in measures, worded for the therapist (a band of a
+therapist's own measure shows as written)."""
+
+
+def score_text(scores: Mapping[str, Any] | None, language: str = "en") -> str:
     """A measure's score for the therapist: "PHQ-9 12 (moderate)"."""
     if not scores or "total" not in scores:
         return ""
-    band = str(scores.get("band", "")).lower()
+    band = tr(language, str(scores.get("band", "")).lower())
     return f"{scores.get('name', 'Score')} {scores['total']} ({band})"
 
 
@@ -283,7 +288,7 @@ async def build_digest(
                     title=flow.title,
                     completed_local=entry.completed_at.astimezone(own),
                     line=engine.digest_line(flow, state.answers),
-                    score=score_text(entry.scores),
+                    score=score_text(entry.scores, language),
                     change=score_change(entry, scored, own, language),
                 )
             )

@@ -571,5 +571,5 @@ async def _entry_line(ctx: Ctx, entry: Entry) -> str:
         return ctx.t("(this entry could not be shown)")
     flow, state = found
     line = engine.digest_line(flow, state.answers) or ctx.t("(empty)")
-    score = score_text(entry.scores)
+    score = score_text(entry.scores, ctx.lang)
     return f"[{score}] {line}" if score else line
