@@ -23,9 +23,12 @@ from zoneinfo import ZoneInfo
 from bot import charts, library, progress
 from bot.caseload import find_one
 from bot.digests import score_text
+from bot.i18n import moment as moment_in
+from bot.i18n import tr, wording
 from bot.runtime import Ctx, Runtime
 from conversations import engine
 from conversations.crisis import where_text
+from conversations.digest import RATINGS
 from conversations.timezones import zone_label
 from storage import files, flags, homework, notes, outbox, people, privacy
 
@@ -65,6 +68,8 @@ class Report:
     flags: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     chart: dict[str, Any] | None = None
+    language: str = "en"
+    """The therapist's language, which the report is written in."""
 
 
 async def export(ctx: Ctx) -> None:
@@ -241,47 +246,75 @@ async def _gather(
     rt: Runtime, session: Any, therapist: Any, link_id: int, name: str, now: datetime, days: int
 ) -> Report:
     zone = ZoneInfo(therapist.timezone)
+    language = therapist.language
     since = now - timedelta(days=days)
-    fmt = "%a %d %b %Y %H:%M"
+
+    def when(moment: datetime, pattern: str = "EEE dd MMM y HH:mm") -> str:
+        return moment_in(moment.astimezone(zone), language, pattern)
+
     report = Report(
         name=name,
-        period=f"{since.astimezone(zone):%d %b %Y} to {now.astimezone(zone):%d %b %Y}",
-        made=f"{now.astimezone(zone).strftime(fmt)} ({zone_label(zone)} time)",
+        period=tr(
+            language,
+            "{start} to {end}",
+            start=when(since, "dd MMM y"),
+            end=when(now, "dd MMM y"),
+        ),
+        made=tr(language, "{when} ({zone} time)", when=when(now), zone=zone_label(zone)),
+        language=language,
     )
     for entry in await homework.done_entries_of_link(
         session, therapist_id=therapist.id, link_id=link_id, since=since, until=now
     ):
         assert entry.completed_at is not None
-        heading = f"{rt.title_of(entry.template_id)}, {entry.completed_at.astimezone(zone):{fmt}}"
-        score = score_text(entry.scores)
+        heading = f"{rt.title_of(entry.template_id, language)}, {when(entry.completed_at)}"
+        score = score_text(entry.scores, language)
         if score:
             heading += f" [{score}]"
-            report.scores.append(f"{entry.completed_at.astimezone(zone):%d %b}: {score}")
-        found = await library.entry_state(rt, session, entry)
+            report.scores.append(f"{when(entry.completed_at, 'dd MMM')}: {score}")
+        found = await library.entry_state(rt, session, entry, language=language)
         lines = (
             list(engine.summarize(found[0], found[1].answers))
             if found is not None
-            else [("", "(this entry could not be read)")]
+            else [("", tr(language, "(this entry could not be read)"))]
         )
         report.entries.append((heading, lines))
     for note in await notes.notes_of_link(
         session, therapist_id=therapist.id, link_id=link_id, since=since, until=now
     ):
-        when = f"{note.created_at.astimezone(zone):%d %b %H:%M}"
-        about = rt.title_of(note.template_id) if note.template_id else "Note"
-        said = f" {note.rating}." if note.rating else ""
-        report.notes.append(f"{when}, {about}:{said} {note.text or ''}".strip())
+        written = when(note.created_at, "dd MMM HH:mm")
+        about = (
+            rt.title_of(note.template_id, language) if note.template_id else tr(language, "Note")
+        )
+        rating = tr(language, RATINGS.get(note.rating, note.rating)) if note.rating else ""
+        said = f" {rating}." if rating else ""
+        report.notes.append(f"{written}, {about}:{said} {note.text or ''}".strip())
     for flag in reversed(
         await flags.flags_of_link(session, therapist_id=therapist.id, link_id=link_id, limit=50)
     ):
         if flag.created_at <= since and flag.acknowledged_at is not None:
             continue
-        state = "acknowledged" if flag.acknowledged_at else "NOT acknowledged"
-        where = where_text(flag.source, rt.title_of(flag.template_id or "").lower())
-        when = f"{flag.created_at.astimezone(zone):%d %b %H:%M}"
-        report.flags.append(f"{when}, {where}, {state}: \u201c{flag.excerpt}\u201d")
+        state = (
+            tr(language, "acknowledged")
+            if flag.acknowledged_at
+            else tr(language, "NOT acknowledged")
+        )
+        where = where_text(
+            flag.source,
+            rt.title_of(flag.template_id or "", language).lower(),
+            wording(language).t,
+        )
+        raised = when(flag.created_at, "dd MMM HH:mm")
+        report.flags.append(f"{raised}, {where}, {state}: \u201c{flag.excerpt}\u201d")
     report.chart = await progress.link_chart(
-        rt, session, therapist_id=therapist.id, link_id=link_id, name=name, zone=zone, until=now
+        rt,
+        session,
+        therapist_id=therapist.id,
+        link_id=link_id,
+        name=name,
+        zone=zone,
+        until=now,
+        language=language,
     )
     return report
 
@@ -408,13 +441,15 @@ def pdf(report: Report) -> bytes:
         doc.ln(2)
         line(text, size=13, gap=1)
 
-    line(f"Session preparation: {report.name}", size=16)
-    line(f"{report.period}. Made {report.made}.", size=9, gap=3)
-    heading("Risk alerts")
-    for text in report.flags or ["None in this period."]:
+    language = report.language
+    line(tr(language, "Session preparation: {name}", name=report.name), size=16)
+    made = tr(language, "{period}. Made {made}.", period=report.period, made=report.made)
+    line(made, size=9, gap=3)
+    heading(tr(language, "Risk alerts"))
+    for text in report.flags or [tr(language, "None in this period.")]:
         line(f"• {text}")
-    heading("Scores")
-    for text in report.scores or ["No measures in this period."]:
+    heading(tr(language, "Scores"))
+    for text in report.scores or [tr(language, "No measures in this period.")]:
         line(f"• {text}")
     if report.chart is not None:
         try:
@@ -422,14 +457,14 @@ def pdf(report: Report) -> bytes:
         except Exception as error:  # the report goes out without its chart
             log.warning("a chart could not be drawn for a report: %s", type(error).__name__)
         else:
-            heading("Trends (the last 90 days)")
+            heading(tr(language, "Trends (the last 90 days)"))
             doc.image(io.BytesIO(picture), w=width)
-    heading("Notes from the client")
-    for text in report.notes or ["No notes in this period."]:
+    heading(tr(language, "Notes from the client"))
+    for text in report.notes or [tr(language, "No notes in this period.")]:
         line(f"• {text}")
-    heading(f"Entries ({len(report.entries)})")
+    heading(tr(language, "Entries ({count})", count=len(report.entries)))
     if not report.entries:
-        line("No entries finished in this period.")
+        line(tr(language, "No entries finished in this period."))
     for title, answers in report.entries:
         line(title, size=11, gap=0.5)
         for question, answer in answers:

@@ -129,6 +129,33 @@ def test_no_text_is_marked_inside_an_f_string() -> None:
     assert not hidden, f"marked text inside an f-string (move it out): {hidden}"
 
 
+def test_every_marked_text_is_one_literal() -> None:
+    # tr(language, "a" if x else "b") is extracted as one text "ab": each needs its own call.
+    mixed = []
+    for folder in catalogs.SOURCES:
+        for path in sorted((catalogs.ROOT / folder).rglob("*.py")):
+            for call in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(call, ast.Call):
+                    continue
+                name = getattr(call.func, "attr", None) or getattr(call.func, "id", None)
+                if name not in catalogs.KEYWORDS:
+                    continue
+                marked = call.args[1:2] if name == "tr" else call.args[:1]
+                for argument in marked:
+                    # Babel joins the literals of a choice or a sum made in the call itself
+                    # (a dict's key or an N_() inside are looked up or marked on their own).
+                    parts = (
+                        [argument.body, argument.orelse]
+                        if isinstance(argument, ast.IfExp)
+                        else [argument.left, argument.right]
+                        if isinstance(argument, ast.BinOp)
+                        else []
+                    )
+                    if any(isinstance(p, ast.Constant) and isinstance(p.value, str) for p in parts):
+                        mixed.append(f"{path.name}:{call.lineno}")
+    assert not mixed, f"a marked text built from several literals: {mixed}"
+
+
 def test_a_yes_or_no_reads_in_the_persons_language() -> None:
     from bot.i18n import wording
     from conversations import engine
