@@ -140,8 +140,12 @@ def compile_flow(
 ) -> Flow:
     """Apply an assignment's settings and tailoring, and a translation; expand groups.
     Settings a newer version of the template no longer takes are left out (`fit_params`)."""
-    values = resolve_params(template, fit_params(template, params or {}))
+    given = fit_params(template, params or {})
     words = template.translations.get(language or "")
+    if words is not None:
+        # A text setting left at its default reads in the person's language.
+        given = {**{k: v for k, v in words.params.items() if k in template.params}, **given}
+    values = resolve_params(template, given)
     prompts: Mapping[str, str] = values.get("prompts") or {}
     steps: list[Step] = []
     groups: dict[str, str] = {}
@@ -187,7 +191,8 @@ def compile_flow(
 
 def _translated(spec: StepBase, words: Any) -> dict[str, Any]:
     update: dict[str, Any] = {}
-    for name in ("prompt", "label", "min_label", "max_label", "yes_label", "no_label", "button"):
+    names = ("prompt", "label", "min_label", "max_label", "yes_label", "no_label", "button")
+    for name in (*names, "unit"):
         value = getattr(words, name, None)
         if value and name in type(spec).model_fields:
             update[name] = value

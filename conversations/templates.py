@@ -134,6 +134,7 @@ class StepWords(Strict):
     yes_label: Short | None = None
     no_label: Short | None = None
     button: Short | None = None
+    unit: Short | None = None
 
 
 class Translation(Strict):
@@ -142,6 +143,8 @@ class Translation(Strict):
     intro: Text | None = None
     outro: Text | None = None
     steps: dict[Identifier, StepWords] = Field(default_factory=dict)
+    params: dict[Identifier, Text] = Field(default_factory=dict)
+    """The default of a text setting in this language (a therapist's own value is kept)."""
 
 
 def _language(code: str) -> str:
@@ -481,6 +484,10 @@ class _Checker:
         top = {s.id for s in self.template.steps if not isinstance(s, GroupStep)}
         for language, words in self.template.translations.items():
             base: Path = ("translations", language)
+            for name in words.params:
+                param = self.template.params.get(name)
+                if param is None or param.type != "text":
+                    self.add((*base, "params", name), f"{name} is not a text setting here")
             if self.strict and words.intro:
                 self.text((*base, "intro"), words.intro, params, "intro")
             if self.strict and words.outro:

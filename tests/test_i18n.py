@@ -168,3 +168,16 @@ def test_a_yes_or_no_reads_in_the_persons_language() -> None:
     same = next(s for s in english.steps if s.key == step.key)
     assert step.kind.answer_text(step.spec, True) == "Sí"
     assert same.kind.answer_text(same.spec, True) == "Yes"
+
+
+def test_a_templates_translation_covers_its_default_settings_and_units() -> None:
+    from conversations import engine
+    from conversations.templates import load_library
+
+    library = load_library()
+    journal = engine.compile_flow(library["journal"], {}, language="es")
+    assert journal.params["prompt"].startswith("¿Qué has tenido en la cabeza hoy?")
+    own = engine.compile_flow(library["journal"], {"prompt": "Write to me"}, language="es")
+    assert own.params["prompt"] == "Write to me"  # the therapist's words are kept
+    mood = engine.compile_flow(library["mood_monitoring"], {}, language="es")
+    assert any(getattr(s.spec, "unit", None) == "horas" for s in mood.steps)
