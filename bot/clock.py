@@ -39,3 +39,9 @@ class FixedClock:
     def advance(self, delta: timedelta) -> None:
         """Move forward by `delta`."""
         self._now += delta
+
+    async def wait_until(self, moment: datetime) -> None:
+        """Waiting for `moment` moves the clock there (never back): a runtime's `pause` in
+        tests and the console, where nobody waits for a message's turn to be sent."""
+        if moment > self._now:
+            self.set(moment)

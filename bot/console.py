@@ -251,7 +251,7 @@ class Console:
         self.application = build_application(
             self.settings, db=self.db, clock=self.clock, request=self.api, token="1:console"
         )
-        self.runtime.pause = self._pause
+        self.runtime.pause = self.clock.wait_until
         # Alerts go out with the beat after each line, not from a task of their own.
         self.runtime.on_urgent = None
         await self.application.initialize()
@@ -308,11 +308,6 @@ class Console:
         runtime = self.application.bot_data["runtime"]
         assert isinstance(runtime, Runtime)
         return runtime
-
-    async def _pause(self, moment: datetime) -> None:
-        # A message's turn to be sent: the console's clock moves there; nobody waits.
-        if moment > self.clock.now():
-            self.clock.set(moment)
 
     # The demo practice.
     async def make_demo(self) -> None:

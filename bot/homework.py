@@ -445,24 +445,26 @@ async def _breathe(ctx: Ctx, entry: Entry, effect: Breathe) -> None:
     if ctx.user is None:
         return
     await stop_breathing(ctx, entry)  # back on the step: one set of messages, not two
-    if effect.hold:
-        pattern = ctx.t(
+    pattern = (
+        N_(
             "Let's breathe together: in for {inhale}, hold for {hold}, out for {exhale}, "
-            "{rounds} times. Follow the messages as they come.",
+            "{rounds} times. Follow the messages as they come."
+        )
+        if effect.hold
+        else N_(
+            "Let's breathe together: in for {inhale}, out for {exhale}, {rounds} times. "
+            "Follow the messages as they come."
+        )
+    )
+    ctx.say(
+        ctx.t(
+            pattern,
             inhale=effect.inhale,
             hold=effect.hold,
             exhale=effect.exhale,
             rounds=effect.rounds,
         )
-    else:
-        pattern = ctx.t(
-            "Let's breathe together: in for {inhale}, out for {exhale}, {rounds} times. "
-            "Follow the messages as they come.",
-            inhale=effect.inhale,
-            exhale=effect.exhale,
-            rounds=effect.rounds,
-        )
-    ctx.say(pattern)
+    )
     moment = ctx.now + timedelta(seconds=3)
     for round_number in range(1, effect.rounds + 1):
         for index, seconds in enumerate((effect.inhale, effect.hold, effect.exhale)):

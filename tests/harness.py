@@ -6,7 +6,6 @@ import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +71,7 @@ class RunningBot:
         await record_builtins(self.db)
         application = build_application(self.settings, db=self.db, clock=self.clock)
         application.add_handler(TypeHandler(Update, self._mark_handled), group=99)
-        application.bot_data["runtime"].pause = self._pause
+        application.bot_data["runtime"].pause = self.clock.wait_until
         await application.initialize()
         await application.start()
         assert application.updater is not None
@@ -97,11 +96,6 @@ class RunningBot:
         """A new process on the same database: nothing may be held in memory."""
         await self.stop()
         await self.start()
-
-    async def _pause(self, moment: datetime) -> None:
-        """A message's turn to be sent: the clock moves there instead of anyone waiting."""
-        if moment > self.clock.now():
-            self.clock.set(moment)
 
     async def _mark_handled(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         self._handled.setdefault(update.update_id, asyncio.Event()).set()

@@ -6,7 +6,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.clock import FixedClock
+from tests.fake_bot_api import FakeUser
 from tests.harness import RunningBot, texts, therapist_and_client
+
+
+async def sent_at(
+    running: RunningBot, clock: FixedClock, client: FakeUser, moment: datetime
+) -> str:
+    """What reached the client from one beat of the ticker at `moment`."""
+    clock.set(moment)
+    before = len(running.api.sent_to(client.chat_id))
+    await running.tick()
+    return texts(running.api.sent_to(client.chat_id)[before:])
 
 
 async def do_gratitude(running: RunningBot, client: object) -> None:
@@ -23,21 +34,15 @@ async def test_homework_done_in_the_morning_counts_for_the_evening(
     await running.press(client, "Start gratitude entry")
     await do_gratitude(running, client)
     # 20:00 in Berlin: done already, so no reminder, and the day counts as done.
-    clock.set(datetime(2026, 11, 21, 19, 0, 30, tzinfo=UTC))
-    before = len(running.api.sent_to(client.chat_id))
-    await running.tick()
-    assert "time for your gratitude entry" not in texts(
-        running.api.sent_to(client.chat_id)[before:]
-    )
+    came = await sent_at(running, clock, client, datetime(2026, 11, 21, 19, 0, 30, tzinfo=UTC))
+    assert "time for your gratitude entry" not in came
     assert "done today ✓" in texts(await running.send(client, "/today"))
     clock.set(datetime(2026, 11, 21, 23, 0, tzinfo=UTC))
     digest = texts(await running.send(therapist, "/digest"))
     assert "1 of 1 done" in digest and "missed" not in digest
     # The next day's due time is reminded as usual.
-    clock.set(datetime(2026, 11, 22, 19, 0, 30, tzinfo=UTC))
-    before = len(running.api.sent_to(client.chat_id))
-    await running.tick()
-    assert "time for your gratitude entry" in texts(running.api.sent_to(client.chat_id)[before:])
+    came = await sent_at(running, clock, client, datetime(2026, 11, 22, 19, 0, 30, tzinfo=UTC))
+    assert "time for your gratitude entry" in came
 
 
 async def test_a_homework_opened_and_left_empty_gets_the_usual_reminder(
@@ -47,10 +52,7 @@ async def test_a_homework_opened_and_left_empty_gets_the_usual_reminder(
     await running.send(client, "/today")
     await running.press(client, "Start gratitude entry")
     await running.send(client, "/cancel")
-    clock.set(datetime(2026, 11, 21, 19, 0, 30, tzinfo=UTC))
-    before = len(running.api.sent_to(client.chat_id))
-    await running.tick()
-    reminder = texts(running.api.sent_to(client.chat_id)[before:])
+    reminder = await sent_at(running, clock, client, datetime(2026, 11, 21, 19, 0, 30, tzinfo=UTC))
     assert "time for your gratitude entry" in reminder and "unfinished" not in reminder
     # Start now picks up the one opened before (one entry, not two).
     replies = await running.press(client, "Start now")
@@ -75,7 +77,5 @@ async def test_started_just_before_the_due_time_and_finished_after_it_counts_for
     digest = texts(await running.send(therapist, "/digest"))
     assert "1 of 1 done" in digest and "missed" not in digest
     # Tomorrow's due time is its own: reminded, not taken as done.
-    clock.set(datetime(2026, 11, 22, 19, 0, 30, tzinfo=UTC))
-    before = len(running.api.sent_to(client.chat_id))
-    await running.tick()
-    assert "time for your gratitude entry" in texts(running.api.sent_to(client.chat_id)[before:])
+    came = await sent_at(running, clock, client, datetime(2026, 11, 22, 19, 0, 30, tzinfo=UTC))
+    assert "time for your gratitude entry" in came
