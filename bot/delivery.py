@@ -139,23 +139,45 @@ async def _deliver_one(
     assert message.slot_at is not None
     async with rt.send_gate:
         await rt.wait_until(message.slot_at)
-        # Late sends catch up, but never more than the budget within any one second.
-        window, recent = timedelta(seconds=1), rt.recent_sends
-        most = max(1, math.ceil(rt.settings.sends_per_second * HEADROOM))
-        while recent and rt.clock.now() - recent[0] >= window:
-            recent.popleft()
-        if len(recent) >= most:
-            await rt.wait_until(recent[0] + window)
-            recent.popleft()
-        recent.append(rt.clock.now())
-    # Cancelled while this commits, the row may be "attempting" though never tried: then
-    # it is not in `left`, and the stopping sender gives it back.
-    if outbox.at_most_once(message.kind) and not await asyncio.shield(_begin_attempt(rt, message)):
-        log.warning("outbox message %s was taken back before it was sent", message.id)
-        return
-    left.add(message.id)
-    outcome = await _send(rt, bot, message, payload)
+        await _room_to_send(rt)
+        rt.in_flight += 1
+    sent = False
+    try:
+        # Cancelled while this commits, the row may be "attempting" though never tried:
+        # then it is not in `left`, and the stopping sender gives it back.
+        attempting = outbox.at_most_once(message.kind)
+        if attempting and not await asyncio.shield(_begin_attempt(rt, message)):
+            log.warning("outbox message %s was taken back before it was sent", message.id)
+            return
+        left.add(message.id)
+        sent = True
+        outcome = await _send(rt, bot, message, payload)
+    finally:
+        rt.in_flight -= 1
+        if sent:
+            rt.recent_sends.append(rt.clock.now())
+        rt.send_done.set()
     await asyncio.shield(_mark(rt, message, payload, outcome))
+
+
+async def _room_to_send(rt: Runtime) -> None:
+    """Wait until one more send keeps within the budget of any one second: the sends still
+    on their way plus those that finished within the last second. Telegram counts a send
+    when it arrives, somewhere between the two: late sends catch up (after a busy moment,
+    a slow commit or a slow network), but never as a burst beyond the limit."""
+    window, recent = timedelta(seconds=1), rt.recent_sends
+    most = max(1, math.ceil(rt.settings.sends_per_second * HEADROOM))
+    while True:
+        now = rt.clock.now()
+        while recent and now - recent[0] >= window:
+            recent.popleft()
+        if len(recent) + rt.in_flight < most:
+            return
+        if recent:
+            await rt.wait_until(recent[0] + window)
+        else:  # only sends on their way fill the second: wait for one to finish
+            rt.send_done.clear()
+            await rt.send_done.wait()
 
 
 async def _mark(

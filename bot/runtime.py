@@ -109,6 +109,10 @@ class Runtime:
     """Sends from this process start one at a time, never more in any one second than the
     budget allows, however late the event loop wakes their tasks (no burst after a pause)."""
     recent_sends: deque[datetime] = field(default_factory=deque)
+    """When this process's latest sends finished (within the last second)."""
+    in_flight: int = 0
+    """Sends of this process on their way to Telegram."""
+    send_done: asyncio.Event = field(default_factory=asyncio.Event)
     last_tick_at: datetime | None = None
     last_retention_at: datetime | None = None
     """When the ticker last finished (for /healthz)."""
