@@ -52,9 +52,10 @@ log = logging.getLogger(__name__)
 
 LOOKAHEAD = timedelta(seconds=1)
 """Slots in the send budget are handed out this far ahead."""
-HEADROOM = 0.96
-"""The send budget paces at 96% of SENDS_PER_SECOND: send times jitter by a few
-milliseconds, and a pace of exactly the limit puts one send too many into some seconds."""
+HEADROOM = 0.98
+"""The send budget paces at 98% of SENDS_PER_SECOND: send times jitter by a few
+milliseconds, and a pace of exactly the limit puts one send too many into some seconds.
+(Within one process the sends still on their way count too: see delivery._room_to_send.)"""
 LEASE = timedelta(minutes=3)
 """A claimed message stays with its sender this long: the lookahead, plus the worst case of
 one send (python-telegram-bot's timeouts: 5 s to connect, 20 s to write a photo, 5 s to read,

@@ -65,7 +65,9 @@ _SAVE_WORDS = frozenset({"save", "yes", "ok", "okay", "done", "guardar", "si", "
 _CHANGE_WORDS = frozenset(
     {"change", "change an answer", "edit", "cambiar", "cambiar una respuesta", "editar"}
 )
-_KEEP_WORDS = frozenset({"keep", "keep it", "keep as it is", "mantener"})
+_KEEP_WORDS = frozenset(
+    {"keep", "keep it", "keep as it is", "mantener", "dejarlo así", "dejarlo asi", "dejarlo"}
+)
 
 
 class FlowError(ValueError):

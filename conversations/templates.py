@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -628,6 +629,8 @@ def find_template(library: Mapping[str, Template], name: str) -> Template | None
         lambda t: (t.id,),
         lambda t: (t.title,),
         lambda t: t.names,
+        # Its title in another language: a Spanish-speaking therapist types the Spanish.
+        lambda t: [w.title for w in t.translations.values() if w.title],
     )
     for spelled in spellings:
         for template in library.values():
@@ -637,7 +640,9 @@ def find_template(library: Mapping[str, Template], name: str) -> Template | None
 
 
 def _name_key(name: str) -> str:
-    return " ".join(name.replace("_", " ").replace("-", " ").casefold().split())
+    plain = unicodedata.normalize("NFKD", name.replace("_", " ").replace("-", " "))
+    unaccented = "".join(c for c in plain if not unicodedata.combining(c))
+    return " ".join(unaccented.casefold().split())
 
 
 def template_schema() -> dict[str, Any]:

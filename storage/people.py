@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -261,17 +262,18 @@ def client_display_name(link: Link, user: User) -> str:
 async def find_clients(
     session: AsyncSession, *, therapist_id: int, query: str
 ) -> list[tuple[Link, User]]:
-    """This therapist's clients whose label, name or username matches `query`, any case.
+    """This therapist's clients whose label, name or username matches `query`, in any case
+    and with or without accents ("lucia" finds Lucía).
 
     Exact matches win; when none is exact, names that start with the query are offered.
     """
-    wanted = query.strip().lstrip("@").casefold()
+    wanted = _loose(query.strip().lstrip("@"))
     if not wanted:
         return []
     clients = await therapist_clients(session, therapist_id=therapist_id)
 
     def names(link: Link, user: User) -> list[str]:
-        return [n.casefold() for n in (link.label, user.name, user.username) if n]
+        return [_loose(n) for n in (link.label, user.name, user.username) if n]
 
     exact = [(link, user) for link, user in clients if wanted in names(link, user)]
     if exact:
@@ -281,6 +283,11 @@ async def find_clients(
         for link, user in clients
         if any(n.startswith(wanted) for n in names(link, user))
     ]
+
+
+def _loose(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 async def client_of_therapist(

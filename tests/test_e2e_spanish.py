@@ -28,8 +28,12 @@ async def test_a_spanish_speaking_client_does_onboarding_and_a_thought_record(
     zone = texts(await running.send(client, "Ciudad de México"))
     assert "Mexico City" in zone and "Got it" not in zone
 
-    # Homework is given in English by the therapist, and reaches her in Spanish.
-    await running.send(therapist, "/assign lucía thought record daily 20:00")
+    # Homework is given by the therapist (who may type her name without its accent, and the
+    # homework's Spanish title), and reaches her in Spanish.
+    assigned = texts(
+        await running.send(therapist, "/assign lucia registro de pensamientos daily 20:00")
+    )
+    assert "Assigned thought record to Lucía, daily at 20:00" in assigned
     await running.tick()
     notice = texts(running.api.sent_to(client.chat_id)[-1:])
     assert "te dio una nueva tarea: registro de pensamientos" in notice
