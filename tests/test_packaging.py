@@ -32,3 +32,5 @@ def test_the_data_files_are_installed() -> None:
         assert all(list(folder.glob(p)) for p in patterns), package
     assert "*.yaml" in data["conversations.library"]
     assert "*.yaml" in data["conversations"]  # the crisis lines
+    # The compiled catalogs: without them a Spanish speaker would be answered in English.
+    assert any(fnmatchcase("locale/es/LC_MESSAGES/messages.mo", p) for p in data["bot"])
