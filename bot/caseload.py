@@ -162,12 +162,8 @@ async def _own_link(ctx: Ctx, therapist: User | None, link_id: object) -> tuple[
     return found
 
 
-async def show(
-    ctx: Ctx, therapist: User, link: Link, client_user: User, *, page: int, header: bool = True
-) -> None:
-    """One page of a client's entries (newest first), after their status and homework."""
-    zone = ZoneInfo(therapist.timezone)
-    name = people.client_display_name(link, client_user)
+async def audit_read(ctx: Ctx, therapist: User, link: Link) -> None:
+    """Record in the audit log that a therapist read a client's entries."""
     await privacy.audit(
         ctx.session,
         actor=therapist,
@@ -175,6 +171,15 @@ async def show(
         subject=f"link {link.id}",
         now=ctx.now,
     )
+
+
+async def show(
+    ctx: Ctx, therapist: User, link: Link, client_user: User, *, page: int, header: bool = True
+) -> None:
+    """One page of a client's entries (newest first), after their status and homework."""
+    zone = ZoneInfo(therapist.timezone)
+    name = people.client_display_name(link, client_user)
+    await audit_read(ctx, therapist, link)
     if header:
         await _header(ctx, therapist, link, client_user, name)
     entries = await homework.recent_entries_of_link(

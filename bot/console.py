@@ -37,7 +37,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.app import SetupError, build_application, open_database
 from bot.clock import FixedClock, SystemClock
-from bot.runtime import Runtime
+from bot.runtime import Runtime, runtime_in
 from bot.settings import Settings
 from bot.ticker import tick
 from storage import people, updates
@@ -305,9 +305,7 @@ class Console:
     @property
     def runtime(self) -> Runtime:
         assert self.application is not None
-        runtime = self.application.bot_data["runtime"]
-        assert isinstance(runtime, Runtime)
-        return runtime
+        return runtime_in(self.application)
 
     # The demo practice.
     async def make_demo(self) -> None:

@@ -22,7 +22,7 @@ from telegram import (
 )
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import Application, ContextTypes
 
 from bot import metrics
 from bot.clock import Clock
@@ -136,7 +136,12 @@ class Runtime:
 
 def runtime_of(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
     """The runtime of the application handling this update."""
-    runtime = context.application.bot_data["runtime"]
+    return runtime_in(context.application)
+
+
+def runtime_in(application: Application[Any, Any, Any, Any, Any, Any]) -> Runtime:
+    """The runtime an application was built with (bot/app.py build_application)."""
+    runtime = application.bot_data["runtime"]
     assert isinstance(runtime, Runtime)
     return runtime
 

@@ -523,13 +523,7 @@ async def recent_entries(ctx: Ctx, payload: dict[str, object]) -> None:
         ctx.say(ctx.t("That client is no longer linked with you. /clients lists your clients."))
         return
     link, client = found
-    await privacy.audit(
-        ctx.session,
-        actor=therapist,
-        action="read_entries",
-        subject=f"link {link.id}",
-        now=ctx.now,
-    )
+    await caseload.audit_read(ctx, therapist, link)
     zone = ZoneInfo(therapist.timezone)
     name = people.client_display_name(link, client)
     lines = [ctx.t("{name}: recent entries ({zone} time)", name=name, zone=zone_label(zone))]

@@ -17,7 +17,7 @@ from bot.app import build_application, record_builtins
 from bot.cli import therapist_code
 from bot.clock import FixedClock
 from bot.render import ANSWER_PREFIX
-from bot.runtime import Runtime
+from bot.runtime import Runtime, runtime_in
 from bot.settings import Settings
 from bot.ticker import tick
 from storage.db import Database
@@ -61,9 +61,7 @@ class RunningBot:
     @property
     def runtime(self) -> Runtime:
         assert self.application is not None
-        runtime = self.application.bot_data["runtime"]
-        assert isinstance(runtime, Runtime)
-        return runtime
+        return runtime_in(self.application)
 
     async def start(self) -> None:
         self.db = Database(self.database_url)
