@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,7 @@ from conversations.engine import (
 )
 from conversations.kinds.base import Media
 from conversations.kinds.info import InfoStep
+from conversations.notes import Note
 from conversations.schedules import local_date, parse_schedule
 from conversations.timezones import zone_label
 from storage import files, flags, homework, outbox, people
@@ -305,7 +307,11 @@ async def continue_entry(ctx: Ctx, entry: Entry, event: Event) -> None:
         ctx.say(ctx.t("Sorry, this homework cannot be opened right now."))
         return
     flow, before = found
-    turn = engine.advance(flow, before, event)
+    pressed = event
+    if isinstance(event, Text):
+        # A button's own words typed are that button ("skip", "Saltar", a yes/no label).
+        pressed = engine.typed_button(flow, before, event.text, _shown_as(ctx)) or event
+    turn = engine.advance(flow, before, pressed)
     problem = _photo_problem(ctx, turn)
     if problem is not None:
         ctx.say(problem)  # nothing moves on: the question waits for the photo again
@@ -329,6 +335,11 @@ async def continue_entry(ctx: Ctx, entry: Entry, event: Event) -> None:
     if isinstance(event, Press):
         ctx.edit_buttons(None)
     await present(ctx, entry, flow, turn)
+
+
+def _shown_as(ctx: Ctx) -> Callable[[str | Note], list[str]]:
+    """The words a button is shown in to this person, and in English (often typed too)."""
+    return lambda label: [words(label, ctx.lang), words(label)]
 
 
 async def _carry_out(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> None:

@@ -21,7 +21,7 @@ open conversation.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -41,7 +41,9 @@ from conversations.kinds.base import (
     Rows,
     Select,
     StepBase,
+    plain,
 )
+from conversations.kinds.choice import DONE
 from conversations.kinds.follow_up import FollowUpStep
 from conversations.kinds.group import GroupKind, GroupStep
 from conversations.kinds.info import InfoStep
@@ -523,6 +525,27 @@ def ask(flow: Flow, state: State, says: Sequence[Say] = ()) -> Turn:
     if state.phase == "waiting":
         return Turn(state=state, says=tuple(says), waiting=_follow_up(flow, state, index))
     return Turn(state=state, says=tuple(says), question=_question(flow, state, index))
+
+
+def typed_button(
+    flow: Flow, state: State, text: str, worded: Callable[[str | Note], Iterable[str]]
+) -> Press | None:
+    """The button of the question in front of the client whose words were typed (case,
+    accents and punctuation aside), as if pressed: "skip" on a scale, a yes/no question's
+    own labels. `worded` gives the words a label is shown in. The options of a
+    several-answer question are not among them: typed, they are a list of picks."""
+    question = ask(flow, state).question
+    if question is None:
+        return None
+    several = getattr(flow.steps[question.position].spec, "multiple", False)
+    typed = plain(text)
+    for row in question.buttons:
+        for button in row:
+            if several and button.value != DONE:
+                continue
+            if typed and typed in {plain(shown) for shown in worded(button.label)}:
+                return Press(question.position, button.value)
+    return None
 
 
 def advance(flow: Flow, state: State, event: Event) -> Turn:

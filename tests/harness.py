@@ -41,9 +41,13 @@ class RunningBot:
     """Settings a test changes (a fallback chat, an acknowledgement window...)."""
     typed: bool = False
     """Buttons are not tapped but typed: `press` sends the button's words as a message (the
-    journeys run this way too, see tests/test_e2e_typed_journeys.py). Homework answers are
-    tapped still: typed answers to questions are their own tests."""
+    journeys run this way too, see tests/test_e2e_typed_journeys.py). A homework answer is
+    typed as its words; the options of a several-answer question are gathered as they are
+    pressed and typed together, as one list, when its Done is pressed."""
     _handled: dict[int, asyncio.Event] = field(default_factory=dict)
+    _gathered: dict[int, tuple[str, list[str]]] = field(default_factory=dict)
+    """Typed mode: per chat, the several-answer question being answered (its buttons'
+    prefix) and the options picked so far, typed together at its Done."""
 
     @property
     def settings(self) -> Settings:
@@ -119,18 +123,36 @@ class RunningBot:
     ) -> list[SentMessage]:
         """The user presses a button (by its text or data) on a message (default: the latest)."""
         label = self._typed_label(user, button) if self.typed and message is None else None
+        if label == "":  # one option of several picked: typed with the others at Done
+            return []
         if label is not None:
             return await self.send(user, label)
         return await self._exchange(user, lambda: user.press(button, message))
 
     def _typed_label(self, user: FakeUser, button: str) -> str | None:
-        """The words to type for a button of the latest keyboard (None: tap it)."""
+        """The words to type for a button of the latest keyboard: None to tap it (it is not
+        there), "" when it is one option of several, gathered to be typed at Done."""
         target = self.api._latest_with_keyboard(user.chat_id)
         flat = [pair for row in target.buttons for pair in row] if target else []
         found = next((p for p in flat if button in p), None)
-        if found is None or found[1].startswith(ANSWER_PREFIX) or not found[1]:
+        if found is None or not found[1]:
             return None
-        return found[0]
+        label, data = found
+        if not data.startswith(ANSWER_PREFIX):
+            return label
+        prefix, _, value = data.rpartition(":")
+        if f"{prefix}:done" not in {d for _, d in flat}:
+            return _option_words(label)  # one answer: its words, as a person would type them
+        if self._gathered.get(user.chat_id, ("",))[0] != prefix:
+            ticked = [_option_words(text) for text, _ in flat if text.startswith(TICK)]
+            self._gathered[user.chat_id] = (prefix, ticked)
+        picked = self._gathered[user.chat_id][1]
+        if value != "done":
+            words = _option_words(label)
+            picked.remove(words) if words in picked else picked.append(words)
+            return ""
+        del self._gathered[user.chat_id]
+        return ", ".join(picked) if picked else label
 
     async def press_data(
         self, user: FakeUser, data: str, message: SentMessage | None = None
@@ -150,6 +172,15 @@ class RunningBot:
         """One beat of the ticker at the clock's current time."""
         assert self.application is not None
         await tick(self.runtime, self.application.bot)
+
+
+TICK = "✓ "
+_NUMBERED = re.compile(r"^(?:✓ )?\d+\. ")
+
+
+def _option_words(label: str) -> str:
+    """An option's words without its tick or number: "✓ 2. Tired" is typed "Tired"."""
+    return _NUMBERED.sub("", label.removeprefix(TICK))
 
 
 def texts(messages: list[SentMessage]) -> str:

@@ -160,7 +160,8 @@ async def test_thought_record_with_buttons_and_typing(
     replies = await running.send(client, "very")
     assert "I need a number from 0 to 100" in texts(replies)
     replies = await running.press(client, "80")
-    assert not any(m.buttons for m in api.sent_to(client.chat_id)[-len(replies) - 1 : -1])
+    if not running.typed:  # the pressed question loses its buttons
+        assert not any(m.buttons for m in api.sent_to(client.chat_id)[-len(replies) - 1 : -1])
     # Walk through the rest, answering scales with numbers and choices by typing.
     for _ in range(20):
         last = api.last_sent(client.chat_id)

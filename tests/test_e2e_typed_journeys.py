@@ -1,7 +1,9 @@
-"""The suite's journeys again, with every button that is not a homework answer typed
-instead of tapped (its words, as a person using a screen reader or an older Telegram app
-would send them): PRODUCT.md promises that every choice offered as buttons can be typed.
-Homework answers typed are the engine's own tests. SQLite only: the storage is the same."""
+"""The suite's journeys again, with every button typed instead of tapped (its words, as a
+person using a screen reader or an older Telegram app would send them): PRODUCT.md promises
+that every choice offered as buttons can be typed. A homework answer is typed as its words
+("Several days", "Skip", "7"); the options of a several-answer question, tapped one by one
+in the journey, are typed as one list ("Mind reading, Labelling") where it presses Done.
+SQLite only: the storage is the same."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ import pytest
 from conversations import engine
 from conversations.engine import Back, Media, Press, Skip, State, Text
 from conversations.kinds.choice import DONE
-from conversations.notes import note
+from conversations.notes import Note, note
 from conversations.templates import Template, load_library, load_template
 
 TEMPLATE = load_template(
@@ -552,3 +552,47 @@ def test_a_near_miss_is_read_but_never_for_a_measure() -> None:
     assert step.spec.kind == "choice"
     turn = engine.advance(phq9, first.state, Text("nearly everyday"))
     assert step.key not in turn.state.answers  # asked again, not guessed
+
+
+TYPED_BUTTONS = yaml("""
+    id: typed_buttons
+    version: 1
+    title: Typed buttons
+    steps:
+      - {id: calm, kind: scale, prompt: "How calm?", min: 0, max: 10, optional: true}
+      - {id: went, kind: yes_no, prompt: "Did you go?", yes_label: "I went", no_label: "Not yet"}
+      - id: what
+        kind: choice
+        prompt: What helped?
+        multiple: true
+        options:
+          - {value: walk, label: A walk}
+          - {value: skip, label: Skip it}
+    review: false
+    """)
+
+
+def test_a_buttons_own_words_typed_press_it_but_never_an_option_of_several() -> None:
+    flow = engine.compile_flow(TYPED_BUTTONS, {})
+    notes = {"button_skip": "Skip", "button_done": "Done"}
+    spanish = {"Skip": "Saltar", "Done": "Listo"}
+
+    def shown(label: str | Note) -> list[str]:
+        english = label if isinstance(label, str) else notes[label.id]
+        return [spanish.get(english, english), english]
+
+    start = engine.begin(flow).state
+    assert engine.typed_button(flow, start, " SKIP! ", shown) == Press(0, engine.SKIP)
+    assert engine.typed_button(flow, start, "saltar", shown) == Press(0, engine.SKIP)
+    assert engine.typed_button(flow, start, "7", shown) == Press(0, "7")  # the same answer
+    assert engine.typed_button(flow, start, "skip this one", shown) is None
+    went = engine.advance(flow, start, Press(0, engine.SKIP)).state
+    assert went.at == "went" and "calm" not in went.answers
+    assert engine.typed_button(flow, went, "not yet", shown) == Press(1, "no")
+    several = engine.advance(flow, went, Press(1, "yes")).state
+    # An option of several typed is a pick in a list, not a tap: it is not a button here.
+    assert engine.typed_button(flow, several, "A walk", shown) is None
+    assert engine.typed_button(flow, several, "Skip it", shown) is None
+    assert engine.typed_button(flow, several, "listo", shown) == Press(2, DONE)
+    done = engine.advance(flow, several, Text("a walk"))
+    assert done.state.answers["what"] == ["walk"] and done.finished
