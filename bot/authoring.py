@@ -14,7 +14,7 @@ import textwrap
 from typing import Any
 
 from bot import library
-from bot.i18n import tr
+from bot.i18n import in_sentence, tr
 from bot.messages import words
 from bot.render import keyboard, question_text, review_text, summary_text
 from bot.runtime import TEMPLATE_SUFFIXES, Ctx
@@ -163,7 +163,7 @@ async def _store(ctx: Ctx, therapist: User, template: Template, text: str) -> No
             title=template.title,
             version=template.version,
             asked=asked,
-            name=template.title.lower(),
+            name=in_sentence(template.title),
         )
     ]
     if latest:
@@ -250,7 +250,7 @@ async def preview(ctx: Ctx) -> None:
     templates = await templates_for(ctx, therapist)
     key = find_key(templates, typed) if typed else None
     if key is None:
-        known = ", ".join(sorted(t.title.lower() for t in templates.values()))
+        known = ", ".join(sorted(in_sentence(t.title) for t in templates.values()))
         ctx.say(
             ctx.t(
                 "Which homework? For example: /preview thought record. Homework I know: {known}.",
@@ -340,7 +340,9 @@ def split_homework_words(
 ) -> tuple[str, str, str] | str:
     """(client words, homework key, schedule words) from a command's words (/assign,
     /reschedule), or a kind error in `language` ending with `example`."""
-    known = ", ".join(sorted(t.title.lower() for t in templates.values()))
+    known = ", ".join(
+        sorted(in_sentence(library.title_in(t, language)) for t in templates.values())
+    )
     for start in range(1, len(args)):
         for end in range(len(args), start, -1):
             key = find_key(templates, " ".join(args[start:end]))
@@ -352,7 +354,7 @@ def split_homework_words(
                     language,
                     "When should {title} be due? Add a schedule like daily 20:00 or once "
                     "2026-12-01 18:00. {example}",
-                    title=templates[key].title.lower(),
+                    title=in_sentence(library.title_in(templates[key], language)),
                     example=example,
                 )
             return " ".join(args[:start]), key, schedule

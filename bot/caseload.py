@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot import authoring, library
 from bot.digests import GRACE, score_text
-from bot.i18n import N_, moment, schedule_words, tr
+from bot.i18n import N_, in_sentence, moment, schedule_words, tr
 from bot.render import answer_lines, buttons
 from bot.runtime import Ctx, button_token, dialog_fresh
 from conversations import engine
@@ -29,7 +29,6 @@ from conversations.schedules import (
     next_occurrence,
     parse_schedule,
 )
-from conversations.templates import Template
 from conversations.timezones import zone_label
 from storage import files, flags, homework, outbox, people, privacy
 from storage.models import Assignment, Entry, Link, User
@@ -57,12 +56,6 @@ def _therapist(ctx: Ctx) -> User | None:
 def when_words(when: datetime, zone: ZoneInfo, language: str) -> str:
     """A moment in `zone`, in `language`: "Fri 04 Dec 19:30"."""
     return moment(when.astimezone(zone), language, "EEE dd MMM HH:mm")
-
-
-def title_in(template: Template, language: str) -> str:
-    """A template's title in `language` when it has one (own templates included)."""
-    words = template.translations.get(language)
-    return (words.title if words is not None else None) or template.title
 
 
 async def status_line(ctx: Ctx, therapist: User, link: Link, client: User) -> str:
@@ -266,9 +259,9 @@ async def _header(ctx: Ctx, therapist: User, link: Link, client_user: User, name
         )
         toggle = "resume" if assignment.paused_at else "pause"
         switch = (
-            ctx.t("▶ Resume {title}", title=title.lower())
+            ctx.t("▶ Resume {title}", title=in_sentence(title))
             if assignment.paused_at
-            else ctx.t("⏸ Pause {title}", title=title.lower())
+            else ctx.t("⏸ Pause {title}", title=in_sentence(title))
         )
         row = [
             (
@@ -276,7 +269,7 @@ async def _header(ctx: Ctx, therapist: User, link: Link, client_user: User, name
                 await button_token(ctx, "homework_" + toggle, {"assignment": assignment.id}),
             ),
             (
-                ctx.t("Stop {title}", title=title.lower())[:60],
+                ctx.t("Stop {title}", title=in_sentence(title))[:60],
                 await button_token(ctx, "homework_stop", {"assignment": assignment.id}),
             ),
         ]
@@ -375,7 +368,7 @@ async def send_reply(ctx: Ctx, text: str) -> None:
         language,
         "💬 From {therapist}, your therapist, about your {title} of {day}:",
         therapist=therapist.name,
-        title=ctx.rt.title_of(entry.template_id, language).lower(),
+        title=in_sentence(ctx.rt.title_of(entry.template_id, language)),
         day=moment(done_at, language, "EEE d MMM"),
     )
     footer = tr(language, "(/note sends an answer for your next session.)")
@@ -474,7 +467,7 @@ async def stop(
             "{therapist} has taken {title} off your homework for now. Everything you wrote is "
             "kept.",
             therapist=therapist.name,
-            title=ctx.rt.title_of(assignment.template_id, client_user.language).lower(),
+            title=in_sentence(ctx.rt.title_of(assignment.template_id, client_user.language)),
         ),
         now=ctx.now,
     )
@@ -493,7 +486,7 @@ async def set_paused(
     for assignment in chosen:
         assignment.paused_at = ctx.now if pause else None
     language = client_user.language
-    theirs = ", ".join(ctx.rt.title_of(a.template_id, language).lower() for a in chosen)
+    theirs = ", ".join(in_sentence(ctx.rt.title_of(a.template_id, language)) for a in chosen)
     if pause:
         ctx.say(
             ctx.t(
@@ -624,7 +617,7 @@ async def reschedule(ctx: Ctx) -> None:
         ),
         None,
     )
-    title = title_in(templates[key], ctx.lang).lower()
+    title = in_sentence(library.title_in(templates[key], ctx.lang))
     if assignment is None:
         ctx.say(
             ctx.t(
@@ -653,7 +646,7 @@ async def reschedule(ctx: Ctx) -> None:
     ctx.say(
         ctx.t(
             "{title} for {name} is now {schedule} ({zone} time). Next reminder: {day} at {time}.",
-            title=title.capitalize(),
+            title=title[:1].upper() + title[1:],
             name=name,
             schedule=schedule_words(schedule, ctx.lang),
             zone=zone_label(zone),
@@ -670,7 +663,7 @@ async def reschedule(ctx: Ctx) -> None:
             client_user.language,
             "{therapist} changed your {title} to {schedule}.",
             therapist=therapist.name,
-            title=ctx.rt.title_of(assignment.template_id, client_user.language).lower(),
+            title=in_sentence(ctx.rt.title_of(assignment.template_id, client_user.language)),
             schedule=schedule_words(schedule, client_user.language),
         ),
         now=ctx.now,

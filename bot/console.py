@@ -1,19 +1,22 @@
 """`homework-bot console`: chat with the bot in a terminal, as a therapist or a client.
 
-The same database, the same Application and the same handlers as on Telegram, with no
-token and no network: the console is the bot's Telegram Bot API, in process. What the
-Telegram renderer sends is drawn here: text, buttons as numbered choices (`#2` taps the
-second), photos and documents saved as files whose paths are shown. The clock is the
-console's own; `/clock +1d` moves it, and reminders and digests appear as they fall due.
+The same Application and the same handlers as on Telegram, with no token and no network.
+What you type becomes an Update for the Application; what the bot says, the neutral reply
+model (bot/replies.py), is drawn by the console's own `Renderer` in place of Telegram's:
+text, buttons as numbered choices (`#2` taps the second), a press's notice, photos and
+documents saved as files whose paths are shown. The few Bot API calls that are not replies
+(who the bot is, a sent photo's file, the command menus) are answered in process. The clock
+is the console's own; `/clock +1d` moves it, and reminders and digests appear as they fall
+due.
 
 On a first run (an empty database) it makes a demo practice: a therapist, a client linked
 to them, and a thought record assigned, so a new user can try one within a minute.
 
 ::
 
-    you type ─► Update ─► Application.process_update ─► handlers ─► Bot API call
-                                                                     │
-    the terminal ◄── drawn (text, [1] [2] choices, file paths) ◄──────┘
+    you type ─► Update ─► Application.process_update ─► handlers ─► Say, Keyboard, Attachment
+                                                                          │
+    the terminal ◄── ConsoleRenderer (text, [1] [2] choices, file paths) ◄┘
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.app import SetupError, build_application, open_database
 from bot.clock import FixedClock, SystemClock
+from bot.replies import Attachment, Keyboard
 from bot.runtime import Runtime, runtime_in
 from bot.settings import Settings
 from bot.ticker import tick
@@ -86,15 +90,94 @@ class Shown:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
-class ConsoleApi(BaseRequest):
-    """The Telegram Bot API, answered in process: every call the bot makes lands here."""
+class ConsoleRenderer:
+    """The console's `Renderer`: what the bot says, drawn in the terminal."""
 
     def __init__(self, media: Path, draw: Callable[[Shown, str], None]) -> None:
         self.media = media
         self.draw = draw
         self.sent: list[Shown] = []
-        self.uploads: dict[str, bytes] = {}
         self._ids = itertools.count(1)
+
+    async def say(
+        self, chat_id: int, text: str, *, keyboard: Keyboard | None = None, html: bool = False
+    ) -> None:
+        self._show(chat_id, _plain(text) if html else text, keyboard)
+
+    async def attach(self, chat_id: int, attachment: Attachment) -> None:
+        message_id = next(self._ids)
+        path = self._save(message_id, attachment)
+        caption = f"{attachment.caption}\n({attachment.kind}: {path})".strip()
+        self._show(chat_id, caption, None, message_id)
+
+    async def rebutton(self, chat_id: int, message_id: int, keyboard: Keyboard | None) -> None:
+        for shown in self.sent:
+            if shown.chat_id == chat_id and shown.message_id == message_id:
+                changed = _pairs(keyboard)
+                if changed and changed != shown.choices:
+                    shown.choices = changed
+                    self.draw(shown, "edited")  # a choice ticked: the buttons are drawn again
+                shown.choices = changed
+                shown.raw["reply_markup"] = _markup(keyboard)
+                return
+
+    async def acknowledge(self, press_id: str, notice: str | None, *, alert: bool = False) -> None:
+        if notice:
+            self.draw(Shown(0, 0, notice), "notice")
+
+    def _show(
+        self, chat_id: int, text: str, keyboard: Keyboard | None, message_id: int | None = None
+    ) -> None:
+        message_id = next(self._ids) if message_id is None else message_id
+        # As Telegram would hand it back in a press: the console taps with it.
+        raw: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(SystemClock().now().timestamp()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": BOT_USER,
+            "text": text,
+            "reply_markup": _markup(keyboard),
+        }
+        shown = Shown(chat_id, message_id, text, _pairs(keyboard), raw)
+        self.sent.append(shown)
+        self.draw(shown, "")
+
+    def _save(self, message_id: int, attachment: Attachment) -> Path:
+        self.media.mkdir(parents=True, exist_ok=True)
+        named = Path(attachment.filename)
+        suffix = named.suffix or (".png" if attachment.kind == "photo" else ".bin")
+        stem = named.stem if named.suffix else attachment.kind
+        path = self.media / f"{message_id}-{stem}{suffix}"
+        path.write_bytes(attachment.data)
+        return path
+
+
+def _pairs(keyboard: Keyboard | None) -> list[tuple[str, str]]:
+    return [(c.label, c.data) for c in keyboard.choices()] if keyboard is not None else []
+
+
+def _markup(keyboard: Keyboard | None) -> dict[str, Any]:
+    rows = keyboard.rows if keyboard is not None else ()
+    return {
+        "inline_keyboard": [
+            [{"text": c.label, "callback_data": c.data} for c in row] for row in rows
+        ]
+    }
+
+
+class ConsoleApi(BaseRequest):
+    """The Bot API calls that are not replies, answered in process: who the bot is, the
+    file of a photo the person sent, the command menus. Replies never come here: they are
+    the renderer's. One that does is refused, and kept in `bypassed` for the tests."""
+
+    REPLIES = frozenset(
+        {"sendMessage", "sendPhoto", "sendDocument", "editMessageReplyMarkup"}
+        | {"answerCallbackQuery"}
+    )
+
+    def __init__(self) -> None:
+        self.uploads: dict[str, bytes] = {}
+        self.bypassed: list[str] = []
 
     async def initialize(self) -> None:
         return None
@@ -119,18 +202,16 @@ class ConsoleApi(BaseRequest):
         name = url.rsplit("/", 1)[-1]
         if "/file/" in url:  # downloading a photo the person sent
             return 200, self.uploads.get(name, b"")
+        if name in self.REPLIES:
+            self.bypassed.append(name)
+            refused = {"ok": False, "error_code": 400, "description": "replies are the renderer's"}
+            return 400, json.dumps(refused).encode()
         params = dict(request_data.parameters) if request_data is not None else {}
-        files = request_data.multipart_data if request_data is not None else None
-        result = self._answer(name, params, files or {})
-        return 200, json.dumps({"ok": True, "result": result}).encode()
+        return 200, json.dumps({"ok": True, "result": self._answer(name, params)}).encode()
 
-    def _answer(self, name: str, params: dict[str, Any], files: dict[str, Any]) -> Any:
+    def _answer(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":
             return BOT_USER
-        if name in ("sendMessage", "sendPhoto", "sendDocument"):
-            return self._message(name, params, files)
-        if name == "editMessageReplyMarkup":
-            return self._edit_buttons(params)
         if name == "getFile":
             file_id = str(params.get("file_id"))
             return {"file_id": file_id, "file_unique_id": file_id, "file_path": file_id}
@@ -138,73 +219,10 @@ class ConsoleApi(BaseRequest):
             return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         return True  # answerCallbackQuery, setMyCommands, sendChatAction...
 
-    def _message(self, name: str, params: dict[str, Any], files: dict[str, Any]) -> Any:
-        chat_id = int(params["chat_id"])
-        message: dict[str, Any] = {
-            "message_id": next(self._ids),
-            "date": int(SystemClock().now().timestamp()),
-            "chat": {"id": chat_id, "type": "private"},
-            "from": BOT_USER,
-        }
-        text = _plain(str(params.get("text") or params.get("caption") or ""))
-        if name == "sendMessage":
-            message["text"] = params.get("text", "")
-        else:
-            kind = "photo" if name == "sendPhoto" else "document"
-            path = self._save(message["message_id"], kind, files.get(kind))
-            text = f"{text}\n({kind}: {path})".strip()
-            ref = {"file_id": f"sent-{message['message_id']}", "file_unique_id": str(path)}
-            message[kind] = [{**ref, "width": 1, "height": 1}] if kind == "photo" else ref
-        markup = params.get("reply_markup")
-        if isinstance(markup, str):
-            markup = json.loads(markup)
-        choices = _choices(markup)
-        if markup:
-            message["reply_markup"] = markup
-        shown = Shown(chat_id, message["message_id"], text, choices, message)
-        self.sent.append(shown)
-        self.draw(shown, "")
-        return message
-
-    def _edit_buttons(self, params: dict[str, Any]) -> Any:
-        message_id = int(params.get("message_id") or 0)
-        for shown in self.sent:
-            if shown.message_id == message_id:
-                markup = params.get("reply_markup")
-                changed = _choices(json.loads(markup) if isinstance(markup, str) else markup)
-                if changed and changed != shown.choices:
-                    shown.choices = changed
-                    self.draw(shown, "edited")  # a choice ticked: the buttons are drawn again
-                shown.choices = changed
-                return shown.raw
-        return True
-
-    def _save(self, message_id: int, kind: str, upload: Any) -> Path:
-        self.media.mkdir(parents=True, exist_ok=True)
-        filename = upload[0] if isinstance(upload, tuple) and upload else f"{kind}"
-        data = upload[1] if isinstance(upload, tuple) and len(upload) > 1 else b""
-        mime = str(upload[2]) if isinstance(upload, tuple) and len(upload) > 2 else ""
-        suffix = Path(str(filename)).suffix or _SUFFIXES.get(mime, ".bin")
-        stem = Path(str(filename)).stem if Path(str(filename)).suffix else kind
-        path = self.media / f"{message_id}-{stem}{suffix}"
-        path.write_bytes(data if isinstance(data, bytes) else bytes(data or b""))
-        return path
-
-
-_SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg", "application/pdf": ".pdf"}
-_SUFFIXES |= {"text/csv": ".csv", "application/json": ".json"}
-
 
 def _plain(text: str) -> str:
     """The HTML the bot sends, as terminal text."""
     return html.unescape(_TAGS.sub("", text))
-
-
-def _choices(markup: Any) -> list[tuple[str, str]]:
-    if not isinstance(markup, dict):
-        return []
-    rows = markup.get("inline_keyboard") or []
-    return [(str(b.get("text")), str(b.get("callback_data"))) for row in rows for b in row]
 
 
 @dataclass
@@ -234,7 +252,8 @@ class Console:
         self.settings = settings
         self.write = write
         self.clock = FixedClock(SystemClock().now().replace(second=0, microsecond=0))
-        self.api = ConsoleApi(Path(settings.console_media_dir), self._draw)
+        self.api = ConsoleApi()
+        self.shows = ConsoleRenderer(Path(settings.console_media_dir), self._draw)
         self.people: list[Person] = []
         self.me: Person | None = None
         self.quiet = False
@@ -252,6 +271,7 @@ class Console:
             self.settings, db=self.db, clock=self.clock, request=self.api, token="1:console"
         )
         self.runtime.pause = self.clock.wait_until
+        self.runtime.renderer = self.shows
         # Alerts go out with the beat after each line, not from a task of their own.
         self.runtime.on_urgent = None
         await self.application.initialize()
@@ -340,6 +360,8 @@ class Console:
             await self.say("/assign alex thought record daily 20:00")
         finally:
             self.quiet = False
+            for shown in self.shows.sent:
+                shown.choices = []  # never drawn, so never tapped by a #N
         self.me = client
         self.write(
             "A demo practice is ready. You are Alex, a client of Dr Demo, and a thought record "
@@ -465,7 +487,7 @@ class Console:
         """Tap button `number` of the latest message with buttons sent to the person acting."""
         me = self._me()
         shown = next(
-            (s for s in reversed(self.api.sent) if s.chat_id == me.telegram_id and s.choices),
+            (s for s in reversed(self.shows.sent) if s.chat_id == me.telegram_id and s.choices),
             None,
         )
         if shown is None or not 1 <= number <= len(shown.choices):
@@ -493,14 +515,14 @@ class Console:
 
     async def _update(self, content: dict[str, Any]) -> list[Shown]:
         assert self.application is not None
-        before = len(self.api.sent)
+        before = len(self.shows.sent)
         update = Update.de_json(
             {"update_id": next(self._update_ids), **content}, self.application.bot
         )
         await self.application.process_update(update)
         await self.after()
         me = self._me()
-        return [s for s in self.api.sent[before:] if s.chat_id == me.telegram_id]
+        return [s for s in self.shows.sent[before:] if s.chat_id == me.telegram_id]
 
     async def _learn_roles(self) -> None:
         assert self.db is not None
@@ -518,6 +540,9 @@ class Console:
 
     def _draw(self, shown: Shown, how: str) -> None:
         if self.quiet:
+            return
+        if how == "notice":  # shown on the pressed button, to whoever pressed it
+            self.write(f"bot: ({shown.text})")
             return
         to = next((p for p in self.people if p.telegram_id == shown.chat_id), None)
         who = "" if to is self.me else f" → {to.name if to else shown.chat_id}"

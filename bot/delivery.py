@@ -21,13 +21,13 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import charts, exports, metrics, safety
 from bot.i18n import tr
 from bot.render import buttons
-from bot.runtime import HEADROOM, Runtime, offer, retry_seconds, telegram_markup
+from bot.replies import Attachment
+from bot.runtime import HEADROOM, Runtime, offer, retry_seconds
 from storage import files, flags, homework, outbox, people
 from storage.models import OutboxMessage
 
@@ -278,6 +278,8 @@ async def _send(
 ) -> TelegramError | None:
     rows = payload.get("buttons")
     chat_id = message.chat_id
+    shows = rt.shown_by(bot)
+    text = str(payload["text"])
     try:
         wanted = payload.get("export")
         if isinstance(wanted, dict):
@@ -292,10 +294,7 @@ async def _send(
             if built is None:
                 return None  # the client is no longer linked: nothing to send
             name, document = built
-            caption = str(payload["text"])[:1000]
-            await bot.send_document(
-                chat_id=chat_id, document=document, filename=name, caption=caption
-            )
+            await shows.attach(chat_id, Attachment("document", document, text, name))
             return None
         spec = payload.get("chart")
         if isinstance(spec, dict):
@@ -305,8 +304,7 @@ async def _send(
             except Exception as error:  # a chart that can't be drawn is given up, logged
                 log.warning("a chart could not be drawn: %s", type(error).__name__)
                 return BadRequest("the chart could not be drawn")
-            caption = str(payload["text"])[:1000]
-            await bot.send_photo(chat_id=chat_id, photo=picture, caption=caption)
+            await shows.attach(chat_id, Attachment("photo", picture, text))
             return None
         file_id = payload.get("file")
         if isinstance(file_id, int):
@@ -316,15 +314,10 @@ async def _send(
                 data = stored.data if stored is not None else None
             if data is None:
                 return None  # erased meanwhile (the client deleted it): nothing to send
-            await bot.send_photo(chat_id=chat_id, photo=data, caption=str(payload["text"])[:1000])
+            await shows.attach(chat_id, Attachment("photo", data, text))
             return None
-        await bot.send_message(
-            chat_id=chat_id,
-            text=str(payload["text"]),
-            parse_mode=ParseMode.HTML if payload.get("html") else None,
-            reply_markup=telegram_markup(buttons(rows)) if rows else None,
-            disable_web_page_preview=True,
-        )
+        keyboard = buttons(rows) if rows else None
+        await shows.say(chat_id, text, keyboard=keyboard, html=bool(payload.get("html")))
     except TelegramError as error:
         return error
     return None

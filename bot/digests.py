@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import library, progress
-from bot.i18n import N_, moment, schedule_words, tr, wording
+from bot.i18n import N_, in_sentence, moment, schedule_words, tr, wording
 from bot.runtime import Runtime, token_for
 from conversations import engine
 from conversations.crisis import where_text
@@ -201,7 +201,7 @@ def _alerts(
             raised_local=flag.created_at.astimezone(zone),
             where=where_text(
                 flag.source,
-                rt.title_of(flag.template_id or "", language).lower(),
+                in_sentence(rt.title_of(flag.template_id or "", language)),
                 wording(language).t,
             ),
             excerpt=flag.excerpt,

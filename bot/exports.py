@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 from bot import charts, library, progress
 from bot.caseload import find_one
 from bot.digests import score_text
+from bot.i18n import in_sentence, tr, wording
 from bot.i18n import moment as moment_in
-from bot.i18n import tr, wording
 from bot.runtime import Ctx, Runtime
 from conversations import engine
 from conversations.crisis import where_text
@@ -187,7 +187,9 @@ async def build(
             stamp = now.strftime("%Y-%m-%d")
             if spec.get("format") == "csv":
                 entries = await homework.entries_of_client(session, client_id=owner)
-                return f"my-homework-{stamp}.csv", await _csv_of(rt, session, entries)
+                return f"my-homework-{stamp}.csv", await _csv_of(
+                    rt, session, entries, client.language
+                )
             return f"my-data-{stamp}.json", await _own_json(rt, session, client, now)
     link_id = spec.get("link")
     if not isinstance(link_id, int) or therapist_id is None:
@@ -207,21 +209,25 @@ async def build(
             entries = await homework.entries_of_link(
                 session, therapist_id=therapist_id, link_id=link.id
             )
-            return f"{stem}-entries-{stamp}.csv", await _csv_of(rt, session, entries)
+            return f"{stem}-entries-{stamp}.csv", await _csv_of(
+                rt, session, entries, therapist.language
+            )
         days = spec.get("days")
         days = days if isinstance(days, int) else DEFAULT_DAYS
         report = await _gather(rt, session, therapist, link.id, name, now, days)
     return f"{stem}-session-prep-{stamp}.pdf", await asyncio.to_thread(pdf, report)
 
 
-async def _csv_of(rt: Runtime, session: Any, entries: list[Any]) -> bytes:
+async def _csv_of(rt: Runtime, session: Any, entries: list[Any], language: str) -> bytes:
+    """Every answer, a row each. The column names stay English (programs read them); the
+    titles, questions and answers are in the reader's `language`."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
         base = [
             entry.id,
-            rt.title_of(entry.template_id),
+            rt.title_of(entry.template_id, language),
             entry.template_id,
             entry.template_version,
             entry.status,
@@ -230,9 +236,10 @@ async def _csv_of(rt: Runtime, session: Any, entries: list[Any]) -> bytes:
         ]
         scores = entry.scores or {}
         score = [scores.get("name", ""), scores.get("total", ""), scores.get("band", "")]
-        found = await library.entry_state(rt, session, entry)
+        found = await library.entry_state(rt, session, entry, language=language)
         if found is None:
-            writer.writerow([*base, "", "", "(this entry could not be read)", *score])
+            unread = tr(language, "(this entry could not be read)")
+            writer.writerow([*base, "", "", unread, *score])
             continue
         flow, state = found
         for step in flow.steps:
@@ -301,7 +308,7 @@ async def _gather(
         )
         where = where_text(
             flag.source,
-            rt.title_of(flag.template_id or "", language).lower(),
+            in_sentence(rt.title_of(flag.template_id or "", language)),
             wording(language).t,
         )
         raised = when(flag.created_at, "dd MMM HH:mm")
@@ -320,7 +327,9 @@ async def _gather(
 
 
 async def _own_json(rt: Runtime, session: Any, client: Any, now: datetime) -> bytes:
-    """Everything kept about a client, readable by any program (photos as base64)."""
+    """Everything kept about a client, readable by any program (photos as base64). The
+    keys stay English; what a person reads (titles, questions, answers) is in theirs."""
+    language = client.language
 
     def at(moment: datetime | None) -> str | None:
         return moment.isoformat() if moment is not None else None
@@ -354,14 +363,14 @@ async def _own_json(rt: Runtime, session: Any, client: Any, now: datetime) -> by
         "risk_flags": [],
     }
     for entry in await homework.entries_of_client(session, client_id=client.id):
-        found = await library.entry_state(rt, session, entry)
+        found = await library.entry_state(rt, session, entry, language=language)
         answers = (
             [
                 {"question": label, "answer": answer}
                 for label, answer in engine.summarize(found[0], found[1].answers)
             ]
             if found is not None
-            else "this entry could not be read"
+            else tr(language, "(this entry could not be read)")
         )
         photos = [
             {"question": f.step_key, "type": f.mime, "base64": base64.b64encode(f.data).decode()}
@@ -369,7 +378,7 @@ async def _own_json(rt: Runtime, session: Any, client: Any, now: datetime) -> by
         ]
         data["entries"].append(
             {
-                "homework": rt.title_of(entry.template_id),
+                "homework": rt.title_of(entry.template_id, language),
                 "status": entry.status,
                 "started_at": at(entry.started_at),
                 "completed_at": at(entry.completed_at),
@@ -402,8 +411,9 @@ async def _own_json(rt: Runtime, session: Any, client: Any, now: datetime) -> by
         for entry in data["entries"]:
             for photo in entry["photos"]:
                 photo["base64"] = None
-        data["photos_left_out"] = (
-            "The photos made this file too large to send; ask whoever runs the bot for them."
+        data["photos_left_out"] = tr(
+            language,
+            "The photos made this file too large to send; ask whoever runs the bot for them.",
         )
         document = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     return document

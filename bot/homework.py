@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import library, notes, onboarding
-from bot.i18n import N_, moment, schedule_words, wording
+from bot.i18n import N_, in_sentence, moment, schedule_words, tr, wording
 from bot.messages import words
 from bot.render import answer_keyboard, buttons, keyboard, question_text, review_text, summary_text
 from bot.runtime import Ctx, button_token
@@ -125,7 +125,7 @@ async def begin_assignment(
     try:
         flow = (
             engine.compile_flow(
-                template, assignment.params, language=language_of(ctx), t=wording(ctx.lang).t
+                template, assignment.params, language=language_of(ctx), wording=wording(ctx.lang)
             )
             if template is not None
             else None
@@ -381,14 +381,22 @@ async def _share_photos(ctx: Ctx, entry: Entry, flow: Flow, saved: set[str]) -> 
     shared = await files.files_for_therapist(
         ctx.session, therapist_id=therapist.id, entry_id=entry.id
     )
+    # Told in the therapist's language, at the therapist's time.
+    caption = tr(
+        therapist.language,
+        "{name}'s {title}, {when} ({zone} time)",
+        name=name,
+        title=in_sentence(ctx.rt.title_of(entry.template_id, therapist.language)),
+        when=moment(ctx.now.astimezone(zone), therapist.language),
+        zone=zone_label(zone),
+    )
     for stored in (f for f in shared if f.step_key in saved):
-        when = ctx.now.astimezone(zone).strftime("%a %d %b %H:%M")
         await outbox.notify(
             ctx.session,
             person=therapist,
             kind="photo",
             key=f"{entry.id}:{stored.id}:{stored.created_at.timestamp():.6f}",
-            text=f"{name}'s {flow.title.lower()}, {when} ({zone_label(zone)} time)",
+            text=caption,
             now=ctx.now,
             extra={"file": stored.id},
         )
@@ -683,7 +691,7 @@ async def today(ctx: Ctx) -> None:
         )
         lines.append(f"• {flow.title}: {where}")
         token = await button_token(ctx, "resume", {"entry": entry.id})
-        rows.append([(ctx.t("Continue {title}", title=flow.title.lower()), token)])
+        rows.append([(ctx.t("Continue {title}", title=in_sentence(flow.title)), token)])
     for entry in await homework.waiting_entries(ctx.session, client_id=client.id):
         title = ctx.rt.title_of(entry.template_id, ctx.lang)
         due = entry.resume_at
@@ -697,7 +705,7 @@ async def today(ctx: Ctx) -> None:
         )
         lines.append(f"• {title}: {when}")
         token = await button_token(ctx, "resume", {"entry": entry.id})
-        rows.append([(ctx.t("Continue {title}", title=title.lower()), token)])
+        rows.append([(ctx.t("Continue {title}", title=in_sentence(title)), token)])
     for assignment in await homework.client_assignments(ctx.session, client_id=client.id):
         title = ctx.rt.title_of(assignment.template_id, ctx.lang)
         schedule = schedule_words(parse_schedule(assignment.schedule), ctx.lang)
@@ -720,7 +728,7 @@ async def today(ctx: Ctx) -> None:
             status = ctx.t("no more due times")
         lines.append(f"• {title} ({schedule}): {status}")
         token = await button_token(ctx, "start", {"assignment": assignment.id})
-        rows.append([(ctx.t("Start {title}", title=title.lower()), token)])
+        rows.append([(ctx.t("Start {title}", title=in_sentence(title)), token)])
     if unreadable:
         lines.append(
             ctx.t(

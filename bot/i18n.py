@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gettext
 import logging
+import re
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -56,7 +57,12 @@ def catalog(language: str) -> gettext.NullTranslations:
 def tr(language: str, message: str, /, **params: object) -> str:
     """`message` in `language`, its `{name}` fields filled from `params`."""
     text = catalog(language).gettext(message)
-    return text.format(**params) if params else text
+    text = text.format(**params) if params else text
+    return _ONE_OCLOCK.sub(r"\1 la \2", text) if language == "es" else text
+
+
+_ONE_OCLOCK = re.compile(r"\b([Aa]|[Dd]esde|[Hh]asta) las (0?1:\d\d)\b")
+"""Spanish says "a la 01:30" and "a las 13:30": one o'clock is singular."""
 
 
 def language_from_code(code: str | None) -> Language:
@@ -139,6 +145,7 @@ def wording(language: str) -> Wording:
         t=t,
         day_time=lambda when: moment(when, language),
         weekday_time=lambda when: moment(when, language, "EEE HH:mm"),
+        day=lambda day: format_date(day, "EEE d MMM", locale=language),
     )
 
 
@@ -151,3 +158,12 @@ def day_names(language: str, width: Literal["abbreviated", "wide"] = "abbreviate
 def language_name(language: str) -> str:
     """A language's name as said in a sentence in that language ("español", "English")."""
     return str(Locale.parse(language).get_display_name(language))
+
+
+def in_sentence(title: str) -> str:
+    """A title inside a sentence: each word in lower case unless it is written in capitals
+    (PHQ-9, GAD-7). "Start thought record", "Start PHQ-9 mood questionnaire", "el
+    cuestionario de ansiedad GAD-7"."""
+    return " ".join(
+        word if sum(c.isupper() for c in word) > 1 else word.lower() for word in title.split(" ")
+    )

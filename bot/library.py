@@ -99,8 +99,14 @@ def compiled(
     flow = rt.flows.get(key)
     if flow is None:
         settings = params if isinstance(params, dict) else {}
-        flow = compile_flow(template, settings, language=language, t=wording(language).t)
+        flow = compile_flow(template, settings, language=language, wording=wording(language))
         if len(rt.flows) >= FLOW_CACHE_SIZE:
             rt.flows.pop(next(iter(rt.flows)))
         rt.flows[key] = flow
     return flow
+
+
+def title_in(template: Template, language: str) -> str:
+    """A template's title in `language` when it has one (own templates included)."""
+    words = template.translations.get(language)
+    return (words.title if words is not None else None) or template.title

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import caseload
-from bot.i18n import moment, tr
+from bot.i18n import in_sentence, moment, tr
 from bot.runtime import Ctx, Runtime, token_for
 from conversations.reminders import (
     QuietHoursError,
@@ -52,7 +52,7 @@ async def queue_reminder(
     """Queue one reminder with its controls (an unfinished entry of it is offered instead
     of a fresh one). It is not worth sending past the grace window after `send_at`."""
     language = client.language
-    title = rt.title_of(assignment.template_id, language).lower()
+    title = in_sentence(rt.title_of(assignment.template_id, language))
     zone = ZoneInfo(client.timezone)
     expires = send_at + timedelta(hours=rt.settings.reminder_grace_hours)
     # An unfinished entry with answers in it is offered instead of a fresh start; one

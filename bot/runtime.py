@@ -12,24 +12,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import (
-    Bot,
-    CallbackQuery,
-    Document,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Update,
-)
-from telegram.constants import ChatType, ParseMode
+from telegram import Bot, CallbackQuery, Document, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import metrics
 from bot.clock import Clock
-from bot.i18n import LANGUAGES, N_, Language, language_from_code, tr
+from bot.i18n import LANGUAGES, N_, Language, in_sentence, language_from_code, tr
 from bot.render import ANSWER_PREFIX, TOKEN_PREFIX
-from bot.replies import Keyboard
+from bot.replies import Keyboard, Renderer
 from bot.settings import Settings
+from bot.telegram_renderer import TelegramRenderer
 from conversations import risk
 from conversations.crisis import (
     CrisisResources,
@@ -84,6 +78,12 @@ class Runtime:
     """Asks for an outbox run at a moment (timed messages, like paced breathing)."""
     pause: Callable[[datetime], Awaitable[None]] | None = None
     """Waits until a moment by `clock` (a message's turn to be sent); tests move the clock."""
+    renderer: Renderer | None = None
+    """What shows replies to people: None for Telegram, through the bot (see `shown_by`)."""
+
+    def shown_by(self, bot: Bot) -> Renderer:
+        """The renderer replies go through: the console's, or Telegram's through `bot`."""
+        return self.renderer if self.renderer is not None else TelegramRenderer(bot)
 
     async def wait_until(self, moment: datetime) -> None:
         """Wait for `moment` by this runtime's clock."""
@@ -232,7 +232,7 @@ class Ctx:
 
     def title(self, template_id: str) -> str:
         """A homework's title in this person's language, in lower case for a sentence."""
-        return self.rt.title_of(template_id, self.lang).lower()
+        return in_sentence(self.rt.title_of(template_id, self.lang))
 
     def identity(self) -> dict[str, Any]:
         """Who is acting, as the storage functions that register people take it."""
@@ -373,8 +373,9 @@ def handler(fn: Handler, *, on_risk: RiskHook | None = None) -> PtbCallback:
         if chat.type != ChatType.PRIVATE:
             message = update.effective_message
             private_only = tr(language_from_code(person.language_code), PRIVATE_ONLY)
+            shows = runtime_of(context).shown_by(context.bot)
             if update.callback_query is not None:
-                await update.callback_query.answer(private_only[:190], show_alert=True)
+                await shows.acknowledge(update.callback_query.id, private_only, alert=True)
             elif message is not None and (message.text or "").split("@")[0].startswith("/sos"):
                 # Crisis lines are for anyone, anywhere; nothing else happens in groups.
                 lines = sos_text(
@@ -382,9 +383,9 @@ def handler(fn: Handler, *, on_risk: RiskHook | None = None) -> PtbCallback:
                     choose_country(zone=None, language_code=person.language_code),
                     language=language_of(person.language_code),
                 )
-                await message.reply_text(lines)
+                await shows.say(chat.id, lines)
             elif message is not None and _addressed_to_bot(update):
-                await message.reply_text(private_only)
+                await shows.say(chat.id, private_only)
             return
         rt = runtime_of(context)
         started = time.perf_counter()
@@ -614,35 +615,23 @@ def _addressed_to_bot(update: Update) -> bool:
 
 async def _send_replies(ctx: Ctx, context: ContextTypes.DEFAULT_TYPE) -> None:
     # What was said is already committed; a stale button must not stop the next question.
+    shows = ctx.rt.shown_by(context.bot)
     if ctx.query is not None:
         try:
-            await ctx.query.answer(ctx.toast_text[:190] if ctx.toast_text else None)
+            await shows.acknowledge(ctx.query.id, ctx.toast_text)
         except BadRequest:
             log.info("a button press was too old to acknowledge")
     for index, reply in enumerate(ctx.replies):
         if isinstance(reply, EditButtons):
-            assert ctx.query is not None
+            pressed = ctx.query.message if ctx.query is not None else None
             try:
-                await ctx.query.edit_message_reply_markup(
-                    reply_markup=telegram_markup(reply.buttons)
-                )
+                if pressed is not None:
+                    await shows.rebutton(ctx.chat_id, pressed.message_id, reply.buttons)
             except BadRequest:
                 # Pressed twice, or the message is gone: nothing to change, not a failure.
                 log.info("could not change the buttons of a pressed message")
             continue
-        await _send_reply(ctx, context, index, reply)
-
-
-def telegram_markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
-    """The Telegram renderer of a keyboard: inline buttons carrying their data."""
-    if keyboard is None:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(c.label, callback_data=c.data) for c in row]
-            for row in keyboard.rows
-        ]
-    )
+        await _send_reply(ctx, shows, index, reply)
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -651,19 +640,13 @@ def retry_seconds(error: RetryAfter) -> float:
     return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
-async def _send_reply(ctx: Ctx, context: ContextTypes.DEFAULT_TYPE, index: int, reply: Say) -> None:
+async def _send_reply(ctx: Ctx, shows: Renderer, index: int, reply: Say) -> None:
     """Send one reply. Refused for now (429, the network), it goes to the outbox, which
     waits as Telegram asks; nothing sleeps here, so other chats are never held up. Other
     failures are logged, never turned into "please try again": what the person sent is
     already saved, and a retry would be taken as a new answer."""
     try:
-        await context.bot.send_message(
-            chat_id=ctx.chat_id,
-            text=reply.text,
-            reply_markup=telegram_markup(reply.buttons),
-            parse_mode=ParseMode.HTML if reply.html else None,
-            disable_web_page_preview=True,
-        )
+        await shows.say(ctx.chat_id, reply.text, keyboard=reply.buttons, html=reply.html)
     except (RetryAfter, NetworkError) as error:
         log.info("a reply was deferred to the outbox: %s", type(error).__name__)
         rows = reply.buttons.as_rows() if reply.buttons is not None else None
@@ -723,6 +706,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
                 homework=None,
             )
         try:
-            await context.bot.send_message(chat_id=update.effective_chat.id, text=text)
+            await runtime_of(context).shown_by(context.bot).say(update.effective_chat.id, text)
         except Exception:  # nothing more to do if even the apology fails
             log.warning("could not send the apology either")

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import homework
-from bot.i18n import moment, tr, wording
+from bot.i18n import in_sentence, moment, tr, wording
 from bot.replies import Keyboard
 from bot.runtime import Ctx, Runtime, command_of, token_for
 from conversations.crisis import (
@@ -157,7 +157,7 @@ async def raise_flag(
         await escalate(ctx.rt, ctx.session, flag, reason="undeliverable", now=ctx.now)
         return None
     language = therapist.language
-    title = ctx.rt.title_of(entry.template_id, language).lower() if entry is not None else None
+    title = in_sentence(ctx.rt.title_of(entry.template_id, language)) if entry is not None else None
     await queue_alert(
         ctx,
         flag,

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot import authoring, caseload, library
 from bot.digests import build_digest, digest_period, score_text
-from bot.i18n import N_, moment, schedule_words, tr
+from bot.i18n import N_, in_sentence, moment, schedule_words, tr
 from bot.render import buttons
 from bot.runtime import Ctx, button_token
 from conversations import engine
@@ -270,7 +270,7 @@ def tailoring(
                 language,
                 "{title} has no setting called {name}. Its settings: {settings}; and for every "
                 'homework instructions="..." and prompt.QUESTION="...".',
-                title=caseload.title_in(template, language),
+                title=library.title_in(template, language),
                 name=name,
                 settings=own,
             )
@@ -295,7 +295,7 @@ async def _create(
 ) -> None:
     zone = ZoneInfo(client.timezone)
     name = people.client_display_name(link, client)
-    title = caseload.title_in(template, ctx.lang).lower()
+    title = in_sentence(library.title_in(template, ctx.lang))
     described = schedule_words(schedule, ctx.lang)
     for existing in await homework.assignments_of_link(ctx.session, link_id=link.id):
         if existing.template_id == key and existing.schedule == format_schedule(schedule):
@@ -368,7 +368,7 @@ async def _create(
             "{therapist} gave you new homework: {title}, {schedule}. I will remind you when it "
             "is time; /today shows what is due.",
             therapist=therapist.name,
-            title=caseload.title_in(template, client.language).lower(),
+            title=in_sentence(library.title_in(template, client.language)),
             schedule=schedule_words(schedule, client.language),
         ),
         now=ctx.now,
@@ -411,7 +411,7 @@ async def assign_token(ctx: Ctx, action: str, payload: dict[str, object]) -> Non
     if action == "assign_client":
         rows = []
         titled = sorted(
-            (caseload.title_in(template, ctx.lang), key) for key, template in templates.items()
+            (library.title_in(template, ctx.lang), key) for key, template in templates.items()
         )
         for title, key in titled:
             token = await button_token(ctx, "assign_homework", {"link": link.id, "template": key})
@@ -437,7 +437,7 @@ async def assign_token(ctx: Ctx, action: str, payload: dict[str, object]) -> Non
                 "When should {title} be due for {name}? Tap one, or type a schedule like daily "
                 "19:30 or once {day} 18:00 ({zone} time). To tailor it (its own "
                 "instructions, wording or settings), use one line, like {command} count=5",
-                title=escape(caseload.title_in(template, ctx.lang).lower()),
+                title=escape(in_sentence(library.title_in(template, ctx.lang))),
                 name=name,
                 day=(ctx.now.astimezone(ZoneInfo(client.timezone)) + timedelta(days=2)).date(),
                 zone=zone_label(ZoneInfo(client.timezone)),

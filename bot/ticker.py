@@ -20,7 +20,7 @@ from telegram.ext import ContextTypes
 from bot import metrics, privacy, reminders
 from bot.delivery import deliver_outbox
 from bot.digests import Digest, build_digest, digest_period, digest_schedule
-from bot.i18n import tr
+from bot.i18n import in_sentence, tr
 from bot.runtime import Runtime, runtime_of, token_for
 from bot.safety import escalate_unacknowledged
 from conversations.reminders import due_times_between, outside_quiet, quiet_hours_of
@@ -94,7 +94,7 @@ async def _queue_follow_up(
     entry, client = item
     entry.resume_at = None  # reminded once; /today still offers it
     language = client.language
-    title = rt.title_of(entry.template_id, language).lower()
+    title = in_sentence(rt.title_of(entry.template_id, language))
     carry_on = await token_for(
         session, owner_id=client.id, action="resume", payload={"entry": entry.id}, now=now
     )

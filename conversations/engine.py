@@ -20,6 +20,7 @@ open conversation.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -44,12 +45,13 @@ from conversations.kinds.base import (
     plain,
 )
 from conversations.kinds.choice import DONE
+from conversations.kinds.date import DateStep
 from conversations.kinds.follow_up import FollowUpStep
 from conversations.kinds.group import GroupKind, GroupStep
 from conversations.kinds.info import InfoStep
 from conversations.kinds.text import SPLIT_SIZE
 from conversations.kinds.yes_no import YesNoStep
-from conversations.notes import Note, Words, english, note
+from conversations.notes import Note, Wording, note
 from conversations.templates import Score, Template
 
 Say = Note | str
@@ -76,6 +78,9 @@ class FlowError(ValueError):
     """Settings that do not fit the template (a therapist's tailoring mistake)."""
 
 
+ENGLISH = Wording()
+
+
 # A template made concrete.
 @dataclass(frozen=True)
 class Step:
@@ -87,6 +92,8 @@ class Step:
     group: str = ""
     round: int = 0
     rounds: int = 0
+    day: Callable[[date], str] | None = field(default=None, compare=False, repr=False)
+    """How a day answer is shown back, in the person's language (date steps)."""
 
     @property
     def kind(self) -> Kind[Any]:
@@ -140,10 +147,12 @@ def compile_flow(
     params: Mapping[str, Any] | None = None,
     *,
     language: str | None = None,
-    t: Words = english,
+    wording: Wording = ENGLISH,
 ) -> Flow:
     """Apply an assignment's settings and tailoring, and a translation; expand groups.
-    Settings a newer version of the template no longer takes are left out (`fit_params`)."""
+    Settings a newer version of the template no longer takes are left out (`fit_params`).
+    `wording` words what the engine adds in the person's language (yes, no, a day)."""
+    t = wording.t
     given = fit_params(template, params or {})
     words = template.translations.get(language or "")
     if words is not None:
@@ -176,6 +185,7 @@ def compile_flow(
                     steps.append(Step(key, len(steps), concrete(inner), spec.id, number, rounds))
         else:
             steps.append(Step(spec.id, len(steps), concrete(spec)))
+    steps = [replace(s, day=wording.day) if isinstance(s.spec, DateStep) else s for s in steps]
     intro = (words.intro if words and words.intro else None) or template.intro
     instructions = str(values.get("instructions") or "")
     return Flow(
@@ -940,6 +950,9 @@ def answer_text(step: Step, answer: Answer | None) -> str:
     """An answer as words: choice values become their labels."""
     if answer is None:
         return ""
+    if step.day is not None and isinstance(answer, str):
+        with contextlib.suppress(ValueError):
+            return step.day(date.fromisoformat(answer))
     return step.kind.answer_text(step.spec, answer)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 Param = str | int | float
 
@@ -61,6 +61,8 @@ class Wording:
         default=lambda moment: moment.strftime("%a %H:%M")
     )
     """A moment this week: "Tue 12:00"."""
+    day: Callable[[date], str] = field(default=lambda day: day.strftime("%a %d %b"))
+    """A day, as a day answer is shown back: "Fri 04 Dec"."""
 
 
 def note(id: str, **params: Param) -> Note:

@@ -141,6 +141,73 @@ def _day_words() -> dict[str, frozenset[int]]:
 _DAY_WORDS = _day_words()
 
 
+_SPANISH_DAYS = ("lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo")
+_SPANISH: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("todos", "los", "dias"): ("daily",),
+    ("cada", "dia"): ("daily",),
+    ("a", "diario"): ("daily",),
+    ("diario",): ("daily",),
+    ("diariamente",): ("daily",),
+    ("una", "vez"): ("once",),
+    ("entre", "semana"): ("weekdays",),
+    ("dias", "laborables"): ("weekdays",),
+    ("de", "lunes", "a", "viernes"): ("weekdays",),
+    ("fines", "de", "semana"): ("weekends",),
+    ("fin", "de", "semana"): ("weekend",),
+    ("dia", "por", "medio"): ("every", "other", "day"),
+    ("cada", "otro", "dia"): ("every", "other", "day"),
+    ("cada", "dos", "dias"): ("every", "2", "days"),
+    ("cada",): ("every",),
+    ("dias",): ("days",),
+    ("dia",): ("day",),
+    ("semanas",): ("weeks",),
+    ("semana",): ("week",),
+    ("desde",): ("from",),
+    ("a", "las"): ("at",),
+    ("a", "la"): ("at",),
+    ("el",): (),
+    ("los",): (),
+    ("y",): ("and",),
+    **{
+        (spanish,): (english.lower(),)
+        for names in (_SPANISH_DAYS, tuple(day[:3] for day in _SPANISH_DAYS))
+        for spanish, english in zip(names, _DAY_NAMES, strict=True)
+    },
+    ("sabados",): ("saturday",),
+    ("domingos",): ("sunday",),
+}
+"""A schedule typed in Spanish, word by word into the English the parser reads ("a diario
+20:00", "lun, mié y vie a las 19:00", "cada 3 días desde 2026-12-01", "una vez el
+2026-12-01 a las 09:30"). None of these words is English, so both read alike."""
+_LONGEST = max(len(phrase) for phrase in _SPANISH)
+
+
+def _from_spanish(words: list[str]) -> list[str]:
+    """The words with any Spanish schedule words put in English (accents ignored)."""
+    plain = [word.translate(_UNACCENT) for word in words]
+    read: list[str] = []
+    index = 0
+    while index < len(plain):
+        for size in range(min(_LONGEST, len(plain) - index), 0, -1):
+            english = _SPANISH.get(tuple(plain[index : index + size]))
+            if english is not None:
+                read += english
+                index += size
+                break
+        else:
+            first, dash, last = plain[index].partition("-")
+            ends = (_SPANISH.get((first,)), _SPANISH.get((last,)))
+            if dash and all(end is not None and len(end) == 1 for end in ends):
+                read.append("-".join(end[0] for end in ends if end))  # "lun-vie"
+            else:
+                read.append(words[index])
+            index += 1
+    return read
+
+
+_UNACCENT = str.maketrans("áéíóú", "aeiou")
+
+
 @dataclass
 class _Details:
     """The time and dates found after a schedule's kind."""
@@ -162,7 +229,7 @@ def parse_schedule(text: str, *, today: date | None = None) -> Schedule:
         raise ScheduleError(
             N_("That schedule is too long. Please type one like {forms}."), forms=_ALL_FORMS
         )
-    words = _WORD.findall(text.casefold())
+    words = _from_spanish(_WORD.findall(text.casefold()))
     if words and words[0] == "on":
         words = words[1:]
     if not words:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import SetupError
-from bot.console import run_console
+from bot.console import Console, run_console
 from bot.settings import Settings
 from storage import people
 from storage.db import Database
@@ -125,6 +125,39 @@ async def test_a_whole_practice_in_the_console(tmp_path: Path) -> None:
     # Someone new whose Telegram is in Spanish reads the consent in Spanish.
     spanish = await talk(settings, ["/as Lucía @es", f"/start {lucia_code.group(1)}"])
     assert "¡Hola, Lucía! Dr Fake te invitó" in after(spanish, f"/start {lucia_code.group(1)}")
+
+
+async def test_the_console_draws_the_reply_model_itself(tmp_path: Path) -> None:
+    """Replies, buttons, a press's notice and files reach the terminal through the console's
+    renderer; not one goes through a Bot API call."""
+    printed: list[str] = []
+    console = Console(console_settings(tmp_path), printed.append)
+    await console.open()
+    try:
+        assert console.runtime.renderer is console.shows
+        # The demo's setup was never drawn, so its buttons can't be tapped.
+        await console.handle("#1")
+        assert "There is no such button" in printed[-1]
+        await console.handle("/today")
+        await console.handle("start thought record")  # typed: the buttons stay on /today
+        await console.handle("#1")  # tapped late, it carries on where she was
+        assert "Let's carry on where you were" in "\n".join(printed[-3:])
+        console.act_as("therapist")
+        await console.handle("/export alex")
+        files = sorted(path.name for path in (tmp_path / "files").iterdir())
+        assert any(
+            name.endswith("-entries-" + f"{console.clock.now():%Y-%m-%d}.csv") for name in files
+        )
+        assert any(name.endswith(".pdf") for name in files)
+        assert "(document: " in "\n".join(printed[-2:])
+        # A notice on a pressed button is drawn for whoever pressed it.
+        shown = console.shows.sent[-1]
+        await console.shows.acknowledge("press-1", "That button is no longer active.")
+        assert printed[-1] == "bot: (That button is no longer active.)"
+        assert console.shows.sent[-1] is shown  # a notice is not a message
+    finally:
+        await console.close()
+    assert console.api.bypassed == []
 
 
 def test_the_console_command_runs_with_no_token_and_no_network(tmp_path: Path) -> None:

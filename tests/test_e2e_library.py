@@ -43,7 +43,7 @@ async def test_phq9_item_9_alerts_at_once_and_the_score_reaches_the_digest(
 ) -> None:
     therapist, client = await linked(running)
     await running.send(therapist, "/assign robin phq9 once 2026-11-21 12:00")
-    replies = await start(running, client, "phq-9 mood questionnaire")
+    replies = await start(running, client, "PHQ-9 mood questionnaire")
     assert "Little interest or pleasure in doing things" in texts(replies)
     for _ in range(8):
         replies = await running.press(client, "0. Not at all")

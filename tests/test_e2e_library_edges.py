@@ -101,7 +101,7 @@ async def test_a_damaged_open_entry_is_set_aside_not_a_trap(running: RunningBot)
 async def test_phq9_item_9_again_after_back_raises_no_second_alert(running: RunningBot) -> None:
     therapist, client = await linked(running)
     await running.send(therapist, "/assign robin phq9 once 2026-11-21 12:00")
-    await start(running, client, "phq-9 mood questionnaire")
+    await start(running, client, "PHQ-9 mood questionnaire")
     for _ in range(8):
         await running.press(client, "0. Not at all")
     await running.press(client, "1. Several days")

@@ -29,9 +29,9 @@ async def test_a_spanish_speaking_client_does_onboarding_and_a_thought_record(
     assert "Mexico City" in zone and "Got it" not in zone
 
     # Homework is given by the therapist (who may type her name without its accent, and the
-    # homework's Spanish title), and reaches her in Spanish.
+    # homework's Spanish title, and its schedule in Spanish), and reaches her in Spanish.
     assigned = texts(
-        await running.send(therapist, "/assign lucia registro de pensamientos daily 20:00")
+        await running.send(therapist, "/assign lucia registro de pensamientos a diario 20:00")
     )
     assert "Assigned thought record to Lucía, daily at 20:00" in assigned
     await running.tick()

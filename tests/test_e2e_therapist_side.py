@@ -91,7 +91,7 @@ async def test_scores_show_their_change_and_times_are_the_therapists(
     await running.send(therapist, "/assign robin phq9 daily 12:00")
 
     async def phq9(answer: str) -> None:
-        await start(running, client, "phq-9 mood questionnaire")
+        await start(running, client, "PHQ-9 mood questionnaire")
         for _ in range(9):
             await running.press(client, answer)
         await running.press(client, "Skip")
@@ -222,7 +222,7 @@ async def test_exports_are_valid_files_holding_the_entries(
     await gratitude_done(running, client)
     await running.press(client, "Too hard")
     await running.send(client, "=Ça m'a pris du temps — 好")  # beyond Latin-1, like a formula
-    await start(running, client, "phq-9 mood questionnaire")
+    await start(running, client, "PHQ-9 mood questionnaire")
     for _ in range(9):
         await running.press(client, "1. Several days")
     await running.press(client, "Skip")

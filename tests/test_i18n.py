@@ -10,7 +10,7 @@ from datetime import date, time
 import pytest
 
 from bot import catalogs, i18n
-from bot.i18n import language_from_code, pick_language, schedule_words, tr
+from bot.i18n import in_sentence, language_from_code, pick_language, schedule_words, tr, wording
 from bot.messages import CONTENT, ENGLISH, words
 from conversations.choosing import Picked, Unsure, match_choice
 from conversations.notes import NOTE_IDS, note
@@ -157,12 +157,11 @@ def test_every_marked_text_is_one_literal() -> None:
 
 
 def test_a_yes_or_no_reads_in_the_persons_language() -> None:
-    from bot.i18n import wording
     from conversations import engine
     from conversations.templates import load_library
 
     template = load_library()["exposure_log"]
-    spanish = engine.compile_flow(template, {}, language="es", t=wording("es").t)
+    spanish = engine.compile_flow(template, {}, language="es", wording=wording("es"))
     english = engine.compile_flow(template, {})
     step = next(s for s in spanish.steps if s.spec.kind == "yes_no")
     same = next(s for s in english.steps if s.key == step.key)
@@ -181,3 +180,29 @@ def test_a_templates_translation_covers_its_default_settings_and_units() -> None
     assert own.params["prompt"] == "Write to me"  # the therapist's words are kept
     mood = engine.compile_flow(library["mood_monitoring"], {}, language="es")
     assert any(getattr(s.spec, "unit", None) == "horas" for s in mood.steps)
+
+
+def test_a_title_inside_a_sentence_keeps_its_capitals_where_they_are_a_name() -> None:
+    assert in_sentence("Thought record") == "thought record"
+    assert in_sentence("PHQ-9 mood questionnaire") == "PHQ-9 mood questionnaire"
+    assert in_sentence("Cuestionario de ansiedad GAD-7") == "cuestionario de ansiedad GAD-7"
+    assert in_sentence("Weekly Walk Plan") == "weekly walk plan"
+
+
+def test_a_day_answer_is_shown_back_in_the_persons_language() -> None:
+    from conversations import engine
+    from conversations.templates import load_library
+
+    template = load_library()["goal_steps"]
+    for language, shown in (("es", "vie 4 dic"), ("en", "Fri 04 Dec")):
+        flow = engine.compile_flow(template, {}, language=language, wording=wording(language))
+        step = next(s for s in flow.steps if s.spec.kind == "date")
+        assert engine.answer_text(step, "2026-12-04") == shown
+        assert engine.summarize(flow, {step.key: "2026-12-04"}) == ((step.label, shown),)
+
+
+def test_one_oclock_is_singular_in_spanish() -> None:
+    assert tr("es", "tomorrow at {time}", time="01:30") == "mañana a la 01:30"
+    assert tr("es", "tomorrow at {time}", time="13:30") == "mañana a las 13:30"
+    assert tr("es", "tomorrow at {time}", time="11:00") == "mañana a las 11:00"
+    assert tr("en", "tomorrow at {time}", time="01:30") == "tomorrow at 01:30"

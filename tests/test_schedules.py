@@ -396,3 +396,27 @@ def test_local_date() -> None:
 def test_digits_that_are_not_numbers_are_refused_not_crashed() -> None:
     with pytest.raises(ScheduleError):
         parse_schedule("every ² days 20:00")
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("a diario 20:00", "daily 20:00"),
+        ("Todos los días a las 20:00", "daily 20:00"),
+        ("lun, mié y vie a las 19:00", "mon,wed,fri 19:00"),
+        ("lun-vie 07:30", "weekdays 07:30"),
+        ("entre semana 08:15", "weekdays 08:15"),
+        ("los sábados 10:00", "sat 10:00"),
+        ("cada lunes 18:00", "mon 18:00"),
+        ("cada 3 días desde 2026-12-01 20:00", "every 3 days 20:00 from 2026-12-01"),
+        ("día por medio 21:00", "every 2 days 21:00 from 2026-11-29"),
+        ("una vez el 2026-12-01 a las 09:30", "once 2026-12-01 09:30"),
+    ],
+)
+def test_a_schedule_typed_in_spanish_reads_as_in_english(typed: str, read: str) -> None:
+    assert format_schedule(parse_schedule(typed, today=date(2026, 11, 29))) == read
+
+
+def test_a_spanish_word_that_is_no_schedule_is_still_refused() -> None:
+    with pytest.raises(ScheduleError, match="mañanas"):
+        parse_schedule("mañanas 20:00")
