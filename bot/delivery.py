@@ -151,13 +151,14 @@ async def _deliver_one(
             return
         left.add(message.id)
         sent = True
+        began = rt.clock.now()
         outcome = await _send(rt, bot, message, payload)
     finally:
         rt.in_flight -= 1
         if sent:
             rt.recent_sends.append(rt.clock.now())
         rt.send_done.set()
-    await asyncio.shield(_mark(rt, message, payload, outcome))
+    await asyncio.shield(_mark(rt, message, payload, outcome, began))
 
 
 async def _room_to_send(rt: Runtime) -> None:
@@ -181,9 +182,14 @@ async def _room_to_send(rt: Runtime) -> None:
 
 
 async def _mark(
-    rt: Runtime, message: OutboxMessage, payload: dict[str, Any], outcome: TelegramError | None
+    rt: Runtime,
+    message: OutboxMessage,
+    payload: dict[str, Any],
+    outcome: TelegramError | None,
+    began: datetime,
 ) -> None:
-    """Record how a send went, in a transaction of its own."""
+    """Record how a send went, in a transaction of its own. Its buttons are offered from
+    when it `began`: a reply with buttons made after that is newer, and kept."""
     now = rt.clock.now()
     async with rt.db.transaction() as session:
         row = await outbox.get_message(session, message_id=message.id)
@@ -194,7 +200,7 @@ async def _mark(
             outbox.mark_sent(row, now=now)
             rows = payload.get("buttons")
             if rows and message.user_id is not None:
-                offered = offer(buttons(rows), now)
+                offered = offer(buttons(rows), began)
                 await people.remember_offered(session, user_id=message.user_id, offered=offered)
         elif isinstance(outcome, RetryAfter):
             metrics.RATE_LIMITED.inc()

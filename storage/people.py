@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Code, Link, User
@@ -303,11 +303,22 @@ async def client_of_therapist(
     return None if row is None else (row[0], row[1])
 
 
-async def remember_offered(
-    session: AsyncSession, *, user_id: int, offered: dict[str, Any] | None
-) -> None:
-    """Keep the buttons just sent to a person (a reminder's, an alert's), to be typed too."""
-    await session.execute(update(User).where(User.id == user_id).values(offered=offered))
+async def remember_offered(session: AsyncSession, *, user_id: int, offered: dict[str, Any]) -> None:
+    """Keep the buttons just sent to a person (a reminder's, an alert's), to be typed too;
+    not over buttons offered after this send began (a reply that crossed it)."""
+    user = await session.get(User, user_id)
+    if user is None:
+        return
+    if _offered_at(user.offered) > _offered_at(offered):
+        return
+    user.offered = offered
+
+
+def _offered_at(offered: dict[str, Any] | None) -> datetime:
+    try:
+        return datetime.fromisoformat(str((offered or {})["at"]))
+    except (KeyError, ValueError):
+        return datetime.min.replace(tzinfo=UTC)
 
 
 async def postpone_digest(session: AsyncSession, *, therapist_id: int, until: datetime) -> None:

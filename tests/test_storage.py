@@ -224,6 +224,29 @@ async def test_entries_pause_resume_and_complete(db: Database) -> None:
         )
 
 
+async def test_buttons_sent_by_the_outbox_never_replace_newer_ones(db: Database) -> None:
+    therapist = await _therapist(db)
+
+    def offered(at: datetime, label: str) -> dict[str, object]:
+        return {"at": at.isoformat(), "choices": [[[label, "x"]]], "confirm": False}
+
+    async with db.transaction() as session:
+        await people.remember_offered(session, user_id=therapist.id, offered=offered(NOW, "A"))
+    async with db.transaction() as session:
+        # A reminder whose send began before the reply that offered "A" finished later.
+        early = offered(NOW - timedelta(seconds=1), "Old")
+        await people.remember_offered(session, user_id=therapist.id, offered=early)
+    async with db.reading() as session:
+        kept = await people.get_user_by_id(session, user_id=therapist.id)
+        assert kept is not None and kept.offered == offered(NOW, "A")
+    async with db.transaction() as session:
+        later = offered(NOW + timedelta(seconds=1), "New")
+        await people.remember_offered(session, user_id=therapist.id, offered=later)
+    async with db.reading() as session:
+        kept = await people.get_user_by_id(session, user_id=therapist.id)
+        assert kept is not None and kept.offered == later
+
+
 async def test_button_tokens_belong_to_one_person(db: Database) -> None:
     therapist = await _therapist(db)
     async with db.transaction() as session:
