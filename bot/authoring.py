@@ -15,7 +15,7 @@ from typing import Any
 
 from bot import library
 from bot.i18n import in_sentence, tr
-from bot.messages import words
+from bot.messages import shown_as, words
 from bot.render import keyboard, question_text, review_text, summary_text
 from bot.runtime import TEMPLATE_SUFFIXES, Ctx
 from conversations import engine
@@ -99,8 +99,8 @@ async def receive_template(ctx: Ctx) -> None:
         )
         return
     except TemplateError as error:
-        # The problems themselves stay in English: they name the template's lines and fields.
-        shown = [str(p) for p in error.problems[:MAX_SHOWN_PROBLEMS]]
+        # In the therapist's language; the field names are the template's own (English).
+        shown = [p.worded(ctx.t) for p in error.problems[:MAX_SHOWN_PROBLEMS]]
         more = len(error.problems) - len(shown)
         if more > 0:
             shown.append(ctx.t("…and {more} more", more=more))
@@ -293,7 +293,7 @@ async def preview_event(ctx: Ctx, event: Event) -> bool:
         therapist.dialog = None
         ctx.say(ctx.t("That preview can no longer be shown. /preview starts again."))
         return True
-    turn = engine.advance(flow, state, event)
+    turn = engine.advance(flow, state, event, shown_as(ctx.lang))
     if turn.waiting is not None:
         # Nobody waits in a preview: say when the rest would come, and go on.
         says = (*turn.says, ctx.t("(For a client, the next part comes on its follow-up day.)"))

@@ -145,11 +145,20 @@ class ConsoleRenderer:
     def _save(self, message_id: int, attachment: Attachment) -> Path:
         self.media.mkdir(parents=True, exist_ok=True)
         named = Path(attachment.filename)
-        suffix = named.suffix or (".png" if attachment.kind == "photo" else ".bin")
+        suffix = named.suffix or _suffix_of(attachment.data)
         stem = named.stem if named.suffix else attachment.kind
         path = self.media / f"{message_id}-{stem}{suffix}"
         path.write_bytes(attachment.data)
         return path
+
+
+def _suffix_of(data: bytes) -> str:
+    """A file's usual ending, from its first bytes (charts are PNG, camera photos JPEG)."""
+    if data.startswith(b"\x89PNG"):
+        return ".png"
+    if data.startswith(b"\xff\xd8"):
+        return ".jpg"
+    return ".pdf" if data.startswith(b"%PDF") else ".bin"
 
 
 def _pairs(keyboard: Keyboard | None) -> list[tuple[str, str]]:

@@ -310,7 +310,9 @@ async def build_digest(
                         written_local=n.created_at.astimezone(own),
                         text=n.text or "",
                         rating=n.rating or "",
-                        about=rt.title_of(n.template_id, language) if n.template_id else "",
+                        about=in_sentence(rt.title_of(n.template_id, language))
+                        if n.template_id
+                        else "",
                     )
                     for n in said
                 ),

@@ -15,13 +15,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import library, notes, onboarding
 from bot.i18n import N_, in_sentence, moment, schedule_words, tr, wording
-from bot.messages import words
+from bot.messages import shown_as, words
 from bot.render import answer_keyboard, buttons, keyboard, question_text, review_text, summary_text
 from bot.runtime import Ctx, button_token
 from conversations import engine
@@ -42,7 +41,6 @@ from conversations.engine import (
 )
 from conversations.kinds.base import Media
 from conversations.kinds.info import InfoStep
-from conversations.notes import Note
 from conversations.schedules import local_date, parse_schedule
 from conversations.timezones import zone_label
 from storage import files, flags, homework, outbox, people
@@ -307,11 +305,8 @@ async def continue_entry(ctx: Ctx, entry: Entry, event: Event) -> None:
         ctx.say(ctx.t("Sorry, this homework cannot be opened right now."))
         return
     flow, before = found
-    pressed = event
-    if isinstance(event, Text):
-        # A button's own words typed are that button ("skip", "Saltar", a yes/no label).
-        pressed = engine.typed_button(flow, before, event.text, _shown_as(ctx)) or event
-    turn = engine.advance(flow, before, pressed)
+    # A button's own words typed are that button ("skip", "Saltar", a yes/no label).
+    turn = engine.advance(flow, before, event, shown_as(ctx.lang))
     problem = _photo_problem(ctx, turn)
     if problem is not None:
         ctx.say(problem)  # nothing moves on: the question waits for the photo again
@@ -335,11 +330,6 @@ async def continue_entry(ctx: Ctx, entry: Entry, event: Event) -> None:
     if isinstance(event, Press):
         ctx.edit_buttons(None)
     await present(ctx, entry, flow, turn)
-
-
-def _shown_as(ctx: Ctx) -> Callable[[str | Note], list[str]]:
-    """The words a button is shown in to this person, and in English (often typed too)."""
-    return lambda label: [words(label, ctx.lang), words(label)]
 
 
 async def _carry_out(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> None:

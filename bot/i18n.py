@@ -20,7 +20,7 @@ from typing import Literal
 from babel import Locale
 from babel.dates import format_date, format_datetime, get_day_names
 
-from conversations.notes import N_, Wording
+from conversations.notes import N_, Wording, in_sentence
 from conversations.schedules import (
     WEEKDAYS,
     WEEKENDS,
@@ -35,7 +35,7 @@ from conversations.schedules import (
 Language = Literal["en", "es"]
 LANGUAGES: tuple[Language, ...] = ("en", "es")
 LANGUAGE_NAMES: dict[Language, str] = {"en": "English", "es": "Español"}
-__all__ = ["LANGUAGES", "N_", "Language", "moment", "schedule_words", "tr"]
+__all__ = ["LANGUAGES", "N_", "Language", "in_sentence", "moment", "schedule_words", "tr"]
 DOMAIN = "messages"
 LOCALE_DIR = Path(__file__).parent / "locale"
 log = logging.getLogger(__name__)
@@ -57,12 +57,22 @@ def catalog(language: str) -> gettext.NullTranslations:
 def tr(language: str, message: str, /, **params: object) -> str:
     """`message` in `language`, its `{name}` fields filled from `params`."""
     text = catalog(language).gettext(message)
-    text = text.format(**params) if params else text
-    return _ONE_OCLOCK.sub(r"\1 la \2", text) if language == "es" else text
+    if language == "es" and params:
+        text = _one_oclock(text, params)
+    return text.format(**params) if params else text
 
 
-_ONE_OCLOCK = re.compile(r"\b([Aa]|[Dd]esde|[Hh]asta) las (0?1:\d\d)\b")
-"""Spanish says "a la 01:30" and "a las 13:30": one o'clock is singular."""
+def _one_oclock(text: str, params: dict[str, object]) -> str:
+    """Spanish says "a la 01:30" but "a las 13:30": one o'clock is singular. Only the
+    catalog's own words change, never a value filled in (a client's words stay theirs)."""
+    for name, value in params.items():
+        if isinstance(value, str) and _ONE.fullmatch(value):
+            field = re.escape("{" + name + "}")
+            text = re.sub(rf"\b([Aa]|[Dd]esde|[Hh]asta) las ({field})", r"\1 la \2", text)
+    return text
+
+
+_ONE = re.compile(r"0?1:\d\d")
 
 
 def language_from_code(code: str | None) -> Language:
@@ -158,12 +168,3 @@ def day_names(language: str, width: Literal["abbreviated", "wide"] = "abbreviate
 def language_name(language: str) -> str:
     """A language's name as said in a sentence in that language ("español", "English")."""
     return str(Locale.parse(language).get_display_name(language))
-
-
-def in_sentence(title: str) -> str:
-    """A title inside a sentence: each word in lower case unless it is written in capitals
-    (PHQ-9, GAD-7). "Start thought record", "Start PHQ-9 mood questionnaire", "el
-    cuestionario de ansiedad GAD-7"."""
-    return " ".join(
-        word if sum(c.isupper() for c in word) > 1 else word.lower() for word in title.split(" ")
-    )

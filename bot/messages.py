@@ -6,6 +6,8 @@ engine may say are `conversations.notes.NOTE_IDS`; a test checks every one has w
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.i18n import N_, tr
 from conversations.notes import Note
 
@@ -122,3 +124,9 @@ def words(said: Note | str, language: str = "en") -> str:
             language, ENGLISH["button_continue"]
         )
     return tr(language, ENGLISH[said.id], **params)
+
+
+def shown_as(language: str) -> Callable[[Note | str], list[str]]:
+    """The words a button's label is shown in to someone reading `language`, and in
+    English (often typed too): what typed text is compared with."""
+    return lambda label: [words(label, language), words(label)]

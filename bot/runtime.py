@@ -383,9 +383,9 @@ def handler(fn: Handler, *, on_risk: RiskHook | None = None) -> PtbCallback:
                     choose_country(zone=None, language_code=person.language_code),
                     language=language_of(person.language_code),
                 )
-                await shows.say(chat.id, lines)
+                await message.reply_text(lines)  # in its topic, under what was asked
             elif message is not None and _addressed_to_bot(update):
-                await shows.say(chat.id, private_only)
+                await message.reply_text(private_only)
             return
         rt = runtime_of(context)
         started = time.perf_counter()

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from conversations.fields import Identifier, Strict
+from conversations.notes import N_, Unreadable
 
 Scalar = bool | int | float | str
 Lookup = Callable[[str], Any]
@@ -47,14 +48,28 @@ class Condition(Strict):
         given = [name for name in (*_COMPARISONS, *_COMBINED) if getattr(self, name) is not None]
         shown = [name.rstrip("_") for name in given]
         if len(given) != 1:
-            raise ValueError(
-                "needs exactly one test: is, is_not, at_least, at_most, includes, answered, "
-                f"all, any or not (found {', '.join(shown) or 'none'})"
+            if not shown:
+                raise Unreadable(
+                    N_(
+                        "needs exactly one test: is, is_not, at_least, at_most, includes, "
+                        "answered, all, any or not (found none)"
+                    )
+                )
+            raise Unreadable(
+                N_(
+                    "needs exactly one test: is, is_not, at_least, at_most, includes, "
+                    "answered, all, any or not (found {found})"
+                ),
+                found=", ".join(shown),
             )
         if given[0] in _COMPARISONS and self.step is None:
-            raise ValueError(f"{shown[0]} needs the step whose answer it tests: step: ...")
+            raise Unreadable(
+                N_("{test} needs the step whose answer it tests: step: ..."), test=shown[0]
+            )
         if given[0] in _COMBINED and self.step is not None:
-            raise ValueError(f"{shown[0]} combines conditions; put step inside each of them")
+            raise Unreadable(
+                N_("{test} combines conditions; put step inside each of them"), test=shown[0]
+            )
         return self
 
     @property

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from conversations.notes import N_, Wording
+from conversations.notes import N_, Wording, in_sentence
 
 MESSAGE_LIMIT = 4000
 """Telegram allows 4,096 characters a message; a little is kept in reserve."""
@@ -116,7 +116,7 @@ class ClientReport:
                     t(
                         "{title}: missed {count} times in a row",
                         count=a.missed_in_a_row,
-                        title=a.title.lower(),
+                        title=in_sentence(a.title),
                     )
                 )
         hard = [n.about or t("a homework") for n in self.notes if n.rating == "too hard"]

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from conversations.choosing import Picked, match_choice
+from conversations.choosing import Picked, fold, match_choice
 from conversations.fields import MAX_TEXT
 from conversations.kinds import Kind, kind_of
 from conversations.kinds.base import (
@@ -42,7 +42,6 @@ from conversations.kinds.base import (
     Rows,
     Select,
     StepBase,
-    plain,
 )
 from conversations.kinds.choice import DONE
 from conversations.kinds.date import DateStep
@@ -537,29 +536,29 @@ def ask(flow: Flow, state: State, says: Sequence[Say] = ()) -> Turn:
     return Turn(state=state, says=tuple(says), question=_question(flow, state, index))
 
 
-def typed_button(
-    flow: Flow, state: State, text: str, worded: Callable[[str | Note], Iterable[str]]
-) -> Press | None:
-    """The button of the question in front of the client whose words were typed (case,
-    accents and punctuation aside), as if pressed: "skip" on a scale, a yes/no question's
-    own labels. `worded` gives the words a label is shown in. The options of a
-    several-answer question are not among them: typed, they are a list of picks."""
-    question = ask(flow, state).question
-    if question is None:
-        return None
-    several = getattr(flow.steps[question.position].spec, "multiple", False)
-    typed = plain(text)
-    for row in question.buttons:
+Shown = Callable[[str | Note], Iterable[str]]
+"""The words a button's label is shown in to the client (their language, and English)."""
+
+
+def _typed_button(flow: Flow, state: State, index: int, text: str, shown: Shown) -> Press | None:
+    """The button of the question at `index` whose words were typed (case, accents and
+    punctuation aside), as if pressed: "skip" on a scale, a yes/no question's own labels.
+    The options of a several-answer question are not among them: typed, they are a list."""
+    several = getattr(flow.steps[index].spec, "multiple", False)
+    typed = fold(text)
+    for row in _question(flow, state, index).buttons:
         for button in row:
             if several and button.value != DONE:
                 continue
-            if typed and typed in {plain(shown) for shown in worded(button.label)}:
-                return Press(question.position, button.value)
+            if typed and typed in {fold(words) for words in shown(button.label)}:
+                return Press(index, button.value)
     return None
 
 
-def advance(flow: Flow, state: State, event: Event) -> Turn:
-    """Apply one client event to the state and say what comes next."""
+def advance(flow: Flow, state: State, event: Event, shown: Shown | None = None) -> Turn:
+    """Apply one client event to the state and say what comes next. Given `shown` (how
+    button labels read to the client), text the question can't read as an answer that is
+    one of its buttons' words is that button pressed."""
     if isinstance(event, Text) and _continues(state, event):
         # The rest of a long message Telegram cut into parts: not an answer of its own.
         return ask(flow, replace(state, split_at=event.sent_at), (note("rest_of_long"),))
@@ -614,6 +613,10 @@ def advance(flow: Flow, state: State, event: Event) -> Turn:
         outcome = step.kind.parse_media(step.spec, event, env)
     else:
         outcome = step.kind.parse_text(step.spec, event.text, env)
+        if isinstance(outcome, Refuse) and shown is not None:
+            pressed = _typed_button(flow, state, index, event.text, shown)
+            if pressed is not None:
+                return advance(flow, state, pressed)
         tapped = state.selection and list(state.selection) != state.answers.get(step.key)
         if isinstance(outcome, Accept) and isinstance(outcome.value, list) and tapped:
             # Typed after tapping some: the typed ones join those tapped, none is lost. (A

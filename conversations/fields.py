@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from conversations.notes import N_, Unreadable
+
 MAX_TEXT = 3500
 """The longest text a template may hold in one field (a prompt, an intro)."""
 MAX_SHORT = 60
@@ -16,9 +18,12 @@ _ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 def _identifier(value: str) -> str:
     if not _ID.fullmatch(value):
-        raise ValueError(
-            f"“{value[:50]}” is not a valid id: use lower-case letters, digits and _, "
-            "starting with a letter, at most 40 characters"
+        raise Unreadable(
+            N_(
+                "“{value}” is not a valid id: use lower-case letters, digits and _, "
+                "starting with a letter, at most 40 characters"
+            ),
+            value=value[:50],
         )
     return value
 

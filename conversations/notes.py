@@ -132,3 +132,14 @@ NOTE_IDS: frozenset[str] = frozenset(
         "button_keep",
     }
 )
+
+
+def in_sentence(title: str) -> str:
+    """A title inside a sentence: in lower case, but for words written in capitals (PHQ-9,
+    GAD-7, each part of a hyphenated word on its own): "Start thought record", "Start
+    PHQ-9 mood questionnaire", "el cuestionario de ansiedad GAD-7", "self-compassion"."""
+
+    def part(word: str) -> str:
+        return word if sum(c.isupper() for c in word) > 1 else word.lower()
+
+    return " ".join("-".join(part(p) for p in word.split("-")) for word in title.split(" "))

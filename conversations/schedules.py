@@ -157,6 +157,9 @@ _SPANISH: dict[tuple[str, ...], tuple[str, ...]] = {
     ("dia", "por", "medio"): ("every", "other", "day"),
     ("cada", "otro", "dia"): ("every", "other", "day"),
     ("cada", "dos", "dias"): ("every", "2", "days"),
+    ("cada", "dos", "semanas"): ("every", "2", "weeks"),
+    ("todos", "los"): (),
+    ("de",): (),
     ("cada",): ("every",),
     ("dias",): ("days",),
     ("dia",): ("day",),
@@ -188,6 +191,11 @@ def _from_spanish(words: list[str]) -> list[str]:
     read: list[str] = []
     index = 0
     while index < len(plain):
+        first, *rest = plain[index : index + 3]
+        if rest[:1] == ["a"] and len(rest) == 2 and _is_day(first) and _is_day(rest[1]):
+            read.append(f"{_SPANISH[(first,)][0]}-{_SPANISH[(rest[1],)][0]}")  # "lunes a viernes"
+            index += 3
+            continue
         for size in range(min(_LONGEST, len(plain) - index), 0, -1):
             english = _SPANISH.get(tuple(plain[index : index + size]))
             if english is not None:
@@ -206,6 +214,11 @@ def _from_spanish(words: list[str]) -> list[str]:
 
 
 _UNACCENT = str.maketrans("áéíóú", "aeiou")
+
+
+def _is_day(word: str) -> bool:
+    english = _SPANISH.get((word,))
+    return english is not None and len(english) == 1 and english[0] in _DAY_WORDS
 
 
 @dataclass

@@ -34,7 +34,8 @@ from conversations.kinds.base import RESERVED_IDS, StepBase
 from conversations.kinds.choice import ChoiceStep, Option
 from conversations.kinds.follow_up import FollowUpStep
 from conversations.kinds.group import MAX_REPEAT, GroupKind, GroupStep
-from conversations.yamldoc import DocumentError, Path, Problem, load_document
+from conversations.notes import N_, Unreadable
+from conversations.yamldoc import DocumentError, Path, Problem, Said, load_document, problem
 
 MAX_TEMPLATE_BYTES = 100_000
 """Larger files are refused before parsing; real templates are a few kilobytes."""
@@ -65,7 +66,7 @@ class IntegerParam(Strict):
     def _above_min(cls, high: int | None, info: ValidationInfo) -> int | None:
         low = info.data.get("min")
         if low is not None and high is not None and high < low:
-            raise ValueError(f"is below min ({low})")
+            raise Unreadable(N_("is below min ({low})"), low=low)
         return high
 
     @field_validator("default")
@@ -73,7 +74,9 @@ class IntegerParam(Strict):
     def _within(cls, value: int, info: ValidationInfo) -> int:
         low, high = info.data.get("min"), info.data.get("max")
         if (low is not None and value < low) or (high is not None and value > high):
-            raise ValueError(f"must be between min and max ({low} to {high})")
+            raise Unreadable(
+                N_("must be between min and max ({low} to {high})"), low=str(low), high=str(high)
+            )
         return value
 
 
@@ -114,7 +117,7 @@ class Score(Strict):
     def _rising(self) -> Score:
         tops = [band.max for band in self.bands]
         if tops != sorted(set(tops)):
-            raise ValueError("bands must rise: each max above the one before")
+            raise Unreadable(N_("bands must rise: each max above the one before"))
         return self
 
     def band(self, total: int) -> str:
@@ -150,7 +153,9 @@ class Translation(Strict):
 
 def _language(code: str) -> str:
     if not re.fullmatch(r"[a-z]{2,3}", code):
-        raise ValueError(f"“{code}” is not a language code; use lower-case ones like es")
+        raise Unreadable(
+            N_("“{code}” is not a language code; use lower-case ones like es"), code=code
+        )
     return code
 
 
@@ -201,15 +206,15 @@ class Template(Strict):
 @dataclass
 class _Checker:
     template: Template
-    problems: list[tuple[Path, str]]
+    problems: list[tuple[Path, Said]]
     strict: bool = True
     """Rules added after templates were first stored apply to new uploads only, so a
     version stored before them still opens (`load_template(..., strict=False)`)."""
 
-    def add(self, path: Path, message: str) -> None:
-        self.problems.append((path, message))
+    def add(self, path: Path, message: str, **fields: str | int) -> None:
+        self.problems.append((path, (message, fields)))
 
-    def run(self) -> list[tuple[Path, str]]:
+    def run(self) -> list[tuple[Path, Said]]:
         self.ids()
         self.settings()
         self.placeholders()
@@ -221,8 +226,8 @@ class _Checker:
         if self.strict:
             self.groups()
         for path, step, _ in self.template.all_steps():
-            for where, message in kind_of(step).check(step):
-                self.add((*path, *where), message)
+            for where, (message, fields) in kind_of(step).check(step):
+                self.add((*path, *where), message, **fields)
         return self.problems
 
     # Ids.
@@ -230,16 +235,16 @@ class _Checker:
         seen: dict[str, Path] = {}
         for path, step, _ in self.template.all_steps():
             if step.id in RESERVED_IDS:
-                self.add((*path, "id"), f"“{step.id}” is kept for the template language")
+                self.add((*path, "id"), N_("“{id}” is kept for the template language"), id=step.id)
             elif step.id in seen:
-                self.add((*path, "id"), f"“{step.id}” is already the id of another step")
+                self.add((*path, "id"), N_("“{id}” is already the id of another step"), id=step.id)
             else:
                 seen[step.id] = path
         for name in self.template.params:
             if name in seen:
-                self.add(("params", name), "is also a step id; placeholders need one meaning")
+                self.add(("params", name), N_("is also a step id; placeholders need one meaning"))
             if name in ROUND_NAMES or name in TAILORING:
-                self.add(("params", name), f"“{name}” is kept for the template language")
+                self.add(("params", name), N_("“{id}” is kept for the template language"), id=name)
 
     def settings(self) -> None:
         for path, step, _ in self.template.all_steps():
@@ -250,13 +255,19 @@ class _Checker:
                 continue
             param = self.template.params.get(name)
             if param is None:
-                self.add((*path, "repeat"), f"{{{name}}} is not a setting; add it under params")
+                self.add(
+                    (*path, "repeat"),
+                    N_("{{{name}}} is not a setting; add it under params"),
+                    name=name,
+                )
             elif not isinstance(param, IntegerParam):
-                self.add((*path, "repeat"), f"{{{name}}} must be an integer setting")
+                self.add((*path, "repeat"), N_("{{{name}}} must be an integer setting"), name=name)
             elif param.min is None or param.max is None or param.min < 1 or param.max > MAX_REPEAT:
                 self.add(
                     (*path, "repeat"),
-                    f"{{{name}}} needs min and max from 1 to {MAX_REPEAT} to be a repeat count",
+                    N_("{{{name}}} needs min and max from 1 to {most} to be a repeat count"),
+                    name=name,
+                    most=MAX_REPEAT,
                 )
 
     def groups(self) -> None:
@@ -267,7 +278,8 @@ class _Checker:
             if given:
                 self.add(
                     ("steps", i),
-                    f"a group can't have {', '.join(given)}: put it on the questions inside it",
+                    N_("a group can't have {fields}: put it on the questions inside it"),
+                    fields=", ".join(given),
                 )
 
     # Placeholders: {param}, {earlier_step}, {n} and {total} in a group.
@@ -297,39 +309,54 @@ class _Checker:
                 continue
             name = match.group(1)
             if name is None:
-                message = f"has a lone “{token}”; write {token * 2} for a brace"
-            elif not _NAME.fullmatch(name):
-                message = (
-                    f"{token[:40]} is not a placeholder: names are lower-case letters, digits "
-                    "and _ (write {{ and }} for braces)"
+                said: Said = (
+                    N_("has a lone “{token}”; write {doubled} for a brace"),
+                    {"token": token, "doubled": token * 2},
                 )
-            elif name in allowed:
-                continue
+            elif not _NAME.fullmatch(name):
+                said = (
+                    N_(
+                        "{token} is not a placeholder: names are lower-case letters, digits "
+                        "and _ (to write a brace itself, double it)"
+                    ),
+                    {"token": token[:40]},
+                )
             else:
-                message = f"{token} {self.why_not(name, place, own)}"
-            if message not in reported:
-                reported.add(message)
-                self.add(path, message)
+                if name in allowed:
+                    continue
+                said = self.why_not(name, place, own)
+                said = (said[0], {**said[1], "token": token})
+            shown = said[0].format(**said[1])
+            if shown not in reported:
+                reported.add(shown)
+                self.add(path, said[0], **said[1])
 
-    def why_not(self, name: str, place: str, own: str) -> str:
+    def why_not(self, name: str, place: str, own: str) -> Said:
+        """Why the placeholder `{token}` (filled in by the caller) can't be used here."""
         known = {step.id for _, step, _ in self.template.all_steps()}
         inner = {step.id: g.id for _, step, g in self.template.all_steps() if g is not None}
         groups = {s.id for s in self.template.steps if isinstance(s, GroupStep)}
         if name in ROUND_NAMES:
-            return "only works in the prompts of a group's steps"
+            return N_("{token} only works in the prompts of a group's steps"), {}
         if place == "intro" and name in known:
-            return "cannot be used: the intro comes before any answers"
+            return N_("{token} cannot be used: the intro comes before any answers"), {}
         if name == own:
-            return "is this step's own answer, which is not known yet"
+            return N_("{token} is this step's own answer, which is not known yet"), {}
         if name in inner and place == "digest":
-            return f"is inside the group {inner[name]}; use {{{inner[name]}}} for all its answers"
+            return (
+                N_("{token} is inside the group {group}; use {{{group}}} for all its answers"),
+                {"group": inner[name]},
+            )
         if name in inner:
-            return f"is inside the group {inner[name]}; only that group's steps can use it"
+            return (
+                N_("{token} is inside the group {group}; only that group's steps can use it"),
+                {"group": inner[name]},
+            )
         if name in groups and place in ("prompt", "outro"):
-            return "is a group; only the digest can use a whole group"
+            return N_("{token} is a group; only the digest can use a whole group"), {}
         if place == "prompt" and name in known:
-            return "comes later, so it has no answer yet"
-        return "is not a setting or a step id"
+            return N_("{token} comes later, so it has no answer yet"), {}
+        return N_("{token} is not a setting or a step id"), {}
 
     # Conditions and routes.
     def conditions(self) -> None:
@@ -346,8 +373,8 @@ class _Checker:
                 if route.when is not None
             ]
             for condition_path, condition, before in where:
-                for problem in self.condition(condition, before, group, order, steps):
-                    self.add(condition_path, problem)
+                for message, fields in self.condition(condition, before, group, order, steps):
+                    self.add(condition_path, message, **fields)
 
     def condition(
         self,
@@ -356,20 +383,27 @@ class _Checker:
         group: GroupStep | None,
         order: Mapping[str, int],
         steps: Mapping[str, tuple[StepBase, GroupStep | None]],
-    ) -> list[str]:
+    ) -> list[Said]:
         inner = condition.all_ or condition.any_ or ([condition.not_] if condition.not_ else [])
         if inner:
             return [p for c in inner for p in self.condition(c, index, group, order, steps)]
         name = condition.step or ""
         if name not in steps:
-            return [f"{name} is not a step in this template"]
+            return [(N_("{name} is not a step in this template"), {"name": name})]
         target, target_group = steps[name]
         if order[name] >= index:
-            return [f"{name} is not asked before this, so it has no answer yet"]
+            return [
+                (N_("{name} is not asked before this, so it has no answer yet"), {"name": name})
+            ]
         if target_group is not None and target_group is not group:
-            return [f"{name} is inside the group {target_group.id}; only its own steps can test it"]
+            return [
+                (
+                    N_("{name} is inside the group {group}; only its own steps can test it"),
+                    {"name": name, "group": target_group.id},
+                )
+            ]
         if isinstance(target, GroupStep | FollowUpStep):
-            return [f"{name} has no answer of its own to test"]
+            return [(N_("{name} has no answer of its own to test"), {"name": name})]
         kind = kind_of(target)
         test = condition.test
         if (
@@ -377,29 +411,48 @@ class _Checker:
             and kind.number(target, 0) is None
             and not isinstance(target, ChoiceStep)
         ):
-            return [f"{test} needs a step answered with a number; {name} is a {target.kind} step"]
+            return [
+                (
+                    N_("{test} needs a step answered with a number; {name} is a {kind} step"),
+                    {"test": test, "name": name, "kind": target.kind},
+                )
+            ]
         unscored = isinstance(target, ChoiceStep) and any(o.points is None for o in target.options)
         if self.strict and test in ("at_least", "at_most") and unscored:
-            return [f"{test} needs points on every option of {name}"]
+            return [
+                (N_("{test} needs points on every option of {name}"), {"test": test, "name": name})
+            ]
         values = kind.option_values(target)
         multiple = isinstance(target, ChoiceStep) and target.multiple
         if self.strict and test in ("is", "is_not") and multiple:
-            return [f"{name} is a multiple choice; test it with includes: OPTION"]
+            return [
+                (N_("{name} is a multiple choice; test it with includes: OPTION"), {"name": name})
+            ]
         if test == "includes":
             if not (isinstance(target, ChoiceStep) and target.multiple):
-                return [f"includes needs a multiple choice; {name} is not one"]
+                return [(N_("includes needs a multiple choice; {name} is not one"), {"name": name})]
             if values is not None and condition.includes not in values:
-                return [f"{name} has no option “{condition.includes}”"]
+                return [
+                    (
+                        N_("{name} has no option “{option}”"),
+                        {"name": name, "option": str(condition.includes)},
+                    )
+                ]
         if test in ("is", "is_not") and values is not None:
             wanted = condition.is_ if test == "is" else condition.is_not
             if str(wanted) not in values:
                 return [
-                    f"{name} has no option “{wanted}”; its options are {', '.join(sorted(values))}"
+                    (
+                        N_("{name} has no option “{option}”; its options are {options}"),
+                        {"name": name, "option": str(wanted), "options": ", ".join(sorted(values))},
+                    )
                 ]
         if test in ("is", "is_not") and target.kind == "yes_no":
             wanted = condition.is_ if test == "is" else condition.is_not
             if not isinstance(wanted, bool):
-                return [f"{name} is answered yes or no; write is: yes or is: no"]
+                return [
+                    (N_("{name} is answered yes or no; write is: yes or is: no"), {"name": name})
+                ]
         return []
 
     def routes(self) -> None:
@@ -408,13 +461,19 @@ class _Checker:
             for i, route in enumerate(step.routes):
                 where = (*path, "next") if isinstance(step.next, str) else (*path, "next", i)
                 if group is not None:
-                    self.add(where, "steps inside a group go in order; next can't be used here")
+                    self.add(where, N_("steps inside a group go in order; next can't be used here"))
                 elif route.goto == "end":
                     continue
                 elif route.goto not in top:
-                    self.add(where, f"goes to {route.goto}, which is not a step outside a group")
+                    self.add(
+                        where,
+                        N_("goes to {step}, which is not a step outside a group"),
+                        step=route.goto,
+                    )
                 elif top.index(route.goto) <= top.index(step.id):
-                    self.add(where, f"goes back to {route.goto}; next may only go forward")
+                    self.add(
+                        where, N_("goes back to {step}; next may only go forward"), step=route.goto
+                    )
         self.reachable(top)
 
     def reachable(self, top: Sequence[str]) -> None:
@@ -431,7 +490,8 @@ class _Checker:
             if index not in reached:
                 self.add(
                     ("steps", index),
-                    f"{step.id} can never be reached: a step before it always goes past it",
+                    N_("{step} can never be reached: a step before it always goes past it"),
+                    step=step.id,
                 )
 
     # Scores, follow-ups, translations.
@@ -443,22 +503,34 @@ class _Checker:
         for i, item in enumerate(score.items):
             step = top.get(item)
             if step is None:
-                self.add(("score", "items", i), f"{item} is not a step outside a group")
+                self.add(
+                    ("score", "items", i), N_("{step} is not a step outside a group"), step=item
+                )
             elif isinstance(step, ChoiceStep) and any(o.points is None for o in step.options):
-                self.add(("score", "items", i), f"{item} needs points on every option")
+                self.add(
+                    ("score", "items", i), N_("{step} needs points on every option"), step=item
+                )
             elif kind_of(step).points(step, 0) is None and not isinstance(step, ChoiceStep):
                 self.add(
-                    ("score", "items", i), f"{item} is a {step.kind} step, which can't be scored"
+                    ("score", "items", i),
+                    N_("{step} is a {kind} step, which can't be scored"),
+                    step=item,
+                    kind=step.kind,
                 )
             elif self.strict and (step.optional or step.when is not None):
                 # A total with items left out is not the measure's total.
                 self.add(
                     ("score", "items", i),
-                    f"{item} is scored, so it can't be optional or asked only sometimes",
+                    N_("{step} is scored, so it can't be optional or asked only sometimes"),
+                    step=item,
                 )
         for i, alert in enumerate(score.alerts):
             if alert.step not in score.items:
-                self.add(("score", "alerts", i, "step"), f"{alert.step} is not one of the items")
+                self.add(
+                    ("score", "alerts", i, "step"),
+                    N_("{step} is not one of the items"),
+                    step=alert.step,
+                )
 
     def follow_ups(self) -> None:
         order = [step.id for step in self.template.steps]
@@ -469,15 +541,25 @@ class _Checker:
                 name = step.after_days.strip("{}")
                 param = self.template.params.get(name)
                 if not isinstance(param, IntegerParam):
-                    self.add((*path, "after_days"), f"{{{name}}} must be an integer setting")
+                    self.add(
+                        (*path, "after_days"),
+                        N_("{{{name}}} must be an integer setting"),
+                        name=name,
+                    )
             if step.after_step is not None:
                 target = next((s for s in self.template.steps if s.id == step.after_step), None)
                 if target is None or target.kind != "date":
-                    self.add((*path, "after_step"), f"{step.after_step} is not a date step")
+                    self.add(
+                        (*path, "after_step"), N_("{step} is not a date step"), step=step.after_step
+                    )
                 elif order.index(target.id) > order.index(step.id):
-                    self.add((*path, "after_step"), f"{step.after_step} is asked after this")
+                    self.add(
+                        (*path, "after_step"),
+                        N_("{step} is asked after this"),
+                        step=step.after_step,
+                    )
             if path[-1] == len(self.template.steps) - 1:
-                self.add(path, "a follow-up needs steps after it to ask when it is due")
+                self.add(path, N_("a follow-up needs steps after it to ask when it is due"))
 
     def translations(self) -> None:
         steps = {step.id: step for _, step, _ in self.template.all_steps()}
@@ -488,7 +570,9 @@ class _Checker:
             for name in words.params:
                 param = self.template.params.get(name)
                 if param is None or param.type != "text":
-                    self.add((*base, "params", name), f"{name} is not a text setting here")
+                    self.add(
+                        (*base, "params", name), N_("{name} is not a text setting here"), name=name
+                    )
             if self.strict and words.intro:
                 self.text((*base, "intro"), words.intro, params, "intro")
             if self.strict and words.outro:
@@ -508,15 +592,20 @@ class _Checker:
                 step = steps.get(step_id)
                 where = ("translations", language, "steps", step_id)
                 if step is None:
-                    self.add(where, f"{step_id} is not a step in this template")
+                    self.add(where, N_("{name} is not a step in this template"), name=step_id)
                     continue
                 values = kind_of(step).option_values(step) or frozenset()
                 for value in step_words.options:
                     if value not in values:
-                        self.add((*where, "options", value), f"{step_id} has no option “{value}”")
+                        self.add(
+                            (*where, "options", value),
+                            N_("{name} has no option “{option}”"),
+                            name=step_id,
+                            option=value,
+                        )
 
 
-def check_template(template: Template, *, strict: bool = True) -> list[tuple[Path, str]]:
+def check_template(template: Template, *, strict: bool = True) -> list[tuple[Path, Said]]:
     """Problems a template's types can't show: ids, placeholders, conditions, routes...
     (`strict=False`: without the rules added after templates were first stored)."""
     return _Checker(template, [], strict).run()
@@ -530,9 +619,10 @@ def load_template(text: str, *, filename: str = "<template>", strict: bool = Tru
     A stored version is read with `strict=False` (see `_Checker.strict`)."""
     size = len(text.encode("utf-8", errors="replace"))
     if size > MAX_TEMPLATE_BYTES:
-        raise TemplateError(
-            filename, [Problem(None, "", f"is {size:,} bytes; a template may be at most 100 kB")]
+        large = problem(
+            None, "", N_("is {size} bytes; a template may be at most 100 kB"), size=size
         )
+        raise TemplateError(filename, [large])
     try:
         template = load_document(
             text,
@@ -551,8 +641,9 @@ def load_template(text: str, *, filename: str = "<template>", strict: bool = Tru
     return template
 
 
-def _fields_at(data: Any, path: Path) -> tuple[str, Sequence[str]] | None:
-    """What the place at `path` in a template's raw data is, and the fields it may have."""
+def _fields_at(data: Any, path: Path) -> Said | None:
+    """An unknown field at `path` in a template's raw data: what the place is, and the
+    fields it may have."""
     node = data
     for part in path:
         try:
@@ -561,22 +652,23 @@ def _fields_at(data: Any, path: Path) -> tuple[str, Sequence[str]] | None:
             return None
     kind = node.get("kind") if isinstance(node, dict) else None
 
-    def names(model: type[Strict]) -> list[str]:
-        return [info.alias or name for name, info in model.model_fields.items()]
+    def names(model: type[Strict]) -> dict[str, str | int]:
+        return {"names": ", ".join(info.alias or name for name, info in model.model_fields.items())}
 
     if not path:
-        return "a template", names(Template)
+        return N_("unknown field; a template may have {names}"), names(Template)
     if path[-2:-1] == ("steps",) and isinstance(kind, str) and kind in KINDS:
-        return f"a {kind} step", names(KINDS[kind].model)
+        step = names(KINDS[kind].model)
+        return N_("unknown field; a {kind} step may have {names}"), {**step, "kind": kind}
     if path[-2:-1] == ("options",):
-        return "an option", names(Option)
+        return N_("unknown field; an option may have {names}"), names(Option)
     if len(path) == 2 and path[0] == "params" and isinstance(node, dict):
         model = TextParam if node.get("type") == "text" else IntegerParam
-        return "a setting", names(model)
+        return N_("unknown field; a setting may have {names}"), names(model)
     if path[-1:] in (("when",),) or path[-2:-1] in (("all",), ("any",)):
-        return "a condition", names(Condition)
+        return N_("unknown field; a condition may have {names}"), names(Condition)
     if path[-1:] == ("score",):
-        return "a score", names(Score)
+        return N_("unknown field; a score may have {names}"), names(Score)
     return None
 
 
@@ -586,14 +678,14 @@ def load_template_file(path: str | os.PathLike[str]) -> Template:
     with open(filename, "rb") as handle:
         data = handle.read(MAX_TEMPLATE_BYTES + 1)
     if len(data) > MAX_TEMPLATE_BYTES:
-        problem = Problem(None, "", "is larger than 100 kB, the most a template may be")
-        raise TemplateError(filename, [problem])
+        large = Problem(None, "", N_("is larger than 100 kB, the most a template may be"))
+        raise TemplateError(filename, [large])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        problem = Problem(line, "", "is not UTF-8 text; save it as UTF-8")
-        raise TemplateError(filename, [problem]) from None
+        unread = Problem(line, "", N_("is not UTF-8 text; save it as UTF-8"))
+        raise TemplateError(filename, [unread]) from None
     return load_template(text, filename=filename)
 
 
@@ -608,13 +700,17 @@ def load_library() -> dict[str, Template]:
         template = load_template(entry.read_text(encoding="utf-8"), filename=filename)
         earlier = library.get(template.id)
         if earlier is not None:
-            problem = Problem(
-                None, "id", f"“{template.id}” is already the id of {earlier.source_file}"
+            twice = problem(
+                None,
+                "id",
+                N_("“{id}” is already the id of {file}"),
+                id=template.id,
+                file=earlier.source_file,
             )
-            raise TemplateError(filename, [problem])
+            raise TemplateError(filename, [twice])
         library[template.id] = template
     if not library:
-        raise TemplateError("conversations/library", [Problem(None, "", "no templates found")])
+        raise TemplateError("conversations/library", [Problem(None, "", N_("no templates found"))])
     return library
 
 

@@ -8,7 +8,7 @@ at the line of the field it concerns, in plain words.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -17,6 +17,8 @@ from pydantic import BaseModel, ValidationError
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from conversations.notes import N_, Unreadable, Words, english
+
 Model = TypeVar("Model", bound=BaseModel)
 Path = tuple[str | int, ...]
 
@@ -24,19 +26,41 @@ _TAG_PREFIX = "tag:yaml.org,2002:"
 _PLAIN_TAGS = {"str", "int", "float", "bool", "null", "timestamp", "seq", "map"}
 
 
+Fill = tuple[tuple[str, str | int], ...]
+"""A message's fields, as (name, value) pairs (a problem stays hashable)."""
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One problem in a file, located by line and field path."""
+    """One problem in a file, located by line and field path. `message` is a catalog text
+    (English, `{name}` fields filled from `fields`), so a therapist reads it in their
+    language (`worded`); `str()` is the English, for operators and logs."""
 
     line: int | None
     field: str
     message: str
+    fields: Fill = ()
+
+    def worded(self, t: Words = english) -> str:
+        """The problem in the language `t` words in."""
+        problem = t(self.message, **dict(self.fields))
+        if self.line is None:
+            if self.field:
+                return t("file, {field}: {problem}", field=self.field, problem=problem)
+            return t("file: {problem}", problem=problem)
+        if self.field:
+            return t(
+                "line {line}, {field}: {problem}", line=self.line, field=self.field, problem=problem
+            )
+        return t("line {line}: {problem}", line=self.line, problem=problem)
 
     def __str__(self) -> str:
-        where = f"line {self.line}" if self.line is not None else "file"
-        return (
-            f"{where}, {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-        )
+        return self.worded()
+
+
+def problem(line: int | None, field: str, message: str, **fields: str | int) -> Problem:
+    """A problem whose message has fields."""
+    return Problem(line, field, message, tuple(fields.items()))
 
 
 @dataclass
@@ -76,12 +100,12 @@ class _Reader:
         line = node.start_mark.line + 1 if node.start_mark is not None else 0
         self.lines.setdefault(path, line)
         if id(node) in self.seen:
-            self.problem(line, path, "aliases (*name) are not supported; write the value out")
+            self.problem(line, path, N_("aliases (*name) are not supported; write the value out"))
             return None
         self.seen.add(id(node))
         tag = node.tag.removeprefix(_TAG_PREFIX)
         if tag not in _PLAIN_TAGS:
-            self.problem(line, path, f"the tag {node.tag} is not allowed")
+            self.problem(line, path, N_("the tag {tag} is not allowed"), tag=node.tag)
             return None
         if isinstance(node, MappingNode):
             return self.mapping(node, path)
@@ -91,7 +115,9 @@ class _Reader:
         try:
             return self.constructor.construct_object(node, deep=True)
         except (ConstructorError, ValueError):
-            self.problem(line, path, f"cannot read the value {str(node.value)[:30]}")
+            self.problem(
+                line, path, N_("cannot read the value {value}"), value=str(node.value)[:30]
+            )
             return None
 
     def mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
@@ -99,19 +125,26 @@ class _Reader:
         for key, value in node.value:
             line = key.start_mark.line + 1 if key.start_mark is not None else 0
             if not isinstance(key, ScalarNode) or key.tag != _TAG_PREFIX + "str":
-                shown = f"“{key.value}”" if isinstance(key, ScalarNode) else "this"
-                self.problem(line, path, f"{shown} cannot be a field name; use plain words")
+                if isinstance(key, ScalarNode):
+                    self.problem(
+                        line,
+                        path,
+                        N_("“{key}” cannot be a field name; use plain words"),
+                        key=str(key.value)[:40],
+                    )
+                else:
+                    self.problem(line, path, N_("this cannot be a field name; use plain words"))
                 continue
             name = str(key.value)
             if name in values:
-                self.problem(line, (*path, name), "appears twice")
+                self.problem(line, (*path, name), N_("appears twice"))
                 continue
             self.lines[(*path, name)] = line
             values[name] = self.read(value, (*path, name))
         return values
 
-    def problem(self, line: int | None, path: Path, message: str) -> None:
-        self.problems.append(Problem(line, field_path(path), message))
+    def problem(self, line: int | None, path: Path, message: str, **fields: str | int) -> None:
+        self.problems.append(problem(line, field_path(path), message, **fields))
 
     def line_of(self, path: Path) -> int | None:
         """The line of the nearest field written in the file on the way to `path`."""
@@ -122,67 +155,88 @@ class _Reader:
 
 
 _FRIENDLY = {
-    "missing": "is required",
-    "extra_forbidden": "is not a field here (check its spelling and indentation)",
-    "string_type": "must be text",
-    "int_type": "must be a whole number",
-    "int_parsing": "must be a whole number",
-    "bool_type": "must be true or false",
-    "bool_parsing": "must be true or false",
-    "dict_type": "must be a set of fields (name: value lines)",
-    "list_type": "must be a list (lines starting with “- ”)",
-    "date_type": "must be a date like 2026-11-29",
-    "date_from_datetime_parsing": "must be a date like 2026-11-29",
+    "missing": N_("is required"),
+    "extra_forbidden": N_("is not a field here (check its spelling and indentation)"),
+    "string_type": N_("must be text"),
+    "int_type": N_("must be a whole number"),
+    "int_parsing": N_("must be a whole number"),
+    "float_type": N_("must be a number"),
+    "float_parsing": N_("must be a number"),
+    "bool_type": N_("must be true or false"),
+    "bool_parsing": N_("must be true or false"),
+    "dict_type": N_("must be a set of fields (name: value lines)"),
+    "list_type": N_("must be a list (lines starting with “- ”)"),
+    "date_type": N_("must be a date like 2026-11-29"),
+    "date_from_datetime_parsing": N_("must be a date like 2026-11-29"),
+    "union_tag_not_found": N_("is required"),
 }
 
 
-def _message(error: Any) -> str:
+def _message(error: Any) -> tuple[str, dict[str, str | int]]:
+    """A pydantic error as a catalog text and its fields."""
     kind = str(error.get("type", ""))
     context = error.get("ctx") or {}
     if kind == "string_type" and isinstance(error.get("input"), bool | int | float):
-        return "must be text; put it in quotes (YAML reads it as a number or yes/no)"
+        return N_("must be text; put it in quotes (YAML reads it as a number or yes/no)"), {}
     if kind in _FRIENDLY:
-        return _FRIENDLY[kind]
+        return _FRIENDLY[kind], {}
     if kind == "union_tag_invalid":
         tags = str(context.get("expected_tags", "")).replace("'", "")
-        return f"must be one of {tags}, not “{str(context.get('tag', ''))[:40]}”"
-    if kind == "union_tag_not_found":
-        return "is required"
+        tag = str(context.get("tag", ""))[:40]
+        return N_("must be one of {tags}, not “{tag}”"), {"tags": tags, "tag": tag}
     if kind == "literal_error":
-        return "must be " + str(context.get("expected", "")).replace("'", "")
+        return N_("must be {expected}"), {"expected": _choices(context.get("expected", ""))}
     if kind in {"greater_than_equal", "greater_than"}:
-        return f"must be at least {context.get('ge', context.get('gt'))}"
+        return N_("must be at least {least}"), {"least": str(context.get("ge", context.get("gt")))}
     if kind in {"less_than_equal", "less_than"}:
-        return f"must be at most {context.get('le', context.get('lt'))}"
+        return N_("must be at most {most}"), {"most": str(context.get("le", context.get("lt")))}
     if kind == "string_too_long":
-        return f"is too long; at most {context.get('max_length')} characters fit"
+        most = int(context.get("max_length") or 0)
+        return N_("is too long; at most {most} characters fit"), {"most": most}
     if kind == "too_short":
-        return f"needs at least {context.get('min_length')}"
+        return N_("needs at least {least}"), {"least": int(context.get("min_length") or 0)}
     if kind == "too_long":
-        return f"may have at most {context.get('max_length')}"
-    message = str(error.get("msg", "is not valid"))
-    return message.removeprefix("Value error, ")
+        return N_("may have at most {most}"), {"most": int(context.get("max_length") or 0)}
+    cause = context.get("error")
+    if isinstance(cause, Unreadable):  # a validator's own words, with their fields
+        return cause.message, dict(cause.fields)
+    return _braced(str(error.get("msg", "is not valid")).removeprefix("Value error, ")), {}
+
+
+def _choices(expected: object) -> str:
+    """pydantic's "'a', 'b' or 'c'" as "a, b or c" (the "or" is worded by the catalog text)."""
+    return str(expected).replace("'", "")
+
+
+def _braced(text: str) -> str:
+    """Text that is not a catalog text, safe where fields are filled in."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def syntax_problem(error: yaml.YAMLError) -> Problem:
     """A YAML syntax error as one problem, on the line where the parser stopped."""
     line: int | None = None
-    message = "cannot be read"
+    detail = "cannot be read"  # the parser's own words, in English
     if isinstance(error, yaml.MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
-        message = error.problem or error.context or message
-    if "mapping values are not allowed" in message:
-        message += "; put text that contains “: ” in quotes"
-    elif "'\\t'" in message:
-        message += "; indent with spaces, not tabs"
-    return Problem(line, "", f"YAML syntax: {message}")
+        detail = error.problem or error.context or detail
+    if "mapping values are not allowed" in detail:
+        message = N_("YAML syntax: {detail}; put text that contains “: ” in quotes")
+    elif "'\\t'" in detail:
+        message = N_("YAML syntax: {detail}; indent with spaces, not tabs")
+    else:
+        message = N_("YAML syntax: {detail}")
+    return problem(line, "", message, detail=detail)
 
 
-Check = Callable[[Any], list[tuple[Path, str]]]
-"""Checks beyond the model's types: (where, message) for each problem found."""
-Fields = Callable[[Any, Path], tuple[str, Sequence[str]] | None]
-"""For an unknown field's parent: what it is ("a text step") and the fields it may have."""
+Said = tuple[str, dict[str, str | int]]
+"""A catalog text and its fields."""
+Check = Callable[[Any], list[tuple[Path, Said]]]
+"""Checks beyond the model's types: (where, what is wrong) for each problem found."""
+Fields = Callable[[Any, Path], Said | None]
+"""For an unknown field's parent: the problem, naming the fields it may have ("unknown
+field; a text step may have ...")."""
 
 
 def load_document(
@@ -203,11 +257,11 @@ def load_document(
     except yaml.YAMLError as error:
         raise DocumentError(filename, [syntax_problem(error)]) from None
     if composed is None:
-        raise DocumentError(filename, [Problem(None, "", "is empty")])
+        raise DocumentError(filename, [Problem(None, "", N_("is empty"))])
     try:
         data = reader.read(composed, ())
     except RecursionError:
-        raise DocumentError(filename, [Problem(None, "", "is nested too deeply")]) from None
+        raise DocumentError(filename, [Problem(None, "", N_("is nested too deeply"))]) from None
     if reader.problems:
         raise DocumentError(filename, reader.problems)
     try:
@@ -218,19 +272,17 @@ def load_document(
             path = _clean(item["loc"], tags, data)
             if item["type"].startswith("union_tag"):
                 path = (*path, "kind")
-            message = _message(item)
+            said = _message(item)
             allowed = (
                 fields(data, path[:-1]) if fields and item["type"] == "extra_forbidden" else None
             )
-            if allowed is not None:
-                what, names = allowed
-                message = f"unknown field; {what} may have {', '.join(names)}"
-            problems.append(Problem(reader.line_of(path), field_path(path), message))
+            message, given = allowed or said
+            problems.append(problem(reader.line_of(path), field_path(path), message, **given))
         raise DocumentError(filename, _ordered(problems)) from None
     if check is not None:
         found = [
-            Problem(reader.line_of(path), field_path(path), message)
-            for path, message in check(loaded)
+            problem(reader.line_of(path), field_path(path), message, **given)
+            for path, (message, given) in check(loaded)
         ]
         if found:
             raise DocumentError(filename, _ordered(found))
@@ -274,11 +326,11 @@ def load_document_file(
     with open(filename, "rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
-        problem = Problem(None, "", f"is larger than {limit // 1000} kB, the most allowed")
-        raise DocumentError(filename, [problem])
+        large = problem(None, "", N_("is larger than {kb} kB, the most allowed"), kb=limit // 1000)
+        raise DocumentError(filename, [large])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise DocumentError(filename, [Problem(line, "", "is not UTF-8 text")]) from None
+        raise DocumentError(filename, [Problem(line, "", N_("is not UTF-8 text"))]) from None
     return load_document(text, model, filename=filename, tags=tags, check=check)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.cli import therapist_code
 from bot.i18n import tr
 from tests.harness import RunningBot, code_in, register_therapist, texts
 
@@ -75,3 +76,24 @@ async def test_a_spanish_speaking_client_does_onboarding_and_a_thought_record(
     assert "Idioma: Español" in texts(await running.send(client, "/settings"))
     digest = texts(await running.send(therapist, "/digest"))
     assert "Lucía" in digest and "Una reunión de trabajo" in digest
+
+
+async def test_a_spanish_speaking_therapist_reads_a_templates_problems_in_spanish(
+    running: RunningBot,
+) -> None:
+    from tests.test_e2e_library import SLEEP_V1, send_document
+
+    therapist = running.api.user(9201, "Dra Falsa", username="dra_falsa", language_code="es")
+    code, _ = await therapist_code(running.settings, name="Dra Falsa")
+    welcome = texts(await running.send(therapist, f"/start {code}"))
+    registered = "Welcome, {name}! You are registered as a therapist."
+    assert tr("es", registered, name="Dra Falsa") in welcome
+    await running.send(therapist, "Berlin")
+    await running.send(therapist, "18:00")
+    broken = SLEEP_V1.replace("max: 24}", "min: 30, max: 24, colour: blue}")
+    said = texts(await send_document(running, therapist, "sueño.yaml", broken.encode()))
+    assert "sueño.yaml" in said and "so it wasn't added" not in said
+    # A field's type, a validator's own rule and the "unknown field" help, all in Spanish.
+    assert "línea 7, steps[0].colour: campo desconocido; un paso number puede tener" in said
+    assert "línea 7, steps[0].max: debe ser mayor que min (30)" in said
+    assert "line 7" not in said and "must be" not in said

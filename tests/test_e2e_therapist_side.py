@@ -45,7 +45,7 @@ async def test_how_it_went_and_a_note_reach_the_digest(
     assert "Your therapist will see your note" in texts(replies)
     shown = await running.send(therapist, "/digest")
     digest = texts(shown)
-    assert "Needs attention\n• Robin: found Gratitude entry too hard" in digest
+    assert "Needs attention\n• Robin: found gratitude entry too hard" in digest
     assert "Open Robin" in shown[-1].button_texts  # the client in full, from the digest
     opened = texts(await running.press(therapist, "Open Robin", shown[-1]))
     assert "■ Robin (@robin_example)" in opened and "A warm cup of tea" in opened

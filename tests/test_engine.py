@@ -559,8 +559,12 @@ TYPED_BUTTONS = yaml("""
     version: 1
     title: Typed buttons
     steps:
-      - {id: calm, kind: scale, prompt: "How calm?", min: 0, max: 10, optional: true}
-      - {id: went, kind: yes_no, prompt: "Did you go?", yes_label: "I went", no_label: "Not yet"}
+      - {id: calm, kind: scale, prompt: "How calm?", min: -3, max: 3, optional: true}
+      - id: went
+        kind: yes_no
+        prompt: "Did you go?"
+        yes_label: "Sí, lo hice"
+        no_label: "Not yet"
       - id: what
         kind: choice
         prompt: What helped?
@@ -568,6 +572,7 @@ TYPED_BUTTONS = yaml("""
         options:
           - {value: walk, label: A walk}
           - {value: skip, label: Skip it}
+      - {id: words, kind: text, prompt: "Anything else?", optional: true}
     review: false
     """)
 
@@ -575,24 +580,42 @@ TYPED_BUTTONS = yaml("""
 def test_a_buttons_own_words_typed_press_it_but_never_an_option_of_several() -> None:
     flow = engine.compile_flow(TYPED_BUTTONS, {})
     notes = {"button_skip": "Skip", "button_done": "Done"}
-    spanish = {"Skip": "Saltar", "Done": "Listo"}
+    spanish = {"Skip": "Saltar", "Done": "Hecho"}
 
     def shown(label: str | Note) -> list[str]:
         english = label if isinstance(label, str) else notes[label.id]
         return [spanish.get(english, english), english]
 
+    def typed(state: State, text: str) -> engine.Turn:
+        return engine.advance(flow, state, Text(text), shown)
+
     start = engine.begin(flow).state
-    assert engine.typed_button(flow, start, " SKIP! ", shown) == Press(0, engine.SKIP)
-    assert engine.typed_button(flow, start, "saltar", shown) == Press(0, engine.SKIP)
-    assert engine.typed_button(flow, start, "7", shown) == Press(0, "7")  # the same answer
-    assert engine.typed_button(flow, start, "skip this one", shown) is None
-    went = engine.advance(flow, start, Press(0, engine.SKIP)).state
-    assert went.at == "went" and "calm" not in went.answers
-    assert engine.typed_button(flow, went, "not yet", shown) == Press(1, "no")
-    several = engine.advance(flow, went, Press(1, "yes")).state
-    # An option of several typed is a pick in a list, not a tap: it is not a button here.
-    assert engine.typed_button(flow, several, "A walk", shown) is None
-    assert engine.typed_button(flow, several, "Skip it", shown) is None
-    assert engine.typed_button(flow, several, "listo", shown) == Press(2, DONE)
-    done = engine.advance(flow, several, Text("a walk"))
-    assert done.state.answers["what"] == ["walk"] and done.finished
+    # A number is the question's own answer, never a button: "2" is 2, not the "-2" button.
+    assert typed(start, "2").state.answers["calm"] == 2
+    assert typed(start, "-2").state.answers["calm"] == -2
+    for words in (" SKIP! ", "saltar"):
+        went = typed(start, words).state
+        assert went.at == "went" and "calm" not in went.answers
+    assert typed(start, "skip this one").state.at == "calm"  # asked again
+    assert engine.advance(flow, start, Text("saltar")).state.at == "calm"  # without `shown`
+    # A yes/no question's own labels, accents aside.
+    assert typed(went, "si lo hice").state.answers["went"] is True
+    assert typed(went, "not yet").state.answers["went"] is False
+    several = typed(went, "yes").state
+    # An option of several typed is a pick in a list, not a tap; the Done button's words
+    # (in Spanish too) finish what was tapped.
+    assert typed(several, "Skip it").state.answers["what"] == ["skip"]
+    tapped = engine.advance(flow, several, Press(2, "walk")).state
+    assert typed(tapped, "hecho").state.answers["what"] == ["walk"]
+    # Free words are a text question's answer, even "skip" (/skip passes it).
+    last = typed(tapped, "hecho").state
+    assert typed(last, "skip").state.answers["words"] == "skip"
+
+
+def test_a_buttons_words_in_the_rest_of_a_long_message_are_not_a_press() -> None:
+    flow = engine.compile_flow(TYPED_BUTTONS, {})
+    last = run(flow, Skip(), Text("yes"), Text("a walk")).state
+    assert last.at == "words"
+    refused = engine.advance(flow, last, Text("x" * 5000, sent_at=100.0, received_at=100.5))
+    rest = engine.advance(flow, refused.state, Text("Skip", sent_at=100.0), lambda _: ["Skip"])
+    assert rest.says == (note("rest_of_long"),) and "words" not in rest.state.answers

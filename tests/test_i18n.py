@@ -187,6 +187,7 @@ def test_a_title_inside_a_sentence_keeps_its_capitals_where_they_are_a_name() ->
     assert in_sentence("PHQ-9 mood questionnaire") == "PHQ-9 mood questionnaire"
     assert in_sentence("Cuestionario de ansiedad GAD-7") == "cuestionario de ansiedad GAD-7"
     assert in_sentence("Weekly Walk Plan") == "weekly walk plan"
+    assert in_sentence("Self-Compassion Check-In") == "self-compassion check-in"
 
 
 def test_a_day_answer_is_shown_back_in_the_persons_language() -> None:
@@ -206,3 +207,8 @@ def test_one_oclock_is_singular_in_spanish() -> None:
     assert tr("es", "tomorrow at {time}", time="13:30") == "mañana a las 13:30"
     assert tr("es", "tomorrow at {time}", time="11:00") == "mañana a las 11:00"
     assert tr("en", "tomorrow at {time}", time="01:30") == "tomorrow at 01:30"
+
+
+def test_a_persons_own_words_keep_their_grammar() -> None:
+    # Only the catalog's "a las {time}" changes: a quoted note is never rewritten.
+    assert tr("es", "“{text}”", text="desde las 1:30 no duermo") == "“desde las 1:30 no duermo”"

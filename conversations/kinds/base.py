@@ -18,7 +18,8 @@ from pydantic import model_validator
 from conversations.choosing import plain as plain
 from conversations.conditions import Condition
 from conversations.fields import Identifier, Short, Strict, Text
-from conversations.notes import Note, note
+from conversations.notes import N_, Note, Unreadable, note
+from conversations.yamldoc import Said
 
 Answer = str | int | float | bool | list[str] | dict[str, str]
 """A stored answer: JSON, so it is saved as it is."""
@@ -56,7 +57,7 @@ class StepBase(Strict):
     @model_validator(mode="after")
     def _prompt_given(self) -> StepBase:
         if self.needs_prompt and not self.prompt:
-            raise ValueError("needs a prompt: what the client is asked")
+            raise Unreadable(N_("needs a prompt: what the client is asked"))
         return self
 
     @property
@@ -183,8 +184,9 @@ class Kind(Generic[S]):
         """The values an `is` or `includes` condition may name (None: any)."""
         return None
 
-    def check(self, step: S) -> list[tuple[tuple[str | int, ...], str]]:
-        """Problems within one step beyond its fields' types: (path inside it, message)."""
+    def check(self, step: S) -> list[tuple[tuple[str | int, ...], Said]]:
+        """Problems within one step beyond its fields' types: (path inside it, what is
+        wrong: a catalog text and its fields)."""
         return []
 
     def initial_selection(self, answer: Answer | None) -> tuple[str, ...]:

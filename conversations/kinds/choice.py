@@ -24,7 +24,7 @@ from conversations.kinds.base import (
     plain,
     rows_of,
 )
-from conversations.notes import Note, note
+from conversations.notes import N_, Note, Unreadable, note
 
 DONE = "done"
 """Button value that confirms a multiple choice."""
@@ -36,8 +36,9 @@ _DONE_WORDS = frozenset({DONE, "that's all", "thats all", "finished", "listo", "
 
 def _value(value: str) -> str:
     if not _VALUE.fullmatch(value):
-        raise ValueError(
-            f"“{value[:40]}” is not a valid value: use 1 to 30 lower-case letters, digits and _"
+        raise Unreadable(
+            N_("“{value}” is not a valid value: use 1 to 30 lower-case letters, digits and _"),
+            value=value[:40],
         )
     return value
 
@@ -45,9 +46,13 @@ def _value(value: str) -> str:
 def _label(label: str) -> str:
     label = label.strip()
     if not label:
-        raise ValueError("is empty")
+        raise Unreadable(N_("is empty"))
     if len(label) > MAX_LABEL:
-        raise ValueError(f"is {len(label)} characters long; a button fits {MAX_LABEL}")
+        raise Unreadable(
+            N_("is {length} characters long; a button fits {most}"),
+            length=len(label),
+            most=MAX_LABEL,
+        )
     return label
 
 
@@ -67,7 +72,7 @@ class ChoiceStep(StepBase):
     @model_validator(mode="after")
     def _done_kept(self) -> ChoiceStep:
         if self.multiple and any(option.value == DONE for option in self.options):
-            raise ValueError("the value “done” is kept for the Done button; pick another")
+            raise Unreadable(N_("the value “done” is kept for the Done button; pick another"))
         return self
 
     @field_validator("options")
@@ -77,9 +82,13 @@ class ChoiceStep(StepBase):
         labels = [o.label.casefold() for o in options]
         for index, option in enumerate(options):
             if values.index(option.value) != index:
-                raise ValueError(f"the value “{option.value}” is used by two options")
+                raise Unreadable(
+                    N_("the value “{value}” is used by two options"), value=option.value
+                )
             if labels.index(option.label.casefold()) != index:
-                raise ValueError(f"the label “{option.label}” is used by two options")
+                raise Unreadable(
+                    N_("the label “{label}” is used by two options"), label=option.label
+                )
         return options
 
 

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from conversations.kinds.base import Accept, Answer, Env, Kind, Outcome, Refuse, StepBase
-from conversations.notes import Note, note
+from conversations.notes import N_, Note, Unreadable, note
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 _UNITS = (
@@ -46,7 +46,7 @@ class DurationStep(StepBase):
     def _range(cls, high: int, info: ValidationInfo) -> int:
         low = info.data.get("min")
         if low is not None and high <= low:
-            raise ValueError(f"must be greater than min ({low})")
+            raise Unreadable(N_("must be greater than min ({low})"), low=low)
         return high
 
 

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from conversations.fields import Identifier
 from conversations.kinds.base import Kind, StepBase
+from conversations.notes import N_, Unreadable
 
 _PARAM = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
@@ -20,10 +21,12 @@ _PARAM = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 def _days(value: int | str) -> int | str:
     if isinstance(value, int):
         if not 1 <= value <= 60:
-            raise ValueError("must be from 1 to 60 days")
+            raise Unreadable(N_("must be from 1 to 60 days"))
         return value
     if not _PARAM.fullmatch(value.strip()):
-        raise ValueError('must be a number of days or a setting in quotes, like "{days}"')
+        raise Unreadable(
+            N_('must be a number of days or a setting in quotes, like "{{{name}}}"'), name="days"
+        )
     return value.strip()
 
 
@@ -39,7 +42,7 @@ class FollowUpStep(StepBase):
     @model_validator(mode="after")
     def _one_way(self) -> FollowUpStep:
         if (self.after_days is None) == (self.after_step is None):
-            raise ValueError("needs after_days (a number of days) or after_step (a date step)")
+            raise Unreadable(N_("needs after_days (a number of days) or after_step (a date step)"))
         return self
 
 

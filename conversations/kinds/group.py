@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 from pydantic import AfterValidator, Field
 
 from conversations.kinds.base import Kind, StepBase
+from conversations.notes import N_, Unreadable
 
 if TYPE_CHECKING:
     from conversations.kinds import InnerStep
@@ -19,10 +20,12 @@ _PARAM = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 def _repeat(value: int | str) -> int | str:
     if isinstance(value, int):
         if not 1 <= value <= MAX_REPEAT:
-            raise ValueError(f"must be from 1 to {MAX_REPEAT}")
+            raise Unreadable(N_("must be from 1 to {most}"), most=MAX_REPEAT)
         return value
     if not _PARAM.fullmatch(value.strip()):
-        raise ValueError('must be a whole number or a setting in quotes, like "{count}"')
+        raise Unreadable(
+            N_('must be a whole number or a setting in quotes, like "{{{name}}}"'), name="count"
+        )
     return value.strip()
 
 

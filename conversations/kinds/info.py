@@ -18,7 +18,7 @@ from conversations.kinds.base import (
     Rows,
     StepBase,
 )
-from conversations.notes import Note, note
+from conversations.notes import N_, Note, Unreadable, note
 
 CONTINUE = "ok"
 
@@ -26,7 +26,7 @@ CONTINUE = "ok"
 def _link(value: str) -> str:
     value = value.strip()
     if not value.startswith(("https://", "http://")) or " " in value:
-        raise ValueError("must be a web address starting with https://")
+        raise Unreadable(N_("must be a web address starting with https://"))
     return value
 
 

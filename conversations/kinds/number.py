@@ -9,7 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from conversations.fields import Short
 from conversations.kinds.base import Accept, Answer, Env, Kind, Outcome, Refuse, StepBase
-from conversations.notes import Note, note
+from conversations.notes import N_, Note, Unreadable, note
 
 LIMIT = 1_000_000_000
 _NUMBER = re.compile(r"^\s*(-?\d{1,10}(?:[.,]\d{1,4})?)\s*([^\d\s]*)\s*$")
@@ -27,7 +27,7 @@ class NumberStep(StepBase):
     def _range(cls, high: float, info: ValidationInfo) -> float:
         low = info.data.get("min")
         if low is not None and high <= low:
-            raise ValueError(f"must be greater than min ({low:g})")
+            raise Unreadable(N_("must be greater than min ({low})"), low=f"{low:g}")
         return high
 
 

@@ -20,7 +20,7 @@ from conversations.kinds.base import (
     StepBase,
     rows_of,
 )
-from conversations.notes import Note, note
+from conversations.notes import N_, Note, Unreadable, note
 
 MAX_SPAN = 100
 MAX_BUTTONS = 11
@@ -43,9 +43,14 @@ class ScaleStep(StepBase):
         if low is None:
             return high
         if high <= low:
-            raise ValueError(f"must be greater than min ({low})")
+            raise Unreadable(N_("must be greater than min ({low})"), low=low)
         if high - low > MAX_SPAN:
-            raise ValueError(f"is {high - low} above min ({low}); a scale spans at most {MAX_SPAN}")
+            raise Unreadable(
+                N_("is {span} above min ({low}); a scale spans at most {most}"),
+                span=high - low,
+                low=low,
+                most=MAX_SPAN,
+            )
         return high
 
     @field_validator("step")
@@ -57,9 +62,15 @@ class ScaleStep(StepBase):
         count = len(values_between(low, high, step))
         if count > MAX_BUTTONS:
             smallest = -(-(high - low) // (MAX_BUTTONS - 1))
-            raise ValueError(
-                f"{step} makes {count} buttons; at most {MAX_BUTTONS} fit, "
-                f"so use a step of {smallest} or more"
+            raise Unreadable(
+                N_(
+                    "{step} makes {count} buttons; at most {most} fit, so use a step of {least} "
+                    "or more"
+                ),
+                step=step,
+                count=count,
+                most=MAX_BUTTONS,
+                least=smallest,
             )
         return step
 
