@@ -114,11 +114,11 @@ class ConsoleRenderer:
         for shown in self.sent:
             if shown.chat_id == chat_id and shown.message_id == message_id:
                 changed = _pairs(keyboard)
-                if changed and changed != shown.choices:
-                    shown.choices = changed
-                    self.draw(shown, "edited")  # a choice ticked: the buttons are drawn again
+                redraw = bool(changed) and changed != shown.choices
                 shown.choices = changed
                 shown.raw["reply_markup"] = _markup(keyboard)
+                if redraw:
+                    self.draw(shown, "edited")  # a choice ticked: the buttons are drawn again
                 return
 
     async def acknowledge(self, press_id: str, notice: str | None, *, alert: bool = False) -> None:
@@ -226,7 +226,7 @@ class ConsoleApi(BaseRequest):
             return {"file_id": file_id, "file_unique_id": file_id, "file_path": file_id}
         if name == "getWebhookInfo":
             return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
-        return True  # answerCallbackQuery, setMyCommands, sendChatAction...
+        return True  # setMyCommands, deleteMyCommands...
 
 
 def _plain(text: str) -> str:

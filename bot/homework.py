@@ -353,10 +353,10 @@ async def _carry_out(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> N
         # skipped question) are deleted, never shared.
         saved = set(turn.state.answers)
         await files.forget_unsaved(ctx.session, entry_id=entry.id, saved=saved)
-        await _share_photos(ctx, entry, flow, saved)
+        await _share_photos(ctx, entry, saved)
 
 
-async def _share_photos(ctx: Ctx, entry: Entry, flow: Flow, saved: set[str]) -> None:
+async def _share_photos(ctx: Ctx, entry: Entry, saved: set[str]) -> None:
     """A saved entry's photos go to the therapist who gave the homework (the outbox)."""
     if ctx.user is None:
         return
