@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -213,14 +213,16 @@ async def _queue_reminder(
     )
     if occurrence_id is None:
         return False
-    # Done ahead of time (from /today, before this due time): it counts, whatever became of
-    # the due time itself (paused, or late after downtime), and nobody is reminded.
+    # Done ahead of time (from /today, earlier the same day in the client's calendar): it
+    # counts, whatever became of the due time itself (paused, or late after downtime), and
+    # nobody is reminded. Done on an earlier day, it was that day's practice, not this one's.
     since = await homework.previous_due(session, assignment_id=assignment.id, before=due_at)
+    that_morning = datetime.combine(due_at.astimezone(zone).date(), time.min, tzinfo=zone)
     early = await homework.claim_early_entry(
         session,
         assignment_id=assignment.id,
         occurrence_id=occurrence_id,
-        since=since or assignment.created_at,
+        since=max(since or assignment.created_at, that_morning),
         until=now,
     )
     if early or status != "due":

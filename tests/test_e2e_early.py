@@ -79,3 +79,16 @@ async def test_started_just_before_the_due_time_and_finished_after_it_counts_for
     # Tomorrow's due time is its own: reminded, not taken as done.
     came = await sent_at(running, clock, client, datetime(2026, 11, 22, 19, 0, 30, tzinfo=UTC))
     assert "time for your gratitude entry" in came
+
+
+async def test_homework_done_on_an_earlier_day_does_not_count_for_the_next_due_day(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    # Assigned for Mondays and Wednesdays, done on the Saturday before (from /today).
+    _therapist, client = await therapist_and_client(running, assign="gratitude mon,wed 20:00")
+    await running.send(client, "/today")
+    await running.press(client, "Start gratitude entry")
+    await do_gratitude(running, client)
+    # Monday 20:00 in Berlin: Saturday's entry was Saturday's practice; Monday is reminded.
+    came = await sent_at(running, clock, client, datetime(2026, 11, 23, 19, 0, 30, tzinfo=UTC))
+    assert "time for your gratitude entry" in came
