@@ -13,6 +13,8 @@ from typing import Any
 from bot.i18n import N_
 from bot.render import buttons
 from bot.runtime import Ctx, dialog_fresh, token_for
+from conversations.choosing import fold
+from conversations.engine import SKIP_WORDS
 from storage import homework, notes, people
 from storage.models import Entry
 
@@ -95,6 +97,9 @@ async def comment(ctx: Ctx, text: str) -> None:
     assert ctx.user is not None
     note_id = (ctx.user.dialog or {}).get("note")
     ctx.user.dialog = None
+    if fold(text) in NOTHING_TO_ADD:
+        ctx.say(ctx.t("Okay, nothing added."))
+        return
     note = (
         await notes.own_note(ctx.session, client_id=ctx.user.id, note_id=note_id)
         if isinstance(note_id, int)
@@ -108,6 +113,8 @@ async def comment(ctx: Ctx, text: str) -> None:
     ctx.say(ctx.t("Thank you, your therapist will see it with your homework."))
 
 
+NOTHING_TO_ADD = SKIP_WORDS | {"no", "no thanks", "nothing", "no gracias", "nada"}
+"""A comment that declines to comment (the question said "or /skip")."""
 COMMENT_WAIT = timedelta(minutes=30)
 """How long a comment on a rating is waited for; later words are not taken as one."""
 

@@ -200,7 +200,7 @@ _WORDS: dict[Language, dict[str, str]] = {
         "again_told": "También le he avisado a {therapist} de este mensaje.",
         "sos_more": "Con /sos vuelves a ver estos números cuando quieras.",
         "sos_danger": "Si estás en peligro ahora, llama al {emergency}.",
-        "where": "Son los de {country}.",
+        "where": "Estas líneas son de {country}.",
         "sos_homework": "Tu tarea ({homework}) queda guardada donde la dejaste: responde la última "
         "pregunta cuando quieras, o escribe /cancel para pausarla.",
     },

@@ -64,7 +64,11 @@ SKIP = "-skip"
 KEEP = "-keep"
 """The button that keeps an answer as it was while changing answers from the review."""
 """The Skip button's value (option values can't hold a hyphen, so it never clashes)."""
-_SAVE_WORDS = frozenset({"save", "yes", "ok", "okay", "done", "guardar", "si", "sí", "listo"})
+_SAVE_WORDS = frozenset(
+    {"save", "save it", "yes", "ok", "okay", "done", "guardar", "guardalo", "si", "listo", "vale"}
+)
+SKIP_WORDS = frozenset({"skip", "skip it", "skip this", "saltar", "saltarla", "omitir", "pasar"})
+"""A whole message of these (accents aside) is /skip, at any question."""
 _CHANGE_WORDS = frozenset(
     {"change", "change an answer", "edit", "cambiar", "cambiar una respuesta", "editar"}
 )
@@ -540,6 +544,11 @@ Shown = Callable[[str | Note], Iterable[str]]
 """The words a button's label is shown in to the client (their language, and English)."""
 
 
+def _option_words(step: Step) -> set[str]:
+    """A choice's options' labels as compared (an option may be called "Skip it")."""
+    return {fold(option.label) for option in getattr(step.spec, "options", ())}
+
+
 def _typed_button(flow: Flow, state: State, index: int, text: str, shown: Shown) -> Press | None:
     """The button of the question at `index` whose words were typed (case, accents and
     punctuation aside), as if pressed: "skip" on a scale, a yes/no question's own labels.
@@ -575,7 +584,7 @@ def advance(flow: Flow, state: State, event: Event, shown: Shown | None = None) 
     if state.phase == "editing" and (
         isinstance(event, Back)
         or (isinstance(event, Press) and event.value == KEEP)
-        or (isinstance(event, Text) and event.text.strip().casefold() in _KEEP_WORDS)
+        or (isinstance(event, Text) and fold(event.text) in _KEEP_WORDS)
     ):
         # Changing an answer from the review: back, or keep, returns to the review as it was.
         reviewing = replace(state, phase="review", at=None, selection=())
@@ -611,6 +620,8 @@ def advance(flow: Flow, state: State, event: Event, shown: Shown | None = None) 
                 )
             return moved
         outcome = step.kind.parse_media(step.spec, event, env)
+    elif fold(event.text) in SKIP_WORDS - _option_words(step):
+        return advance(flow, state, Skip())  # "saltar" is not an answer, it is /skip
     else:
         outcome = step.kind.parse_text(step.spec, event.text, env)
         if isinstance(outcome, Refuse) and shown is not None:
@@ -850,9 +861,9 @@ def _in_review(flow: Flow, state: State, event: Event) -> Turn:
             return ask(flow, replace(state, phase="review"))
         return _back(flow, state)
     if state.phase == "review":
-        if value in _SAVE_WORDS:
+        if fold(value) in _SAVE_WORDS:
             return _finish(flow, state, ())
-        if value in _CHANGE_WORDS:
+        if fold(value) in _CHANGE_WORDS:
             # The list itself asks which answer (review_pick), so nothing is said before it.
             return ask(flow, replace(state, phase="choosing"))
         return ask(flow, state)

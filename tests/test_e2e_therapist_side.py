@@ -368,3 +368,13 @@ async def test_an_export_that_cannot_be_built_is_given_up_and_said(
     async with running.runtime.db.transaction() as session:
         rows = (await session.execute(select(OutboxMessage.kind, OutboxMessage.status))).all()
     assert ("export", "failed") in rows and ("export", "sending") not in rows
+
+
+async def test_a_no_to_adding_a_comment_is_not_kept_as_one(running: RunningBot) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00 count=1")
+    await gratitude_done(running, client)
+    await running.press(client, "Helpful")
+    assert "Okay, nothing added." in texts(await running.send(client, "No thanks"))
+    digest = texts(await running.send(therapist, "/digest"))
+    assert "helpful" in digest and "No thanks" not in digest

@@ -597,7 +597,6 @@ def test_a_buttons_own_words_typed_press_it_but_never_an_option_of_several() -> 
         went = typed(start, words).state
         assert went.at == "went" and "calm" not in went.answers
     assert typed(start, "skip this one").state.at == "calm"  # asked again
-    assert engine.advance(flow, start, Text("saltar")).state.at == "calm"  # without `shown`
     # A yes/no question's own labels, accents aside.
     assert typed(went, "si lo hice").state.answers["went"] is True
     assert typed(went, "not yet").state.answers["went"] is False
@@ -607,9 +606,14 @@ def test_a_buttons_own_words_typed_press_it_but_never_an_option_of_several() -> 
     assert typed(several, "Skip it").state.answers["what"] == ["skip"]
     tapped = engine.advance(flow, several, Press(2, "walk")).state
     assert typed(tapped, "hecho").state.answers["what"] == ["walk"]
-    # Free words are a text question's answer, even "skip" (/skip passes it).
+    # "skip", "saltar" or "omitir" alone is /skip, even where words are the answer...
     last = typed(tapped, "hecho").state
-    assert typed(last, "skip").state.answers["words"] == "skip"
+    for words in ("skip", "Omitir.", "saltar"):
+        skipped = typed(last, words)
+        assert skipped.finished and "words" not in skipped.state.answers
+    assert typed(last, "saltar a la piscina").state.answers["words"] == "saltar a la piscina"
+    # ...and where a question can't be skipped, it says so instead of keeping the word.
+    assert run(flow, Skip(), Text("omitir")).says == (note("cannot_skip"),)
 
 
 def test_a_buttons_words_in_the_rest_of_a_long_message_are_not_a_press() -> None:
@@ -619,3 +623,39 @@ def test_a_buttons_words_in_the_rest_of_a_long_message_are_not_a_press() -> None
     refused = engine.advance(flow, last, Text("x" * 5000, sent_at=100.0, received_at=100.5))
     rest = engine.advance(flow, refused.state, Text("Skip", sent_at=100.0), lambda _: ["Skip"])
     assert rest.says == (note("rest_of_long"),) and "words" not in rest.state.answers
+
+
+@pytest.mark.parametrize(
+    ("typed", "answer"),
+    [
+        ("sí, un poco", True),
+        ("Claro", True),
+        ("sip", True),
+        ("no, gracias", False),
+        ("No gracias", False),
+        ("todavía no", False),
+        ("no sé", None),  # not a no: asked again
+    ],
+)
+def test_yes_and_no_as_people_say_them(typed: str, answer: bool | None) -> None:
+    flow = engine.compile_flow(TYPED_BUTTONS, {})
+    went = run(flow, Skip()).state
+    turn = engine.advance(flow, went, Text(typed))
+    assert turn.state.answers.get("went") is answer
+
+
+def test_a_measures_answer_typed_without_its_accents_is_read() -> None:
+    phq9 = engine.compile_flow(load_library()["phq9"], {}, language="es")
+    first = engine.begin(phq9)
+    while first.question is not None and first.question.kind != "choice":
+        first = engine.advance(phq9, first.state, Text("x"))
+    assert first.question is not None
+    key = phq9.steps[first.question.position].key
+    assert engine.advance(phq9, first.state, Text("ningun dia")).state.answers[key] == "not_at_all"
+    turn = engine.advance(phq9, first.state, Text("casi todos los dias"))
+    assert turn.state.answers[key] == "nearly_every_day"
+
+
+def test_none_of_the_options_passes_an_optional_several_answer_question(flow: engine.Flow) -> None:
+    turn = run(flow, Text("sad"), Text("70"), Text("ninguna"))
+    assert turn.state.at == "mood" and "traps" not in turn.state.answers

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from conversations.choosing import Picked, match_choice
+from conversations.choosing import Picked, fold, match_choice
 from conversations.fields import Strict
 from conversations.kinds.base import (
     Accept,
@@ -21,7 +21,6 @@ from conversations.kinds.base import (
     Rows,
     Select,
     StepBase,
-    plain,
     rows_of,
 )
 from conversations.notes import N_, Note, Unreadable, note
@@ -32,6 +31,9 @@ MAX_LABEL = 40
 _VALUE = re.compile(r"[a-z0-9_]{1,30}")
 _SEPARATORS = re.compile(r"\s*(?:,|;|\band\b|\by\b|\n)\s*", re.IGNORECASE)
 _DONE_WORDS = frozenset({DONE, "that's all", "thats all", "finished", "listo", "ya"})
+_NONE_WORDS = frozenset({"none", "none of them", "none of these", "ninguna", "ninguno", "nada"})
+"""None of the options: at a several-answer question, those tapped (if any) are the answer,
+and an optional one is passed."""
 
 
 def _value(value: str) -> str:
@@ -102,7 +104,7 @@ class ChoiceKind(Kind[ChoiceStep]):
         if not step.multiple:
             option = find_option(step, cleaned)
             return Refuse(self._choose(step)) if option is None else Accept(option.value)
-        if cleaned.casefold() in _DONE_WORDS:
+        if cleaned.casefold() in _DONE_WORDS or fold(cleaned) in _NONE_WORDS:
             return Confirm()
         whole = find_option(step, cleaned, close=False)
         if whole is not None:  # a label may itself contain "and" or a comma
@@ -191,13 +193,14 @@ def numbers(step: ChoiceStep) -> list[int]:
 def find_option(step: ChoiceStep, typed: str, *, close: bool = True) -> Option | None:
     """The option typed: its number, its label or its value, in any case or punctuation,
     or (`close`) clearly closer to one label than to any other (accents or a small typo)."""
-    wanted = plain(typed)
+    wanted = fold(typed)
     if wanted.isdecimal():
         by_number = dict(zip(numbers(step), step.options, strict=True))
         if int(wanted) in by_number:
             return by_number[int(wanted)]
     for option in step.options:
-        if wanted in {plain(option.label), plain(option.value)}:
+        # Accents aside too: "ningun dia" is "Ningún día", even on a measure.
+        if wanted in {fold(option.label), fold(option.value)}:
             return option
     if wanted.isdecimal() or not close or any(option.points is not None for option in step.options):
         # A number that is no option's is not "close" to one; nor is a measure's answer,

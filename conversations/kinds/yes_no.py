@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from conversations.choosing import fold
 from conversations.fields import Short
 from conversations.kinds.base import (
     Accept,
@@ -15,12 +16,17 @@ from conversations.kinds.base import (
     Refuse,
     Rows,
     StepBase,
-    plain,
 )
 from conversations.notes import Note, note
 
-_YES = frozenset({"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "true", "si", "sí", "1"})
-_NO = frozenset({"no", "n", "nope", "nah", "not really", "false", "0"})
+_YES = frozenset(
+    {"yes", "y", "yeah", "yep", "yup", "sure", "of course", "ok", "okay", "true", "1"}
+    | {"si", "sip", "claro", "claro que si", "por supuesto", "vale", "de acuerdo"}
+)
+_NO = frozenset(
+    {"no", "n", "nope", "nah", "not really", "no thanks", "false", "0"}
+    | {"no gracias", "para nada", "todavia no", "aun no"}
+)
 
 
 class YesNoStep(StepBase):
@@ -35,11 +41,13 @@ class YesNoKind(Kind[YesNoStep]):
     needs = "needs_yes_no"
 
     def parse_text(self, step: YesNoStep, text: str, env: Env) -> Outcome:
-        typed = plain(text)
-        if typed in _YES or (step.yes_label and typed == plain(step.yes_label)):
-            return Accept(True)
-        if typed in _NO or (step.no_label and typed == plain(step.no_label)):
-            return Accept(False)
+        # The whole answer, accents aside, or what comes before a comma: "sí, un poco",
+        # "no, gracias" (never a first word alone: "no sé" is not a no).
+        for typed in dict.fromkeys((fold(text), fold(text.partition(",")[0]))):
+            if typed in _YES or (step.yes_label and typed == fold(step.yes_label)):
+                return Accept(True)
+            if typed in _NO or (step.no_label and typed == fold(step.no_label)):
+                return Accept(False)
         return Refuse(note("need_yes_no", yes=step.yes_label, no=step.no_label))
 
     def parse_press(
