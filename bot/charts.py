@@ -7,9 +7,12 @@ Agg canvas and no pyplot (no global state), so drawing can run in a worker threa
 from __future__ import annotations
 
 import io
+import math
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
 
 BAND_COLOURS = ("#e8f5e9", "#fffde7", "#fff3e0", "#fbe9e7", "#ffebee")
 """Band shading from the lowest (lightest green) to the highest (light red)."""
@@ -18,11 +21,20 @@ LINE = "#1565c0"
 
 def render(spec: dict[str, Any]) -> bytes:
     """The chart as PNG bytes: one panel per series, measures shaded by their bands."""
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.dates import DayLocator, num2date
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
     series = spec["series"]
     zone = ZoneInfo(spec.get("zone") or "UTC")
+    language = str(spec.get("language") or "en")
+    moments = [datetime.fromisoformat(at) for line in series for at, _ in line["points"]]
+    span = (max(moments) - min(moments)).days if moments else 0
+
+    def day(x: float, _position: int) -> str:  # "30 Nov", "30 nov": the reader's language
+        when = num2date(x, tz=zone)  # type: ignore[no-untyped-call]
+        return format_date(when, "d MMM", locale=language)
+
     figure = Figure(figsize=(6.4, 1.2 + 2.1 * len(series)), dpi=150, layout="constrained")
     axes = figure.subplots(len(series), 1, sharex=True, squeeze=False)[:, 0]
     figure.suptitle(spec.get("title", ""), fontsize=12)
@@ -48,10 +60,10 @@ def render(spec: dict[str, Any]) -> bytes:
         ax.set_title(line["name"], fontsize=10, loc="left")
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.tick_params(labelsize=8)
-        locator = AutoDateLocator(tz=zone, maxticks=6)  # type: ignore[no-untyped-call]
-        ax.xaxis.set_major_locator(locator)
-        formatter = ConciseDateFormatter(locator, tz=zone)  # type: ignore[no-untyped-call]
-        ax.xaxis.set_major_formatter(formatter)
+        # A tick a day at most (about five in all): what is charted is days, not hours.
+        days = DayLocator(interval=max(1, math.ceil(span / 5)), tz=zone)  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_locator(days)
+        ax.xaxis.set_major_formatter(FuncFormatter(day))
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import library
-from bot.i18n import tr
+from bot.i18n import tr, wording
 from bot.runtime import Ctx, Runtime
 from conversations.schedules import local_date
 from conversations.trends import Done, Series, chart_spec, progress_sentence, trends
@@ -25,13 +25,16 @@ WINDOW = timedelta(days=90)
 """How far back a chart looks."""
 
 
-async def done_of(rt: Runtime, session: AsyncSession, entries: Sequence[Entry]) -> list[Done]:
-    """Finished entries as trends read them (unreadable ones are left out, logged)."""
+async def done_of(
+    rt: Runtime, session: AsyncSession, entries: Sequence[Entry], language: str = "en"
+) -> list[Done]:
+    """Finished entries as trends read them, worded in `language` (a measure's bands);
+    unreadable ones are left out, logged."""
     done = []
     for entry in entries:
         if entry.completed_at is None:
             continue
-        found = await library.entry_state(rt, session, entry)
+        found = await library.entry_state(rt, session, entry, language=language)
         if found is not None:
             flow, state = found
             done.append(Done(flow, state.answers, entry.completed_at, entry.scores))
@@ -55,7 +58,8 @@ async def link_chart(
         session, therapist_id=therapist_id, link_id=link_id, since=until - WINDOW, until=until
     )
     title = tr(language, "{name}: the last 90 days", name=name)
-    return chart_spec(title, trends(await done_of(rt, session, entries)), zone.key)
+    series = trends(await done_of(rt, session, entries, language))
+    return chart_spec(title, series, zone.key, t=wording(language).t, language=language)
 
 
 async def progress(ctx: Ctx) -> None:
@@ -69,12 +73,12 @@ async def progress(ctx: Ctx) -> None:
     entries = await homework.done_entries_of_client(
         ctx.session, client_id=client.id, since=ctx.now - WINDOW, until=ctx.now
     )
-    done = await done_of(ctx.rt, ctx.session, entries)
+    done = await done_of(ctx.rt, ctx.session, entries, ctx.lang)
     series = trends(done)
     mood = mood_of(series)
     days = [local_date(d.completed_at, zone) for d in done]
     ctx.say(progress_sentence(days, mood, today=local_date(ctx.now, zone), zone=zone, t=ctx.t))
-    spec = chart_spec(ctx.t("How it's going"), series, zone.key)
+    spec = chart_spec(ctx.t("How it's going"), series, zone.key, t=ctx.t, language=ctx.lang)
     if spec is None:
         return
     ctx.say(ctx.t("Here is a chart of it; it comes in a moment."))

@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 from conversations.engine import Flow
 from conversations.kinds.base import Answer
 from conversations.kinds.scale import ScaleStep
-from conversations.notes import Words, english
+from conversations.notes import N_, Words, english
 
 TRENDS: dict[str, str] = {
-    "mood": "Mood",
-    "suds_peak": "Peak distress (SUDS)",
-    "emotion_after": "Emotion after a thought record",
-    "stress_after": "Stress after practice",
+    "mood": N_("Mood"),
+    "suds_peak": N_("Peak distress (SUDS)"),
+    "emotion_after": N_("Emotion after a thought record"),
+    "stress_after": N_("Stress after practice"),
 }
 """Scale answers worth a trend line, by the step's id in the built-in templates."""
 MAX_PANELS = 4
@@ -91,13 +91,32 @@ def trends(done: Sequence[Done]) -> list[Series]:
     return list(found.values())[:MAX_PANELS]
 
 
-def chart_spec(title: str, series: Sequence[Series], zone: str) -> dict[str, Any] | None:
+def chart_spec(
+    title: str, series: Sequence[Series], zone: str, *, t: Words = english, language: str = "en"
+) -> dict[str, Any] | None:
     """What to draw, or None when there is nothing to show a trend of (fewer than two
-    points in every series)."""
+    points in every series). Trend names are worded by `t`; dates are drawn in `language`."""
     shown = [s for s in series if len(s.points) >= 2]
     if not shown:
         return None
-    return {"title": title, "zone": zone, "series": [s.spec() for s in shown]}
+    lines = [
+        {
+            **s.spec(),
+            "name": t(s.name) if s.name in _NAMES else s.name,
+            "bands": [[top, _band(label, t)] for top, label in s.bands],
+        }
+        for s in shown
+    ]
+    return {"title": title, "zone": zone, "language": language, "series": lines}
+
+
+_NAMES = frozenset(TRENDS.values())
+
+
+def _band(label: str, t: Words) -> str:
+    """A measure's band in the reader's language where the catalog has it ("minimal")."""
+    worded = t(label.lower())
+    return label if worded == label.lower() else worded[:1].upper() + worded[1:]
 
 
 def progress_sentence(

@@ -76,3 +76,21 @@ def test_the_progress_sentence_is_plain_and_kind() -> None:
     assert progress_sentence([today], None, today=today) == (
         "In the last 4 weeks you did homework on one day."
     )
+
+
+def test_a_chart_for_a_spanish_reader_is_worded_and_dated_in_spanish() -> None:
+    from bot.i18n import wording
+
+    spanish = compile_flow(LIBRARY["phq9"], language="es", wording=wording("es"))
+    scored = [{"name": "PHQ-9", "total": total} for total in (14, 9)]
+    done = [Done(spanish, {}, DAY + timedelta(days=7 * i), s) for i, s in enumerate(scored)]
+    done += [journal(1, 6), journal(3, 7)]
+    spec = chart_spec("Cómo vas", trends(done), "Europe/Madrid", t=wording("es").t, language="es")
+    assert spec is not None and spec["language"] == "es"
+    names = [line["name"] for line in spec["series"]]
+    assert names == ["PHQ-9", "Ánimo"]
+    assert spec["series"][0]["bands"][0][1] == "Mínima"  # the measure's bands in Spanish
+    english = chart_spec("How it's going", trends(done), "Europe/Madrid")
+    assert english is not None and english["series"][0]["bands"][0][1] == "Minimal"
+    width, _ = png_size(render(spec))
+    assert width > 800
