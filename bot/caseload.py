@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot import authoring, library
 from bot.digests import GRACE, score_text
-from bot.i18n import N_, in_sentence, moment, schedule_words, tr
+from bot.i18n import N_, in_sentence, moment, schedule_words, tr, zone_name
 from bot.render import answer_lines, buttons
 from bot.runtime import Ctx, button_token, dialog_fresh
 from conversations import engine
@@ -29,7 +29,6 @@ from conversations.schedules import (
     next_occurrence,
     parse_schedule,
 )
-from conversations.timezones import zone_label
 from storage import files, flags, homework, outbox, people, privacy
 from storage.models import Assignment, Entry, Link, User
 
@@ -203,7 +202,7 @@ async def show(
                     name=name,
                     title=ctx.title(entry.template_id),
                     when=when_words(entry.updated_at, zone, ctx.lang),
-                    zone=zone_label(zone),
+                    zone=zone_name(zone, ctx.lang),
                 ),
                 now=ctx.now,
                 extra={"file": stored.id},
@@ -225,8 +224,8 @@ async def _header(ctx: Ctx, therapist: User, link: Link, client_user: User, name
         f"■ {name}" + (f" (@{client_user.username})" if client_user.username else ""),
         ctx.t(
             "Their time zone: {zone}. Times below are yours ({own}).",
-            zone=zone_label(zone),
-            own=zone_label(ZoneInfo(therapist.timezone)),
+            zone=zone_name(zone, ctx.lang),
+            own=zone_name(ZoneInfo(therapist.timezone), ctx.lang),
         ),
         await status_line(ctx, therapist, link, client_user),
     ]
@@ -649,7 +648,7 @@ async def reschedule(ctx: Ctx) -> None:
             title=title[:1].upper() + title[1:],
             name=name,
             schedule=schedule_words(schedule, ctx.lang),
-            zone=zone_label(zone),
+            zone=zone_name(zone, ctx.lang),
             day=moment(local_first, ctx.lang, "EEE dd MMM"),
             time=local_first.strftime("%H:%M"),
         )

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import library, progress
-from bot.i18n import N_, in_sentence, moment, schedule_words, tr, wording
+from bot.i18n import N_, in_sentence, moment, schedule_words, tr, wording, zone_name
 from bot.runtime import Runtime, token_for
 from conversations import engine
 from conversations.crisis import where_text
@@ -26,7 +26,6 @@ from conversations.digest import (
     run_lengths,
 )
 from conversations.schedules import Daily, Weekly, parse_schedule
-from conversations.timezones import zone_label
 from storage import flags, homework, notes, people
 from storage.models import Entry, Flag, User
 
@@ -76,7 +75,7 @@ class Digest:
         self, session: AsyncSession, *, therapist: User, key: str, now: datetime
     ) -> int:
         """Each client's chart through the outbox, after the digest's words."""
-        zone = zone_label(ZoneInfo(therapist.timezone))
+        zone = zone_name(ZoneInfo(therapist.timezone), therapist.language)
         queued = 0
         for link_id, name, spec in self.charts:
             caption = tr(
@@ -350,7 +349,7 @@ async def build_digest(
         "{start} to {end}, {zone} time",
         start=words.day_time(since.astimezone(own)),
         end=words.day_time(until.astimezone(own)),
-        zone=zone_label(own),
+        zone=zone_name(own, language),
     )
     return Digest(
         messages=compose_digest(period=period, clients=reports, wording=words),

@@ -23,13 +23,12 @@ from zoneinfo import ZoneInfo
 from bot import charts, library, progress
 from bot.caseload import find_one
 from bot.digests import score_text
-from bot.i18n import in_sentence, tr, wording
+from bot.i18n import in_sentence, tr, wording, zone_name
 from bot.i18n import moment as moment_in
 from bot.runtime import Ctx, Runtime
 from conversations import engine
 from conversations.crisis import where_text
 from conversations.digest import RATINGS
-from conversations.timezones import zone_label
 from storage import files, flags, homework, notes, outbox, people, privacy
 
 CSV_COLUMNS = (
@@ -267,7 +266,7 @@ async def _gather(
             start=when(since, "dd MMM y"),
             end=when(now, "dd MMM y"),
         ),
-        made=tr(language, "{when} ({zone} time)", when=when(now), zone=zone_label(zone)),
+        made=tr(language, "{when} ({zone} time)", when=when(now), zone=zone_name(zone, language)),
         language=language,
     )
     for entry in await homework.done_entries_of_link(

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import library, notes, onboarding
-from bot.i18n import N_, in_sentence, moment, schedule_words, tr, wording
+from bot.i18n import N_, in_sentence, moment, schedule_words, tr, wording, zone_name
 from bot.messages import shown_as, words
 from bot.render import answer_keyboard, buttons, keyboard, question_text, review_text, summary_text
 from bot.runtime import Ctx, button_token
@@ -42,7 +42,6 @@ from conversations.engine import (
 from conversations.kinds.base import Media
 from conversations.kinds.info import InfoStep
 from conversations.schedules import local_date, parse_schedule
-from conversations.timezones import zone_label
 from storage import files, flags, homework, outbox, people
 from storage.models import Assignment, Entry
 
@@ -378,7 +377,7 @@ async def _share_photos(ctx: Ctx, entry: Entry, saved: set[str]) -> None:
         name=name,
         title=in_sentence(ctx.rt.title_of(entry.template_id, therapist.language)),
         when=moment(ctx.now.astimezone(zone), therapist.language),
-        zone=zone_label(zone),
+        zone=zone_name(zone, therapist.language),
     )
     for stored in (f for f in shared if f.step_key in saved):
         await outbox.notify(

@@ -16,9 +16,16 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, get_day_names
+from babel.dates import (
+    format_date,
+    format_datetime,
+    get_day_names,
+    get_timezone,
+    get_timezone_location,
+)
 
 from conversations.notes import N_, Wording, in_sentence
 from conversations.schedules import (
@@ -31,6 +38,7 @@ from conversations.schedules import (
     Weekly,
     describe_schedule,
 )
+from conversations.timezones import zone_label
 
 Language = Literal["en", "es"]
 LANGUAGES: tuple[Language, ...] = ("en", "es")
@@ -168,3 +176,15 @@ def day_names(language: str, width: Literal["abbreviated", "wide"] = "abbreviate
 def language_name(language: str) -> str:
     """A language's name as said in a sentence in that language ("español", "English")."""
     return str(Locale.parse(language).get_display_name(language))
+
+
+def zone_name(zone: ZoneInfo, language: str) -> str:
+    """A time zone as people call it, in `language`: "Berlin" or "Berlín", "New York" or
+    "Nueva York", "UTC", "UTC-5" (Babel's city names; the English ones are the zone's)."""
+    label = zone_label(zone)
+    if language == "en" or not zone.key or "/" not in zone.key or label.startswith("UTC"):
+        return label
+    try:
+        return str(get_timezone_location(get_timezone(zone.key), locale=language, return_city=True))
+    except (LookupError, ValueError):
+        return label

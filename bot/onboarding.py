@@ -15,13 +15,13 @@ from rapidfuzz import fuzz, process
 
 from bot import menus
 from bot.digests import describe_digest, digest_schedule
-from bot.i18n import LANGUAGE_NAMES, N_, day_names, language_name, pick_language, tr
+from bot.i18n import LANGUAGE_NAMES, N_, day_names, language_name, pick_language, tr, zone_name
 from bot.render import buttons
 from bot.replies import Keyboard
 from bot.runtime import Ctx
 from conversations.reminders import quiet_hours_of
 from conversations.schedules import Daily, Once, next_occurrence, parse_schedule
-from conversations.timezones import COMMON_ZONES, TimeZoneError, parse_time_zone, zone_label
+from conversations.timezones import COMMON_ZONES, TimeZoneError, parse_time_zone
 from storage import homework, outbox, people, privacy
 from storage.models import Code, User
 
@@ -335,7 +335,7 @@ def ask_time_zone(ctx: Ctx, user: User, *, then: str) -> None:
     """Ask for the person's time zone, with buttons for common ones."""
     user.dialog = {"ask": "time_zone", "then": then}
     rows = [
-        [(zone_label(ZoneInfo(name)), f"{ZONE_PREFIX}{index}") for index, name in pair]
+        [(zone_name(ZoneInfo(name), ctx.lang), f"{ZONE_PREFIX}{index}") for index, name in pair]
         for pair in _pairs(list(enumerate(COMMON_ZONES)))
     ]
     ctx.say(
@@ -375,7 +375,11 @@ async def set_time_zone(ctx: Ctx, user: User, typed: str) -> None:
     await reschedule(ctx, user)
     local_now = ctx.now.astimezone(zone).strftime("%H:%M")
     ctx.say(
-        ctx.t("Got it: {zone} time, where it is {now} now.", zone=zone_label(zone), now=local_now)
+        ctx.t(
+            "Got it: {zone} time, where it is {now} now.",
+            zone=zone_name(zone, ctx.lang),
+            now=local_now,
+        )
     )
     if then == "digest_time":
         ask_digest_time(ctx, user)
@@ -444,7 +448,7 @@ async def set_digest_time(ctx: Ctx, user: User, typed: str) -> None:
             "Your digest will come {when}, {zone} time. /digest sends one now.\n\n"
             "Next: /invite makes a one-time invite link for a client. /help lists everything.",
             when=describe_digest(user, ctx.rt.settings.default_digest_time),
-            zone=zone_label(ZoneInfo(user.timezone)),
+            zone=zone_name(ZoneInfo(user.timezone), ctx.lang),
         )
     )
 
@@ -545,7 +549,7 @@ async def settings(ctx: Ctx) -> None:
     if ctx.user is None:
         await _welcome(ctx)
         return
-    zone = zone_label(ZoneInfo(ctx.user.timezone))
+    zone = zone_name(ZoneInfo(ctx.user.timezone), ctx.lang)
     rows = [[(ctx.t("Change time zone"), "set:tz"), (ctx.t("Language"), "set:lang")]]
     text = ctx.t("Your time zone: {zone} ({key}).", zone=zone, key=ctx.user.timezone)
     text += "\n" + ctx.t("Language: {language}.", language=LANGUAGE_NAMES[ctx.lang])
@@ -606,7 +610,7 @@ async def settings_button(ctx: Ctx) -> None:
                 "Your digest will come {when}, {zone} time, covering the time since the one "
                 "before. /digest sends one now.",
                 when=when,
-                zone=zone_label(ZoneInfo(ctx.user.timezone)),
+                zone=zone_name(ZoneInfo(ctx.user.timezone), ctx.lang),
             )
         )
     else:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import caseload
-from bot.i18n import in_sentence, moment, tr
+from bot.i18n import in_sentence, moment, tr, zone_name
 from bot.runtime import Ctx, Runtime, token_for
 from conversations.reminders import (
     QuietHoursError,
@@ -26,7 +26,6 @@ from conversations.reminders import (
     snooze_until,
 )
 from conversations.schedules import ScheduleError, parse_schedule
-from conversations.timezones import zone_label
 from storage import homework, outbox
 from storage.models import Assignment, User
 
@@ -296,7 +295,7 @@ def ask_quiet_hours(ctx: Ctx, user: User) -> None:
 
 async def set_quiet_hours(ctx: Ctx, user: User, typed: str) -> None:
     """Store quiet hours from what the person typed."""
-    zone = zone_label(ZoneInfo(user.timezone))
+    zone = zone_name(ZoneInfo(user.timezone), ctx.lang)
     if typed.strip().lower() in ("off", "none", "no", "ninguna", "ninguno", "nada", "quitar"):
         user.quiet_start = user.quiet_end = None
         user.dialog = None

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import homework
-from bot.i18n import in_sentence, moment, tr, wording
+from bot.i18n import in_sentence, moment, tr, wording, zone_name
 from bot.replies import Keyboard
 from bot.runtime import Ctx, Runtime, command_of, token_for
 from conversations.crisis import (
@@ -36,7 +36,6 @@ from conversations.crisis import (
     where_text,
 )
 from conversations.engine import RaiseFlag
-from conversations.timezones import zone_label
 from storage import flags, outbox, people
 from storage.models import Entry, Flag, User
 
@@ -239,7 +238,7 @@ async def queue_alert(
         "{day} at {time} ({zone} time)",
         day=moment(local, language, "EEE d MMM"),
         time=local.strftime("%H:%M"),
-        zone=zone_label(zone),
+        zone=zone_name(zone, language),
     )
     settings = ctx.rt.settings
     text = alert_text(
@@ -380,7 +379,7 @@ async def acknowledge(ctx: Ctx, payload: dict[str, object]) -> None:
             "record; your digest and /clients no longer list it as open.",
             name=name,
             raised=raised,
-            zone=zone_label(zone),
+            zone=zone_name(zone, ctx.lang),
         )
     )
     fallback = ctx.rt.settings.alert_fallback_chat_id

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot import authoring, caseload, library
 from bot.digests import build_digest, digest_period, score_text
-from bot.i18n import N_, in_sentence, moment, schedule_words, tr
+from bot.i18n import N_, in_sentence, moment, schedule_words, tr, zone_name
 from bot.render import buttons
 from bot.runtime import Ctx, button_token
 from conversations import engine
@@ -32,7 +32,6 @@ from conversations.schedules import (
     parse_schedule,
 )
 from conversations.templates import Template
-from conversations.timezones import zone_label
 from storage import flags, homework, outbox, people, privacy
 from storage.models import Entry, Link, User
 
@@ -113,7 +112,7 @@ async def clients(ctx: Ctx) -> None:
     for link, user in found:
         name = people.client_display_name(link, user)
         handle = f" (@{user.username})" if user.username else ""
-        their_zone = zone_label(ZoneInfo(user.timezone))
+        their_zone = zone_name(ZoneInfo(user.timezone), ctx.lang)
         lines.append(
             ctx.t("■ {name}{handle}, {zone} time", name=name, handle=handle, zone=their_zone)
         )
@@ -316,7 +315,7 @@ async def _create(
                 "That time has already passed for {name} ({zone} time, now {now}). Please "
                 "choose a later one.",
                 name=name,
-                zone=zone_label(zone),
+                zone=zone_name(zone, ctx.lang),
                 now=local_now,
             )
         )
@@ -345,7 +344,7 @@ async def _create(
         title=title,
         name=name,
         schedule=described,
-        zone=zone_label(zone),
+        zone=zone_name(zone, ctx.lang),
         day=moment(local_first, ctx.lang, "EEE dd MMM"),
         time=local_first.strftime("%H:%M"),
     )
@@ -440,7 +439,7 @@ async def assign_token(ctx: Ctx, action: str, payload: dict[str, object]) -> Non
                 title=escape(in_sentence(library.title_in(template, ctx.lang))),
                 name=name,
                 day=(ctx.now.astimezone(ZoneInfo(client.timezone)) + timedelta(days=2)).date(),
-                zone=zone_label(ZoneInfo(client.timezone)),
+                zone=zone_name(ZoneInfo(client.timezone), ctx.lang),
                 command=ONE_LINE,
             ),
             buttons=buttons(rows),
@@ -526,7 +525,9 @@ async def recent_entries(ctx: Ctx, payload: dict[str, object]) -> None:
     await caseload.audit_read(ctx, therapist, link)
     zone = ZoneInfo(therapist.timezone)
     name = people.client_display_name(link, client)
-    lines = [ctx.t("{name}: recent entries ({zone} time)", name=name, zone=zone_label(zone))]
+    lines = [
+        ctx.t("{name}: recent entries ({zone} time)", name=name, zone=zone_name(zone, ctx.lang))
+    ]
     for entry in await homework.recent_entries_of_link(
         ctx.session, therapist_id=therapist.id, link_id=link.id, limit=RECENT
     ):

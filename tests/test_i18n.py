@@ -212,3 +212,17 @@ def test_one_oclock_is_singular_in_spanish() -> None:
 def test_a_persons_own_words_keep_their_grammar() -> None:
     # Only the catalog's "a las {time}" changes: a quoted note is never rewritten.
     assert tr("es", "“{text}”", text="desde las 1:30 no duermo") == "“desde las 1:30 no duermo”"
+
+
+def test_a_time_zone_is_named_in_the_readers_language() -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.i18n import zone_name
+    from conversations.timezones import parse_time_zone
+
+    assert zone_name(ZoneInfo("America/Mexico_City"), "es") == "Ciudad de México"
+    assert zone_name(ZoneInfo("America/Mexico_City"), "en") == "Mexico City"
+    assert zone_name(ZoneInfo("Etc/GMT+5"), "es") == "UTC-5"
+    # What is shown can be typed back.
+    for key in ("Europe/London", "America/New_York", "Europe/Berlin"):
+        assert parse_time_zone(zone_name(ZoneInfo(key), "es")) == ZoneInfo(key)
