@@ -221,6 +221,8 @@ async def test_cancel_pauses_and_today_resumes(running: RunningBot) -> None:
     assert "Paused your gratitude entry. Your answers so far are saved" in texts(replies)
     replies = await running.send(client, "/today")
     assert "paused at question 2 of 6" in texts(replies)
+    # One way back in: its Continue, not a Start beside it.
+    assert replies[-1].button_texts == ["Continue gratitude entry"]
     replies = await running.press(client, "Continue gratitude entry")
     assert "Welcome back" in texts(replies) and "2 of 6" in texts(replies)
     replies = await running.send(client, "/back")
