@@ -69,6 +69,8 @@ _SAVE_WORDS = frozenset(
 )
 SKIP_WORDS = frozenset({"skip", "skip it", "skip this", "saltar", "saltarla", "omitir", "pasar"})
 """A whole message of these (accents aside) is /skip, at any question."""
+BACK_WORDS = frozenset({"back", "go back", "atras", "volver atras"})
+"""A whole message of these (accents aside) is /back."""
 _CHANGE_WORDS = frozenset(
     {"change", "change an answer", "edit", "cambiar", "cambiar una respuesta", "editar"}
 )
@@ -622,6 +624,8 @@ def advance(flow: Flow, state: State, event: Event, shown: Shown | None = None) 
         outcome = step.kind.parse_media(step.spec, event, env)
     elif fold(event.text) in SKIP_WORDS - _option_words(step):
         return advance(flow, state, Skip())  # "saltar" is not an answer, it is /skip
+    elif fold(event.text) in BACK_WORDS - _option_words(step):
+        return advance(flow, state, Back())
     else:
         outcome = step.kind.parse_text(step.spec, event.text, env)
         if isinstance(outcome, Refuse) and shown is not None:

@@ -612,8 +612,10 @@ def test_a_buttons_own_words_typed_press_it_but_never_an_option_of_several() -> 
         skipped = typed(last, words)
         assert skipped.finished and "words" not in skipped.state.answers
     assert typed(last, "saltar a la piscina").state.answers["words"] == "saltar a la piscina"
-    # ...and where a question can't be skipped, it says so instead of keeping the word.
+    # Where a question can't be skipped, it says so instead of keeping the word.
     assert run(flow, Skip(), Text("omitir")).says == (note("cannot_skip"),)
+    # "atrás" alone is /back.
+    assert typed(last, "Atrás").state.at == "what"
 
 
 def test_a_buttons_words_in_the_rest_of_a_long_message_are_not_a_press() -> None:
