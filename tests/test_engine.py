@@ -416,9 +416,12 @@ def test_a_photo_is_kept_and_words_are_refused_where_a_photo_is_asked() -> None:
 @pytest.mark.parametrize(
     ("typed", "minutes"),
     [("20", 20), ("20 min", 20), ("20 minutes", 20), ("1h", 60), ("1 h 30", 90),
-     ("1h 30m", 90), ("1.5 hours", 90), ("1:30", 90), ("2 horas y 10 minutos", 130)],
+     ("1h 30m", 90), ("1.5 hours", 90), ("1:30", 90), ("2 horas y 10 minutos", 130),
+     ("media hora", 30), ("un cuarto de hora", 15), ("una hora y media", 90),
+     ("2 horas y media", 150), ("half an hour", 30), ("an hour", 60), ("unos 45 minutos", 45),
+     ("un rato", None)],
 )  # fmt: skip
-def test_durations_as_people_write_them(typed: str, minutes: int) -> None:
+def test_durations_as_people_write_them(typed: str, minutes: int | None) -> None:
     from conversations.kinds.duration import parse_minutes
 
     assert parse_minutes(typed) == minutes
@@ -661,3 +664,24 @@ def test_a_measures_answer_typed_without_its_accents_is_read() -> None:
 def test_none_of_the_options_passes_an_optional_several_answer_question(flow: engine.Flow) -> None:
     turn = run(flow, Text("sad"), Text("70"), Text("ninguna"))
     assert turn.state.at == "mood" and "traps" not in turn.state.answers
+
+
+@pytest.mark.parametrize(
+    ("typed", "answer"),
+    [("7", 7), ("about 7", 7), ("un 6", 6), ("6/10", 6), ("6 de 10", 6), ("70%", None),
+     ("6/100", None), ("between 6 and 7", None)],
+)  # fmt: skip
+def test_a_scale_answer_as_people_write_it(typed: str, answer: int | None) -> None:
+    scale = engine.compile_flow(
+        yaml("""
+        id: scaled
+        version: 1
+        title: Scaled
+        steps:
+          - {id: mood, kind: scale, prompt: "Mood?", min: 0, max: 10}
+        review: false
+        """),
+        {},
+    )
+    turn = engine.advance(scale, engine.begin(scale).state, Text(typed))
+    assert turn.state.answers.get("mood") == answer

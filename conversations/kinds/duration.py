@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -19,9 +20,26 @@ _PARTS = re.compile(r"(\d+(?:[.,]\d+)?)\s*(" + "|".join(_UNITS) + r")?\b")
 """Longest units first, so "min" is not read as "m" and "in"."""
 
 
+def _and_a_half(hours: re.Match[str]) -> str:
+    return f"{int(hours.group(1)) * 60 + 30} min"
+
+
+_SAID: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"\b(\d+)\s*(?:horas?|hours?|h)\s+(?:y|and)\s+(?:media|a half)\b"), _and_a_half),
+    (re.compile(r"\b(?:una|an|one)\s+(?:hora|hour)\s+(?:y|and)\s+(?:media|a half)\b"), "90 min"),
+    (re.compile(r"\b(?:media hora|half an hour|half hour)\b"), "30 min"),
+    (re.compile(r"\b(?:un\s+)?cuarto de hora\b|\ba quarter of an hour\b"), "15 min"),
+    (re.compile(r"\b(?:una hora|an hour|one hour)\b"), "60 min"),
+    (re.compile(r"^(?:about|around|unos|unas|como)\s+"), ""),
+]
+"""Lengths said in words ("media hora", "an hour and a half", "2 horas y media")."""
+
+
 def parse_minutes(text: str) -> int | None:
     """Minutes from how people write a length of time, or None."""
     typed = text.strip().lower()
+    for said, minutes in _SAID:
+        typed = said.sub(minutes, typed)
     clock = _CLOCK.match(typed)
     if clock is not None:
         return int(clock.group(1)) * 60 + int(clock.group(2))

@@ -25,7 +25,12 @@ from conversations.notes import N_, Note, Unreadable, note
 MAX_SPAN = 100
 MAX_BUTTONS = 11
 MAX_VALUE = 100_000
-_NUMBER = re.compile(r"^\s*(-?\d{1,6})\s*%?\s*$")
+_NUMBER = re.compile(
+    r"^\s*(?:(?:about|around|maybe|like|un|una|unos|unas|como|quizas|quizás)\s+)?"
+    r"(-?\d{1,6})\s*(?:%|(?:/|de|out of)\s*(\d{1,6}))?\s*$",
+    re.IGNORECASE,
+)
+"""A number, as people write it on a scale: "7", "about 7", "un 6", "6/10", "60%"."""
 
 
 class ScaleStep(StepBase):
@@ -95,7 +100,12 @@ class ScaleKind(Kind[ScaleStep]):
 
     def parse_text(self, step: ScaleStep, text: str, env: Env) -> Outcome:
         match = _NUMBER.match(text)
-        if match is None or not step.min <= int(match.group(1)) <= step.max:
+        out_of = match.group(2) if match is not None else None
+        if (
+            match is None
+            or not step.min <= int(match.group(1)) <= step.max
+            or (out_of is not None and int(out_of) != step.max)  # "6/10" on a 0-10 scale only
+        ):
             return Refuse(note("need_scale", min=step.min, max=step.max))
         return Accept(int(match.group(1)))
 
