@@ -132,8 +132,13 @@ async def typed_choice(ctx: Ctx, *, words_only: bool = False) -> bool:
     if isinstance(found, Unsure):
         close = [choices[i] for i in found.indexes[:4]]
         listed = "\n".join(f"{number}. {c.label}" for number, c in enumerate(close, 1))
+        asked = (
+            ctx.t("Did you mean this one? Tap it, or type 1.")
+            if len(close) == 1
+            else ctx.t("Did you mean one of these? Tap it, or type its number.")
+        )
         ctx.say(
-            ctx.t("Did you mean one of these? Tap it, or type its number.") + "\n" + listed,
+            asked + "\n" + listed,
             buttons=Keyboard(tuple((c,) for c in close)),
         )
         return True

@@ -58,8 +58,11 @@ def match_choice(
     exact = [i for i, label in enumerate(folded) if label == said]
     if len(exact) == 1:
         return Picked(exact[0])
-    # "yes" for "Yes, delete everything": the first words of exactly one label.
+    # "yes" for "Yes, delete everything": the first words of exactly one label ("gad7" for
+    # "GAD-7 anxiety questionnaire" too: its first words, written together).
     leading = [i for i, label in enumerate(folded) if _starts_with_words(label, said)]
+    if not leading and " " not in said:
+        leading = [i for i, label in enumerate(folded) if _first_words_joined(label, said)]
     if len(leading) == 1:
         return Picked(leading[0])
     if leading:
@@ -80,6 +83,11 @@ def match_choice(
 
 def _starts_with_words(label: str, said: str) -> bool:
     return label == said or label.startswith(said + " ")
+
+
+def _first_words_joined(label: str, said: str) -> bool:
+    words = label.split(" ")
+    return any("".join(words[:count]) == said for count in range(2, len(words) + 1))
 
 
 def _score(said: str, label: str) -> float:

@@ -97,6 +97,8 @@ def test_texts_and_schedules_read_in_spanish() -> None:
         ("no", ["Yes, delete everything", "No, keep my data"], Picked(1)),
         ("gratitude entry", ["Gratitude entry", "Thought record"], Picked(0)),
         ("Diario de gratitud", ["Diário de gratitud", "Registro"], Picked(0)),
+        ("gad7", ["GAD-7 anxiety questionnaire", "PHQ-9 mood questionnaire"], Picked(0)),
+        ("phq9", ["Start GAD-7", "Start PHQ-9 mood questionnaire"], Unsure((1,))),
         ("Sam", ["Sam Fake", "Sam Other"], Unsure((0, 1))),
         ("hello there", ["Robin", "Sam"], None),
         ("9", ["Robin", "Sam"], None),
