@@ -269,6 +269,8 @@ class Console:
         self.db: Database | None = None
         self.application: Application | None = None  # type: ignore[type-arg]
         self._update_ids = itertools.count(1)
+        self._newcomers: list[Person] = []
+        self._languages: dict[int, str] = {}
 
     # Setting up and tearing down.
     async def open(self) -> None:
@@ -290,6 +292,12 @@ class Console:
             query = select(User.telegram_id, User.name, User.role).order_by(User.id)
             rows = (await session.execute(query)).all()
         self.people = [Person(telegram_id, name, role) for telegram_id, name, role in rows]
+        known = {p.telegram_id for p in self.people}
+        for person in self._newcomers:
+            if person.telegram_id not in known:  # met in an earlier session, not yet joined
+                self.people.append(person)
+        for person in self.people:
+            person.language_code = self._languages.get(person.telegram_id, person.language_code)
         if any(not CONSOLE_IDS.start <= p.telegram_id < CONSOLE_IDS.stop for p in self.people):
             raise SetupError(
                 "That database holds people from Telegram. The console runs only on a "
@@ -304,18 +312,28 @@ class Console:
             self.me = next(p for p in self.people if p.telegram_id == self.me.telegram_id)
 
     def _restore(self) -> None:
-        """Where the last session left the clock and who was acting (time never goes back)."""
+        """Where the last session left the clock, who was acting (time never goes back),
+        and the people met: the language their Telegram is set to, and those who have
+        not joined yet (an invite opened, not answered)."""
+        self._newcomers, self._languages = [], {}
         try:
             state = json.loads(self._state_file.read_text(encoding="utf-8"))
             kept = datetime.fromisoformat(str(state["clock"]))
             if kept > self.clock.now():
                 self.clock.set(kept)
             self.me = Person(int(state["me"]), "")
+            for telegram_id, name, code in state.get("people", []):
+                self._languages[int(telegram_id)] = str(code)
+                self._newcomers.append(Person(int(telegram_id), str(name), "new", str(code)))
         except (OSError, ValueError, KeyError, TypeError):
             return
 
     def _keep(self) -> None:
-        state = {"clock": self.clock.now().isoformat(), "me": self.me.telegram_id if self.me else 0}
+        state = {
+            "clock": self.clock.now().isoformat(),
+            "me": self.me.telegram_id if self.me else 0,
+            "people": [[p.telegram_id, p.name, p.language_code] for p in self.people],
+        }
         self._state_file.parent.mkdir(parents=True, exist_ok=True)
         self._state_file.write_text(json.dumps(state), encoding="utf-8")
 

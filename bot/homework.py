@@ -230,7 +230,7 @@ async def resume_token(ctx: Ctx, payload: dict[str, object]) -> None:
         turn = engine.resume(flow, state)
         homework.save_entry(entry, state=turn.state.to_json(), finished=False, now=ctx.now)
         entry.resume_at = None
-        ctx.say(ctx.t("Welcome back. Here is the next part."))
+        ctx.say(ctx.t("Here is the next part."))
         await _carry_out(ctx, entry, flow, turn)
         await present(ctx, entry, flow, turn)
         return

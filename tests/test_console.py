@@ -125,6 +125,9 @@ async def test_a_whole_practice_in_the_console(tmp_path: Path) -> None:
     # Someone new whose Telegram is in Spanish reads the consent in Spanish.
     spanish = await talk(settings, ["/as Lucía @es", f"/start {lucia_code.group(1)}"])
     assert "¡Hola, Lucía! Dr Fake te invitó" in after(spanish, f"/start {lucia_code.group(1)}")
+    # She answers in the next session: still herself, her Telegram still in Spanish.
+    answered = await talk(settings, ["/as Lucía", "sí"])
+    assert "Listo: ya estás en contacto con Dr Fake" in after(answered, "sí")
 
 
 async def test_the_console_draws_the_reply_model_itself(tmp_path: Path) -> None:
