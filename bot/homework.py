@@ -662,14 +662,14 @@ async def today(ctx: Ctx) -> None:
     rows: list[list[tuple[str, str]]] = []
     lines: list[str] = []
     unreadable = 0
-    # Assignments with an unfinished entry listed: carried on from it, never started again.
-    unfinished: set[int | None] = set()
+    # Assignments with a paused entry listed: carried on from it, never started again.
+    paused: set[int | None] = set()
     for entry in await homework.paused_entries(ctx.session, client_id=client.id):
-        unfinished.add(entry.assignment_id)
         found = await state_of(ctx, entry)
         if found is None:
             unreadable += 1
             continue
+        paused.add(entry.assignment_id)
         flow, state = found
         shown = engine.ask(flow, state)
         where = (
@@ -685,7 +685,6 @@ async def today(ctx: Ctx) -> None:
         token = await button_token(ctx, "resume", {"entry": entry.id})
         rows.append([(ctx.t("Continue {title}", title=in_sentence(flow.title)), token)])
     for entry in await homework.waiting_entries(ctx.session, client_id=client.id):
-        unfinished.add(entry.assignment_id)
         title = ctx.rt.title_of(entry.template_id, ctx.lang)
         due = entry.resume_at
         when = (
@@ -720,7 +719,7 @@ async def today(ctx: Ctx) -> None:
         else:
             status = ctx.t("no more due times")
         lines.append(f"• {title} ({schedule}): {status}")
-        if assignment.id in unfinished:
+        if assignment.id in paused:
             continue  # its Continue button is above; a second one would start it twice
         token = await button_token(ctx, "start", {"assignment": assignment.id})
         rows.append([(ctx.t("Start {title}", title=in_sentence(title)), token)])

@@ -48,7 +48,8 @@ from conversations.kinds.date import DateStep
 from conversations.kinds.follow_up import FollowUpStep
 from conversations.kinds.group import GroupKind, GroupStep
 from conversations.kinds.info import InfoStep
-from conversations.kinds.text import SPLIT_SIZE
+from conversations.kinds.scale import ScaleStep
+from conversations.kinds.text import SPLIT_SIZE, TextStep
 from conversations.kinds.yes_no import YesNoStep
 from conversations.notes import Note, Wording, note
 from conversations.templates import Score, Template
@@ -69,8 +70,8 @@ _SAVE_WORDS = frozenset(
 )
 SKIP_WORDS = frozenset({"skip", "skip it", "skip this", "saltar", "saltarla", "omitir", "pasar"})
 """A whole message of these (accents aside) is /skip, at any question."""
-BACK_WORDS = frozenset({"back", "go back", "atras", "volver atras"})
-"""A whole message of these (accents aside) is /back."""
+BACK_WORDS = frozenset({"atras", "volver atras"})
+"""A whole message of these (accents aside) is /back ("back" is not: it is a body part)."""
 _CHANGE_WORDS = frozenset(
     {"change", "change an answer", "edit", "cambiar", "cambiar una respuesta", "editar"}
 )
@@ -546,21 +547,19 @@ Shown = Callable[[str | Note], Iterable[str]]
 """The words a button's label is shown in to the client (their language, and English)."""
 
 
-def _option_words(step: Step) -> set[str]:
-    """A choice's options' labels as compared (an option may be called "Skip it")."""
-    return {fold(option.label) for option in getattr(step.spec, "options", ())}
-
-
 def _typed_button(flow: Flow, state: State, index: int, text: str, shown: Shown) -> Press | None:
     """The button of the question at `index` whose words were typed (case, accents and
     punctuation aside), as if pressed: "skip" on a scale, a yes/no question's own labels.
     The options of a several-answer question are not among them: typed, they are a list."""
-    several = getattr(flow.steps[index].spec, "multiple", False)
+    spec = flow.steps[index].spec
+    several = getattr(spec, "multiple", False)
     typed = fold(text)
     for row in _question(flow, state, index).buttons:
         for button in row:
             if several and button.value != DONE:
                 continue
+            if isinstance(spec, ScaleStep) and button.value != SKIP:
+                continue  # its numbers are read by the scale itself ("+2" is never "-2")
             if typed and typed in {fold(words) for words in shown(button.label)}:
                 return Press(index, button.value)
     return None
@@ -622,12 +621,16 @@ def advance(flow: Flow, state: State, event: Event, shown: Shown | None = None) 
                 )
             return moved
         outcome = step.kind.parse_media(step.spec, event, env)
-    elif fold(event.text) in SKIP_WORDS - _option_words(step):
-        return advance(flow, state, Skip())  # "saltar" is not an answer, it is /skip
-    elif fold(event.text) in BACK_WORDS - _option_words(step):
-        return advance(flow, state, Back())
     else:
         outcome = step.kind.parse_text(step.spec, event.text, env)
+        # "saltar" alone is /skip and "atrás" /back: where the question can't read them, or
+        # where any words are an answer (a text question), but never an option's words.
+        said = fold(event.text)
+        unread = isinstance(outcome, Refuse) or isinstance(step.spec, TextStep)
+        if unread and said in SKIP_WORDS:
+            return advance(flow, state, Skip())
+        if unread and said in BACK_WORDS:
+            return advance(flow, state, Back())
         if isinstance(outcome, Refuse) and shown is not None:
             pressed = _typed_button(flow, state, index, event.text, shown)
             if pressed is not None:

@@ -135,11 +135,12 @@ NOTE_IDS: frozenset[str] = frozenset(
 
 
 def in_sentence(title: str) -> str:
-    """A title inside a sentence: in lower case, but for words written in capitals (PHQ-9,
-    GAD-7, each part of a hyphenated word on its own): "Start thought record", "Start
-    PHQ-9 mood questionnaire", "el cuestionario de ansiedad GAD-7", "self-compassion"."""
+    """A title inside a sentence: in lower case, but for words with an abbreviation in
+    capitals (PHQ-9, GAD-7, CBT-I): "Start thought record", "Start PHQ-9 mood
+    questionnaire", "el cuestionario de ansiedad GAD-7", "self-compassion check-in"."""
 
-    def part(word: str) -> str:
-        return word if sum(c.isupper() for c in word) > 1 else word.lower()
+    def written(word: str) -> str:
+        capitals = (sum(c.isupper() for c in part) for part in word.split("-"))
+        return word if any(count > 1 for count in capitals) else word.lower()
 
-    return " ".join("-".join(part(p) for p in word.split("-")) for word in title.split(" "))
+    return " ".join(written(word) for word in title.split(" "))

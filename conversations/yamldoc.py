@@ -165,6 +165,8 @@ _FRIENDLY = {
     "bool_type": N_("must be true or false"),
     "bool_parsing": N_("must be true or false"),
     "dict_type": N_("must be a set of fields (name: value lines)"),
+    "model_type": N_("must be a set of fields (name: value lines)"),
+    "model_attributes_type": N_("must be a set of fields (name: value lines)"),
     "list_type": N_("must be a list (lines starting with “- ”)"),
     "date_type": N_("must be a date like 2026-11-29"),
     "date_from_datetime_parsing": N_("must be a date like 2026-11-29"),
@@ -200,17 +202,13 @@ def _message(error: Any) -> tuple[str, dict[str, str | int]]:
     cause = context.get("error")
     if isinstance(cause, Unreadable):  # a validator's own words, with their fields
         return cause.message, dict(cause.fields)
-    return _braced(str(error.get("msg", "is not valid")).removeprefix("Value error, ")), {}
+    # pydantic's own English, never formatted (it has no fields): shown as it is.
+    return str(error.get("msg", "is not valid")).removeprefix("Value error, "), {}
 
 
 def _choices(expected: object) -> str:
     """pydantic's "'a', 'b' or 'c'" as "a, b or c" (the "or" is worded by the catalog text)."""
     return str(expected).replace("'", "")
-
-
-def _braced(text: str) -> str:
-    """Text that is not a catalog text, safe where fields are filled in."""
-    return text.replace("{", "{{").replace("}", "}}")
 
 
 def syntax_problem(error: yaml.YAMLError) -> Problem:

@@ -640,6 +640,9 @@ def test_a_buttons_words_in_the_rest_of_a_long_message_are_not_a_press() -> None
         ("No gracias", False),
         ("todavía no", False),
         ("no sé", None),  # not a no: asked again
+        ("no, sí lo hice", None),
+        ("sí, pero no", None),
+        ("no, bueno, un poco", None),
     ],
 )
 def test_yes_and_no_as_people_say_them(typed: str, answer: bool | None) -> None:
@@ -685,3 +688,45 @@ def test_a_scale_answer_as_people_write_it(typed: str, answer: int | None) -> No
     )
     turn = engine.advance(scale, engine.begin(scale).state, Text(typed))
     assert turn.state.answers.get("mood") == answer
+
+
+NEGATIVE_AND_NAMED = yaml("""
+    id: review_cases
+    version: 1
+    title: Review cases
+    steps:
+      - {id: calm, kind: scale, prompt: "How calm?", min: -3, max: 3, optional: true}
+      - id: where
+        kind: choice
+        prompt: Where did it hurt?
+        options:
+          - {value: back, label: Back pain}
+          - {value: skipped, label: Skip breakfast}
+      - id: helped
+        kind: choice
+        prompt: What helped?
+        multiple: true
+        options:
+          - {value: walk, label: A walk}
+          - {value: none, label: None of these}
+      - {id: body, kind: text, prompt: "What did you notice in your body?"}
+    review: false
+    """)
+
+
+@pytest.mark.parametrize("typed", ["+2", "2.", "2!", "(2)", "“2”"])
+def test_a_scale_number_never_turns_into_a_negative_button(typed: str) -> None:
+    flow = engine.compile_flow(NEGATIVE_AND_NAMED, {})
+    turn = engine.advance(flow, engine.begin(flow).state, Text(typed), lambda label: [str(label)])
+    assert turn.state.answers.get("calm") in (2, None)  # read as 2, or asked again
+
+
+def test_skip_and_back_words_never_take_an_options_words_or_a_real_answer() -> None:
+    flow = engine.compile_flow(NEGATIVE_AND_NAMED, {})
+    where = run(flow, Skip()).state
+    assert engine.advance(flow, where, Text("skip")).state.answers["where"] == "skipped"
+    assert engine.advance(flow, where, Text("back")).state.answers["where"] == "back"
+    helped = engine.advance(flow, where, Text("back")).state
+    assert engine.advance(flow, helped, Text("None of these")).state.answers["helped"] == ["none"]
+    body = engine.advance(flow, helped, Text("a walk")).state
+    assert engine.advance(flow, body, Text("back")).state.answers["body"] == "back"

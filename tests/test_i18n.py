@@ -190,6 +190,7 @@ def test_a_title_inside_a_sentence_keeps_its_capitals_where_they_are_a_name() ->
     assert in_sentence("Cuestionario de ansiedad GAD-7") == "cuestionario de ansiedad GAD-7"
     assert in_sentence("Weekly Walk Plan") == "weekly walk plan"
     assert in_sentence("Self-Compassion Check-In") == "self-compassion check-in"
+    assert in_sentence("CBT-I sleep diary") == "CBT-I sleep diary"
 
 
 def test_a_day_answer_is_shown_back_in_the_persons_language() -> None:

@@ -507,3 +507,24 @@ def test_rules_added_later_refuse_uploads_but_not_stored_versions() -> None:
         load_template(LATER_RULES)
     assert "a group can't have when" in str(refused.value)
     assert load_template(LATER_RULES, strict=False).id == "older"
+
+
+def test_a_problem_is_worded_in_the_therapists_language() -> None:
+    from bot.i18n import wording
+
+    text = (
+        HEADER
+        + """
+  - id: pick
+    kind: choice
+    prompt: Pick one
+    options: [hello, bye]
+"""
+    )
+    with pytest.raises(TemplateError) as caught:
+        load_template(yaml_text(text), filename="mine.yaml")
+    english = [str(p) for p in caught.value.problems]
+    spanish = [p.worded(wording("es").t) for p in caught.value.problems]
+    assert any("must be a set of fields" in line for line in english)
+    assert any("debe ser un conjunto de campos" in line for line in spanish)
+    assert all(line.startswith("línea ") for line in spanish)

@@ -104,11 +104,11 @@ class ChoiceKind(Kind[ChoiceStep]):
         if not step.multiple:
             option = find_option(step, cleaned)
             return Refuse(self._choose(step)) if option is None else Accept(option.value)
+        whole = find_option(step, cleaned, close=False)
+        if whole is not None:  # a label may itself contain "and" or a comma, or be "None"
+            return Accept([whole.value])
         if cleaned.casefold() in _DONE_WORDS or fold(cleaned) in _NONE_WORDS:
             return Confirm()
-        whole = find_option(step, cleaned, close=False)
-        if whole is not None:  # a label may itself contain "and" or a comma
-            return Accept([whole.value])
         picked: list[str] = []
         for part in _SEPARATORS.split(cleaned):
             if not part:

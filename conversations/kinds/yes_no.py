@@ -23,6 +23,11 @@ _YES = frozenset(
     {"yes", "y", "yeah", "yep", "yup", "sure", "of course", "ok", "okay", "true", "1"}
     | {"si", "sip", "claro", "claro que si", "por supuesto", "vale", "de acuerdo"}
 )
+_SOFTENERS = frozenset(
+    {"thanks", "thank you", "a little", "a bit", "of course", "sure"}
+    | {"gracias", "un poco", "claro", "por supuesto", "la verdad"}
+)
+"""Words after a comma that leave a yes or no as it is."""
 _NO = frozenset(
     {"no", "n", "nope", "nah", "not really", "no thanks", "false", "0"}
     | {"no gracias", "para nada", "todavia no", "aun no"}
@@ -41,13 +46,14 @@ class YesNoKind(Kind[YesNoStep]):
     needs = "needs_yes_no"
 
     def parse_text(self, step: YesNoStep, text: str, env: Env) -> Outcome:
-        # The whole answer, accents aside, or what comes before a comma: "sí, un poco",
-        # "no, gracias" (never a first word alone: "no sé" is not a no).
-        for typed in dict.fromkeys((fold(text), fold(text.partition(",")[0]))):
-            if typed in _YES or (step.yes_label and typed == fold(step.yes_label)):
-                return Accept(True)
-            if typed in _NO or (step.no_label and typed == fold(step.no_label)):
-                return Accept(False)
+        # The whole answer, accents aside, or a yes or no softened after a comma ("sí, un
+        # poco", "no, gracias"); never a first word alone ("no sé", "no, bueno, un poco").
+        first, comma, rest = text.partition(",")
+        typed = fold(first) if comma and fold(rest) in _SOFTENERS else fold(text)
+        if typed in _YES or (step.yes_label and typed == fold(step.yes_label)):
+            return Accept(True)
+        if typed in _NO or (step.no_label and typed == fold(step.no_label)):
+            return Accept(False)
         return Refuse(note("need_yes_no", yes=step.yes_label, no=step.no_label))
 
     def parse_press(
