@@ -5,6 +5,7 @@ Pure functions on aware datetimes and a client's zone; the ticker and the button
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -57,8 +58,12 @@ class QuietHours:
 
 
 def parse_quiet_hours(text: str) -> QuietHours:
-    """“22:00-08:00”, “22-8”, “10pm to 7am”: two times; QuietHoursError otherwise."""
-    cleaned = text.strip().lower().replace("–", "-").replace("—", "-").replace(" to ", "-")
+    """“22:00-08:00”, “22-8”, “10pm to 7am”, “de 23 a 8”: two times; QuietHoursError
+    otherwise."""
+    cleaned = re.sub(r"\b(?:las|la)\s+(?=\d)", "", text.strip().lower())
+    cleaned = re.sub(r"^(?:from|de|desde|entre)\s+", "", cleaned)
+    cleaned = re.sub(r"\s+(?:to|until|till|a|hasta|y)\s+", "-", cleaned)
+    cleaned = cleaned.replace("–", "-").replace("—", "-")
     parts = [p.strip() for p in cleaned.split("-")]
     if len(parts) != 2 or not all(parts):
         raise QuietHoursError(
@@ -87,7 +92,7 @@ def _clock(word: str) -> time:
             raise QuietHoursError(N_("“{typed}” is not a time on a 12-hour clock."), word[:20])
         hour = hour % 12 + (12 if pm else 0)
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        raise QuietHoursError(f"“{word[:20]}” is not a time of day. Try 22:00-08:00.")
+        raise QuietHoursError(N_("“{typed}” is not a time of day. Try 22:00-08:00."), word[:20])
     return time(hour, minute)
 
 

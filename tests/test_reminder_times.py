@@ -36,6 +36,10 @@ def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
         ("10pm to 7am", time(22), time(7)),
         ("12am-6:30am", time(0), time(6, 30)),
         ("13.00–14.30", time(13), time(14, 30)),
+        ("from 11pm until 7am", time(23), time(7)),
+        ("de 23 a 8", time(23), time(8)),
+        ("desde las 22:30 hasta las 7", time(22, 30), time(7)),
+        ("entre 23 y 7", time(23), time(7)),
     ],
 )
 def test_quiet_hours_are_read_in_many_spellings(typed: str, start: time, end: time) -> None:
