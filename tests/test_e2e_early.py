@@ -20,6 +20,12 @@ async def sent_at(
     return texts(running.api.sent_to(client.chat_id)[before:])
 
 
+async def start_gratitude(running: RunningBot, client: FakeUser) -> None:
+    """Started from /today, ahead of any due time."""
+    await running.send(client, "/today")
+    await running.press(client, "Start gratitude entry")
+
+
 async def do_gratitude(running: RunningBot, client: object) -> None:
     for answer in ("A walk", "/skip", "Tea", "/skip", "A call", "/skip"):
         await running.send(client, answer)  # type: ignore[arg-type]
@@ -30,8 +36,7 @@ async def test_homework_done_in_the_morning_counts_for_the_evening(
     running: RunningBot, clock: FixedClock
 ) -> None:
     therapist, client = await therapist_and_client(running, assign="gratitude daily 20:00")
-    await running.send(client, "/today")
-    await running.press(client, "Start gratitude entry")
+    await start_gratitude(running, client)
     await do_gratitude(running, client)
     # 20:00 in Berlin: done already, so no reminder, and the day counts as done.
     came = await sent_at(running, clock, client, datetime(2026, 11, 21, 19, 0, 30, tzinfo=UTC))
@@ -49,8 +54,7 @@ async def test_a_homework_opened_and_left_empty_gets_the_usual_reminder(
     running: RunningBot, clock: FixedClock
 ) -> None:
     _therapist, client = await therapist_and_client(running, assign="gratitude daily 20:00")
-    await running.send(client, "/today")
-    await running.press(client, "Start gratitude entry")
+    await start_gratitude(running, client)
     await running.send(client, "/cancel")
     reminder = await sent_at(running, clock, client, datetime(2026, 11, 21, 19, 0, 30, tzinfo=UTC))
     assert "time for your gratitude entry" in reminder and "unfinished" not in reminder
@@ -67,8 +71,7 @@ async def test_started_just_before_the_due_time_and_finished_after_it_counts_for
 ) -> None:
     therapist, client = await therapist_and_client(running, assign="gratitude daily 20:00")
     clock.set(datetime(2026, 11, 21, 18, 55, tzinfo=UTC))  # 19:55 in Berlin
-    await running.send(client, "/today")
-    await running.press(client, "Start gratitude entry")
+    await start_gratitude(running, client)
     clock.set(datetime(2026, 11, 21, 19, 0, 30, tzinfo=UTC))
     await running.tick()  # the reminder comes mid-entry; the entry goes on
     clock.set(datetime(2026, 11, 21, 19, 5, tzinfo=UTC))
@@ -86,8 +89,7 @@ async def test_homework_done_on_an_earlier_day_does_not_count_for_the_next_due_d
 ) -> None:
     # Assigned for Mondays and Wednesdays, done on the Saturday before (from /today).
     _therapist, client = await therapist_and_client(running, assign="gratitude mon,wed 20:00")
-    await running.send(client, "/today")
-    await running.press(client, "Start gratitude entry")
+    await start_gratitude(running, client)
     await do_gratitude(running, client)
     # Monday 20:00 in Berlin: Saturday's entry was Saturday's practice; Monday is reminded.
     came = await sent_at(running, clock, client, datetime(2026, 11, 23, 19, 0, 30, tzinfo=UTC))
