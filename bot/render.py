@@ -64,7 +64,9 @@ def question_text(title: str, question: Question, language: str) -> str:
         notes.append(words(question.hint, language))
     if question.optional:
         notes.append(tr(language, "This one is optional: /skip to pass it."))
-    if question.can_go_back:
+    if question.from_review:
+        notes.append(tr(language, "/back keeps your answer as it was."))
+    elif question.can_go_back:
         notes.append(tr(language, "/back changes your last answer."))
     if notes:
         lines += ["", f"<i>{escape(' '.join(notes))}</i>"]

@@ -486,6 +486,8 @@ class Question:
     previous: str = ""
     """The earlier answer to this step, when the client came back to change it."""
     link: str = ""
+    from_review: bool = False
+    """Changed from the review: /back returns to it rather than to the step before."""
 
 
 @dataclass(frozen=True)
@@ -956,6 +958,7 @@ def _question(flow: Flow, state: State, index: int) -> Question:
         buttons=buttons,
         optional=step.spec.optional,
         can_go_back=bool(state.trail),
+        from_review=state.phase == "editing",
         previous=answer_text(step, earlier) if earlier is not None else "",
         link=getattr(step.spec, "link", None) or "",
     )

@@ -317,6 +317,7 @@ def test_review_saves_or_changes_an_answer() -> None:
     assert choosing.says == () and choosing.review is not None and choosing.review.choosing
     editing = engine.advance(flow, choosing.state, Text("2"))
     assert editing.question is not None and editing.question.previous == "too tired"
+    assert editing.question.from_review  # /back keeps it as it was (not "changes the last")
     by_label = engine.advance(flow, choosing.state, Text("why not"))
     assert by_label.question is not None and by_label.question.previous == "too tired"
     by_button_words = engine.advance(flow, choosing.state, Text("1. did it"))

@@ -52,3 +52,13 @@ def test_a_scale_hint_names_its_labels() -> None:
     assert "Tap a number or type one from 0 (not at all) to 100 (as strong as it gets)." in (
         question_text(flow.title, turn.question, "en")
     )
+
+
+def test_a_question_changed_from_the_review_says_what_back_does_there() -> None:
+    from bot.render import question_text
+    from conversations.engine import Question
+
+    asked = Question(0, 2, 3, "text", "Why not?", None, can_go_back=True, from_review=True)
+    shown = question_text("Plan", asked, "en")
+    assert "/back keeps your answer as it was." in shown
+    assert "/back changes your last answer" not in shown
