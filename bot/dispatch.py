@@ -84,8 +84,8 @@ async def on_text(ctx: Ctx) -> None:
         await notes.keep_note(ctx, ctx.text)
     elif ask == "reply" and ctx.user.role == "therapist":
         await caseload.send_reply(ctx, ctx.text)
-    elif await typed_choice(ctx):
-        return
+    elif await typed_choice(ctx) or await homework.start_by_name(ctx, ctx.text):
+        return  # a button offered, or one of their homework's names ("diario de gratitud")
     else:
         hint = (
             ctx.t("/today shows your homework, /note sends your therapist a message")

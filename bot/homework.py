@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ from bot.messages import shown_as, words
 from bot.render import answer_keyboard, buttons, keyboard, question_text, review_text, summary_text
 from bot.runtime import Ctx, button_token
 from conversations import engine
+from conversations.choosing import Picked, fold, match_choice
 from conversations.engine import (
     Back,
     Breathe,
@@ -84,6 +86,37 @@ async def start_token(ctx: Ctx, payload: dict[str, object]) -> None:
         occurrence if isinstance(occurrence, int) else None,
         switch=bool(payload.get("switch")),
     )
+
+
+_STARTING = re.compile(
+    r"^(?:start|begin|do|empezar|comenzar|hacer)\s+(?:my\s+|mi\s+|el\s+|la\s+)?", re.I
+)
+
+
+async def start_by_name(ctx: Ctx, text: str) -> bool:
+    """A client typed one of their homework's names ("diario de gratitud", "start mood
+    check-in"), with no question waiting: it starts, as its Start button would. False
+    when the words name none of them, or more than one."""
+    if ctx.user is None or ctx.user.role != "client":
+        return False
+    wanted = _STARTING.sub("", text.strip())
+    if not fold(wanted) or fold(wanted).isdecimal():
+        return False  # a number is nobody's name (and would match each one on its own)
+    matches = [
+        assignment
+        for assignment in await homework.client_assignments(ctx.session, client_id=ctx.user.id)
+        if any(
+            isinstance(match_choice(wanted, [title], close=False), Picked)
+            for title in (
+                ctx.rt.title_of(assignment.template_id, ctx.lang),
+                ctx.rt.title_of(assignment.template_id),
+            )
+        )
+    ]
+    if len(matches) != 1:
+        return False
+    await begin_assignment(ctx, matches[0], None)
+    return True
 
 
 async def begin_assignment(

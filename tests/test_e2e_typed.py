@@ -69,3 +69,19 @@ async def test_a_late_typed_yes_never_confirms_a_deletion(
     # Asked again and answered at once in words, it is the answer.
     await running.send(client, "/delete")
     assert "Deleting everything now" in texts(await running.send(client, "yes"))
+
+
+async def test_a_homeworks_name_typed_starts_it_whenever_nothing_else_waits(
+    running: RunningBot,
+) -> None:
+    therapist, client = await therapist_and_client(running, assign="gratitude daily 20:00")
+    await running.send(therapist, "/assign robin journal daily 21:00")
+    # Nothing is on offer (no /today, no reminder yet): its name alone starts it.
+    await running.send(client, "/help")
+    replies = await running.send(client, "start gratitude entry")
+    assert "Gratitude entry · 1 of 6" in texts(replies)
+    await running.send(client, "/cancel")
+    await running.send(client, "/help")
+    # A number is nobody's name; words naming none of them are explained as before.
+    assert "I'm not sure what to do" in texts(await running.send(client, "1"))
+    assert "I'm not sure what to do" in texts(await running.send(client, "a bad day"))
