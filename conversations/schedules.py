@@ -151,7 +151,6 @@ _SPANISH: dict[tuple[str, ...], tuple[str, ...]] = {
     ("una", "vez"): ("once",),
     ("entre", "semana"): ("weekdays",),
     ("dias", "laborables"): ("weekdays",),
-    ("de", "lunes", "a", "viernes"): ("weekdays",),
     ("fines", "de", "semana"): ("weekends",),
     ("fin", "de", "semana"): ("weekend",),
     ("dia", "por", "medio"): ("every", "other", "day"),
