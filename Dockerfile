@@ -11,11 +11,15 @@ RUN useradd --create-home --uid 10001 homework \
     && chown homework:homework /data
 
 WORKDIR /app
+# The README's install: the locked versions, checked by their hashes, then the bot itself
+# with nothing more resolved (its dependencies are all in the lock).
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY conversations ./conversations
 COPY storage ./storage
-RUN pip install .
+RUN pip install --no-deps --no-build-isolation .
 
 USER homework
 WORKDIR /data

@@ -282,7 +282,7 @@ class BenchApi(FakeBotApi):
         """Press a button (by its text) on a known message, without scanning every message."""
         for text_, data in (pair for row in message.buttons for pair in row):
             if text_ == button:
-                return self._queue_callback(user.user, message, data)
+                return self.queue_callback(user.user, message, data)
         raise AssertionError(f"no button {button!r} on {message.text!r}: {message.buttons}")
 
 

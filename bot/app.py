@@ -12,7 +12,6 @@ from telegram import Bot, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
-from tornado.httpserver import HTTPServer
 
 from bot import dispatch, menus
 from bot.clock import Clock, SystemClock
@@ -22,7 +21,7 @@ from bot.runtime import Runtime, on_error
 from bot.settings import Settings
 from bot.ticker import deliver_job, tick_job
 from bot.updates import ChatOrderedProcessor
-from bot.web import start_web
+from bot.web import WebServer, start_web
 from conversations.crisis import CrisisResources, load_resources
 from conversations.templates import load_library
 from conversations.yamldoc import DocumentError
@@ -277,7 +276,7 @@ async def serve(
     token = token_of(settings)
     db = await open_database(settings)
     poller: PollerLock | None = None
-    server: HTTPServer | None = None
+    server: WebServer | None = None
     try:
         secret = webhook_secret(settings, db) if webhook_url else None
         if not webhook_url:

@@ -39,7 +39,7 @@ from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import SetupError, build_application, open_database
-from bot.clock import FixedClock, SystemClock
+from bot.clock import Clock, FixedClock, SystemClock
 from bot.replies import Attachment, Keyboard
 from bot.runtime import Runtime, runtime_in
 from bot.settings import Settings
@@ -257,10 +257,15 @@ class Person:
 class Console:
     """One console session: who is acting, the clock, and the bot underneath."""
 
-    def __init__(self, settings: Settings, write: Callable[[str], None]) -> None:
+    def __init__(
+        self, settings: Settings, write: Callable[[str], None], *, now: Clock | None = None
+    ) -> None:
         self.settings = settings
         self.write = write
-        self.clock = FixedClock(SystemClock().now().replace(second=0, microsecond=0))
+        # A first session starts at `now` (the real time unless a test gives one); a later
+        # one goes on from where the last left off (see `_restore`).
+        start = (now or SystemClock()).now()
+        self.clock = FixedClock(start.replace(second=0, microsecond=0))
         self.api = ConsoleApi()
         self.shows = ConsoleRenderer(Path(settings.console_media_dir), self._draw)
         self.people: list[Person] = []
@@ -605,6 +610,7 @@ async def run_console(
     stdout: TextIO | None = None,
     read: Callable[[str], Awaitable[str]] | None = None,
     who: str | None = None,
+    now: Clock | None = None,
 ) -> None:
     """The session: lines from the terminal (prompt-toolkit) or from `stdin` when it is not
     one, answers to `stdout`."""
@@ -614,7 +620,7 @@ async def run_console(
         out.write(text + "\n")
         out.flush()
 
-    console = Console(settings, write)
+    console = Console(settings, write, now=now)
     try:
         await console.open()
         if who:

@@ -58,6 +58,11 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 del self._waiting[chat]
                 del self._locks[chat]
 
+    @property
+    def chats_in_hand(self) -> int:
+        """How many chats have an update running or waiting (idle chats are forgotten)."""
+        return len(self._locks.keys() | self._waiting.keys())
+
     async def initialize(self) -> None:
         """Nothing to set up."""
 

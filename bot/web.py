@@ -12,6 +12,7 @@ import asyncio
 import hmac
 import json
 import logging
+import socket
 from datetime import timedelta
 from typing import Any
 
@@ -125,6 +126,19 @@ def build_web(
     return WebApplication(routes)
 
 
+class WebServer:
+    """The web server, serving until `stop`, and the port it listens on."""
+
+    def __init__(self, server: HTTPServer, sockets: list[socket.socket]) -> None:
+        self._server = server
+        # The sockets it was given, kept here: tornado's own record of them is private.
+        self.port = int(sockets[0].getsockname()[1])
+
+    def stop(self) -> None:
+        """Stop listening."""
+        self._server.stop()
+
+
 async def start_web(
     application: Application,  # type: ignore[type-arg]
     runtime: Runtime,
@@ -132,14 +146,9 @@ async def start_web(
     listen: str,
     port: int,
     secret: str | None,
-) -> HTTPServer:
-    """Serve on `listen:port` (0: any free port, see `bound_port`) until `.stop()`."""
+) -> WebServer:
+    """Serve on `listen:port` (0: any free port, see `WebServer.port`) until `.stop()`."""
     server = HTTPServer(build_web(application, runtime, secret=secret), max_body_size=MAX_BODY)
-    server.add_sockets(bind_sockets(port, address=listen))
-    return server
-
-
-def bound_port(server: HTTPServer) -> int:
-    """The port a server listens on."""
-    sockets = list(server._sockets.values())  # tornado keeps them by file descriptor
-    return int(sockets[0].getsockname()[1])
+    sockets = bind_sockets(port, address=listen)
+    server.add_sockets(sockets)
+    return WebServer(server, sockets)

@@ -193,6 +193,12 @@ class Template(Strict):
         """Where it was loaded from, for messages."""
         return self._filename
 
+    def loaded_from(self, text: str, filename: str) -> Template:
+        """This template, remembering the YAML and the file it was read from."""
+        self._source = text
+        self._filename = filename
+        return self
+
     def all_steps(self) -> Iterator[tuple[Path, StepBase, GroupStep | None]]:
         """Every step with its path in the file and its group (if inside one)."""
         for index, step in enumerate(self.steps):
@@ -636,9 +642,7 @@ def load_template(text: str, *, filename: str = "<template>", strict: bool = Tru
         raise
     except DocumentError as error:
         raise TemplateError(error.filename, error.problems) from None
-    template._source = text
-    template._filename = filename
-    return template
+    return template.loaded_from(text, filename)
 
 
 def _fields_at(data: Any, path: Path) -> Said | None:

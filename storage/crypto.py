@@ -22,7 +22,11 @@ class EncryptionKeyError(RuntimeError):
     """The encryption keys are missing or cannot read stored data."""
 
 
+# The keys as configured (the first encrypts) and the ring built from them. The primary is
+# kept here rather than read back out of MultiFernet, whose internals are not its API.
+_keys: tuple[str, ...] = ()
 _keyring: MultiFernet | None = None
+_primary: Fernet | None = None
 
 
 def parse_keys(value: str) -> list[str]:
@@ -65,14 +69,30 @@ def load_or_create_key_file(path: Path) -> tuple[list[str], bool]:
 
 def configure_keys(keys: Sequence[str]) -> None:
     """Install the keys the encrypted column types use in this process."""
-    global _keyring
-    _keyring = MultiFernet([Fernet(key) for key in keys])
+    global _keys, _keyring, _primary
+    fernets = [Fernet(key) for key in keys]
+    if not fernets:
+        raise EncryptionKeyError("ENCRYPTION_KEY is empty")
+    _keys = tuple(keys)
+    _keyring = MultiFernet(fernets)
+    _primary = fernets[0]
+
+
+def configured_keys() -> tuple[str, ...]:
+    """The keys installed by `configure_keys`, the primary first."""
+    return _keys
 
 
 def _ring() -> MultiFernet:
     if _keyring is None:
         raise EncryptionKeyError("encryption keys are not configured")
     return _keyring
+
+
+def _primary_key() -> Fernet:
+    if _primary is None:
+        raise EncryptionKeyError("encryption keys are not configured")
+    return _primary
 
 
 def encrypt(plain: bytes) -> str:
@@ -92,9 +112,8 @@ def decrypt(token: str) -> bytes:
 
 def needs_rotation(token: str) -> bool:
     """True when the primary key alone cannot read `token` (it was made under an older key)."""
-    primary = _ring()._fernets[0]
     try:
-        primary.decrypt(token.encode("ascii"))
+        _primary_key().decrypt(token.encode("ascii"))
     except InvalidToken:
         return True
     return False

@@ -344,8 +344,8 @@ async def _withhold(session: AsyncSession, rows: list[OutboxMessage], now: datet
             )
         ).scalars()
     )
-    occurrences = {_homework_id(row) for row in rows if row.kind == "reminder"}
-    entries = {_homework_id(row) for row in rows if row.kind == "follow_up"}
+    occurrences = {homework_of(row) for row in rows if row.kind == "reminder"}
+    entries = {homework_of(row) for row in rows if row.kind == "follow_up"}
     homework: dict[tuple[str, int], tuple[Assignment, Link, Occurrence | Entry]] = {}
     wanted = {i for i in occurrences if isinstance(i, int)}
     if wanted:
@@ -369,7 +369,7 @@ async def _withhold(session: AsyncSession, rows: list[OutboxMessage], now: datet
             homework[("follow_up", entry.id)] = (assignment, link, entry)
     withheld: set[int] = set()
     for row in rows:
-        key = _homework_id(row)
+        key = homework_of(row)
         found = homework.get((row.kind, key)) if key is not None else None
         paused = row.user_id in paused_people
         if found is not None:
@@ -403,7 +403,7 @@ async def _withhold(session: AsyncSession, rows: list[OutboxMessage], now: datet
     return withheld
 
 
-def _homework_id(row: OutboxMessage) -> int | None:
+def homework_of(row: OutboxMessage) -> int | None:
     """The due time a reminder is for, or the entry a follow-up continues. Follow-ups
     queued before the entry was put in the payload name it in their key."""
     value = row.payload.get("occurrence" if row.kind == "reminder" else "entry")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -32,6 +33,18 @@ POSTGRES_URL = os.environ.get(
 POSTGRES_REQUIRED = os.environ.get("TEST_POSTGRES_REQUIRED") == "1"
 
 TEST_KEY = Fernet.generate_key().decode()
+
+# The wall clock moved for a whole run (TEST_WALL_CLOCK=2026-12-06T20:30:00+00:00), ticking
+# on from there, to find tests that read it: none may, since the bot's time is injected.
+# .ci/clocks runs the suite so at several instants, each in two far-apart time zones (TZ).
+WALL_CLOCK = os.environ.get("TEST_WALL_CLOCK")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if WALL_CLOCK:
+        traveller = time_machine.travel(datetime.fromisoformat(WALL_CLOCK), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
 
 
 @pytest.fixture(autouse=True)

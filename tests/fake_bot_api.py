@@ -333,25 +333,25 @@ class FakeUser:
         return self.api.sent_to(self.id)
 
     def send_text(self, text: str, *, reply_to: SentMessage | None = None) -> int:
-        return self.api._queue_user_message(self.user, self.chat_id, {"text": text}, reply_to)
+        return self.api.queue_user_message(self.user, self.chat_id, {"text": text}, reply_to)
 
     def send_photo(self, data: bytes = b"\x89PNG\r\n\x1a\nfake", caption: str | None = None) -> int:
-        small = self.api._register_upload("photo", data, "photos")
-        large = self.api._register_upload("photo", data, "photos")
+        small = self.api.register_upload("photo", data, "photos")
+        large = self.api.register_upload("photo", data, "photos")
         content: JsonDict = {
             "photo": [
-                {**self.api._file_ref(small), "width": 90, "height": 90},
-                {**self.api._file_ref(large), "width": 800, "height": 800},
+                {**self.api.file_ref(small), "width": 90, "height": 90},
+                {**self.api.file_ref(large), "width": 800, "height": 800},
             ]
         }
         if caption is not None:
             content["caption"] = caption
-        return self.api._queue_user_message(self.user, self.chat_id, content, None)
+        return self.api.queue_user_message(self.user, self.chat_id, content, None)
 
     def send_sticker(self, emoji: str = "👍") -> int:
-        stored = self.api._register_upload("sticker", b"RIFFfake-webp", "stickers")
+        stored = self.api.register_upload("sticker", b"RIFFfake-webp", "stickers")
         sticker = {
-            **self.api._file_ref(stored),
+            **self.api.file_ref(stored),
             "type": "regular",
             "width": 512,
             "height": 512,
@@ -359,7 +359,7 @@ class FakeUser:
             "is_video": False,
             "emoji": emoji,
         }
-        return self.api._queue_user_message(self.user, self.chat_id, {"sticker": sticker}, None)
+        return self.api.queue_user_message(self.user, self.chat_id, {"sticker": sticker}, None)
 
     def send_document(
         self,
@@ -368,28 +368,28 @@ class FakeUser:
         mime_type: str = "application/octet-stream",
         caption: str | None = None,
     ) -> int:
-        stored = self.api._register_upload("document", data, "documents")
+        stored = self.api.register_upload("document", data, "documents")
         stored.file_name, stored.mime_type = file_name, mime_type
         content: JsonDict = {
             "document": {
-                **self.api._file_ref(stored),
+                **self.api.file_ref(stored),
                 "file_name": file_name,
                 "mime_type": mime_type,
             }
         }
         if caption is not None:
             content["caption"] = caption
-        return self.api._queue_user_message(self.user, self.chat_id, content, None)
+        return self.api.queue_user_message(self.user, self.chat_id, content, None)
 
     def send_voice(self, data: bytes = b"OggSfake", duration: int = 3) -> int:
-        stored = self.api._register_upload("voice", data, "voice")
-        voice = {**self.api._file_ref(stored), "duration": duration, "mime_type": "audio/ogg"}
-        return self.api._queue_user_message(self.user, self.chat_id, {"voice": voice}, None)
+        stored = self.api.register_upload("voice", data, "voice")
+        voice = {**self.api.file_ref(stored), "duration": duration, "mime_type": "audio/ogg"}
+        return self.api.queue_user_message(self.user, self.chat_id, {"voice": voice}, None)
 
     def press(self, button: str, message: SentMessage | None = None) -> int:
         """Press an inline button, found by its text or its callback_data, on ``message`` or
         on the latest bot message in this chat that has an inline keyboard."""
-        target = message or self.api._latest_with_keyboard(self.chat_id)
+        target = message or self.api.latest_with_keyboard(self.chat_id)
         if target is None:
             raise AssertionError(
                 f"no bot message with an inline keyboard in chat {self.chat_id}; "
@@ -406,17 +406,17 @@ class FakeUser:
                 f"no callback button {button!r} on message {target.message_id} "
                 f"({target.text!r}); buttons: {target.buttons}"
             )
-        return self.api._queue_callback(self.user, target, data)
+        return self.api.queue_callback(self.user, target, data)
 
     def press_data(self, callback_data: str, message: SentMessage | None = None) -> int:
         """Send a callback query with arbitrary (possibly forged) data."""
-        target = message or self.api._latest_with_keyboard(self.chat_id)
+        target = message or self.api.latest_with_keyboard(self.chat_id)
         if target is None:
             sent = self.api.sent_to(self.chat_id)
             if not sent:
                 raise AssertionError(f"the bot has sent nothing to chat {self.chat_id}")
             target = sent[-1]
-        return self.api._queue_callback(self.user, target, callback_data)
+        return self.api.queue_callback(self.user, target, callback_data)
 
 
 class FakeBotApi:
@@ -595,7 +595,7 @@ class FakeBotApi:
             raise ValueError("group chat ids are negative")
         self._chats[chat_id] = {"id": chat_id, "type": "group", "title": title}
         user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
-        return self._queue_user_message(user, chat_id, {"text": text}, None)
+        return self.queue_user_message(user, chat_id, {"text": text}, None)
 
     def add_file(self, file_id: str, data: bytes, *, file_path: str | None = None) -> JsonDict:
         """Register bytes that ``getFile`` and the file URL will serve; returns the File."""
@@ -775,7 +775,7 @@ class FakeBotApi:
 
     # ------------------------------------------------------------------ internals: updates
 
-    def _queue_update(self, kind: str, payload: JsonDict) -> int:
+    def queue_update(self, kind: str, payload: JsonDict) -> int:
         update_id = next(self._update_ids)
         self._pending.append({"update_id": update_id, kind: payload})
         self._queued.add(update_id)
@@ -783,7 +783,7 @@ class FakeBotApi:
         self._changed.fire()
         return update_id
 
-    def _queue_user_message(
+    def queue_user_message(
         self,
         user: JsonDict,
         chat_id: int,
@@ -806,9 +806,9 @@ class FakeBotApi:
         if reply_to is not None:
             message["reply_to_message"] = copy.deepcopy(reply_to.message)
         self._user_messages.add((chat_id, message["message_id"]))
-        return self._queue_update("message", message)
+        return self.queue_update("message", message)
 
-    def _queue_callback(self, user: JsonDict, target: SentMessage, data: str) -> int:
+    def queue_callback(self, user: JsonDict, target: SentMessage, data: str) -> int:
         query_id = f"cbq-{next(self._callback_ids)}"
         self._open_callbacks.add(query_id)
         query = {
@@ -818,9 +818,9 @@ class FakeBotApi:
             "data": data,
             "message": copy.deepcopy(target.message),
         }
-        return self._queue_update("callback_query", query)
+        return self.queue_update("callback_query", query)
 
-    def _latest_with_keyboard(self, chat_id: int) -> SentMessage | None:
+    def latest_with_keyboard(self, chat_id: int) -> SentMessage | None:
         for message in reversed(self.sent_to(chat_id)):
             if not message.deleted and message.buttons:
                 return message
@@ -1009,7 +1009,7 @@ class FakeBotApi:
                 raise FakeApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
             recent.append(moment)
 
-    def _register_upload(self, kind: str, data: bytes, folder: str) -> StoredFile:
+    def register_upload(self, kind: str, data: bytes, folder: str) -> StoredFile:
         number = next(self._file_counter)
         file_id = f"{kind}-file-{number}"
         stored = StoredFile(
@@ -1023,7 +1023,7 @@ class FakeBotApi:
         return stored
 
     @staticmethod
-    def _file_ref(stored: StoredFile) -> JsonDict:
+    def file_ref(stored: StoredFile) -> JsonDict:
         return {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
@@ -1036,7 +1036,7 @@ class FakeBotApi:
         if isinstance(value, str) and value.startswith("attach://"):
             value = params.get(value.removeprefix("attach://"))
         if isinstance(value, UploadedFile):
-            stored = self._register_upload(key, value.data, f"{key}s")
+            stored = self.register_upload(key, value.data, f"{key}s")
             stored.file_name, stored.mime_type = value.filename, value.content_type
             return stored, value.filename, value.content_type
         if isinstance(value, str) and value in self._files:
@@ -1044,7 +1044,7 @@ class FakeBotApi:
             name = stored.file_name or stored.file_path.rsplit("/", 1)[-1]
             return stored, name, stored.mime_type or "application/octet-stream"
         if isinstance(value, str) and value.startswith(("http://", "https://")):
-            stored = self._register_upload(key, b"", f"{key}s")
+            stored = self.register_upload(key, b"", f"{key}s")
             return stored, value.rsplit("/", 1)[-1] or "file", "application/octet-stream"
         if value is None or value == "":
             raise FakeApiError(400, f"Bad Request: there is no {key} in the request")
@@ -1200,7 +1200,7 @@ class FakeBotApi:
         self._guard_send("sendPhoto", int(chat["id"]))
         caption = self._rendered(params, "caption", MAX_CAPTION_LENGTH)
         stored, _, _ = self._input_file(params, "photo")
-        content: JsonDict = {"photo": [{**self._file_ref(stored), "width": 800, "height": 800}]}
+        content: JsonDict = {"photo": [{**self.file_ref(stored), "width": 800, "height": 800}]}
         if caption is not None:
             content["caption"] = caption
         return self._store_sent(
@@ -1218,7 +1218,7 @@ class FakeBotApi:
         caption = self._rendered(params, "caption", MAX_CAPTION_LENGTH)
         stored, name, mime = self._input_file(params, "document")
         content: JsonDict = {
-            "document": {**self._file_ref(stored), "file_name": name, "mime_type": mime}
+            "document": {**self.file_ref(stored), "file_name": name, "mime_type": mime}
         }
         if caption is not None:
             content["caption"] = caption

@@ -102,21 +102,21 @@ class RunningBot:
     async def _mark_handled(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         self._handled.setdefault(update.update_id, asyncio.Event()).set()
 
-    async def _handled_by_bot(self, update_id: int) -> None:
+    async def handled_by_bot(self, update_id: int) -> None:
         event = self._handled.setdefault(update_id, asyncio.Event())
         try:
             await asyncio.wait_for(event.wait(), WAIT)
         except TimeoutError:
             raise AssertionError(f"update {update_id} was not handled in time") from None
 
-    async def _exchange(self, user: FakeUser, queue: Callable[[], int]) -> list[SentMessage]:
+    async def exchange(self, user: FakeUser, queue: Callable[[], int]) -> list[SentMessage]:
         before = len(self.api.sent_to(user.chat_id))
-        await self._handled_by_bot(queue())
+        await self.handled_by_bot(queue())
         return self.api.sent_to(user.chat_id)[before:]
 
     async def send(self, user: FakeUser, text: str) -> list[SentMessage]:
         """The user types `text`; returns what the bot sent back."""
-        return await self._exchange(user, lambda: user.send_text(text))
+        return await self.exchange(user, lambda: user.send_text(text))
 
     async def press(
         self, user: FakeUser, button: str, message: SentMessage | None = None
@@ -127,12 +127,12 @@ class RunningBot:
             return []
         if label is not None:
             return await self.send(user, label)
-        return await self._exchange(user, lambda: user.press(button, message))
+        return await self.exchange(user, lambda: user.press(button, message))
 
     def _typed_label(self, user: FakeUser, button: str) -> str | None:
         """The words to type for a button of the latest keyboard: None to tap it (it is not
         there), "" when it is one option of several, gathered to be typed at Done."""
-        target = self.api._latest_with_keyboard(user.chat_id)
+        target = self.api.latest_with_keyboard(user.chat_id)
         flat = [pair for row in target.buttons for pair in row] if target else []
         found = next((p for p in flat if button in p), None)
         if found is None or not found[1]:
@@ -158,15 +158,15 @@ class RunningBot:
         self, user: FakeUser, data: str, message: SentMessage | None = None
     ) -> list[SentMessage]:
         """The user sends callback data of their own making."""
-        return await self._exchange(user, lambda: user.press_data(data, message))
+        return await self.exchange(user, lambda: user.press_data(data, message))
 
     async def sticker(self, user: FakeUser) -> list[SentMessage]:
         """The user sends a sticker."""
-        return await self._exchange(user, user.send_sticker)
+        return await self.exchange(user, user.send_sticker)
 
     async def photo(self, user: FakeUser) -> list[SentMessage]:
         """The user sends a photo."""
-        return await self._exchange(user, user.send_photo)
+        return await self.exchange(user, user.send_photo)
 
     async def tick(self) -> None:
         """One beat of the ticker at the clock's current time."""

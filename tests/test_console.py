@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import SetupError
+from bot.clock import FixedClock
 from bot.console import Console, run_console
 from bot.settings import Settings
 from storage import people
@@ -21,6 +22,9 @@ from storage.db import Database
 from storage.migrate import upgrade
 
 PROMPT = re.compile(r"^[^\s:(][^:>]*> ")
+# Each console session here starts at this instant, never the wall clock's (a reminder
+# falling inside a test's "/clock +2d" must not depend on when the suite runs).
+START = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 
 
 def console_settings(folder: Path) -> Settings:
@@ -35,7 +39,9 @@ def console_settings(folder: Path) -> Settings:
 async def talk(settings: Settings, lines: list[str]) -> str:
     """One console session fed `lines`; everything it printed."""
     out = io.StringIO()
-    await run_console(settings, stdin=io.StringIO("\n".join(lines) + "\n"), stdout=out)
+    await run_console(
+        settings, stdin=io.StringIO("\n".join(lines) + "\n"), stdout=out, now=FixedClock(START)
+    )
     return out.getvalue()
 
 
@@ -63,7 +69,7 @@ async def test_a_whole_practice_in_the_console(tmp_path: Path) -> None:
     await upgrade(db)
     async with db.transaction() as session:
         code = await people.create_code(
-            session, kind="therapist", now=datetime.now(UTC), ttl=timedelta(hours=1)
+            session, kind="therapist", now=START, ttl=timedelta(hours=1)
         )
     await db.dispose()
     therapist = await talk(
@@ -134,7 +140,7 @@ async def test_the_console_draws_the_reply_model_itself(tmp_path: Path) -> None:
     """Replies, buttons, a press's notice and files reach the terminal through the console's
     renderer; not one goes through a Bot API call."""
     printed: list[str] = []
-    console = Console(console_settings(tmp_path), printed.append)
+    console = Console(console_settings(tmp_path), printed.append, now=FixedClock(START))
     await console.open()
     try:
         assert console.runtime.renderer is console.shows
@@ -193,9 +199,9 @@ async def test_the_console_refuses_a_database_with_people_from_telegram(tmp_path
     db = Database(settings.console_database_url)
     async with db.transaction() as session:
         code = await people.create_code(
-            session, kind="therapist", now=datetime.now(UTC), ttl=timedelta(hours=1)
+            session, kind="therapist", now=START, ttl=timedelta(hours=1)
         )
-        found = await people.check_code(session, code=code, now=datetime.now(UTC))
+        found = await people.check_code(session, code=code, now=START)
         assert not isinstance(found, str)
         await people.register_therapist(
             session,
@@ -204,7 +210,7 @@ async def test_the_console_refuses_a_database_with_people_from_telegram(tmp_path
             chat_id=555_000_111,
             name="Dr Real Fake",
             username=None,
-            now=datetime.now(UTC),
+            now=START,
         )
     await db.dispose()
     with pytest.raises(SetupError, match="holds people from Telegram"):

@@ -78,7 +78,7 @@ async def test_a_creative_activity_photo_is_kept_encrypted_and_reaches_the_thera
     assert "Please send a photo here" in texts(replies)
     picture = b"\x89PNG\r\n\x1a\n-a-drawing-of-a-sun-"
     update_id = client.send_photo(picture)
-    await running._handled_by_bot(update_id)
+    await running.handled_by_bot(update_id)
     replies = await running.send(client, "It looks calmer than I felt")
     replies = await running.press(client, "Save")
     assert "Creative activity: done." in texts(replies)
@@ -116,7 +116,7 @@ SLEEP_V2 = SLEEP_V1.replace("version: 1", "version: 2").replace(
 async def send_document(
     running: RunningBot, user: FakeUser, name: str, data: bytes
 ) -> list[SentMessage]:
-    return await running._exchange(user, lambda: user.send_document(name, data))
+    return await running.exchange(user, lambda: user.send_document(name, data))
 
 
 async def test_a_therapists_own_template_from_document_to_a_finished_entry(

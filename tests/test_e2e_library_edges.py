@@ -25,7 +25,7 @@ async def test_a_photo_goes_to_the_therapist_who_gave_the_homework(running: Runn
     await start(running, client, "creative activity")
     await running.press(client, "I've made it")
     update_id = client.send_photo(b"\x89PNG-a-drawing")
-    await running._handled_by_bot(update_id)
+    await running.handled_by_bot(update_id)
     await running.send(client, "/cancel")
     other = running.api.user(9003, "Sam", username="sam_fake")
     await register_therapist(running, other)
@@ -178,7 +178,7 @@ async def test_a_photo_sent_before_the_button_is_the_answer_to_what_comes_next(
     await running.send(therapist, "/assign robin creative once 2026-11-21 12:00")
     await start(running, client, "creative activity")
     update_id = client.send_photo(b"\x89PNG-made-before-the-tap")
-    await running._handled_by_bot(update_id)
+    await running.handled_by_bot(update_id)
     said = texts(running.api.sent_to(client.chat_id)[-3:])
     assert "Please send a photo" not in said
     async with running.runtime.db.transaction() as session:
@@ -207,7 +207,7 @@ async def test_a_photo_on_a_branch_changed_away_from_is_deleted_not_shared(
     await start(running, client, "made it")
     await running.send(client, "yes")
     update_id = client.send_photo(b"\x89PNG-left-behind")
-    await running._handled_by_bot(update_id)
+    await running.handled_by_bot(update_id)
     await running.send(client, "fine")
     await running.press(client, "Change an answer")
     await running.press(client, "1. Made")
@@ -325,7 +325,7 @@ async def test_fetching_a_photo_holds_no_database_lock(running: RunningBot) -> N
     replies = await running.send(therapist, "/clients")  # answered while the photo waits
     assert "Robin" in texts(replies)
     held.set()
-    await running._handled_by_bot(update_id)
+    await running.handled_by_bot(update_id)
     async with running.runtime.db.transaction() as session:
         assert len((await session.execute(select(StoredFile))).scalars().all()) == 1
 

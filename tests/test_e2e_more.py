@@ -120,7 +120,7 @@ async def test_people_only_reach_their_own_commands(running: RunningBot) -> None
 
 async def test_groups_are_refused_politely(running: RunningBot) -> None:
     update_id = running.api.group_message(5200, "Sam", -100123, "/start")
-    await running._handled_by_bot(update_id)
+    await running.handled_by_bot(update_id)
     [reply] = running.api.sent_to(-100123)
     assert "only work in private chats" in (reply.plain_text or "")
 
@@ -308,7 +308,7 @@ async def test_double_tap_and_repeated_assign_create_one_assignment(running: Run
 
 async def test_edits_are_explained_not_taken_as_answers(running: RunningBot) -> None:
     _therapist, client = await therapist_with_client(running)
-    update_id = running.api._queue_update(
+    update_id = running.api.queue_update(
         "edited_message",
         {
             "message_id": 999,
@@ -320,7 +320,7 @@ async def test_edits_are_explained_not_taken_as_answers(running: RunningBot) -> 
         },
     )
     before = len(running.api.sent_to(client.chat_id))
-    await running._handled_by_bot(update_id)
+    await running.handled_by_bot(update_id)
     [reply] = running.api.sent_to(client.chat_id)[before:]
     assert "I can't take edits to messages" in (reply.plain_text or "")
 

@@ -175,7 +175,7 @@ async def test_sos_works_mid_homework_and_for_anyone(running: RunningBot) -> Non
 
 async def test_edited_messages_and_captions_are_screened(running: RunningBot) -> None:
     therapist, client = await linked(running)
-    update_id = running.api._queue_update(
+    update_id = running.api.queue_update(
         "edited_message",
         {
             "message_id": 999,
@@ -187,13 +187,13 @@ async def test_edited_messages_and_captions_are_screened(running: RunningBot) ->
         },
     )
     before = len(running.api.sent_to(client.chat_id))
-    await running._handled_by_bot(update_id)
+    await running.handled_by_bot(update_id)
     said = texts(running.api.sent_to(client.chat_id)[before:])
     assert "Thank you for telling me" in said and "can't take edits" not in said
     assert "in an edited message" in ((await alert_for(running, therapist)).text or "")
     running.api.mark()
     update_id = client.send_photo(caption="cuttin myself again tonight")
-    await running._handled_by_bot(update_id)
+    await running.handled_by_bot(update_id)
     alert = await running.api.wait_for_sent(
         therapist.chat_id, lambda m: "in a photo caption" in (m.text or "")
     )
@@ -496,14 +496,14 @@ async def test_an_edit_of_a_flagged_message_raises_no_second_alert(running: Runn
     therapist, client = await linked(running)
     chat = {"id": client.chat_id, "type": "private", "first_name": "Robin"}
     sent = {"message_id": 555, "date": 1, "chat": chat, "from": client.user}
-    update_id = running.api._queue_update("message", {**sent, "text": "i want to die"})
-    await running._handled_by_bot(update_id)
+    update_id = running.api.queue_update("message", {**sent, "text": "i want to die"})
+    await running.handled_by_bot(update_id)
     await alert_for(running, therapist)
     before = len(running.api.sent_to(client.chat_id))
-    edit_id = running.api._queue_update(
+    edit_id = running.api.queue_update(
         "edited_message", {**sent, "edit_date": 2, "text": "i want to die."}
     )
-    await running._handled_by_bot(edit_id)
+    await running.handled_by_bot(edit_id)
     again = texts(running.api.sent_to(client.chat_id)[before:])
     assert "I hear you" in again and "I've let Dr Fake Therapist know" in again
     assert running.db is not None
@@ -521,7 +521,7 @@ async def test_an_edit_of_a_flagged_message_raises_no_second_alert(running: Runn
 
 async def test_sos_in_a_group_gives_the_lines(running: RunningBot) -> None:
     update_id = running.api.group_message(7400, "Sam", -5000, "/sos")
-    await running._handled_by_bot(update_id)
+    await running.handled_by_bot(update_id)
     [reply] = running.api.sent_to(-5000)
     assert "If you are in danger now" in (reply.text or "")
 

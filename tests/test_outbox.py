@@ -133,7 +133,7 @@ def test_an_older_follow_up_names_its_entry_in_its_key() -> None:
     older = OutboxMessage(kind="follow_up", dedupe_key="follow_up:42:2026-11-21T10:00", payload={})
     newer = OutboxMessage(kind="follow_up", dedupe_key="follow_up:42:x", payload={"entry": 7})
     reminder = OutboxMessage(kind="reminder", dedupe_key="reminder:9", payload={"occurrence": 9})
-    assert [outbox._homework_id(m) for m in (older, newer, reminder)] == [42, 7, 9]
+    assert [outbox.homework_of(m) for m in (older, newer, reminder)] == [42, 7, 9]
 
 
 async def test_slots_keep_the_global_and_per_chat_limits(db: Database) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet
 from sqlalchemy import Text, select, text, type_coerce
 
 from bot.app import SetupError, setup_keys
@@ -27,13 +27,13 @@ async def raw_names(db: Database) -> list[str]:
 
 
 async def test_rotate_key_rewrites_every_value_and_the_old_key_can_go(db: Database) -> None:
-    old = crypto._ring()
+    old = crypto.configured_keys()
     therapist = await _therapist(db)
     await _client(db, therapist, 9101, "Robin", "Robin Example")
     new_key = Fernet.generate_key().decode()
     try:
         # The new key first, the old one after it (ENCRYPTION_KEY=new,old).
-        crypto._keyring = MultiFernet([Fernet(new_key), *old._fernets])
+        crypto.configure_keys([new_key, *old])
         before = await raw_names(db)
         assert all(crypto.needs_rotation(v) for v in before)
         count = await rotation.rotate_all(db, batch=1)
@@ -46,7 +46,7 @@ async def test_rotate_key_rewrites_every_value_and_the_old_key_can_go(db: Databa
         assert names == ["Dr Test Person", "Robin Example"]
         assert await rotation.rotate_all(db) == 0  # nothing left to do
     finally:
-        crypto._keyring = old
+        crypto.configure_keys(old)
 
 
 async def test_a_tampered_value_is_detected_never_read(db: Database) -> None:

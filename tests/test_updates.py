@@ -52,7 +52,7 @@ async def test_one_chat_waits_its_turn_while_other_chats_go_ahead() -> None:
     release.set()
     await asyncio.gather(*tasks)
     assert log[3:] == ["end a1", "start a2", "end a2"]  # chat 1's second came after its first
-    assert not processor._locks and not processor._waiting  # idle chats are forgotten
+    assert processor.chats_in_hand == 0  # idle chats are forgotten
 
 
 async def test_a_redelivered_update_changes_nothing_and_is_not_answered_twice(
@@ -66,7 +66,7 @@ async def test_a_redelivered_update_changes_nothing_and_is_not_answered_twice(
     replies = await running.send(client, "/today")
     await running.press(client, "Start gratitude entry", replies[-1])
     update_id = client.send_text("A long walk")
-    await running._handled_by_bot(update_id)
+    await running.handled_by_bot(update_id)
     assert running.application is not None
     fetched = next(
         c

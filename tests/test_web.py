@@ -11,6 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import event
 from telegram import Bot
 from telegram.ext import Application
 
@@ -26,7 +27,7 @@ from bot.replicas import PollerLock, SecondPoller
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.ticker import tick
-from bot.web import SECRET_HEADER, bound_port, start_web
+from bot.web import SECRET_HEADER, start_web
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.fake_bot_api import FakeBotApi, FakeUser
@@ -79,7 +80,7 @@ async def served(
     await application.start()
     server = await start_web(application, runtime, listen="127.0.0.1", port=0, secret=SECRET)
     try:
-        yield Served(api, application, runtime, f"http://127.0.0.1:{bound_port(server)}")
+        yield Served(api, application, runtime, f"http://127.0.0.1:{server.port}")
     finally:
         server.stop()
         await application.stop()
@@ -135,12 +136,12 @@ async def test_healthz_reports_the_database_and_the_tick(served: Served, clock: 
     for engine in (db.engine, db.reader_engine):
         if engine is not None:
             await engine.dispose()
-            engine.sync_engine.pool._creator = _refuse  # type: ignore[assignment]
+            event.listen(engine.sync_engine, "do_connect", _refuse)
     status, body = await served.get("/healthz")
     assert status == 503 and json.loads(body)["database"].startswith("unreachable")
 
 
-def _refuse() -> None:
+def _refuse(*_connecting: object) -> None:
     raise ConnectionRefusedError("the database is down")
 
 
