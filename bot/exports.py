@@ -220,9 +220,7 @@ async def build(
 async def _csv_of(rt: Runtime, session: Any, entries: list[Any], language: str) -> bytes:
     """Every answer, a row each. The column names stay English (programs read them); the
     titles, questions and answers are in the reader's `language`."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    rows: list[list[object]] = [list(CSV_COLUMNS)]
     for entry in entries:
         base = [
             entry.id,
@@ -238,13 +236,23 @@ async def _csv_of(rt: Runtime, session: Any, entries: list[Any], language: str) 
         found = await library.entry_state(rt, session, entry, language=language)
         if found is None:
             unread = tr(language, "(this entry could not be read)")
-            writer.writerow([*base, "", "", unread, *score])
+            rows.append([*base, "", "", unread, *score])
             continue
         flow, state = found
         for step in flow.steps:
             if step.key in state.answers:
                 answer = engine.answer_text(step, state.answers[step.key])
-                writer.writerow([*base, step.key, step.label, _cell(answer), *score])
+                rows.append([*base, step.key, step.label, answer, *score])
+    return csv_bytes(rows)
+
+
+def csv_bytes(rows: list[list[object]]) -> bytes:
+    """Rows as a CSV file, every text cell safe to open in a spreadsheet: a therapist's
+    template title or question can start with "=" as well as a client's answer can."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow([_cell(value) if isinstance(value, str) else value for value in row])
     return out.getvalue().encode("utf-8")
 
 
@@ -418,9 +426,14 @@ async def _own_json(rt: Runtime, session: Any, client: Any, now: datetime) -> by
     return document
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+"""What makes a spreadsheet read a cell as a formula (OWASP's list, and the full-width
+forms some spreadsheets fold to it), after any leading spaces."""
+
+
 def _cell(text: str) -> str:
-    """A client's words as a spreadsheet shows them, never run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Text as a spreadsheet shows it, never run as a formula."""
+    return "'" + text if text.lstrip(" ")[:1] in FORMULA_STARTS else text
 
 
 def _font_path() -> str:

@@ -7,7 +7,6 @@ import os
 import re
 import signal
 import socket
-import sys
 from importlib.resources import files
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from tests.fake_bot_api import FakeBotApi
+from tests.travelled import bot_command, child_environment
 
 WAIT = 60.0
 
@@ -36,12 +36,9 @@ def clean_env(api: FakeBotApi | None) -> dict[str, str]:
 async def spawn_bot(*args: str, cwd: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
     """`python -m bot ARGS` as a child process with its output captured."""
     return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
+        *bot_command(*args),
         cwd=cwd,
-        env=env,
+        env=child_environment(env),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

@@ -7,7 +7,6 @@ import itertools
 import os
 import re
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from bot.settings import Settings
 from storage import people
 from storage.db import Database
 from storage.migrate import upgrade
+from tests.travelled import bot_command, child_environment
 
 PROMPT = re.compile(r"^[^\s:(][^:>]*> ")
 # Each console session here starts at this instant, never the wall clock's (a reminder
@@ -179,11 +179,11 @@ def test_the_console_command_runs_with_no_token_and_no_network(tmp_path: Path) -
         "TELEGRAM_API_URL": "http://127.0.0.1:9/unreachable",  # any network use would fail
     }
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "console"],
+        bot_command("console"),
         input="/today\n#1\nA busy Monday meeting\n/quit\n",
         capture_output=True,
         text=True,
-        env=env,
+        env=child_environment(env),
         cwd=tmp_path,
         timeout=120,
         check=False,

@@ -8,6 +8,8 @@ breathing arrives as timed messages; /today and the digest survive a broken entr
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -303,3 +305,32 @@ async def test_today_and_the_digest_survive_a_broken_entry(running: RunningBot) 
     assert "Entries that could not be shown: 1." in digest and "Robin" in digest
     async with running.db.transaction() as session:
         assert (await session.execute(select(Flag))).first() is None
+
+
+async def test_no_cell_of_an_export_runs_as_a_formula(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    """A therapist's question and a client's answer that a spreadsheet would run."""
+    therapist, client = await linked(running)
+    sneaky = SLEEP_V1.replace(
+        "max: 24}", 'max: 24, label: "=HYPERLINK(\\"https://example.org\\",\\"Hours\\")"}'
+    ).replace('"Did you wake up rested?"}', '"Did you wake up rested?", label: "@SUM(1+1)"}')
+    replies = await send_document(running, therapist, "sleep.yaml", sneaky.encode())
+    assert "Added “Sleep diary”" in texts(replies)
+    await running.send(therapist, "/assign robin sleep diary daily 08:00")
+    await start(running, client, "sleep diary")
+    await running.send(client, "7")
+    await running.send(client, "no")
+    await running.send(therapist, "/export robin 14")
+    for _ in range(4):
+        clock.advance(timedelta(seconds=1))
+        await running.tick()
+    [document] = [
+        m.file_data or b""
+        for m in running.api.sent_to(therapist.chat_id)
+        if m.method == "sendDocument" and (m.document_name or "").endswith(".csv")
+    ]
+    cells = [cell for row in csv.reader(io.StringIO(document.decode())) for cell in row]
+    assert '\'=HYPERLINK("https://example.org","Hours")' in cells
+    assert "'@SUM(1+1)" in cells
+    assert not [c for c in cells if c.lstrip(" ")[:1] in ("=", "+", "-", "@", "\t", "\r")]

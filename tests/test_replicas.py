@@ -14,7 +14,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -32,6 +31,7 @@ from storage.migrate import upgrade
 from storage.models import OutboxMessage
 from tests.conftest import postgres_url_or_skip
 from tests.fake_bot_api import FakeBotApi
+from tests.travelled import bot_command, child_environment
 
 SECRET = "replica-test-secret-0123456789"
 CLIENTS = 12
@@ -70,7 +70,11 @@ def _spawn(
     args: list[str], env: dict[str, str], cwd: Path, out: IO[bytes] | int
 ) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", *args], env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT
+        bot_command(*args),
+        env=child_environment(env),
+        cwd=cwd,
+        stdout=out,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -298,8 +302,8 @@ async def test_a_second_poller_is_refused_clearly(
         assert first.poll() is None
         second = await asyncio.to_thread(
             subprocess.run,
-            [sys.executable, "-m", "bot", "run"],
-            env=env,
+            bot_command("run"),
+            env=child_environment(env),
             cwd=tmp_path,
             capture_output=True,
             text=True,
