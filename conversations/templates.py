@@ -163,7 +163,7 @@ class Template(Strict):
     """A validated homework template (immutable: a change is a new version)."""
 
     id: Identifier
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=1_000_000)
     title: Annotated[str, Field(min_length=1, max_length=MAX_TITLE)]
     names: list[Short] = Field(default_factory=list)
     """More names a therapist may type in /assign."""

@@ -23,6 +23,10 @@ Model = TypeVar("Model", bound=BaseModel)
 Path = tuple[str | int, ...]
 
 _TAG_PREFIX = "tag:yaml.org,2002:"
+MAX_DEPTH = 24
+"""Lists and fields inside each other at most this deep (a template needs about eight)."""
+MAX_NUMBER = 10**9
+"""No number in a file people write is larger than this, or smaller than its negative."""
 _PLAIN_TAGS = {"str", "int", "float", "bool", "null", "timestamp", "seq", "map"}
 
 
@@ -113,12 +117,23 @@ class _Reader:
             return [self.read(item, (*path, index)) for index, item in enumerate(node.value)]
         assert isinstance(node, ScalarNode)
         try:
-            return self.constructor.construct_object(node, deep=True)
-        except (ConstructorError, ValueError):
+            value = self.constructor.construct_object(node, deep=True)
+        except (ConstructorError, ValueError, OverflowError):
             self.problem(
                 line, path, N_("cannot read the value {value}"), value=str(node.value)[:30]
             )
             return None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if not -MAX_NUMBER <= value <= MAX_NUMBER:  # also infinity and not-a-number
+                self.problem(
+                    line,
+                    path,
+                    N_("{value} is not a number I can use; keep numbers within ±{most}"),
+                    value=str(node.value)[:30],
+                    most=MAX_NUMBER,
+                )
+                return None
+        return value
 
     def mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -251,15 +266,16 @@ def load_document(
     `fields` says which fields a place may have, for unknown ones."""
     reader = _Reader()
     try:
+        _check_depth(text)
         composed = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
         raise DocumentError(filename, [syntax_problem(error)]) from None
+    except _TooDeep as error:
+        deep = problem(error.line, "", N_("is nested more than {most} levels deep"), most=MAX_DEPTH)
+        raise DocumentError(filename, [deep]) from None
     if composed is None:
         raise DocumentError(filename, [Problem(None, "", N_("is empty"))])
-    try:
-        data = reader.read(composed, ())
-    except RecursionError:
-        raise DocumentError(filename, [Problem(None, "", N_("is nested too deeply"))]) from None
+    data = reader.read(composed, ())
     if reader.problems:
         raise DocumentError(filename, reader.problems)
     try:
@@ -285,6 +301,25 @@ def load_document(
         if found:
             raise DocumentError(filename, _ordered(found))
     return loaded
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int | None) -> None:
+        self.line = line
+
+
+def _check_depth(text: str) -> None:
+    """Refuse nesting beyond MAX_DEPTH before anything recursive reads the file (PyYAML's
+    composer, our reader and pydantic all recurse): the parser's events come one by one."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise _TooDeep(mark.line + 1 if mark is not None else None)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _clean(loc: tuple[Any, ...], tags: frozenset[str], data: Any) -> Path:

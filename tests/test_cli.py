@@ -130,6 +130,23 @@ async def test_check_template_names_line_and_field(tmp_path: Path) -> None:
     assert status == 1 and "missing.yaml" in err
 
 
+async def test_check_template_refuses_deep_nesting_and_huge_numbers_by_line(
+    tmp_path: Path,
+) -> None:
+    header = "id: sleep_diary\nversion: {version}\ntitle: Sleep diary\nsteps:\n"
+    step = '  - {id: hours, kind: text, prompt: "How many hours?"}\n'
+    deep = tmp_path / "deep.yaml"
+    deep.write_text(header.format(version=1) + step + "notes: " + "[" * 5000 + "]" * 5000)
+    status, _, err = await run_cli("check-template", str(deep), cwd=tmp_path, env=clean_env(None))
+    assert status == 1 and "Traceback" not in err
+    assert "line 6: is nested more than 24 levels deep" in err
+    huge = tmp_path / "huge.yaml"
+    huge.write_text(header.format(version=2**70) + step)
+    status, _, err = await run_cli("check-template", str(huge), cwd=tmp_path, env=clean_env(None))
+    assert status == 1 and "Traceback" not in err
+    assert "line 2, version: 1180591620717411303424 is not a number I can use" in err
+
+
 async def test_check_resources_accepts_the_shipped_file_and_names_problems(tmp_path: Path) -> None:
     shipped = str(files("conversations") / "crisis_resources.yaml")
     status, out, err = await run_cli("check-resources", shipped, cwd=tmp_path, env=clean_env(None))

@@ -334,3 +334,14 @@ async def test_no_cell_of_an_export_runs_as_a_formula(
     assert '\'=HYPERLINK("https://example.org","Hours")' in cells
     assert "'@SUM(1+1)" in cells
     assert not [c for c in cells if c.lstrip(" ")[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+async def test_a_template_nested_too_deep_is_refused_by_line_not_with_sorry(
+    running: RunningBot,
+) -> None:
+    therapist, _ = await linked(running)
+    deep = SLEEP_V1 + "notes: " + "[" * 3000 + "]" * 3000 + "\n"
+    replies = await send_document(running, therapist, "deep.yaml", deep.encode())
+    said = texts(replies)
+    assert "deep.yaml has 1 problem(s), so it wasn't added" in said
+    assert "is nested more than 24 levels deep" in said and "Sorry" not in said

@@ -528,3 +528,21 @@ def test_a_problem_is_worded_in_the_therapists_language() -> None:
     assert any("must be a set of fields" in line for line in english)
     assert any("debe ser un conjunto de campos" in line for line in spanish)
     assert all(line.startswith("línea ") for line in spanish)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("version: 1", "version: 1000001"), "line 2, version: must be at most 1000000"),
+        (("max: 10", "max: 10000000000"), "line 9, steps[0].max: 10000000000 is not a number"),
+        (("max: 10", "max: .inf"), "line 9, steps[0].max: .inf is not a number I can use"),
+    ],
+)
+def test_numbers_have_bounds_named_by_line(change: tuple[str, str], expected: str) -> None:
+    text = (
+        "id: mood\nversion: 1\ntitle: Mood\nsteps:\n"
+        "  - id: mood\n    kind: scale\n    prompt: How is your mood?\n    min: 0\n    max: 10\n"
+    ).replace(*change)
+    with pytest.raises(TemplateError) as raised:
+        load_template(text, filename="mood.yaml")
+    assert any(str(p).startswith(expected) for p in raised.value.problems), raised.value.problems
