@@ -123,16 +123,16 @@ class _Reader:
                 line, path, N_("cannot read the value {value}"), value=str(node.value)[:30]
             )
             return None
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            if not -MAX_NUMBER <= value <= MAX_NUMBER:  # also infinity and not-a-number
-                self.problem(
-                    line,
-                    path,
-                    N_("{value} is not a number I can use; keep numbers within ±{most}"),
-                    value=str(node.value)[:30],
-                    most=MAX_NUMBER,
-                )
-                return None
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number and not -MAX_NUMBER <= value <= MAX_NUMBER:  # also infinity, not-a-number
+            self.problem(
+                line,
+                path,
+                N_("{value} is not a number I can use; keep numbers within ±{most}"),
+                value=str(node.value)[:30],
+                most=MAX_NUMBER,
+            )
+            return None
         return value
 
     def mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
