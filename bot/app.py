@@ -277,6 +277,7 @@ async def serve(
     db = await open_database(settings)
     poller: PollerLock | None = None
     server: WebServer | None = None
+    lost = False
     try:
         secret = webhook_secret(settings, db) if webhook_url else None
         if not webhook_url:
@@ -320,16 +321,51 @@ async def serve(
                     )
             await check_fallback_chat(application, settings)
             log.info("serving as @%s", application.bot.username)
-            await _wait_for_stop()
+            stop = _stop_on_signals()
+            watch = (
+                asyncio.create_task(_keep_polling_lock(poller, stop, settings.poller_check_seconds))
+                if poller is not None
+                else None
+            )
+            await stop.wait()
+            if watch is not None:
+                watch.cancel()
+                lost = not await _watched(watch)
             if server is not None:
                 server.stop()
             if updater.running:
                 await updater.stop()
             await application.stop()
+            if lost:
+                raise SetupError(LOCK_LOST)
     finally:
         if poller is not None:
             await poller.release()
         await db.dispose()
+
+
+LOCK_LOST = (
+    "Stopped polling: another process took this bot's long-polling lock after this one's "
+    "database connection was lost. Run one poller, or replicas in webhook mode."
+)
+
+
+async def _keep_polling_lock(poller: PollerLock, stop: asyncio.Event, every: float) -> bool:
+    """Check the one-poller lock every `every` seconds; on losing it, stop (False)."""
+    while not stop.is_set():
+        await asyncio.sleep(every)
+        if not await poller.keep():
+            stop.set()
+            return False
+    return True
+
+
+async def _watched(watch: asyncio.Task[bool]) -> bool:
+    """What the lock's watch ended with: True when it was only cancelled."""
+    try:
+        return await watch
+    except asyncio.CancelledError:
+        return True
 
 
 async def check_fallback_chat(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
@@ -351,9 +387,10 @@ async def check_fallback_chat(application: Application, settings: Settings) -> N
         )
 
 
-async def _wait_for_stop() -> None:
+def _stop_on_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop

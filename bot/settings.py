@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     tick_seconds: float = 5.0
     deliver_seconds: float = 1.0
     """How often the outbox is looked at when idle (each look sends all that is due)."""
+    poller_check_seconds: float = 5.0
+    """How often a long-polling process checks it still holds the one-poller lock."""
     invite_ttl_hours: int = 72
     therapist_code_ttl_hours: int = 168
     default_digest_time: str = "18:00"
@@ -74,6 +76,7 @@ class Settings(BaseSettings):
     @field_validator(
         "tick_seconds",
         "deliver_seconds",
+        "poller_check_seconds",
         "alert_ack_minutes",
         "sends_per_second",
         "chat_sends_per_second",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -88,11 +89,39 @@ async def insert_unless_exists(
     return None if created is None else int(created)
 
 
+SQLITE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def keep_private(url: str) -> None:
+    """An SQLite database file (with its WAL and shared-memory files) readable by this user
+    only: made so before SQLite creates it, and narrowed if an older run left it wider.
+    SQLite gives the files it adds the database file's own permissions."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return
+    path = parsed.database
+    assert path is not None
+    if path.startswith("file:"):
+        return  # a URI names its own options; the operator chose them
+    if not os.path.exists(path):
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        except FileNotFoundError:
+            return  # no such folder: SQLite says so when it connects
+    for suffix in SQLITE_FILES:
+        try:
+            if os.stat(path + suffix).st_mode & 0o077:
+                os.chmod(path + suffix, 0o600)
+        except FileNotFoundError:
+            continue
+
+
 class Database:
     """The engine and the one way to open a transaction."""
 
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
+        keep_private(self.url)
         self.engine = create_engine(self.url)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._readers = self._sessions

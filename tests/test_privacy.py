@@ -14,6 +14,7 @@ from bot.app import SetupError, setup_keys
 from bot.settings import Settings
 from storage import buttons, crypto, homework, privacy, rotation
 from storage.db import Database
+from storage.migrate import upgrade
 from storage.models import ButtonToken, ClientNote, User
 from tests.test_storage import _client, _therapist
 
@@ -180,3 +181,38 @@ async def test_reads_of_a_clients_entries_take_the_therapist_acting(db: Database
             found = await homework.entry_of_link(session, **ids, entry_id=entry.id)
             assert (found is not None) == bool(seen)
             assert (await homework.last_done_at(session, **ids) is not None) == bool(seen)
+
+
+def _modes(folder: Path) -> dict[str, str]:
+    return {p.name: oct(p.stat().st_mode & 0o777) for p in folder.iterdir()}
+
+
+def _left_wide(folder: Path) -> Path:
+    """Files an older version made readable by others."""
+    older = folder / "older.sqlite3"
+    for path, mode in ((older, 0o644), (Path(f"{older}-wal"), 0o664)):
+        path.touch()
+        path.chmod(mode)
+    return older
+
+
+async def test_the_sqlite_files_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh" / "fresh.sqlite3"
+    fresh.parent.mkdir()
+    db = Database(f"sqlite+aiosqlite:///{fresh}")
+    try:
+        await upgrade(db)
+        async with db.transaction() as session:
+            await session.execute(text("SELECT 1"))
+        assert _modes(fresh.parent) == {
+            "fresh.sqlite3": "0o600",
+            "fresh.sqlite3-shm": "0o600",
+            "fresh.sqlite3-wal": "0o600",
+        }
+    finally:
+        await db.dispose()
+    older = _left_wide(tmp_path)
+    db = Database(f"sqlite+aiosqlite:///{older}")  # narrowed when it is opened
+    await db.dispose()
+    modes = _modes(tmp_path)
+    assert (modes["older.sqlite3"], modes["older.sqlite3-wal"]) == ("0o600", "0o600")

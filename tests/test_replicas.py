@@ -22,8 +22,9 @@ from typing import IO
 
 import aiohttp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from bot.replicas import PollerLock, SecondPoller
 from bot.web import SECRET_HEADER
 from storage import homework, people
 from storage.db import Database
@@ -316,4 +317,49 @@ async def test_a_second_poller_is_refused_clearly(
         try:
             first.wait(timeout=15)
         except subprocess.TimeoutExpired:
+            first.kill()
+
+
+async def test_a_poller_that_loses_its_lock_stops_polling(
+    loopback: FakeBotApi, postgres_url: str, encryption_keys: str, tmp_path: Path
+) -> None:
+    """Its lock's connection dropped and another poller took the lock: it stops, saying so."""
+    env = {**_environment(loopback, postgres_url, encryption_keys, _free_port())}
+    env["POLLER_CHECK_SECONDS"] = "0.3"
+    log = tmp_path / "first.log"
+    with log.open("wb") as out:
+        first = _spawn(["run"], env, tmp_path, out)
+    db = Database(postgres_url)
+    other = PollerLock(db, loopback.token.partition(":")[0])
+    try:
+        await _wait_for(
+            lambda: loopback.calls_of("getUpdates") or first.poll() is not None, "polling"
+        )
+        for _ in range(20):  # its connection dropped, and the lock taken before it checks
+            async with db.engine.connect() as connection:
+                await connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                        "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
+                    )
+                )
+                await connection.commit()
+            try:
+                await other.acquire()
+                break
+            except SecondPoller:
+                continue  # it took the lock again first: drop it once more
+        else:
+            raise AssertionError("the first poller always took its lock again")
+        await asyncio.to_thread(first.wait, 30)
+        assert first.returncode != 0
+        printed = log.read_text()
+        assert "Stopped polling: another process took this bot's long-polling lock" in printed
+        polls = len(loopback.calls_of("getUpdates"))
+        await asyncio.sleep(1)
+        assert len(loopback.calls_of("getUpdates")) == polls  # nobody polls any more
+    finally:
+        await other.release()
+        await db.dispose()
+        if first.poll() is None:
             first.kill()

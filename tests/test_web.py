@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import event
+from sqlalchemy import event, text
 from telegram import Bot
 from telegram.ext import Application
 
@@ -30,6 +30,7 @@ from bot.ticker import tick
 from bot.web import SECRET_HEADER, start_web
 from storage.db import Database
 from storage.migrate import upgrade
+from tests.conftest import postgres_url_or_skip
 from tests.fake_bot_api import FakeBotApi, FakeUser
 
 SECRET = "a-shared-secret-for-every-replica"
@@ -172,6 +173,40 @@ async def test_one_poller_per_bot_and_database(database_url: str) -> None:
         again = PollerLock(db, "123456")
         await again.acquire()
         await again.release()
+    finally:
+        await db.dispose()
+
+
+async def _drop_lock_connections(db: Database) -> None:
+    """What a network failure does to a poller: its lock's connection is gone."""
+    async with db.engine.connect() as connection:
+        await connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
+            )
+        )
+        await connection.commit()
+
+
+async def test_a_lost_polling_lock_is_taken_again_or_polling_stops() -> None:
+    """PostgreSQL's advisory lock (a lock file can't be lost while its process lives)."""
+    db = Database(await postgres_url_or_skip())
+    try:
+        first = PollerLock(db, "123456")
+        await first.acquire()
+        assert await first.keep()
+        await _drop_lock_connections(db)
+        assert await first.keep()  # nobody else had taken it: taken again
+        with pytest.raises(SecondPoller):
+            await PollerLock(db, "123456").acquire()
+        await _drop_lock_connections(db)
+        second = PollerLock(db, "123456")
+        await second.acquire()  # another process starts polling meanwhile
+        assert not await first.keep()  # the first must stop
+        assert await second.keep()
+        await second.release()
+        await first.release()
     finally:
         await db.dispose()
 
