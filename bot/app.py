@@ -15,11 +15,13 @@ from telegram.request import BaseRequest
 
 from bot import dispatch, menus
 from bot.clock import Clock, SystemClock
-from bot.delivery import deliver_outbox, deliver_urgent
+from bot.delivery import BEAT_SECONDS, deliver_outbox, deliver_urgent, stop_beating, take_over
+from bot.pipeline import on_error
+from bot.polling import Poller
 from bot.replicas import PollerLock, SecondPoller
-from bot.runtime import Runtime, on_error
+from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.ticker import deliver_job, tick_job
+from bot.ticker import beat_job, deliver_job, tick_job
 from bot.updates import ChatOrderedProcessor
 from bot.web import WebServer, start_web
 from conversations.crisis import CrisisResources, load_resources
@@ -237,6 +239,13 @@ def build_application(
         name="deliver",
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )
+    application.job_queue.run_repeating(
+        beat_job,
+        interval=BEAT_SECONDS,
+        first=BEAT_SECONDS,
+        name="beat",
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+    )
     return application
 
 
@@ -293,9 +302,13 @@ async def serve(
                 # Before anything starts, so a refusal stops cleanly with its message.
                 await check_no_webhook(application.bot, replace=replace_webhook)
             await menus.set_all(application.bot, db)
+            # What a stopped process left half done (replies, alerts) goes out first. A
+            # long poller is the only process serving this bot (the poller lock), and so is
+            # a process on SQLite: any other sender is gone.
+            alone = not webhook_url or is_sqlite(db.engine)
+            await take_over(runtime, application.bot, alone=alone)
             await application.start()
-            updater = application.updater
-            assert updater is not None
+            polling: Poller | None = None
             if webhook_url and secret is not None:
                 await application.bot.set_webhook(
                     url=webhook_url.rstrip("/") + "/telegram",
@@ -310,7 +323,8 @@ async def serve(
                     secret=secret,
                 )
             else:
-                await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+                polling = Poller(application)
+                await polling.start()
                 if settings.health_port is not None:
                     server = await start_web(
                         application,
@@ -333,9 +347,10 @@ async def serve(
                 lost = not await _watched(watch)
             if server is not None:
                 server.stop()
-            if updater.running:
-                await updater.stop()
+            if polling is not None:
+                await polling.stop()
             await application.stop()
+            await stop_beating(runtime)
             if lost:
                 raise SetupError(LOCK_LOST)
     finally:

@@ -205,7 +205,7 @@ async def show(
                     zone=zone_name(zone, ctx.lang),
                 ),
                 now=ctx.now,
-                extra={"file": stored.id},
+                extra={"file": stored.id, "entry": entry.id, "about": entry.client_id},
             )
     row = []
     if page > 0:

@@ -101,8 +101,8 @@ class ConsoleRenderer:
 
     async def say(
         self, chat_id: int, text: str, *, keyboard: Keyboard | None = None, html: bool = False
-    ) -> None:
-        self._show(chat_id, _plain(text) if html else text, keyboard)
+    ) -> int | None:
+        return self._show(chat_id, _plain(text) if html else text, keyboard)
 
     async def attach(self, chat_id: int, attachment: Attachment) -> None:
         message_id = next(self._ids)
@@ -127,7 +127,7 @@ class ConsoleRenderer:
 
     def _show(
         self, chat_id: int, text: str, keyboard: Keyboard | None, message_id: int | None = None
-    ) -> None:
+    ) -> int:
         message_id = next(self._ids) if message_id is None else message_id
         # As Telegram would hand it back in a press: the console taps with it.
         raw: dict[str, Any] = {
@@ -141,6 +141,7 @@ class ConsoleRenderer:
         shown = Shown(chat_id, message_id, text, _pairs(keyboard), raw)
         self.sent.append(shown)
         self.draw(shown, "")
+        return message_id
 
     def _save(self, message_id: int, attachment: Attachment) -> Path:
         self.media.mkdir(parents=True, exist_ok=True)

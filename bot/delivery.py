@@ -29,6 +29,7 @@ from bot.render import buttons
 from bot.replies import Attachment
 from bot.runtime import HEADROOM, Runtime, offer, retry_seconds
 from storage import files, flags, homework, outbox, people
+from storage.db import is_transient
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,38 @@ URGENT_ROUNDS = 5
 alert goes out in the next."""
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 """Transport errors that mean the request never reached Telegram (safe to send again)."""
+
+
+BEAT_SECONDS = 3.0
+"""How often a running process says it is alive (its claims are taken over once it stops
+for storage.outbox.BEAT_STALE)."""
+
+
+async def beat(rt: Runtime) -> None:
+    """This process is alive: its claims on outbox messages stay its own."""
+    async with rt.db.transaction() as session:
+        await outbox.beat(session, sender=rt.sender, now=rt.clock.now())
+
+
+async def take_over(rt: Runtime, bot: Bot, *, alone: bool) -> None:
+    """At start, before any update is read: what a stopped process left half done goes
+    first. Its replies and alerts are sent (at least once), and what it claimed of the
+    rest goes back to the queue. `alone` (SQLite: one process serves a database): every
+    other sender is gone, so its claims are taken at once, not when its beat runs out."""
+    async with rt.db.transaction() as session:
+        if alone:
+            await outbox.forget_sender(session, sender=rt.sender, others=True)
+        await outbox.beat(session, sender=rt.sender, now=rt.clock.now())
+    await deliver_outbox(rt, bot, lanes=(outbox.ALERT, outbox.REPLY))
+
+
+async def stop_beating(rt: Runtime) -> None:
+    """This process stops: what it still holds is taken over by the next at once."""
+    try:
+        async with rt.db.transaction() as session:
+            await outbox.forget_sender(session, sender=rt.sender)
+    except Exception as error:  # stopping anyway; its beat runs out soon
+        log.info("could not say this sender stopped: %s", type(error).__name__)
 
 
 async def deliver_urgent(rt: Runtime, bot: Bot) -> None:
@@ -92,7 +125,10 @@ async def _claim(
 ) -> tuple[list[tuple[OutboxMessage, dict[str, Any]]], datetime | None]:
     now = rt.clock.now()
     async with rt.db.transaction() as session:
-        claim = await outbox.claim_pending(session, now=now, budget=rt.budget, lanes=lanes)
+        await outbox.beat(session, sender=rt.sender, now=now)
+        claim = await outbox.claim_pending(
+            session, now=now, budget=rt.budget, lanes=lanes, sender=rt.sender
+        )
         for row in claim.expired:
             log.warning("outbox message %s given up: older than the horizon", row.id)
             await _undeliverable(rt, session, row.kind, row.payload)
@@ -152,13 +188,23 @@ async def _deliver_one(
         left.add(message.id)
         sent = True
         began = rt.clock.now()
-        outcome = await _send(rt, bot, message, payload)
+        outcome, shown = await _send(rt, bot, message, payload)
     finally:
         rt.in_flight -= 1
         if sent:
             rt.recent_sends.append(rt.clock.now())
         rt.send_done.set()
-    await asyncio.shield(_mark(rt, message, payload, outcome, began))
+    await asyncio.shield(_mark(rt, message, payload, outcome, began, shown))
+
+
+async def deliver_reply(rt: Runtime, bot: Bot, message: OutboxMessage) -> bool:
+    """Send a reply an update just recorded (and claimed), now, and mark how it went; False
+    when Telegram refused it for now (it waits in the outbox, which sends it later)."""
+    payload = message.payload
+    began = rt.clock.now()
+    outcome, shown = await _send(rt, bot, message, payload)
+    await asyncio.shield(_mark(rt, message, payload, outcome, began, shown))
+    return outcome is None or isinstance(outcome, Forbidden | BadRequest)
 
 
 async def _room_to_send(rt: Runtime) -> None:
@@ -187,9 +233,34 @@ async def _mark(
     payload: dict[str, Any],
     outcome: TelegramError | None,
     began: datetime,
+    shown: int | None = None,
 ) -> None:
-    """Record how a send went, in a transaction of its own. Its buttons are offered from
-    when it `began`: a reply with buttons made after that is newer, and kept."""
+    """Record how a send went, in a transaction of its own (run again on a transient
+    fault). A homework question that reached the client is marked shown, with the id of
+    the message that showed it. Buttons of a message the bot sent on its own are offered
+    from when it `began` (a reply with buttons made after that is newer, and kept); a
+    reply's were offered when it was made."""
+    for attempt in range(MARK_ATTEMPTS):
+        try:
+            await _mark_once(rt, message, payload, outcome, began, shown)
+            return
+        except Exception as error:
+            if not is_transient(error) or attempt + 1 == MARK_ATTEMPTS:
+                raise
+            await asyncio.sleep(min(0.05 * 2**attempt, 2.0))
+
+
+MARK_ATTEMPTS = 6
+
+
+async def _mark_once(
+    rt: Runtime,
+    message: OutboxMessage,
+    payload: dict[str, Any],
+    outcome: TelegramError | None,
+    began: datetime,
+    shown: int | None,
+) -> None:
     now = rt.clock.now()
     async with rt.db.transaction() as session:
         row = await outbox.get_message(session, message_id=message.id)
@@ -198,8 +269,15 @@ async def _mark(
         metrics.SENDS.labels(row.kind, _outcome_name(row.kind, outcome)).inc()
         if outcome is None:
             outbox.mark_sent(row, now=now)
+            if row.kind in REPLIES:
+                outbox.empty(row)  # shown: its words need not be kept a second time
+            asks = payload.get("asks")
+            if isinstance(asks, list) and len(asks) == 2:
+                await homework.mark_shown(
+                    session, entry_id=int(asks[0]), rev=int(asks[1]), message_id=shown
+                )
             rows = payload.get("buttons")
-            if rows and message.user_id is not None:
+            if rows and message.user_id is not None and row.kind not in REPLIES:
                 offered = offer(buttons(rows), began)
                 await people.remember_offered(session, user_id=message.user_id, offered=offered)
         elif isinstance(outcome, RetryAfter):
@@ -279,54 +357,72 @@ async def _undeliverable(
             occurrence.status = "missed"
 
 
+REPLIES = frozenset({"reply", "crisis"})
+"""Replies to the person who wrote (recorded by the update pipeline, bot/pipeline.py)."""
+
+
 async def _send(
     rt: Runtime, bot: Bot, message: OutboxMessage, payload: dict[str, Any]
-) -> TelegramError | None:
+) -> tuple[TelegramError | None, int | None]:
+    """Send one message: how it went (None: sent), and the id of the message shown."""
+    try:
+        return None, await _send_content(rt, bot, message, payload)
+    except TelegramError as error:
+        return error, None
+
+
+async def _send_content(
+    rt: Runtime, bot: Bot, message: OutboxMessage, payload: dict[str, Any]
+) -> int | None:
+    """What the payload says to send; Telegram's refusals are raised."""
     rows = payload.get("buttons")
     chat_id = message.chat_id
     shows = rt.shown_by(bot)
     text = str(payload["text"])
-    try:
-        wanted = payload.get("export")
-        if isinstance(wanted, dict):
-            # Built only now, from a read-only session, so it holds the latest entries.
-            try:
-                built = await exports.build(
-                    rt, therapist_id=message.user_id, spec=wanted, now=rt.clock.now()
-                )
-            except Exception as error:  # given up, and the therapist told (never retried)
-                log.warning("an export could not be built: %s", type(error).__name__)
-                return BadRequest("the export could not be built")
-            if built is None:
-                return None  # the client is no longer linked: nothing to send
-            name, document = built
-            await shows.attach(chat_id, Attachment("document", document, text, name))
+    wanted = payload.get("export")
+    if isinstance(wanted, dict):
+        # Built only now, from a read-only session, so it holds the latest entries.
+        try:
+            built = await exports.build(
+                rt, therapist_id=message.user_id, spec=wanted, now=rt.clock.now()
+            )
+        except Exception as error:  # given up, and the therapist told (never retried)
+            log.warning("an export could not be built: %s", type(error).__name__)
+            raise BadRequest("the export could not be built") from None
+        if built is None:
+            return None  # the client is no longer linked: nothing to send
+        name, document = built
+        await shows.attach(chat_id, Attachment("document", document, text, name))
+        return None
+    spec = payload.get("chart")
+    if isinstance(spec, dict):
+        try:
+            # Drawn only now, in a worker thread: no transaction waits on matplotlib.
+            picture = await asyncio.to_thread(charts.render, spec)
+        except Exception as error:  # a chart that can't be drawn is given up, logged
+            log.warning("a chart could not be drawn: %s", type(error).__name__)
+            raise BadRequest("the chart could not be drawn") from None
+        await shows.attach(chat_id, Attachment("photo", picture, text))
+        return None
+    file_id = payload.get("file")
+    if isinstance(file_id, int):
+        # A photo a client sent as an answer, read from its encrypted store only now.
+        async with rt.db.reading() as session:
+            stored = await files.file_for_therapist(
+                session,
+                therapist_id=message.user_id,
+                file_id=file_id,
+                entry_id=payload.get("entry"),
+            )
+            data = stored.data if stored is not None else None
+        if data is None:
+            # Erased meanwhile, or no longer this therapist's to see: nothing is sent.
+            log.info("outbox message %s: its photo is no longer theirs to see", message.id)
             return None
-        spec = payload.get("chart")
-        if isinstance(spec, dict):
-            try:
-                # Drawn only now, in a worker thread: no transaction waits on matplotlib.
-                picture = await asyncio.to_thread(charts.render, spec)
-            except Exception as error:  # a chart that can't be drawn is given up, logged
-                log.warning("a chart could not be drawn: %s", type(error).__name__)
-                return BadRequest("the chart could not be drawn")
-            await shows.attach(chat_id, Attachment("photo", picture, text))
-            return None
-        file_id = payload.get("file")
-        if isinstance(file_id, int):
-            # A photo a client sent as an answer, read from its encrypted store only now.
-            async with rt.db.reading() as session:
-                stored = await files.get_file(session, file_id=file_id)
-                data = stored.data if stored is not None else None
-            if data is None:
-                return None  # erased meanwhile (the client deleted it): nothing to send
-            await shows.attach(chat_id, Attachment("photo", data, text))
-            return None
-        keyboard = buttons(rows) if rows else None
-        await shows.say(chat_id, text, keyboard=keyboard, html=bool(payload.get("html")))
-    except TelegramError as error:
-        return error
-    return None
+        await shows.attach(chat_id, Attachment("photo", data, text))
+        return None
+    keyboard = buttons(rows) if rows else None
+    return await shows.say(chat_id, text, keyboard=keyboard, html=bool(payload.get("html")))
 
 
 async def _tell_therapist_blocked(rt: Runtime, session: AsyncSession, *, user_id: int) -> None:
@@ -353,4 +449,5 @@ async def _tell_therapist_blocked(rt: Runtime, session: AsyncSession, *, user_id
             name=name,
         ),
         now=now,
+        extra={"about": user.id},
     )

@@ -92,6 +92,7 @@ class Digest:
                 caption=caption,
                 spec=spec,
                 now=now,
+                link_id=link_id,
             )
         return queued
 

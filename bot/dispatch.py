@@ -19,9 +19,10 @@ from bot import (
 )
 from bot.messages import CONTENT
 from bot.onboarding import SOS_HINT
+from bot.pipeline import handler
 from bot.render import TOKEN_PREFIX, parse_answer_data
 from bot.replies import Keyboard
-from bot.runtime import Ctx, Handler, PtbCallback, command_of, handler, offered_choices
+from bot.runtime import Ctx, Handler, PtbCallback, command_of, offered_choices
 from conversations.choosing import Picked, Unsure, match_choice
 from conversations.engine import Back, Event, Press, Skip, Text
 from conversations.kinds.base import Media

@@ -19,11 +19,13 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot import library, notes, onboarding
 from bot.i18n import N_, in_sentence, moment, schedule_words, tr, wording, zone_name
 from bot.messages import shown_as, words
 from bot.render import answer_keyboard, buttons, keyboard, question_text, review_text, summary_text
-from bot.runtime import Ctx, button_token
+from bot.runtime import Ctx, Runtime, button_token
 from conversations import engine
 from conversations.choosing import Picked, fold, match_choice
 from conversations.engine import (
@@ -45,7 +47,7 @@ from conversations.kinds.base import Media
 from conversations.kinds.info import InfoStep
 from conversations.schedules import local_date, parse_schedule
 from storage import files, flags, homework, outbox, people
-from storage.models import Assignment, Entry
+from storage.models import Assignment, Entry, User
 
 log = logging.getLogger(__name__)
 
@@ -296,17 +298,23 @@ async def present(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> None
     for said in turn.says:
         ctx.say(words(said, ctx.lang))
     marker = entry_marker(entry)
+    if turn.question is not None or turn.review is not None:
+        # Numbered, so that an answer is kept only once this question reached the client.
+        entry.asked_rev += 1
+        asks = (entry.id, entry.asked_rev)
     if turn.question is not None:
         ctx.say(
             question_text(flow.title, turn.question, ctx.lang),
             buttons=answer_keyboard(turn.question, marker, ctx.lang),
             html=True,
+            asks=asks,
         )
     elif turn.review is not None:
         ctx.say(
             review_text(flow.title, turn.review, ctx.lang),
             buttons=keyboard(turn.review.buttons, marker, flow.review_position, ctx.lang),
             html=True,
+            asks=asks,
         )
     elif turn.waiting is not None and entry.resume_at is not None:
         zone = ZoneInfo(ctx.user.timezone if ctx.user is not None else "UTC")
@@ -337,6 +345,20 @@ async def continue_entry(ctx: Ctx, entry: Entry, event: Event) -> None:
         ctx.say(ctx.t("Sorry, this homework cannot be opened right now."))
         return
     flow, before = found
+    if not isinstance(event, Press | Back):
+        crossed = _crossed(ctx, entry)
+        if crossed == "unseen":
+            # The question never reached them (it was on its way when the bot stopped, or
+            # Telegram refused it for now): what they wrote is not kept under it.
+            log.info("entry %s: a message came before its question was shown", entry.id)
+            again = ctx.t("Here is my question again, so we're on the same page:")
+            await present(ctx, entry, flow, engine.ask(flow, before, (again,)))
+            return
+        if crossed == "earlier":
+            # Written before the question above reached them: it answers something else.
+            log.info("entry %s: a message crossed its question", entry.id)
+            ctx.say(ctx.t(CROSSED))
+            return
     # A button's own words typed are that button ("skip", "Saltar", a yes/no label).
     turn = engine.advance(flow, before, event, shown_as(ctx.lang))
     problem = _photo_problem(ctx, turn)
@@ -420,8 +442,30 @@ async def _share_photos(ctx: Ctx, entry: Entry, saved: set[str]) -> None:
             key=f"{entry.id}:{stored.id}:{stored.created_at.timestamp():.6f}",
             text=caption,
             now=ctx.now,
-            extra={"file": stored.id},
+            extra={"file": stored.id, "entry": entry.id, "about": entry.client_id},
         )
+
+
+CROSSED = N_(
+    "Your message and my question above crossed on the way. Could you send your answer "
+    "to that question again?"
+)
+
+
+def _crossed(ctx: Ctx, entry: Entry) -> str | None:
+    """Why a typed answer (text, media, /skip) can't be kept under the entry's current
+    question: "unseen" when that question never reached the client, "earlier" when the
+    message was written before it did (a lower message id). None: it answers it. A press
+    answers the message it is under, so it is never checked; entries from before questions
+    were numbered (none asked yet) pass."""
+    if entry.asked_rev == 0:
+        return None
+    if entry.shown_rev != entry.asked_rev:
+        return "unseen"
+    shown, written = entry.shown_message, ctx.message_id
+    if shown is not None and written is not None and written < shown:
+        return "earlier"
+    return None
 
 
 def _photo_problem(ctx: Ctx, turn: engine.Turn) -> str | None:
@@ -662,6 +706,20 @@ async def open_entry_of(ctx: Ctx) -> Entry | None:
         )
     )
     return None
+
+
+async def asks_for_photo(rt: Runtime, session: AsyncSession, client: User) -> bool:
+    """True when the client's open homework question asks for a photo (only then is a photo
+    they send fetched from Telegram)."""
+    entry = await homework.open_entry(session, client_id=client.id)
+    found = await library.entry_state(rt, session, entry) if entry is not None else None
+    if found is None:
+        return False
+    flow, state = found
+    # The engine is pure: what it would do with a photo here says whether it keeps one
+    # (a photo step, or one sent before tapping the button that leads to it).
+    trial = engine.advance(flow, state, Media(kind="photo", file_id="trial", unique_id="trial"))
+    return any(isinstance(effect, KeepPhoto) for effect in trial.effects)
 
 
 async def takes_text(ctx: Ctx, entry: Entry) -> bool:

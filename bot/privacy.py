@@ -69,6 +69,10 @@ async def erase_token(ctx: Ctx, confirmed: bool) -> None:
     user.erasing_at = ctx.now
     user.paused_at = ctx.now
     user.dialog = None
+    every_link = await people.links_of_client(ctx.session, client_id=user.id)
+    await outbox.withdraw_about(
+        ctx.session, client_id=user.id, link_ids={link.id for link in every_link}
+    )
     for link in await people.active_links(ctx.session, client_id=user.id):
         link.ended_at = ctx.now  # sharing stops now, before a single row is erased
         therapist = await people.get_user_by_id(ctx.session, user_id=link.therapist_id)

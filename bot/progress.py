@@ -102,10 +102,15 @@ async def queue_chart(
     caption: str,
     spec: dict[str, Any],
     now: datetime,
+    link_id: int | None = None,
 ) -> bool:
-    """A chart through the outbox: drawn and sent as a photo when its turn comes."""
+    """A chart through the outbox: drawn and sent as a photo when its turn comes. A chart
+    of one client for their therapist names their link, so erasing them withdraws it."""
+    extra: dict[str, Any] = {"chart": spec}
+    if link_id is not None:
+        extra["link"] = link_id
     return await outbox.notify(
-        session, person=person, kind=kind, key=key, text=caption, now=now, extra={"chart": spec}
+        session, person=person, kind=kind, key=key, text=caption, now=now, extra=extra
     )
 
 

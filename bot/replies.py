@@ -68,8 +68,9 @@ class Renderer(Protocol):
 
     async def say(
         self, chat_id: int, text: str, *, keyboard: Keyboard | None = None, html: bool = False
-    ) -> None:
-        """A message, with buttons under it when `keyboard` is given."""
+    ) -> int | None:
+        """A message, with buttons under it when `keyboard` is given; the id of the message
+        shown (answers written before it, with lower ids, did not answer it)."""
 
     async def attach(self, chat_id: int, attachment: Attachment) -> None:
         """A file, with its caption."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
+import secrets
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -13,34 +13,27 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, CallbackQuery, Document, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import RetryAfter
 from telegram.ext import Application, ContextTypes
 
-from bot import metrics
 from bot.clock import Clock
-from bot.i18n import LANGUAGES, N_, Language, in_sentence, language_from_code, tr
+from bot.i18n import LANGUAGES, Language, in_sentence, language_from_code, tr
 from bot.render import ANSWER_PREFIX, TOKEN_PREFIX
 from bot.replies import Keyboard, Renderer
 from bot.settings import Settings
 from bot.telegram_renderer import TelegramRenderer
-from conversations import risk
 from conversations.crisis import (
     CrisisResources,
-    choose_country,
-    crisis_reply,
-    language_of,
-    sos_text,
 )
 from conversations.engine import Flow
 from conversations.kinds.base import Media
 from conversations.notes import Unreadable
 from conversations.risk import RiskFinding
-from conversations.templates import MAX_TEMPLATE_BYTES, Template
-from storage import buttons, files, outbox, people, updates
+from conversations.templates import Template
+from storage import buttons, outbox
 from storage import library as library_store
 from storage.db import Database
-from storage.models import User
+from storage.models import OutboxMessage, User
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +99,11 @@ class Runtime:
         )
 
     titles_read: bool = False
+    sender: str = field(default_factory=lambda: secrets.token_hex(8))
+    """This process's name as a sender: its claims on outbox messages carry it, and it
+    beats while it runs (storage/outbox.py), so another takes them over when it dies."""
+    downloads: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(4))
+    """Files fetched from Telegram at the same time, at most."""
     send_gate: asyncio.Lock = field(default_factory=asyncio.Lock)
     """Sends from this process start one at a time, never more in any one second than the
     budget allows, however late the event loop wakes their tasks (no burst after a pause)."""
@@ -153,6 +151,9 @@ class Say:
     html: bool = False
     urgent: bool = False
     """Crisis lines: if Telegram refuses it now, it goes out on the alert lane."""
+    asks: tuple[int, int] | None = None
+    """A homework question: its entry and number (`Entry.asked_rev`), so that its
+    reaching the client is recorded (answers are only ever kept under a question shown)."""
 
 
 @dataclass
@@ -210,6 +211,8 @@ class Ctx:
     fetched: dict[str, bytes | None] = field(default_factory=dict)
     """Files of this message fetched from Telegram before the transaction began (so no
     database lock waits on the network), by file id; None when fetching failed."""
+    recorded: dict[int, OutboxMessage] = field(default_factory=dict)
+    """The replies recorded in the outbox (by their place in `replies`), to send now."""
 
     @property
     def full_name(self) -> str:
@@ -251,9 +254,10 @@ class Ctx:
         buttons: Keyboard | None = None,
         html: bool = False,
         urgent: bool = False,
+        asks: tuple[int, int] | None = None,
     ) -> None:
         """Reply in the chat once the transaction has committed."""
-        self.replies.append(Say(text, buttons, html, urgent))
+        self.replies.append(Say(text, buttons, html, urgent, asks))
 
     def edit_buttons(self, buttons: Keyboard | None) -> None:
         """Change (or remove) the buttons of the message that was pressed."""
@@ -344,187 +348,11 @@ async def token_for(
     return TOKEN_PREFIX + token
 
 
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".txt")
+"""The names a therapist's template file may have."""
+
 Handler = Callable[[Ctx], Awaitable[None]]
 PtbCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
-
-PRIVATE_ONLY = N_(
-    "I only work in private chats, so that what people write stays between them and "
-    "their therapist. Please message me directly."
-)
-
-
-RiskHook = Callable[[Ctx], Awaitable[bool]]
-"""Answers risk found in an update; True when the usual handler should run after it."""
-
-
-def handler(fn: Handler, *, on_risk: RiskHook | None = None) -> PtbCallback:
-    """Wrap a handler: private chats only, one transaction, replies sent after commit.
-
-    Every text is screened first (pure, no I/O). Risk found is answered by `on_risk` in a
-    transaction of its own, committed and sent before the usual handler runs, so the
-    crisis lines, the flag and the therapist's alert survive anything that fails later.
-    """
-
-    async def wrapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat = update.effective_chat
-        person = update.effective_user
-        if chat is None or person is None or person.is_bot:
-            return
-        if chat.type != ChatType.PRIVATE:
-            message = update.effective_message
-            private_only = tr(language_from_code(person.language_code), PRIVATE_ONLY)
-            shows = runtime_of(context).shown_by(context.bot)
-            if update.callback_query is not None:
-                await shows.acknowledge(update.callback_query.id, private_only, alert=True)
-            elif message is not None and (message.text or "").split("@")[0].startswith("/sos"):
-                # Crisis lines are for anyone, anywhere; nothing else happens in groups.
-                lines = sos_text(
-                    runtime_of(context).resources,
-                    choose_country(zone=None, language_code=person.language_code),
-                    language=language_of(person.language_code),
-                )
-                await message.reply_text(lines)  # in its topic, under what was asked
-            elif message is not None and _addressed_to_bot(update):
-                await message.reply_text(private_only)
-            return
-        rt = runtime_of(context)
-        started = time.perf_counter()
-        screened, via = _screened(update)
-        finding = risk.screen(screened) if screened else None
-        go_on = True
-        fresh = True
-
-        async def respond(ctx: Ctx) -> None:
-            nonlocal go_on
-            assert on_risk is not None
-            go_on = await on_risk(ctx)
-
-        if finding is not None and on_risk is not None:
-            fresh = await _in_transaction(
-                rt, update, context, respond, finding, screened, via, claim=False
-            )
-        if fresh and go_on:
-            fetched = await _fetch_files(update, context.bot)
-            fresh = await _in_transaction(
-                rt, update, context, fn, finding, screened, via, claim=True, fetched=fetched
-            )
-        metrics.UPDATES.labels("handled" if fresh else "duplicate").inc()
-        metrics.HANDLER_SECONDS.observe(time.perf_counter() - started)
-
-    wrapped.__name__ = fn.__name__
-    wrapped.__doc__ = fn.__doc__
-    return wrapped
-
-
-async def _in_transaction(
-    rt: Runtime,
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    fn: Handler,
-    finding: RiskFinding | None,
-    screened: str,
-    via: str,
-    *,
-    claim: bool,
-    fetched: dict[str, bytes | None] | None = None,
-) -> bool:
-    """Run `fn` on this update in one transaction; after commit, send what it said.
-
-    False, doing nothing, when the update was handled before (Telegram redelivered it).
-    With `claim` the update is recorded as handled in this same transaction.
-    """
-    chat, person = update.effective_chat, update.effective_user
-    assert chat is not None and person is not None
-    async with rt.db.transaction() as session:
-        now = rt.clock.now()
-        if claim:
-            if not await updates.claim(session, update_id=update.update_id, now=now):
-                log.info("update %s was handled already; not again", update.update_id)
-                return False
-        elif await updates.handled(session, update_id=update.update_id):
-            return False
-        await rt.read_titles(session)
-        user = await people.get_user(session, telegram_id=person.id, for_update=True)
-        ctx = Ctx(
-            rt=rt,
-            session=session,
-            now=now,
-            telegram_id=person.id,
-            chat_id=chat.id,
-            first_name=person.first_name,
-            last_name=person.last_name,
-            username=person.username,
-            user=user,
-            bot_username=context.bot.username,
-            query=update.callback_query,
-            text=_message_text(update),
-            args=list(context.args or []),
-            data=(update.callback_query.data or "") if update.callback_query else "",
-            content=_content_kind(update),
-            sent_at=update.message.date.timestamp() if update.message else None,
-            language_code=person.language_code,
-            screened=screened,
-            via=via,
-            risk=finding,
-            update_id=update.update_id,
-            message_id=message.message_id if (message := update.effective_message) else None,
-            bot=context.bot,
-            media=_media(update),
-            document=update.message.document if update.message else None,
-            fetched=fetched or {},
-        )
-        if user is not None and user.blocked_at is not None:
-            user.blocked_at = None
-        erasing = user is not None and user.erasing_at is not None
-        if claim and erasing and not _is_sos(ctx.text):
-            ctx.say(ctx.t(ERASING))  # nothing more is kept while their data is being deleted
-        else:
-            await fn(ctx)
-            if claim:
-                ctx.remember_offered()
-    if ctx.urgent and rt.on_urgent is not None:
-        rt.on_urgent()
-    for call in ctx.after_commit:
-        await call()
-    await _send_replies(ctx, context)
-    return True
-
-
-TEMPLATE_SUFFIXES = (".yaml", ".yml", ".txt")
-
-
-async def _fetch_files(update: Update, bot: Bot) -> dict[str, bytes | None]:
-    """Fetch a message's photo, or a document that may be a template, before the update's
-    transaction opens: the network is never waited on while holding the database.
-
-    Only what a handler may keep is fetched (a photo within the size kept, a small text
-    file); a failed fetch is None, and the handler asks for the file again.
-    """
-    message = update.message
-    if message is None:
-        return {}
-    wanted: str | None = None
-    if message.photo:
-        largest = message.photo[-1]
-        if (largest.file_size or 0) <= files.MAX_BYTES:
-            wanted = largest.file_id
-    elif (document := message.document) is not None:
-        name = (document.file_name or "template.yaml").lower()
-        if name.endswith(TEMPLATE_SUFFIXES) and (document.file_size or 0) <= MAX_TEMPLATE_BYTES:
-            wanted = document.file_id
-    if wanted is None:
-        return {}
-    try:
-        data: bytes | None = bytes(await (await bot.get_file(wanted)).download_as_bytearray())
-    except TelegramError as error:
-        log.warning("could not fetch a file sent in update %s: %s", update.update_id, error)
-        data = None
-    return {wanted: data}
-
-
-ERASING = N_(
-    "Your data is being deleted; it only takes a moment. /sos shows crisis lines at any time."
-)
 
 
 def command_of(text: str) -> str:
@@ -542,170 +370,7 @@ def dialog_fresh(dialog: dict[str, Any] | None, now: datetime, wait: timedelta) 
     return now - asked <= wait
 
 
-def _is_sos(text: str) -> bool:
-    return command_of(text) == "/sos"
-
-
-def _message_text(update: Update) -> str:
-    message = update.message
-    return (message.text or "") if message is not None else ""
-
-
-def _screened(update: Update) -> tuple[str, str]:
-    """The free text of a message or an edit, and how it came (message, caption, edited).
-
-    A command's arguments are free text too, but not /start's: that is a link's code.
-    """
-    message = update.message or update.edited_message
-    if message is None:
-        return "", "message"
-    edited = update.edited_message is not None
-    if message.text:
-        text = message.text
-        if text.startswith("/"):
-            command, _, rest = text.partition(" ")
-            text = "" if command.split("@")[0] == "/start" else rest
-        return text, "edited" if edited else "message"
-    if message.caption:
-        return message.caption, "edited" if edited else "caption"
-    return "", "message"
-
-
-CONTENT_KINDS = (
-    "photo",
-    "sticker",
-    "voice",
-    "video",
-    "video_note",
-    "audio",
-    "document",
-    "animation",
-    "location",
-    "contact",
-    "poll",
-)
-
-
-def _media(update: Update) -> Media | None:
-    """A message's media, with the largest photo's file when it is a photo."""
-    message = update.message
-    if message is None:
-        return None
-    if message.photo:
-        largest = message.photo[-1]
-        return Media(kind="photo", file_id=largest.file_id, unique_id=largest.file_unique_id)
-    kind = _content_kind(update)
-    return None if kind == "message" else Media(kind=kind)
-
-
-def _content_kind(update: Update) -> str:
-    message = update.message
-    if message is not None:
-        for kind in CONTENT_KINDS:
-            if getattr(message, kind, None):
-                return kind.replace("_", " ")
-    return "message"
-
-
-def _addressed_to_bot(update: Update) -> bool:
-    message = update.effective_message
-    text = (message.text or "") if message else ""
-    return text.startswith("/")
-
-
-async def _send_replies(ctx: Ctx, context: ContextTypes.DEFAULT_TYPE) -> None:
-    # What was said is already committed; a stale button must not stop the next question.
-    shows = ctx.rt.shown_by(context.bot)
-    if ctx.query is not None:
-        try:
-            await shows.acknowledge(ctx.query.id, ctx.toast_text)
-        except BadRequest:
-            log.info("a button press was too old to acknowledge")
-    for index, reply in enumerate(ctx.replies):
-        if isinstance(reply, EditButtons):
-            pressed = ctx.query.message if ctx.query is not None else None
-            try:
-                if pressed is not None:
-                    await shows.rebutton(ctx.chat_id, pressed.message_id, reply.buttons)
-            except BadRequest:
-                # Pressed twice, or the message is gone: nothing to change, not a failure.
-                log.info("could not change the buttons of a pressed message")
-            continue
-        await _send_reply(ctx, shows, index, reply)
-
-
 def retry_seconds(error: RetryAfter) -> float:
     """How long Telegram asks us to wait (a timedelta or seconds, by PTB's setting)."""
     wait = error.retry_after
     return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-
-
-async def _send_reply(ctx: Ctx, shows: Renderer, index: int, reply: Say) -> None:
-    """Send one reply. Refused for now (429, the network), it goes to the outbox, which
-    waits as Telegram asks; nothing sleeps here, so other chats are never held up. Other
-    failures are logged, never turned into "please try again": what the person sent is
-    already saved, and a retry would be taken as a new answer."""
-    try:
-        await shows.say(ctx.chat_id, reply.text, keyboard=reply.buttons, html=reply.html)
-    except (RetryAfter, NetworkError) as error:
-        log.info("a reply was deferred to the outbox: %s", type(error).__name__)
-        rows = reply.buttons.as_rows() if reply.buttons is not None else None
-        now = ctx.rt.clock.now()
-        wait = retry_seconds(error) if isinstance(error, RetryAfter) else 0.0
-        async with ctx.rt.db.transaction() as session:
-            await outbox.notify_chat(
-                session,
-                chat_id=ctx.chat_id,
-                user_id=ctx.user.id if ctx.user is not None else None,
-                kind="crisis" if reply.urgent else "reply",
-                key=f"{ctx.chat_id}:{ctx.update_id}:{index}",
-                text=reply.text,
-                now=now,
-                buttons=rows,
-                extra={"html": True} if reply.html else None,
-                not_before=now + timedelta(seconds=wait),
-            )
-            if wait:
-                await outbox.hold_sends(session, until=now + timedelta(seconds=wait), now=now)
-        if reply.urgent and ctx.rt.on_urgent is not None:
-            ctx.rt.on_urgent()
-    except TelegramError as error:
-        log.warning("a reply could not be sent: %s", type(error).__name__)
-
-
-SORRY = N_(
-    "Sorry, something went wrong on my side. Everything you wrote before this is saved. "
-    "Please try that again in a moment."
-)
-
-
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure without any message content, and tell the person kindly: crisis
-    lines, if what they wrote calls for them, rather than an apology."""
-    error = context.error
-    log.error(
-        "error while handling an update: %s",
-        type(error).__name__,
-        exc_info=(type(error), error, error.__traceback__) if error is not None else None,
-    )
-    if isinstance(update, Update) and update.effective_chat is not None:
-        if update.effective_chat.type != ChatType.PRIVATE:
-            return
-        person = update.effective_user
-        # The apology in the language of their Telegram: a database read to learn their
-        # chosen one could fail or wait for the same reason the update failed.
-        text = tr(language_from_code(person.language_code if person else None), SORRY)
-        finding = risk.screen(_screened(update)[0])
-        if finding is not None:
-            text = crisis_reply(
-                runtime_of(context).resources,
-                choose_country(zone=None, language_code=person.language_code if person else None),
-                language=finding.language,
-                imminent=finding.imminent,
-                therapist=None,
-                homework=None,
-            )
-        try:
-            await runtime_of(context).shown_by(context.bot).say(update.effective_chat.id, text)
-        except Exception:  # nothing more to do if even the apology fails
-            log.warning("could not send the apology either")

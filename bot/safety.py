@@ -278,7 +278,7 @@ async def queue_alert(
         buttons=[
             [[tr(language, "Acknowledge"), acknowledge], [tr(language, "Recent entries"), recent]]
         ],
-        extra={"flag": flag.id},
+        extra={"flag": flag.id, "about": flag.client_id},
     )
 
 

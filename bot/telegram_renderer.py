@@ -35,14 +35,15 @@ class TelegramRenderer:
 
     async def say(
         self, chat_id: int, text: str, *, keyboard: Keyboard | None = None, html: bool = False
-    ) -> None:
-        await self.bot.send_message(
+    ) -> int | None:
+        sent = await self.bot.send_message(
             chat_id=chat_id,
             text=text,
             reply_markup=telegram_markup(keyboard),
             parse_mode=ParseMode.HTML if html else None,
             disable_web_page_preview=True,
         )
+        return sent.message_id
 
     async def attach(self, chat_id: int, attachment: Attachment) -> None:
         caption = attachment.caption[:CAPTION]

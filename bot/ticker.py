@@ -18,7 +18,7 @@ from telegram import Bot
 from telegram.ext import ContextTypes
 
 from bot import metrics, privacy, reminders
-from bot.delivery import deliver_outbox
+from bot.delivery import beat, deliver_outbox
 from bot.digests import Digest, build_digest, digest_period, digest_schedule
 from bot.i18n import in_sentence, tr
 from bot.runtime import Runtime, runtime_of, token_for
@@ -164,6 +164,11 @@ async def tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def deliver_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The JobQueue's callback every second: the outbox out, at Telegram's pace, until empty."""
     await deliver_outbox(runtime_of(context), context.bot)
+
+
+async def beat_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The JobQueue's callback every few seconds: this process is alive."""
+    await beat(runtime_of(context))
 
 
 async def queue_due_reminders(rt: Runtime) -> int:

@@ -78,9 +78,11 @@ class _Webhook(_Base):
             log.warning("the webhook received a body that is not a Telegram update")
             self.set_status(400)
             return
-        # Acknowledged once queued, before it is handled: an update lost to a crash in
-        # between is not sent again by Telegram (see README, "Several replicas").
-        await application.update_queue.put(update)
+        # Answered once handled (committed, or found handled before): an update whose
+        # process dies before that is sent again by Telegram, and its claim in the database
+        # keeps a copy that comes to another replica from being handled twice.
+        processor = application.update_processor
+        await processor.process_update(update, application.process_update(update))
         self.set_status(200)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -20,6 +21,38 @@ from sqlalchemy.ext.asyncio import (
 )
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///homework-bot.sqlite3"
+
+TRANSIENT_STATES = frozenset(
+    {
+        "40001",  # serialization failure
+        "40P01",  # deadlock detected
+        "55P03",  # lock not available
+        "57P01",  # the server ended the connection (pg_terminate_backend, a restart)
+        "57P02",
+        "57P03",
+        "08000",  # connection exceptions
+        "08001",
+        "08003",
+        "08004",
+        "08006",
+    }
+)
+"""PostgreSQL error classes that running the whole transaction again may cure."""
+
+
+def is_transient(error: BaseException) -> bool:
+    """True for a fault that running the whole unit of work again may cure: a lost
+    connection, a serialization failure or deadlock, SQLite's busy database."""
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        for cause in (error.orig, getattr(error.orig, "__cause__", None)):
+            state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+            if state in TRANSIENT_STATES:
+                return True
+        message = str(error.orig).lower()
+        return "database is locked" in message or "database is busy" in message
+    return isinstance(error, ConnectionError | TimeoutError)
 
 
 def normalise_url(url: str) -> str:

@@ -77,9 +77,30 @@ async def forget_unsaved(session: AsyncSession, *, entry_id: int, saved: set[str
     return gone
 
 
-async def get_file(session: AsyncSession, *, file_id: int) -> StoredFile | None:
-    """One file, for the outbox to send (its message was queued for the right person)."""
-    return await session.get(StoredFile, file_id)
+async def file_for_therapist(
+    session: AsyncSession, *, therapist_id: int | None, file_id: int, entry_id: object = None
+) -> StoredFile | None:
+    """A file queued to be sent, checked again when its turn comes: only while it is still
+    the photo of an entry of homework this therapist gave on a live link (and of the entry
+    it was queued with). An id alone is never trusted: the file may be gone, and the id
+    given to another."""
+    if therapist_id is None:
+        return None
+    query = (
+        select(StoredFile)
+        .join(Entry, Entry.id == StoredFile.entry_id)
+        .join(Assignment, Assignment.id == Entry.assignment_id)
+        .join(Link, Link.id == Assignment.link_id)
+        .where(
+            StoredFile.id == file_id,
+            Link.therapist_id == therapist_id,
+            Link.client_id == StoredFile.client_id,
+            Link.ended_at.is_(None),
+        )
+    )
+    if isinstance(entry_id, int):
+        query = query.where(StoredFile.entry_id == entry_id)
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def files_of_entry(session: AsyncSession, *, entry_id: int) -> list[StoredFile]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import outbox
@@ -606,3 +606,16 @@ async def recent_entries_of_link(
         .limit(limit)
     )
     return list((await session.execute(query)).scalars())
+
+
+async def mark_shown(
+    session: AsyncSession, *, entry_id: int, rev: int, message_id: int | None
+) -> None:
+    """The question numbered `rev` reached the client, as message `message_id`: answers may
+    be kept under it from now on (unless a later question was asked meanwhile)."""
+    await session.execute(
+        update(Entry)
+        .where(Entry.id == entry_id, Entry.asked_rev == rev, Entry.shown_rev < rev)
+        .values(shown_rev=rev, shown_message=message_id)
+        .execution_options(synchronize_session=False)
+    )

@@ -79,10 +79,18 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+NEVER_REUSED = {"sqlite_autoincrement": True}
+"""Ids that are never handed out twice. A queued message or a button may name a row by its
+id after the row is gone; SQLite would otherwise give a new row the highest id freed (a
+photo of one practice's client sent to another practice). PostgreSQL's sequences never
+reuse one."""
+
+
 class User(Base):
     """A therapist or a client who has consented. Nobody else is stored."""
 
     __tablename__ = "users"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
@@ -118,6 +126,7 @@ class Code(Base):
     """A single-use registration or invite code; only its hash is kept."""
 
     __tablename__ = "codes"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -137,7 +146,7 @@ class Link(Base):
     """A client's consented link to a therapist; only linked therapists see a client's data."""
 
     __tablename__ = "links"
-    __table_args__ = (Index("ix_links_client_active", "client_id", "ended_at"),)
+    __table_args__ = (Index("ix_links_client_active", "client_id", "ended_at"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     therapist_id: Mapped[int] = mapped_column(
@@ -153,6 +162,7 @@ class Assignment(Base):
     """Homework a therapist gave a client, on a schedule in the client's time zone."""
 
     __tablename__ = "assignments"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     link_id: Mapped[int] = mapped_column(ForeignKey("links.id", ondelete="CASCADE"), index=True)
@@ -171,7 +181,7 @@ class Occurrence(Base):
     """One due time of an assignment; unique, so a reminder is made once."""
 
     __tablename__ = "occurrences"
-    __table_args__ = (UniqueConstraint("assignment_id", "due_at"),)
+    __table_args__ = (UniqueConstraint("assignment_id", "due_at"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
@@ -186,7 +196,7 @@ class Entry(Base):
     """One homework conversation, from its first question to its summary."""
 
     __tablename__ = "entries"
-    __table_args__ = (Index("ix_entries_client_status", "client_id", "status"),)
+    __table_args__ = (Index("ix_entries_client_status", "client_id", "status"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -208,6 +218,13 @@ class Entry(Base):
     """When a follow-up part is due (status waiting)."""
     scores: Mapped[dict[str, Any] | None] = mapped_column(EncryptedDict, nullable=True)
     """A measure's total and band, once saved."""
+    asked_rev: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Counts the questions (and reviews) put to the client: the latest one's number."""
+    shown_rev: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """The latest question known to have reached the client (its message was sent)."""
+    shown_message: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    """The Telegram message that showed it: text written before it (a lower message id)
+    was not written in answer to it."""
 
 
 class TemplateVersion(Base):
@@ -230,6 +247,7 @@ class StoredFile(Base):
     """A photo a client sent as an answer, encrypted; it belongs to the entry."""
 
     __tablename__ = "files"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -248,7 +266,10 @@ class ClientNote(Base):
     homework went ("how was this?": helpful, too hard, not for me, and a comment)."""
 
     __tablename__ = "client_notes"
-    __table_args__ = (Index("ix_client_notes_link_created", "link_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_client_notes_link_created", "link_id", "created_at"),
+        NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -276,7 +297,10 @@ class Flag(Base):
     """
 
     __tablename__ = "flags"
-    __table_args__ = (Index("ix_flags_open", "acknowledged_at", "escalated_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_flags_open", "acknowledged_at", "escalated_at", "created_at"),
+        NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -316,6 +340,7 @@ class OutboxMessage(Base):
         Index("ix_outbox_status_not_before", "status", "not_before"),
         Index("ix_outbox_status_lane", "status", "lane", "not_before"),
         Index("ix_outbox_chat_slot", "chat_id", "slot_at"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -331,6 +356,9 @@ class OutboxMessage(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """The sender (a process, see Sender) that holds the claim: when it stops beating, its
+    claims are taken over without waiting for the lease to run out."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -346,6 +374,7 @@ class AuditRecord(Base):
     words anyone wrote; `subject` names rows by id)."""
 
     __tablename__ = "audit_log"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -375,6 +404,15 @@ class SendClock(Base):
     next_at: Mapped[datetime] = mapped_column(UTCDateTime)
     held_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     """Telegram asked to wait (a 429) until then: nothing but risk alerts is sent before."""
+
+
+class Sender(Base):
+    """A running bot process, by a random name of its own, and when it was last alive."""
+
+    __tablename__ = "senders"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class ProcessedUpdate(Base):

@@ -6,11 +6,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_unless_exists
-from storage.models import Assignment, Entry, Link, Occurrence, OutboxMessage, SendClock, User
+from storage.models import (
+    Assignment,
+    Entry,
+    Link,
+    Occurrence,
+    OutboxMessage,
+    SendClock,
+    Sender,
+    User,
+)
 
 ALERT, REPLY, NOTICE, REMINDER, DIGEST = 0, 1, 2, 3, 4
 """Priority lanes, most urgent first: a backlog in a later lane never delays an earlier one."""
@@ -40,6 +51,63 @@ LANES = {
 def lane_of(kind: str) -> int:
     """The priority lane for a kind of message (unknown kinds wait with reminders)."""
     return LANES.get(kind, REMINDER)
+
+
+BEAT_STALE = timedelta(seconds=10)
+"""A sender not seen for this long is gone: its claims are taken over (it beats every few
+seconds while it runs; see bot/delivery.py)."""
+
+
+async def beat(session: AsyncSession, *, sender: str, now: datetime) -> None:
+    """This sender is alive (one statement: two of its transactions may beat at once)."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(Sender)
+        .values(id=sender, seen_at=now)
+        .on_conflict_do_update(index_elements=["id"], set_={"seen_at": now})
+    )
+
+
+async def forget_sender(session: AsyncSession, *, sender: str, others: bool = False) -> None:
+    """A sender that stopped (or, with `others`, every sender but this one: on SQLite only
+    one process serves a database, so any other is gone and its claims are taken now)."""
+    gone = Sender.id != sender if others else Sender.id == sender
+    await session.execute(delete(Sender).where(gone))
+
+
+async def record_reply(
+    session: AsyncSession,
+    *,
+    key: str,
+    chat_id: int,
+    user_id: int | None,
+    kind: str,
+    payload: dict[str, Any],
+    sender: str,
+    now: datetime,
+    lease: timedelta,
+) -> OutboxMessage:
+    """A reply to the person who just wrote, recorded with the state it shows and claimed by
+    this sender, which sends it as soon as the update commits; if it never marks it sent
+    (a crash), it is sent again by whoever takes its claim over (at least once)."""
+    row = OutboxMessage(
+        dedupe_key=f"{kind}:{key}"[:120],
+        chat_id=chat_id,
+        user_id=user_id,
+        kind=kind,
+        lane=lane_of(kind),
+        payload=payload,
+        status="sending",
+        not_before=now,
+        slot_at=now,
+        claimed_until=now + lease,
+        claimed_by=sender,
+        attempts=1,
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row
 
 
 async def enqueue(
@@ -218,6 +286,7 @@ async def claim_pending(
     budget: Budget,
     lanes: tuple[int, ...] | None = None,
     limit: int = 200,
+    sender: str = "",
 ) -> Claim:
     """Take the messages whose turn comes within the lookahead, most urgent lane first, then
     oldest first, each with its own moment to be sent (`slot_at`) and leased to this process.
@@ -234,17 +303,27 @@ async def claim_pending(
         next_at = now
     held = clock.held_until if clock.held_until and clock.held_until <= now + MAX_AHEAD else None
     claim = Claim()
+    alive = select(Sender.id).where(Sender.seen_at > now - BEAT_STALE)
     stale = (
         select(OutboxMessage)
         .where(
             OutboxMessage.status.in_(("sending", "attempting")),
-            OutboxMessage.claimed_until <= now,
+            or_(
+                OutboxMessage.claimed_until <= now,
+                # Its sender stopped beating (killed): taken over now, not at the lease's end.
+                and_(
+                    OutboxMessage.claimed_by.is_not(None),
+                    OutboxMessage.claimed_by != sender,
+                    OutboxMessage.claimed_by.not_in(alive),
+                ),
+            ),
         )
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     for row in (await session.execute(stale)).scalars():
         row.claimed_until = None
+        row.claimed_by = None
         if at_most_once(row.kind) and row.status == "attempting":
             row.status = "unknown"
             row.last_error = "lease ran out: sent or not, it is not sent again"
@@ -285,23 +364,29 @@ async def claim_pending(
             row.last_error = "too old to send"
             claim.expired.append(row)
             continue
+        reply = row.lane == REPLY
         if held is not None and row.lane != ALERT and next_at < held:
             next_at = held  # Telegram asked everyone to wait; only alerts go meanwhile
-        if next_at > until:
+        if next_at > until and not reply:
             break
         last = last_sent.get(row.chat_id)
         chat_turn = now if last is None else last + budget.chat_spacing
-        if chat_turn > next_at:
+        # A reply keeps its chat's pace but not the budget of what the bot sends on its own,
+        # so it never waits behind a fan-out of reminders.
+        slot = max(chat_turn, held or now) if reply else next_at
+        if chat_turn > slot or slot > until:
             # This chat's turn comes later: it waits without holding up other chats.
-            row.not_before = chat_turn
-            later_turns[row.chat_id] = chat_turn
+            row.not_before = max(chat_turn, slot)
+            later_turns[row.chat_id] = row.not_before
             continue
         row.status = "sending"
-        row.slot_at = next_at
-        row.claimed_until = next_at + budget.lease
+        row.slot_at = slot
+        row.claimed_until = slot + budget.lease
+        row.claimed_by = sender or None
         row.attempts += 1
-        last_sent[row.chat_id] = next_at
-        next_at += budget.spacing
+        last_sent[row.chat_id] = slot
+        if not reply:
+            next_at += budget.spacing
         claim.messages.append(row)
     clock.next_at = next_at
     for chat, turn in later_turns.items():
@@ -453,12 +538,45 @@ async def release(session: AsyncSession, *, messages: list[OutboxMessage]) -> in
         statement = (
             update(OutboxMessage)
             .where(_held_by(message), OutboxMessage.status.in_(("sending", "attempting")))
-            .values(status="pending", claimed_until=None)
+            .values(status="pending", claimed_until=None, claimed_by=None)
             .execution_options(synchronize_session=False)
         )
         result = await session.execute(statement)
         released += int(getattr(result, "rowcount", 0) or 0)
     return released
+
+
+async def follow(session: AsyncSession, *, first: OutboxMessage, then: list[OutboxMessage]) -> None:
+    """Replies recorded after one Telegram refused for now (429, the network): given back
+    to the outbox to go after it, in order (the lane sends oldest first, by id)."""
+    refused = await session.get(OutboxMessage, first.id)
+    not_before = refused.not_before if refused is not None else first.not_before
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_([m.id for m in then]),
+            OutboxMessage.status.in_(("sending", "attempting")),
+        )
+        .values(status="pending", claimed_until=None, claimed_by=None, not_before=not_before)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def withdraw_about(session: AsyncSession, *, client_id: int, link_ids: set[int]) -> int:
+    """Withdraw, and empty, every message not yet sent that carries this client's words or
+    files (to their therapist, a photo, an alert, a chart): they asked for their data to be
+    erased. Payloads are encrypted, so the waiting messages are read here, not in SQL."""
+    waiting = (
+        await session.execute(select(OutboxMessage).where(OutboxMessage.status == "pending"))
+    ).scalars()
+    withdrawn = 0
+    for row in waiting:
+        payload = row.payload
+        if payload.get("about") == client_id or payload.get("link") in link_ids:
+            row.status, row.last_error = "cancelled", "withdrawn: the client's data was erased"
+            row.payload = {}
+            withdrawn += 1
+    return withdrawn
 
 
 async def cancel_pending(session: AsyncSession, *, kind: str, key_prefix: str) -> int:
@@ -496,7 +614,19 @@ def mark_sent(message: OutboxMessage, *, now: datetime) -> None:
     message.status = "sent"
     message.sent_at = now
     message.claimed_until = None
+    message.claimed_by = None
     message.last_error = None
+
+
+EMPTIED = "payload emptied"
+"""Marks an outbox row whose payload was emptied (payloads are encrypted, so an empty one
+cannot be recognised in SQL)."""
+
+
+def empty(message: OutboxMessage) -> None:
+    """Keep a sent message's key (nothing is queued twice) but not what it said."""
+    message.payload = {}
+    message.last_error = EMPTIED
 
 
 def mark_retry(message: OutboxMessage, *, not_before: datetime, error: str) -> None:
@@ -504,6 +634,7 @@ def mark_retry(message: OutboxMessage, *, not_before: datetime, error: str) -> N
     message.status = "pending"
     message.not_before = not_before
     message.claimed_until = None
+    message.claimed_by = None
     message.last_error = error[:200]
 
 
@@ -511,6 +642,7 @@ def mark_undeliverable(message: OutboxMessage, *, status: str, error: str) -> No
     """Give up: the person blocked the bot, or Telegram refused the message for good."""
     message.status = status
     message.claimed_until = None
+    message.claimed_by = None
     message.last_error = error[:200]
 
 

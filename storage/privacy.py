@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import outbox
 from storage.db import insert_unless_exists
 from storage.models import (
     AuditRecord,
@@ -120,9 +121,7 @@ async def scrub_sent(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-EMPTIED = "payload emptied"
-"""Marks an outbox row whose payload was emptied (payloads are encrypted, so an empty one
-cannot be recognised in SQL)."""
+EMPTIED = outbox.EMPTIED
 
 
 # Retention.

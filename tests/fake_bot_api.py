@@ -295,6 +295,9 @@ def _parse_html(text: str) -> str:
     return "".join(parser.parts)
 
 
+_SWALLOWED = frozenset({"sendmessage", "sendphoto", "senddocument"})
+
+
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -469,6 +472,8 @@ class FakeBotApi:
         self._failures: dict[int, list[int]] = {}
         self._drops: dict[int, int] = {}
         self._holds: dict[int, asyncio.Event] = {}
+        self._swallowing: dict[int, asyncio.Event] = {}
+        self._history: list[JsonDict] = []
         self._file_failures = 0
         self._file_hold: asyncio.Event | None = None
         self._changed = _Signal()
@@ -640,6 +645,17 @@ class FakeBotApi:
         self._holds[chat_id] = event
         return event
 
+    def swallow_sends(self, chat_id: int) -> asyncio.Event:
+        """Sends to this chat arrive and are never delivered nor answered (until
+        `stop_swallowing`): a reply on its way when its process is killed. The returned
+        event is set when the first one has arrived."""
+        arrived = asyncio.Event()
+        self._swallowing[chat_id] = arrived
+        return arrived
+
+    def stop_swallowing(self, chat_id: int) -> None:
+        self._swallowing.pop(chat_id, None)
+
     def fail_file_downloads(self, times: int = 1) -> None:
         """The next downloads of a file's bytes fail with a server error."""
         self._file_failures += times
@@ -775,8 +791,18 @@ class FakeBotApi:
 
     # ------------------------------------------------------------------ internals: updates
 
+    def last_update(self, chat_id: int) -> JsonDict | None:
+        """The latest update queued from this chat, as Telegram sent it (to send it again,
+        as Telegram does when a webhook answers slowly)."""
+        for update in reversed(self._history):
+            body = update.get("message") or update.get("callback_query", {}).get("message")
+            if isinstance(body, dict) and body.get("chat", {}).get("id") == chat_id:
+                return copy.deepcopy(update)
+        return None
+
     def queue_update(self, kind: str, payload: JsonDict) -> int:
         update_id = next(self._update_ids)
+        self._history.append({"update_id": update_id, kind: payload})
         self._pending.append({"update_id": update_id, kind: payload})
         self._queued.add(update_id)
         self.mark()
@@ -927,6 +953,10 @@ class FakeBotApi:
             return self._error(FakeApiError(401, "Unauthorized"))
         name = request.match_info["method"]
         params = await self._read_params(request)
+        swallowed = self._swallowing.get(params.get("chat_id"))  # type: ignore[arg-type]
+        if swallowed is not None and name.lower() in _SWALLOWED:
+            swallowed.set()
+            await asyncio.Event().wait()  # never delivered, never answered
         known = self._methods.get(name.lower())
         call = Call(method=known[0] if known else name, params=params)
         try:

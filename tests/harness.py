@@ -16,6 +16,8 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot.app import build_application, record_builtins
 from bot.cli import therapist_code
 from bot.clock import FixedClock
+from bot.delivery import take_over
+from bot.polling import Poller
 from bot.render import ANSWER_PREFIX
 from bot.runtime import Runtime, runtime_in
 from bot.settings import Settings
@@ -37,6 +39,7 @@ class RunningBot:
     key: str
     application: Application | None = None  # type: ignore[type-arg]
     db: Database | None = None
+    poller: Poller | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
     """Settings a test changes (a fallback chat, an acknowledgement window...)."""
     typed: bool = False
@@ -75,9 +78,11 @@ class RunningBot:
         application.add_handler(TypeHandler(Update, self._mark_handled), group=99)
         application.bot_data["runtime"].pause = self.clock.wait_until
         await application.initialize()
+        # As `homework-bot run` does: what a stopped process left half done goes first.
+        await take_over(runtime_in(application), application.bot, alone=True)
         await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0, timeout=5)
+        self.poller = Poller(application, long_poll=5)
+        await self.poller.start()
         self.application = application
 
     async def stop(self) -> None:
@@ -86,8 +91,8 @@ class RunningBot:
             return
         self.application = None
         self.api.release_polling()
-        assert application.updater is not None
-        await application.updater.stop()
+        if self.poller is not None:
+            await self.poller.stop()
         await application.stop()
         await application.shutdown()
         if self.db is not None:

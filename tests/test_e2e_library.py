@@ -345,3 +345,40 @@ async def test_a_template_nested_too_deep_is_refused_by_line_not_with_sorry(
     said = texts(replies)
     assert "deep.yaml has 1 problem(s), so it wasn't added" in said
     assert "is nested more than 24 levels deep" in said and "Sorry" not in said
+
+
+async def test_a_queued_photo_never_reaches_another_practice(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    """A photo waiting for a retry to its therapist when its client erases everything: it
+    is withdrawn, and a later client's photo (of another practice) never takes its place."""
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin creative once 2026-11-21 12:00")
+    other_therapist = running.api.user(9101, "Sam", username="sam_fake")
+    other_client = running.api.user(9102, "Kim", last_name="Example", username="kim_example")
+    await register_therapist(running, other_therapist)
+    await link_client(running, other_therapist, other_client, "Kim")
+    await running.send(other_therapist, "/assign kim creative once 2026-11-21 12:00")
+
+    async def draw(who: FakeUser, picture: bytes) -> None:
+        await start(running, who, "creative activity")
+        await running.press(who, "I've made it")
+        await running.handled_by_bot(who.send_photo(picture))
+        await running.send(who, "It looks calmer than I felt")
+        replies = await running.press(who, "Save")
+        assert "Creative activity: done." in texts(replies)
+
+    running.api.fail_once(therapist.chat_id)  # the first photo waits for a retry
+    await draw(client, b"\x89PNG\r\n\x1a\n-robins-picture-")
+    await running.tick()
+    assert not [m for m in running.api.sent_to(therapist.chat_id) if m.method == "sendPhoto"]
+    replies = await running.send(client, "/delete")
+    await running.press(client, "Yes, delete everything", replies[-1])
+    await running.tick()  # erased
+    await draw(other_client, b"\x89PNG\r\n\x1a\n-kims-picture-")
+    for _ in range(5):
+        clock.advance(timedelta(minutes=1))
+        await running.tick()
+    assert not [m for m in running.api.sent_to(therapist.chat_id) if m.method == "sendPhoto"]
+    [kims] = [m for m in running.api.sent_to(other_therapist.chat_id) if m.method == "sendPhoto"]
+    assert kims.file_data == b"\x89PNG\r\n\x1a\n-kims-picture-"

@@ -10,15 +10,12 @@ A second long poller is refused with a clear message.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import subprocess
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO
 
 import aiohttp
 import pytest
@@ -26,23 +23,15 @@ from sqlalchemy import select, text
 
 from bot.replicas import PollerLock, SecondPoller
 from bot.web import SECRET_HEADER
-from storage import homework, people
 from storage.db import Database
-from storage.migrate import upgrade
 from storage.models import OutboxMessage
 from tests.conftest import postgres_url_or_skip
 from tests.fake_bot_api import FakeBotApi
+from tests.processes import SECRET, bot_environment, free_port, seed_practice, spawn_bot
 from tests.travelled import bot_command, child_environment
 
-SECRET = "replica-test-secret-0123456789"
 CLIENTS = 12
 WAIT = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -50,43 +39,14 @@ async def postgres_url() -> str:
     return await postgres_url_or_skip()
 
 
-def _environment(api: FakeBotApi, url: str, key: str, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=api.token,
-        TELEGRAM_API_URL=f"{api.url}/bot",
-        DATABASE_URL=url,
-        ENCRYPTION_KEY=key,
-        WEBHOOK_SECRET=SECRET,
-        WEBHOOK_LISTEN="127.0.0.1",
-        WEBHOOK_PORT=str(port),
-        TICK_SECONDS="0.3",
-        DELIVER_SECONDS="0.2",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def _spawn(
-    args: list[str], env: dict[str, str], cwd: Path, out: IO[bytes] | int
-) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        bot_command(*args),
-        env=child_environment(env),
-        cwd=cwd,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
-
-
 class Replica:
     def __init__(self, api: FakeBotApi, url: str, key: str, folder: Path, name: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.log = folder / f"{name}.log"
         with self.log.open("wb") as out:  # the child keeps its own copy of the file
-            self.process = _spawn(
+            self.process = spawn_bot(
                 ["run", "--webhook", f"http://127.0.0.1:{self.port}"],
-                _environment(api, url, key, self.port),
+                bot_environment(api, url, key, self.port),
                 folder,
                 out,
             )
@@ -141,48 +101,6 @@ def replicas() -> Iterator[list[Replica]]:
         replica.stop()
 
 
-async def _seed(url: str, api: FakeBotApi, due: datetime) -> tuple[int, list[int]]:
-    """A therapist with clients whose reminders, and whose digest, are due now."""
-    db = Database(url)
-    await upgrade(db)
-    hhmm = due.strftime("%H:%M")
-    try:
-        async with db.transaction() as session:
-            code = await people.create_code(
-                session, kind="therapist", now=due, ttl=timedelta(hours=1)
-            )
-            row = await people.check_code(session, code=code, now=due)
-            assert not isinstance(row, str)
-            therapist = await people.register_therapist(
-                session, code=row, telegram_id=8000, chat_id=8000, name="Dr Fake", username=None,
-                now=due,
-            )  # fmt: skip
-            therapist.digest_time = hhmm
-            therapist.digest_next_at = due
-            clients = []
-            for n in range(CLIENTS):
-                api.user(8100 + n, f"Client{n}")
-                invite = await people.create_code(
-                    session, kind="client", now=due, ttl=timedelta(hours=1),
-                    therapist_id=therapist.id, label=None,
-                )  # fmt: skip
-                found = await people.check_code(session, code=invite, now=due)
-                assert not isinstance(found, str)
-                client, link = await people.accept_invite(
-                    session, code=found, telegram_id=8100 + n, chat_id=8100 + n,
-                    name=f"Client{n} Example", username=None, now=due,
-                )  # fmt: skip
-                await homework.create_assignment(
-                    session, link=link, template_id="gratitude", params={},
-                    schedule=f"daily {hhmm}", next_due_at=due, now=due,
-                )  # fmt: skip
-                clients.append(client.telegram_id)
-            api.user(8000, "Dana")
-            return therapist.telegram_id, clients
-    finally:
-        await db.dispose()
-
-
 async def _settled(url: str) -> None:
     """Wait until nothing is left in the outbox to send."""
     db = Database(url)
@@ -223,7 +141,7 @@ async def test_two_processes_send_everything_exactly_once(
 ) -> None:
     api = loopback
     due = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
-    therapist_id, clients = await _seed(postgres_url, api, due)
+    therapist_id, clients = await seed_practice(postgres_url, api, due, CLIENTS)
     replicas += [Replica(api, postgres_url, encryption_keys, tmp_path, n) for n in ("a", "b")]
     await asyncio.gather(*(replica.ready() for replica in replicas))
 
@@ -294,8 +212,8 @@ async def test_two_processes_send_everything_exactly_once(
 async def test_a_second_poller_is_refused_clearly(
     loopback: FakeBotApi, postgres_url: str, encryption_keys: str, tmp_path: Path
 ) -> None:
-    env = _environment(loopback, postgres_url, encryption_keys, _free_port())
-    first = _spawn(["run"], env, tmp_path, subprocess.DEVNULL)
+    env = bot_environment(loopback, postgres_url, encryption_keys, free_port())
+    first = spawn_bot(["run"], env, tmp_path, subprocess.DEVNULL)
     try:
         await _wait_for(
             lambda: loopback.calls_of("getUpdates") or first.poll() is not None, "polling"
@@ -324,11 +242,11 @@ async def test_a_poller_that_loses_its_lock_stops_polling(
     loopback: FakeBotApi, postgres_url: str, encryption_keys: str, tmp_path: Path
 ) -> None:
     """Its lock's connection dropped and another poller took the lock: it stops, saying so."""
-    env = {**_environment(loopback, postgres_url, encryption_keys, _free_port())}
+    env = {**bot_environment(loopback, postgres_url, encryption_keys, free_port())}
     env["POLLER_CHECK_SECONDS"] = "0.3"
     log = tmp_path / "first.log"
     with log.open("wb") as out:
-        first = _spawn(["run"], env, tmp_path, out)
+        first = spawn_bot(["run"], env, tmp_path, out)
     db = Database(postgres_url)
     other = PollerLock(db, loopback.token.partition(":")[0])
     try:

@@ -309,7 +309,7 @@ async def test_migrations_are_idempotent(db: Database) -> None:
         version = (
             await session.execute(text("SELECT version_num FROM alembic_version"))
         ).scalar_one()
-    assert version == "0014"
+    assert version == "0016"
 
 
 async def test_migrations_build_exactly_the_models(db: Database) -> None:
@@ -469,3 +469,84 @@ async def test_an_in_place_change_to_an_encrypted_document_is_saved(db: Database
     async with db.reading() as session:
         user = await session.get(User, therapist.id)
         assert user is not None and user.dialog == {"ask": "digest_time"}
+
+
+async def test_an_id_freed_by_a_deletion_is_never_handed_out_again(db: Database) -> None:
+    """A queued photo names its file by id: a new file must never take an erased one's."""
+    from storage import files
+
+    therapist = await _therapist(db)
+    client, link = await _client(db, therapist, 9101, "Robin", "Robin Example")
+    async with db.transaction() as session:
+        assignment = await homework.create_assignment(
+            session, link=link, template_id="creative", params={}, schedule="daily 20:00",
+            next_due_at=NOW, now=NOW,
+        )  # fmt: skip
+        entry = await homework.start_entry(
+            session, client_id=client.id, assignment=assignment, occurrence_id=None,
+            template_id="creative", template_version=1, params={}, state={}, now=NOW,
+        )  # fmt: skip
+        kept = await files.keep_file(
+            session, client_id=client.id, entry_id=entry.id, step_key="photo",
+            mime="image/jpeg", data=b"first", now=NOW,
+        )  # fmt: skip
+        erased = await files.keep_file(
+            session, client_id=client.id, entry_id=entry.id, step_key="other",
+            mime="image/jpeg", data=b"second", now=NOW,
+        )  # fmt: skip
+    async with db.transaction() as session:
+        await session.execute(text("DELETE FROM files WHERE id = :id"), {"id": erased.id})
+        await session.execute(text("DELETE FROM entries WHERE id = :id"), {"id": entry.id})
+    async with db.transaction() as session:
+        again = await homework.start_entry(
+            session, client_id=client.id, assignment=assignment, occurrence_id=None,
+            template_id="creative", template_version=1, params={}, state={}, now=NOW,
+        )  # fmt: skip
+        newer = await files.keep_file(
+            session, client_id=client.id, entry_id=again.id, step_key="photo",
+            mime="image/jpeg", data=b"third", now=NOW,
+        )  # fmt: skip
+    assert again.id > entry.id
+    assert newer.id > erased.id > kept.id
+
+
+async def test_rebuilding_sqlite_tables_for_never_reused_ids_keeps_every_row(
+    sqlite_url: str,
+) -> None:
+    """0015 rebuilds tables that children point at: no row is lost, none cascades away."""
+    from alembic import command
+
+    from storage.migrate import alembic_config, upgrade
+
+    database = Database(sqlite_url)
+    try:
+
+        def to_0014(connection: Connection) -> None:
+            command.upgrade(alembic_config(connection), "0014")
+
+        async with database.engine.connect() as connection:
+            await connection.run_sync(to_0014)
+            await connection.commit()
+        therapist = await _therapist(database)
+        client, link = await _client(database, therapist, 9101, "Robin", "Robin Example")
+        async with database.transaction() as session:
+            await homework.create_assignment(
+                session, link=link, template_id="gratitude", params={}, schedule="daily 20:00",
+                next_due_at=NOW, now=NOW,
+            )  # fmt: skip
+        counted = "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM links), " \
+            "(SELECT count(*) FROM assignments), (SELECT max(id) FROM users)"  # fmt: skip
+        async with database.reading() as session:
+            before = (await session.execute(text(counted))).one()
+        await upgrade(database)
+        async with database.reading() as session:
+            after = (await session.execute(text(counted))).one()
+            listed = await session.execute(text("SELECT name, sql FROM sqlite_master"))
+            tables = {str(name): str(sql) for name, sql in listed}
+            checks = (await session.execute(text("PRAGMA foreign_keys"))).scalar_one()
+        assert after == before == (2, 1, 1, client.id)
+        for name in ("users", "links", "assignments", "entries", "files", "flags", "outbox"):
+            assert "AUTOINCREMENT" in tables[name], name
+        assert checks == 1  # foreign keys are enforced again after the migration
+    finally:
+        await database.dispose()
