@@ -29,7 +29,7 @@ from bot.render import buttons
 from bot.replies import Attachment
 from bot.runtime import HEADROOM, Runtime, offer, retry_seconds
 from storage import files, flags, homework, outbox, people
-from storage.db import is_transient
+from storage.db import retrying
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -140,9 +140,13 @@ async def _claim(
 async def _release(rt: Runtime, messages: list[OutboxMessage]) -> None:
     if not messages:
         return
-    try:
+
+    async def give_back() -> int:
         async with rt.db.transaction() as session:
-            released = await outbox.release(session, messages=messages)
+            return await outbox.release(session, messages=messages)
+
+    try:
+        released = await retrying(give_back)
     except Exception:  # the database may be why we stop: the lease gives them back later
         log.warning("could not give back %s claimed outbox messages", len(messages))
         return
@@ -199,12 +203,18 @@ async def _deliver_one(
 
 async def deliver_reply(rt: Runtime, bot: Bot, message: OutboxMessage) -> bool:
     """Send a reply an update just recorded (and claimed), now, and mark how it went; False
-    when Telegram refused it for now (it waits in the outbox, which sends it later)."""
+    when it was not sent for now (Telegram refused it for the moment, or the database was
+    out of reach): it waits in the outbox, which sends it later."""
     payload = message.payload
     began = rt.clock.now()
-    outcome, shown = await _send(rt, bot, message, payload)
-    await asyncio.shield(_mark(rt, message, payload, outcome, began, shown))
-    return outcome is None or isinstance(outcome, Forbidden | BadRequest)
+    try:
+        outcome, shown = await _send(rt, bot, message, payload)
+        await asyncio.shield(_mark(rt, message, payload, outcome, began, shown))
+    except Exception as error:  # the database stayed out of reach: the outbox takes it
+        log.warning("a reply was left to the outbox: %s", type(error).__name__)
+        await asyncio.shield(_release(rt, [message]))
+        return False
+    return outcome is None or isinstance(outcome, Forbidden | BadRequest | NotSent)
 
 
 async def _room_to_send(rt: Runtime) -> None:
@@ -231,7 +241,7 @@ async def _mark(
     rt: Runtime,
     message: OutboxMessage,
     payload: dict[str, Any],
-    outcome: TelegramError | None,
+    outcome: Outcome,
     began: datetime,
     shown: int | None = None,
 ) -> None:
@@ -240,24 +250,14 @@ async def _mark(
     the message that showed it. Buttons of a message the bot sent on its own are offered
     from when it `began` (a reply with buttons made after that is newer, and kept); a
     reply's were offered when it was made."""
-    for attempt in range(MARK_ATTEMPTS):
-        try:
-            await _mark_once(rt, message, payload, outcome, began, shown)
-            return
-        except Exception as error:
-            if not is_transient(error) or attempt + 1 == MARK_ATTEMPTS:
-                raise
-            await asyncio.sleep(min(0.05 * 2**attempt, 2.0))
-
-
-MARK_ATTEMPTS = 6
+    await retrying(lambda: _mark_once(rt, message, payload, outcome, began, shown))
 
 
 async def _mark_once(
     rt: Runtime,
     message: OutboxMessage,
     payload: dict[str, Any],
-    outcome: TelegramError | None,
+    outcome: Outcome,
     began: datetime,
     shown: int | None,
 ) -> None:
@@ -280,6 +280,10 @@ async def _mark_once(
             if rows and message.user_id is not None and row.kind not in REPLIES:
                 offered = offer(buttons(rows), began)
                 await people.remember_offered(session, user_id=message.user_id, offered=offered)
+        elif isinstance(outcome, NotSent):
+            log.info("outbox message %s not sent: %s", message.id, outcome.reason)
+            outbox.mark_undeliverable(row, status="cancelled", error=outcome.reason)
+            outbox.empty(row)
         elif isinstance(outcome, RetryAfter):
             metrics.RATE_LIMITED.inc()
             wait = timedelta(seconds=retry_seconds(outcome))
@@ -306,9 +310,11 @@ async def _mark_once(
             outbox.mark_retry(row, not_before=now + backoff, error=type(outcome).__name__)
 
 
-def _outcome_name(kind: str, outcome: TelegramError | None) -> str:
+def _outcome_name(kind: str, outcome: Outcome) -> str:
     if outcome is None:
         return "sent"
+    if isinstance(outcome, NotSent):
+        return "withdrawn"
     if isinstance(outcome, RetryAfter):
         return "rate_limited"
     if isinstance(outcome, Forbidden):
@@ -361,13 +367,25 @@ REPLIES = frozenset({"reply", "crisis"})
 """Replies to the person who wrote (recorded by the update pipeline, bot/pipeline.py)."""
 
 
+class NotSent(Exception):
+    """A message found, when its turn came, to be no longer worth sending."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+Outcome = TelegramError | NotSent | None
+"""How a send went: None when Telegram took it."""
+
+
 async def _send(
     rt: Runtime, bot: Bot, message: OutboxMessage, payload: dict[str, Any]
-) -> tuple[TelegramError | None, int | None]:
+) -> tuple[Outcome, int | None]:
     """Send one message: how it went (None: sent), and the id of the message shown."""
     try:
         return None, await _send_content(rt, bot, message, payload)
-    except TelegramError as error:
+    except (TelegramError, NotSent) as error:
         return error, None
 
 
@@ -407,22 +425,36 @@ async def _send_content(
     file_id = payload.get("file")
     if isinstance(file_id, int):
         # A photo a client sent as an answer, read from its encrypted store only now.
-        async with rt.db.reading() as session:
-            stored = await files.file_for_therapist(
-                session,
-                therapist_id=message.user_id,
-                file_id=file_id,
-                entry_id=payload.get("entry"),
-            )
-            data = stored.data if stored is not None else None
+        data = await retrying(lambda: _photo_for(rt, message.user_id, file_id, payload))
         if data is None:
             # Erased meanwhile, or no longer this therapist's to see: nothing is sent.
-            log.info("outbox message %s: its photo is no longer theirs to see", message.id)
-            return None
+            raise NotSent("its photo is no longer the recipient's to see")
         await shows.attach(chat_id, Attachment("photo", data, text))
         return None
+    asks = payload.get("asks")
+    if isinstance(asks, list) and len(asks) == 2:
+        asked = await retrying(lambda: _asked_rev(rt, int(asks[0])))
+        if asked is not None and asked > int(asks[1]):
+            # A later question was asked since (this one was shown again, or answered):
+            # arriving now, below the newer one, it would be answered in its place.
+            raise NotSent("a later question of its homework was asked since")
     keyboard = buttons(rows) if rows else None
     return await shows.say(chat_id, text, keyboard=keyboard, html=bool(payload.get("html")))
+
+
+async def _asked_rev(rt: Runtime, entry_id: int) -> int | None:
+    async with rt.db.reading() as session:
+        return await homework.asked_rev(session, entry_id=entry_id)
+
+
+async def _photo_for(
+    rt: Runtime, therapist_id: int | None, file_id: int, payload: dict[str, Any]
+) -> bytes | None:
+    async with rt.db.reading() as session:
+        stored = await files.file_for_therapist(
+            session, therapist_id=therapist_id, file_id=file_id, entry_id=payload.get("entry")
+        )
+        return stored.data if stored is not None else None
 
 
 async def _tell_therapist_blocked(rt: Runtime, session: AsyncSession, *, user_id: int) -> None:

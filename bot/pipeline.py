@@ -51,7 +51,7 @@ from conversations.kinds.base import Media
 from conversations.risk import RiskFinding
 from conversations.templates import MAX_TEMPLATE_BYTES
 from storage import files, outbox, people, updates
-from storage.db import is_transient
+from storage.db import is_transient, retrying
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,7 @@ SORRY = N_(
     "Sorry, something went wrong on my side. Everything you wrote before this is saved. "
     "Please try that again in a moment."
 )
+
 
 RiskHook = Callable[[Ctx], Awaitable[bool]]
 """Answers risk found in an update; True when the usual handler should run after it."""
@@ -145,7 +146,7 @@ async def _handle(
     failed = False
     for attempt in range(ATTEMPTS):
         try:
-            return await _transaction(
+            done = await _transaction(
                 rt, update, context, None if failed else fn, on_risk, finding, screened, via,
                 fetched,
             )  # fmt: skip
@@ -163,7 +164,22 @@ async def _handle(
                 exc_info=(type(error), error, error.__traceback__),
             )
             failed = True
+            continue
+        if isinstance(done, list):  # handled before, its replies never sent: now
+            await _send_in_order(rt, context.bot, done)
+            return None
+        return done
     raise AssertionError("unreachable")  # the loop returns or raises
+
+
+async def _send_in_order(rt: Runtime, bot: Bot, rows: list[OutboxMessage]) -> None:
+    """Recorded replies, one after another; from one Telegram refuses for now on, they are
+    left to the outbox, in order."""
+    for index, row in enumerate(rows):
+        if not await deliver_reply(rt, bot, row):
+            if index + 1 < len(rows):
+                await outbox_after(rt, rows[index:])
+            return
 
 
 async def _transaction(
@@ -176,8 +192,9 @@ async def _transaction(
     screened: str,
     via: str,
     fetched: dict[str, bytes | None],
-) -> Ctx | None:
-    """Claim, risk, handler and the replies, in one transaction; None for a duplicate.
+) -> Ctx | list[OutboxMessage] | None:
+    """Claim, risk, handler and the replies, in one transaction; None for a duplicate
+    (or the replies still to send of one whose commit went through unheard).
     `fn` None: the handler failed before, so only the risk answer and an apology."""
     chat, person = update.effective_chat, update.effective_user
     assert chat is not None and person is not None
@@ -185,7 +202,13 @@ async def _transaction(
         now = rt.clock.now()
         if not await updates.claim(session, update_id=update.update_id, now=now):
             log.info("update %s was handled already; not again", update.update_id)
-            return None
+            # Its commit may have gone through although this process never heard so (the
+            # connection was lost at COMMIT): then its replies are still this process's
+            # to send.
+            left = await outbox.replies_in_hand(
+                session, chat_id=chat.id, update_id=update.update_id, sender=rt.sender
+            )
+            return left or None
         await rt.read_titles(session)
         user = await people.get_user(session, telegram_id=person.id, for_update=True)
         message = update.effective_message
@@ -297,9 +320,17 @@ async def _reply(ctx: Ctx, bot: Bot) -> None:
 
 
 async def outbox_after(rt: Runtime, held: list[OutboxMessage]) -> None:
-    """Replies after one Telegram refused for now: handed to the outbox to follow it."""
-    async with rt.db.transaction() as session:
-        await outbox.follow(session, first=held[0], then=held[1:])
+    """Replies after one Telegram refused for now: handed to the outbox to follow it (if
+    even that fails, their claim's lease hands them over later)."""
+
+    async def follow() -> None:
+        async with rt.db.transaction() as session:
+            await outbox.follow(session, first=held[0], then=held[1:])
+
+    try:
+        await retrying(follow)
+    except Exception as error:
+        log.warning("replies were left to their lease: %s", type(error).__name__)
 
 
 async def _say_unrecorded(ctx: Ctx, shows: Renderer, reply: Say) -> None:

@@ -95,7 +95,10 @@ class Poller:
                 log.warning("getUpdates failed (%s); trying again", type(error).__name__)
                 await asyncio.sleep(min(0.5 * 2**failures, 30.0))
                 continue
-            fresh = [u for u in batch if u.update_id not in self.in_hand | self.done]
+            # The offset may have moved on while the request was on its way: what is below
+            # it now is done, whatever Telegram answered.
+            known = self.in_hand | self.done
+            fresh = [u for u in batch if u.update_id >= self.offset and u.update_id not in known]
             for update in fresh:
                 self.in_hand.add(update.update_id)
                 self.application.create_task(self._handle(update), update=update)

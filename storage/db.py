@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+T = TypeVar("T")
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///homework-bot.sqlite3"
 
@@ -40,19 +42,55 @@ TRANSIENT_STATES = frozenset(
 """PostgreSQL error classes that running the whole transaction again may cure."""
 
 
+LOST_CONNECTION = frozenset(
+    {
+        "ConnectionDoesNotExistError",
+        "AdminShutdownError",
+        "CannotConnectNowError",
+        "ConnectionFailureError",
+        "PostgresConnectionError",
+        "ConnectionResetError",
+        "BrokenPipeError",
+    }
+)
+"""Driver errors (by class name, through SQLAlchemy's wrapping) that mean the connection
+was lost under the transaction."""
+
+
 def is_transient(error: BaseException) -> bool:
     """True for a fault that running the whole unit of work again may cure: a lost
     connection, a serialization failure or deadlock, SQLite's busy database."""
-    if isinstance(error, DBAPIError):
-        if error.connection_invalidated:
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+        if state in TRANSIENT_STATES or type(cause).__name__ in LOST_CONNECTION:
             return True
-        for cause in (error.orig, getattr(error.orig, "__cause__", None)):
-            state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
-            if state in TRANSIENT_STATES:
-                return True
-        message = str(error.orig).lower()
-        return "database is locked" in message or "database is busy" in message
-    return isinstance(error, ConnectionError | TimeoutError)
+        message = str(cause).lower()
+        if "database is locked" in message or "database is busy" in message:
+            return True
+        if "another operation is in progress" in message:  # asyncpg, after a lost connection
+            return True
+        if isinstance(cause, ConnectionError | TimeoutError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+async def retrying(work: Callable[[], Awaitable[T]], *, attempts: int = 6) -> T:
+    """Run `work` (a whole unit of work: its own transaction) again on a transient fault,
+    a bounded number of times, backing off a little more each time."""
+    for attempt in range(attempts):
+        try:
+            return await work()
+        except Exception as error:
+            if not is_transient(error) or attempt + 1 == attempts:
+                raise
+            await asyncio.sleep(min(0.05 * 2**attempt, 2.0))
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def normalise_url(url: str) -> str:

@@ -619,3 +619,10 @@ async def mark_shown(
         .values(shown_rev=rev, shown_message=message_id)
         .execution_options(synchronize_session=False)
     )
+
+
+async def asked_rev(session: AsyncSession, *, entry_id: int) -> int | None:
+    """The number of the latest question put to an entry's client (None: no such entry)."""
+    query = select(Entry.asked_rev).where(Entry.id == entry_id)
+    found = (await session.execute(query)).scalar_one_or_none()
+    return None if found is None else int(found)

@@ -546,6 +546,24 @@ async def release(session: AsyncSession, *, messages: list[OutboxMessage]) -> in
     return released
 
 
+async def replies_in_hand(
+    session: AsyncSession, *, chat_id: int, update_id: int, sender: str
+) -> list[OutboxMessage]:
+    """The replies to one update that this sender recorded and has not sent yet, in order
+    (its commit went through although the sender never heard so: a lost connection)."""
+    keys = [f"{kind}:{chat_id}:{update_id}:" for kind in ("reply", "crisis")]
+    query = (
+        select(OutboxMessage)
+        .where(
+            or_(*(OutboxMessage.dedupe_key.startswith(key, autoescape=True) for key in keys)),
+            OutboxMessage.status == "sending",
+            OutboxMessage.claimed_by == sender,
+        )
+        .order_by(OutboxMessage.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
 async def follow(session: AsyncSession, *, first: OutboxMessage, then: list[OutboxMessage]) -> None:
     """Replies recorded after one Telegram refused for now (429, the network): given back
     to the outbox to go after it, in order (the lane sends oldest first, by id)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,6 +120,10 @@ async def begin_gratitude(bot: Killable, client: FakeUser) -> None:
     )
     client.press("Start gratitude entry", today)
     await api.wait_for_sent(client.chat_id, lambda m: "Good thing 1 of 3" in (m.text or ""), WAIT)
+
+
+def _saying(words: str) -> Callable[[SentMessage], bool]:
+    return lambda message: words in (message.text or "")
 
 
 async def answers(url: str) -> dict[str, str]:
@@ -238,3 +242,61 @@ async def test_an_alert_on_its_way_when_killed_goes_out_within_seconds_of_the_re
     alert = await api.wait_for_sent(therapist, lambda m: "Risk alert" in (m.text or ""), WAIT)
     assert loop.time() - started < 5
     assert "I want to kill myself" in (alert.text or "")
+
+
+async def test_dropped_connections_during_a_burst_lose_and_misfile_nothing(
+    tmp_path: Path, encryption_keys: str
+) -> None:
+    """PostgreSQL: every connection of the bot cut three times while 30 clients answer at
+    once. Each transaction that met it ran again: every answer is kept, once, under its
+    question, and nobody reads "Sorry"."""
+    url = await postgres_url_or_skip()
+    async with FakeBotApi() as api:
+        due = datetime.now(UTC).replace(second=0, microsecond=0)
+        _, chats = await seed_practice(url, api, due, 30)
+        bot = Killable(api, url, encryption_keys, tmp_path)
+        await bot.start()
+        try:
+            clients = [api.user(chat, f"Client{n}") for n, chat in enumerate(chats)]
+            await asyncio.gather(*(begin_gratitude(bot, client) for client in clients))
+
+            async def answer(n: int, client: FakeUser) -> None:
+                for words, then in ((f"walk {n}", "Why do you think"), (f"sun {n}", "2 of 3")):
+                    client.send_text(words)
+                    await api.wait_for_sent(client.chat_id, _saying(then), WAIT, since=0)
+
+            async def cut() -> None:
+                admin = Database(url)
+                try:
+                    for _ in range(3):
+                        await asyncio.sleep(0.3)
+                        async with admin.engine.connect() as connection:
+                            await connection.execute(
+                                text(
+                                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                                )
+                            )
+                            await connection.commit()
+                finally:
+                    await admin.dispose()
+
+            await asyncio.gather(cut(), *(answer(n, c) for n, c in enumerate(clients)))
+            db = Database(url)
+            try:
+                async with db.reading() as session:
+                    entries = (await session.execute(select(Entry))).scalars()
+                    kept = sorted(sorted(dict(e.state["answers"]).items()) for e in entries)
+            finally:
+                await db.dispose()
+            expected = sorted(
+                [("good_things.1.what", f"walk {n}"), ("good_things.1.why", f"sun {n}")]
+                for n in range(len(clients))
+            )
+            assert kept == expected
+            for client in clients:
+                said = " ".join(m.plain_text or "" for m in api.sent_to(client.chat_id))
+                assert "Sorry, something went wrong" not in said
+                assert "crossed on the way" not in said
+        finally:
+            bot.stop()
