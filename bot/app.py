@@ -27,7 +27,8 @@ from bot.web import WebServer, start_web
 from conversations.crisis import CrisisResources, load_resources
 from conversations.templates import load_library
 from conversations.yamldoc import DocumentError
-from storage import crypto, library, people
+from storage import crypto, library, people, rotation
+from storage.crypto import EncryptionKeyError
 from storage.db import Database, is_sqlite
 from storage.migrate import upgrade
 
@@ -87,24 +88,42 @@ class _BusyJobFilter(logging.Filter):
 
 
 async def open_database(settings: Settings) -> Database:
-    """Migrate the database and install keys that can read it (made on a first run only)."""
+    """Migrate the database and install keys that can read it (made on a first run only).
+
+    Every encrypted table is sampled, and every data key unwrapped; after an interrupted
+    `rotate-key`, every value is read. The bot refuses to start with keys that can't."""
     db = Database(settings.database_url)
     try:
         await upgrade(db)
         async with db.transaction() as session:
             sample = await people.encrypted_sample(session)
         setup_keys(settings, existing_data=sample is not None)
+        try:
+            await db.load_data_keys()
+        except EncryptionKeyError:
+            raise SetupError(WRONG_KEY) from None
         await record_builtins(db)
-        if sample is not None and not crypto.can_read(sample):
-            raise SetupError(
-                "The encryption key cannot read the data already in this database. "
-                "Check ENCRYPTION_KEY (or ENCRYPTION_KEY_FILE): it must be the key the data "
-                "was written with; after a rotation, list the old key after the new one."
+        broken_off = await rotation.interrupted(db)
+        if broken_off is not None:
+            log.warning(
+                "A key rotation begun at %s did not finish: every stored value is checked "
+                "now. Run rotate-key again to finish it before removing the old key.",
+                f"{broken_off:%Y-%m-%d %H:%M} UTC",
             )
+        unreadable = await rotation.unreadable_tables(db, everything=broken_off is not None)
+        if unreadable:
+            raise SetupError(f"{WRONG_KEY} Unreadable: {', '.join(unreadable)}.")
     except BaseException:
         await db.dispose()
         raise
     return db
+
+
+WRONG_KEY = (
+    "The encryption key cannot read the data already in this database. Check "
+    "ENCRYPTION_KEY (or ENCRYPTION_KEY_FILE): it must be the key the data was written with; "
+    "after a rotation, list the old key after the new one until rotate-key has finished."
+)
 
 
 async def record_builtins(db: Database) -> None:

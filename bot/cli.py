@@ -142,6 +142,7 @@ async def rotate_key(settings: Settings) -> tuple[int, int]:
     rewritten, values still needing an older key)."""
     db = await open_database(settings)
     try:
+        await rotation.started(db, now=SystemClock().now())
         count = await rotation.rotate_all(
             db, progress=lambda table, n: print(f"{table}: {n} values re-encrypted")
         )
@@ -149,7 +150,7 @@ async def rotate_key(settings: Settings) -> tuple[int, int]:
             await privacy.audit(
                 session,
                 actor=None,
-                action="key_rotated",
+                action=rotation.FINISHED,
                 subject=f"{count} values",
                 now=SystemClock().now(),
             )

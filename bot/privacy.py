@@ -17,8 +17,7 @@ from bot.caseload import find_one
 from bot.i18n import tr
 from bot.render import buttons
 from bot.runtime import Ctx, Runtime, button_token
-from storage import outbox, people, privacy
-from storage.db import is_sqlite
+from storage import keys, outbox, people, privacy
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +65,11 @@ async def erase_token(ctx: Ctx, confirmed: bool) -> None:
     if user.erasing_at is not None:
         ctx.say(ctx.t("Your data is already being deleted."))
         return
+    # Their data key goes first: once this commits, nothing of theirs can be read, in the
+    # rows still to be deleted or in any copy of them (storage/keys.py).
+    await keys.shred(ctx.session, user)
+    rt = ctx.rt
+    ctx.after_commit.append(lambda: _checkpoint(rt))
     user.erasing_at = ctx.now
     user.paused_at = ctx.now
     user.dialog = None
@@ -73,6 +77,8 @@ async def erase_token(ctx: Ctx, confirmed: bool) -> None:
     await outbox.withdraw_about(
         ctx.session, client_id=user.id, link_ids={link.id for link in every_link}
     )
+    # What their therapists were sent may quote them (a digest is under the operator's key).
+    await privacy.scrub_sent(ctx.session, user_ids={link.therapist_id for link in every_link})
     for link in await people.active_links(ctx.session, client_id=user.id):
         link.ended_at = ctx.now  # sharing stops now, before a single row is erased
         therapist = await people.get_user_by_id(ctx.session, user_id=link.therapist_id)
@@ -137,23 +143,20 @@ async def erase_due(rt: Runtime) -> int:
         if done:
             finished += 1
             log.info("a client's data was erased at their request")
-            await _checkpoint(rt)
+            # What was emptied rather than shredded: payloads sent to their therapists
+            # (under the operator's key), and the therapists' buttons naming them.
+            await _checkpoint(rt, "outbox", "users")
     return finished
 
 
-async def _checkpoint(rt: Runtime) -> None:
-    """On SQLite, fold the write-ahead log into the file (deleted pages are zeroed there:
-    secure_delete), so erased data does not linger in the log."""
-    if not is_sqlite(rt.db.engine):
-        return
+async def _checkpoint(rt: Runtime, *tables: str) -> None:
+    """No copy of an erased person's data key left in the live database (storage/db.py):
+    on SQLite the write-ahead log is folded into the file (deleted pages are zeroed there:
+    secure_delete), on PostgreSQL the key table (and `tables`) is rewritten."""
     try:
-        async with rt.db.engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            driver = raw.driver_connection
-            assert driver is not None
-            await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    except Exception as error:  # best effort: SQLite folds the log in by itself later
-        log.info("the write-ahead log could not be folded in now: %s", type(error).__name__)
+        await rt.db.scrub_erased(*tables)
+    except Exception as error:  # best effort: the next erasure tick tries again
+        log.info("the key table could not be scrubbed now: %s", type(error).__name__)
 
 
 async def apply_retention(rt: Runtime) -> int:

@@ -1,14 +1,21 @@
 """Encryption at rest: column types that encrypt on write and decrypt on read.
 
-Keys are Fernet keys (AES-128-CBC with HMAC-SHA256). The first key encrypts; every key
-decrypts, so a new key can be put first and old rows still read (`MultiFernet`).
+Keys are Fernet keys (AES-128-CBC with HMAC-SHA256). The operator's keys (ENCRYPTION_KEY):
+the first encrypts; every key decrypts, so a new key can be put first and old rows still
+read (`MultiFernet`).
+
+Envelope encryption: each person's data is encrypted under a data key of their own, stored
+wrapped by the operator's key (`storage/keys.py`). Such a value is `d<key id>:<token>`; a
+value under the operator's key is a bare token. Destroying a data key (erasure) leaves every
+value made with it unreadable, wherever a copy of it lies.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+import weakref
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +27,19 @@ from sqlalchemy.types import TypeDecorator
 
 class EncryptionKeyError(RuntimeError):
     """The encryption keys are missing or cannot read stored data."""
+
+
+class DataKeyMissing(RuntimeError):
+    """A value was made with a data key this process has not loaded yet (another process
+    made it): load the keys again and run the unit of work again."""
+
+    def __init__(self, key_id: int) -> None:
+        super().__init__(f"data key {key_id} is not loaded in this process")
+        self.key_id = key_id
+
+
+class Destroyed(Exception):
+    """The data key a value was made with is destroyed (its owner was erased)."""
 
 
 # The keys as configured (the first encrypts) and the ring built from them. The primary is
@@ -111,7 +131,10 @@ def decrypt(token: str) -> bytes:
 
 
 def needs_rotation(token: str) -> bool:
-    """True when the primary key alone cannot read `token` (it was made under an older key)."""
+    """True when the primary key alone cannot read `token` (it was made under an older key).
+    A value under a data key never is: rotating rewraps the data key instead."""
+    if split(token)[0] is not None:
+        return False
     try:
         _primary_key().decrypt(token.encode("ascii"))
     except InvalidToken:
@@ -124,6 +147,124 @@ def rotate(token: str) -> str:
     return _ring().rotate(token.encode("ascii")).decode("ascii")
 
 
+DATA_PREFIX = "d"
+"""A value under a data key reads `d<key id>:<Fernet token>`; a Fernet token itself always
+starts with "gAAAAA" (its version byte), so the two never mix."""
+
+
+class DataKeys:
+    """The data keys of one database, unwrapped, as this process knows them.
+
+    Ids are never reused, so a key id at or below the highest id seen when the keys were
+    last loaded, and not among them, is a destroyed key; above it, a key made since."""
+
+    def __init__(self) -> None:
+        self.keys: dict[int, Fernet] = {}
+        self.known_up_to = 0
+        self.loaded = False
+
+    def fill(self, rows: Iterable[tuple[int, str]], *, given: int = 0) -> None:
+        """Every key in the database now, as (id, key) pairs (the key unwrapped), and the
+        highest id the database has given a key so far."""
+        keys = {int(key_id): Fernet(key) for key_id, key in rows}
+        self.keys = keys
+        self.known_up_to = max(self.known_up_to, given, max(keys, default=0))
+        self.loaded = True
+
+    def add(self, key_id: int, key: str) -> None:
+        self.keys[key_id] = Fernet(key)
+
+    def discard(self, key_ids: Iterable[int]) -> None:
+        """Keys whose making was rolled back (SQLite may give their ids again)."""
+        for key_id in key_ids:
+            self.keys.pop(key_id, None)
+
+    def destroyed(self, key_ids: Iterable[int]) -> None:
+        for key_id in key_ids:
+            self.keys.pop(key_id, None)
+            self.known_up_to = max(self.known_up_to, key_id)
+
+    def fernet(self, key_id: int) -> Fernet:
+        found = self.keys.get(key_id)
+        if found is not None:
+            return found
+        if key_id <= self.known_up_to:
+            raise Destroyed
+        raise DataKeyMissing(key_id)
+
+
+_by_dialect: weakref.WeakKeyDictionary[Dialect, DataKeys] = weakref.WeakKeyDictionary()
+
+
+def register(dialect: Dialect, keys: DataKeys) -> None:
+    """Values read or written through this dialect (one engine's) use these data keys."""
+    _by_dialect[dialect] = keys
+
+
+def data_keys_of(dialect: Dialect) -> DataKeys | None:
+    return _by_dialect.get(dialect)
+
+
+def split(token: str) -> tuple[int | None, str]:
+    """(data key id, Fernet token) of a stored value; None: the operator's key made it."""
+    if token.startswith(DATA_PREFIX):
+        head, _, rest = token.partition(":")
+        if head[1:].isdigit() and rest:
+            return int(head[1:]), rest
+    return None, token
+
+
+def seal(plain: bytes, key_id: int | None, dialect: Dialect) -> str:
+    """A stored value for `plain`: under data key `key_id`, or the operator's key (None)."""
+    if key_id is None:
+        return encrypt(plain)
+    keys = data_keys_of(dialect)
+    if keys is None:
+        raise EncryptionKeyError("no data keys are set up for this database")
+    fernet = keys.fernet(key_id)  # a key is loaded before anything is written with it
+    return f"{DATA_PREFIX}{key_id}:{fernet.encrypt(plain).decode('ascii')}"
+
+
+def unseal(token: str, dialect: Dialect) -> bytes:
+    """The plain bytes of a stored value (Destroyed: its data key is gone)."""
+    key_id, rest = split(token)
+    if key_id is None:
+        return decrypt(token)
+    keys = data_keys_of(dialect)
+    if keys is None:
+        raise EncryptionKeyError("no data keys are set up for this database")
+    try:
+        return keys.fernet(key_id).decrypt(rest.encode("ascii"))
+    except InvalidToken as error:
+        raise EncryptionKeyError(
+            f"stored data cannot be decrypted with its data key ({key_id})"
+        ) from error
+
+
+def owner_key(value: object) -> int | None:
+    """The data key a value to be written was marked with (storage/keys.py), if any."""
+    key = getattr(value, "data_key", None)
+    return key if isinstance(key, int) else None
+
+
+class OwnedStr(str):
+    """Text to be written under its owner's data key."""
+
+    data_key: int | None = None
+
+
+class OwnedBytes(bytes):
+    """Bytes to be written under their owner's data key."""
+
+    data_key: int | None = None
+
+
+class OwnedDict(dict[str, Any]):
+    """A JSON object to be written under its owner's data key (a Core insert's value)."""
+
+    data_key: int | None = None
+
+
 class EncryptedText(TypeDecorator[str]):
     """Text encrypted at rest."""
 
@@ -131,10 +272,17 @@ class EncryptedText(TypeDecorator[str]):
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else encrypt(value.encode("utf-8"))
+        if value is None:
+            return None
+        return seal(value.encode("utf-8"), owner_key(value), dialect)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else decrypt(value).decode("utf-8")
+        if value is None:
+            return None
+        try:
+            return unseal(value, dialect).decode("utf-8")
+        except Destroyed:
+            return ""
 
 
 class EncryptedBytes(TypeDecorator[bytes]):
@@ -144,10 +292,15 @@ class EncryptedBytes(TypeDecorator[bytes]):
     cache_ok = True
 
     def process_bind_param(self, value: bytes | None, dialect: Dialect) -> str | None:
-        return None if value is None else encrypt(value)
+        return None if value is None else seal(value, owner_key(value), dialect)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> bytes | None:
-        return None if value is None else decrypt(value)
+        if value is None:
+            return None
+        try:
+            return unseal(value, dialect)
+        except Destroyed:
+            return b""
 
 
 class EncryptedJSON(TypeDecorator[Any]):
@@ -159,7 +312,17 @@ class EncryptedJSON(TypeDecorator[Any]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+        plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        return seal(plain, owner_key(value), dialect)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
-        return None if value is None else json.loads(decrypt(value))
+        if value is None:
+            return None
+        try:
+            return json.loads(unseal(value, dialect))
+        except Destroyed:
+            return {}
+
+
+ENCRYPTED = (EncryptedText, EncryptedBytes, EncryptedJSON)
+"""The encrypted column types."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -19,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from storage import crypto
 
 T = TypeVar("T")
 
@@ -76,6 +79,8 @@ def is_transient(error: BaseException) -> bool:
             return True
         if isinstance(cause, ConnectionError | TimeoutError):
             return True
+        if isinstance(cause, crypto.DataKeyMissing):
+            return True  # the keys were loaded again on the way out: storage/keys.py
         cause = cause.__cause__ or cause.__context__
     return False
 
@@ -203,29 +208,104 @@ class Database:
             self._readers = async_sessionmaker(self.reader_engine, expire_on_commit=False)
         else:
             self.reader_engine = None
+        # The data keys (storage/keys.py) this database's values are read and written with.
+        self.data_keys = crypto.DataKeys()
+        crypto.register(self.engine.dialect, self.data_keys)
+        if self.reader_engine is not None:
+            crypto.register(self.reader_engine.dialect, self.data_keys)
+
+    async def load_data_keys(self) -> None:
+        """Unwrap every data key in the database with the operator's keys (EncryptionKeyError
+        when they can't)."""
+        from storage import keys  # the models import this module's neighbours, not it
+
+        self.data_keys.loaded = True
+        try:
+            async with self._readers() as session:
+                try:
+                    await keys.load(session, self.data_keys)
+                finally:
+                    await session.rollback()
+        except BaseException:
+            self.data_keys.loaded = False
+            raise
+
+    async def _keys_ready(self) -> None:
+        if not self.data_keys.loaded and crypto.configured_keys():
+            # Not migrated yet (no key table), or the operator's keys are not the ones set
+            # up yet (open_database loads them itself and says what is wrong): loaded on
+            # the next transaction, or when a value needs one.
+            with contextlib.suppress(DBAPIError, crypto.EncryptionKeyError):
+                await self.load_data_keys()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside a transaction: committed on success, rolled back on error.
 
         On SQLite one writer at a time is the rule; writers of this process queue on an
-        asyncio lock instead of in SQLite's busy handler, which sleeps and polls."""
-        if self._writer is None:
-            async with self._sessions() as session, session.begin():
+        asyncio lock instead of in SQLite's busy handler, which sleeps and polls.
+
+        A value under a data key another process made since ours were loaded: the keys are
+        loaded again and the error (transient: see `retrying`) goes on up."""
+        await self._keys_ready()
+        try:
+            if self._writer is None:
+                async with self._sessions() as session, session.begin():
+                    yield session
+                return
+            async with self._writer, self._sessions() as session, session.begin():
                 yield session
-            return
-        async with self._writer, self._sessions() as session, session.begin():
-            yield session
+        except Exception as error:
+            await self._reload_if_missing(error)
+            raise
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
         """A session for reading only: on SQLite it never takes the write lock (nothing it
         changes is committed)."""
-        async with self._readers() as session:
+        await self._keys_ready()
+        try:
+            async with self._readers() as session:
+                try:
+                    yield session
+                finally:
+                    await session.rollback()
+        except Exception as error:
+            await self._reload_if_missing(error)
+            raise
+
+    async def _reload_if_missing(self, error: BaseException) -> None:
+        cause: BaseException | None = error
+        for _ in range(8):
+            if cause is None:
+                return
+            if isinstance(cause, crypto.DataKeyMissing):
+                await self.load_data_keys()
+                return
+            cause = cause.__cause__ or cause.__context__
+
+    async def scrub_erased(self, *tables: str) -> None:
+        """Leave no copy of what was deleted (a data key first) in the live database.
+        PostgreSQL keeps a deleted or updated row's old bytes in its page until the table is
+        rewritten (VACUUM FULL: the key table is small; `tables` names more, such as the
+        outbox, whose emptied payloads were under the operator's key). SQLite zeroes them
+        (secure_delete) and the write-ahead log is folded into the file and emptied."""
+        from sqlalchemy import text
+
+        async with self.engine.connect() as connection:
+            if is_sqlite(self.engine):
+                raw = await connection.get_raw_connection()
+                driver = raw.driver_connection
+                assert driver is not None
+                await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                return
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            names = ", ".join(dict.fromkeys(("data_keys", *tables)))
+            await autocommit.execute(text("SET lock_timeout = '5s'"))
             try:
-                yield session
+                await autocommit.execute(text(f"VACUUM FULL {names}"))
             finally:
-                await session.rollback()
+                await autocommit.execute(text("RESET lock_timeout"))
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

@@ -34,6 +34,9 @@ class TrackedDict(MutableDict[str, Any]):
     (damage) is read wrapped as {DAMAGED: value} rather than failing the whole load, so
     the code that reads it sets the row aside and nothing else stops."""
 
+    data_key: int | None = None
+    """The data key this value is written under (set just before a flush: storage/keys.py)."""
+
     @classmethod
     def coerce(cls, key: str, value: Any) -> Any:
         if value is not None and not isinstance(value, dict):
@@ -120,6 +123,21 @@ class User(Base):
     quiet_end: Mapped[str | None] = mapped_column(String(5), nullable=True)
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     """A client who paused all reminders (/pause) until /resume."""
+    data_key_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The data key their data is encrypted under (DataKey; no foreign key: erasure deletes
+    the key first). None until something of theirs is first written, and after erasure."""
+
+
+class DataKey(Base):
+    """One person's data key (a Fernet key), wrapped by the operator's key. Deleting this
+    row is what makes everything written with it unreadable (crypto-shredding)."""
+
+    __tablename__ = "data_keys"
+    __table_args__ = NEVER_REUSED
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Code(Base):

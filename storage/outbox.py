@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import keys
 from storage.db import insert_unless_exists
 from storage.models import (
     Assignment,
@@ -123,6 +124,7 @@ async def enqueue(
     expires_at: datetime | None = None,
 ) -> bool:
     """Record a message to send; False when one with this key was recorded before."""
+    payload = await keys.owned_payload(session, user_id=user_id, payload=payload)
     created = await insert_unless_exists(
         session,
         OutboxMessage,

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import outbox
+from storage import keys, outbox
 from storage.db import insert_unless_exists
 from storage.models import (
     AuditRecord,
@@ -96,6 +96,7 @@ async def erase_step(session: AsyncSession, *, client: User, batch: int) -> bool
     await session.execute(delete(Link).where(Link.client_id == client.id))
     await session.execute(delete(Code).where(Code.pending_telegram_id == client.telegram_id))
     await session.execute(delete(CodeAttempt).where(CodeAttempt.telegram_id == client.telegram_id))
+    await keys.shred(session, client)  # gone at /delete already, unless they asked before keys
     await session.delete(client)
     return True
 

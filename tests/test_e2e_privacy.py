@@ -9,17 +9,21 @@ import csv
 import io
 import json
 import logging
+import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, select
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from sqlalchemy import Text, inspect, select, text, type_coerce
 
 from bot import privacy
 from bot.app import configure_logging
 from bot.clock import FixedClock
 from bot.settings import Settings
-from storage.models import Base, User
+from storage import crypto
+from storage.models import Base, DataKey, User
 from tests.harness import RunningBot, link_client, raw_database_bytes, texts
 from tests.test_e2e_library import linked, start
 
@@ -111,7 +115,7 @@ async def test_delete_erases_everything_even_across_a_restart(
     monkeypatch.setattr(privacy, "ERASE_BATCH", 1)
     monkeypatch.setattr(privacy, "ERASE_STEPS", 1)
     await running.tick()
-    assert CANARY in await every_value(running)  # half-way
+    assert CANARY not in await every_value(running)  # half-way: their key is gone already
     replies = await running.send(client, "hello?")
     assert "Your data is being deleted" in texts(replies)
     await running.restart()
@@ -224,3 +228,111 @@ async def test_a_large_export_leaves_the_photos_out_and_says_so(
         if (m.document_name or "").endswith(".json")
     ]
     assert "photos_left_out" in json.loads(document)
+
+
+FERNET_TOKEN = re.compile(rb"gAAAAA[A-Za-z0-9_\-]{40,}=*")
+
+
+async def raw_table_files(running: RunningBot, folder: Path) -> bytes:
+    """Every page of every table, index and TOAST table as it lies on disk, dead rows
+    and free space included (PostgreSQL: pageinspect; SQLite: the file and its log)."""
+    if running.database_url.startswith("sqlite"):
+        return raw_database_bytes(folder)
+    pages: list[bytes] = []
+    async with running.runtime.db.engine.connect() as connection:
+        await connection.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
+        await connection.commit()
+        relations = await connection.execute(
+            text(
+                "SELECT c.oid::regclass::text, pg_relation_size(c.oid) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname IN ('public', 'pg_toast') AND c.relkind IN ('r', 't', 'i')"
+            )
+        )
+        for name, size in relations.all():
+            for block in range(int(size) // 8192):
+                page = await connection.execute(
+                    text("SELECT get_raw_page(:name, :block)"), {"name": name, "block": block}
+                )
+                pages.append(bytes(page.scalar_one()))
+    return b"".join(pages)
+
+
+async def test_after_delete_no_copy_of_their_key_and_nothing_readable_is_left(
+    running: RunningBot, clock: FixedClock, tmp_path: Path
+) -> None:
+    """Crypto-shredding: the client's data key is destroyed at /delete. Afterwards the raw
+    table files hold neither the key (wrapped or not) nor a value that any key still in the
+    database, or the operator's, can read back into their words."""
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00 count=1")
+    await start(running, client, "gratitude entry")
+    await running.send(client, f"Tea with a friend {CANARY}")
+    await running.send(client, f"Calm {CANARY}")
+    await running.press(client, "Save")
+    await running.send(client, f"/note about {CANARY}")
+    await running.send(client, f"I want to kill myself {CANARY}")
+    await running.send(therapist, "/digest")
+    await deliver(running, clock)
+    assert CANARY in texts(running.api.sent_to(therapist.chat_id))  # the alert, the digest
+    async with running.runtime.db.reading() as session:
+        person = (
+            await session.execute(select(User).where(User.telegram_id == client.id))
+        ).scalar_one()
+        assert person.data_key_id is not None
+        person_id, key_id = person.id, person.data_key_id
+        wrapped = (
+            await session.execute(
+                select(type_coerce(DataKey.key, Text)).where(DataKey.id == key_id)
+            )
+        ).scalar_one()
+        key = (await session.execute(select(DataKey.key).where(DataKey.id == key_id))).scalar_one()
+    # Everything of theirs is under their key, none of it under the operator's.
+    owned = {
+        "users": f"id = {person_id}",
+        "links": f"client_id = {person_id}",
+        "entries": f"client_id = {person_id}",
+        "client_notes": f"client_id = {person_id}",
+        "flags": f"client_id = {person_id}",
+        "outbox": f"user_id = {person_id}",
+        "assignments": f"link_id IN (SELECT id FROM links WHERE client_id = {person_id})",
+    }
+    async with running.runtime.db.reading() as session:
+        for table, where in owned.items():
+            columns = [
+                c.name
+                for c in Base.metadata.tables[table].columns
+                if isinstance(c.type, crypto.ENCRYPTED)
+            ]
+            rows = (
+                await session.execute(
+                    text(f"SELECT {', '.join(columns)} FROM {table} WHERE {where}")
+                )
+            ).all()
+            assert rows, table
+            tokens = [v for row in rows for v in row if v is not None]
+            assert tokens and all(crypto.split(v)[0] == key_id for v in tokens), table
+    before = await raw_table_files(running, tmp_path)
+    assert wrapped.encode() in before  # the test can see a key where one lies
+    replies = await running.send(client, "/delete")
+    replies = await running.press(client, "Yes, delete everything", replies[-1])
+    assert "Deleting everything now" in texts(replies)
+    # From the confirmation on, nothing of theirs reads, though their rows are still there.
+    assert CANARY not in await every_value(running)
+    await deliver(running, clock)
+    assert "Everything you wrote here is deleted" in texts(running.api.sent_to(client.chat_id))
+    after = await raw_table_files(running, tmp_path)
+    assert wrapped.encode() not in after and key.encode() not in after
+    async with running.runtime.db.reading() as session:
+        live = [str(k) for k in (await session.execute(select(DataKey.key))).scalars()]
+    readers = MultiFernet([Fernet(k) for k in [*crypto.configured_keys(), *live]])
+    tokens = FERNET_TOKEN.findall(after)
+    assert tokens  # there is still encrypted data to look at (the therapist's)
+    read_back = []
+    for token in tokens:
+        try:
+            read_back.append(readers.decrypt(token).decode("utf-8", "replace"))
+        except InvalidToken:
+            continue  # made with their destroyed key (or cut off at a page's edge)
+    assert read_back
+    assert not [plain for plain in read_back if CANARY in plain or "Example" in plain]

@@ -2,9 +2,10 @@
 equals what the client answered to the question they were shown.
 
 Hypothesis drives a client through gratitude entries (each answer a token of its own)
-while it injects the faults a deployment meets: Bot API 429s, 5xx and answers lost after
-the send, Telegram redelivering an update, the client sending their last answer again, the
-database connections dropped, the bot restarted, time passing. After every step, each
+while it injects the faults a deployment meets: Bot API 429s, 5xx, 403 (the client blocked
+the bot for a while) and answers lost after the send, Telegram redelivering an update, the
+client sending their last answer again, the database connections dropped, the bot
+restarted, time passing. After every step, each
 answer kept in the database must be a token the client typed while the latest question
 they had received was that very question; and nobody ever reads "Sorry".
 """
@@ -54,6 +55,7 @@ class Faults(RuleBasedStateMachine):
         time they typed it (the same words may rightly answer two questions)."""
         self.last: str | None = None
         self.count = 0
+        self.blocked = False
         self.run(self._start())
 
     def run(self, work: Coroutine[Any, Any, T]) -> T:
@@ -77,6 +79,9 @@ class Faults(RuleBasedStateMachine):
         await self._begin()
 
     async def _begin(self) -> None:
+        if self.blocked:
+            self.api.unblock(self.client.chat_id)
+            self.blocked = False
         await self.bot.send(self.client, "/today")
         for _ in range(5):  # a reply Telegram refused for now comes with time
             today = [
@@ -114,6 +119,9 @@ class Faults(RuleBasedStateMachine):
         return None
 
     async def _type(self, words: str) -> None:
+        if self.blocked:  # they unblock the bot, then write again
+            self.api.unblock(self.client.chat_id)
+            self.blocked = False
         before = len(self.api.sent_to(self.client.chat_id))
         update_id = self.client.send_text(words)
         try:
@@ -169,6 +177,12 @@ class Faults(RuleBasedStateMachine):
             self.api.fail_once(chat, code)
         else:
             self.api.drop_after_sending(chat)
+
+    @rule()
+    def the_client_blocks_the_bot_for_a_while(self) -> None:
+        """403: what the bot sends them fails until they unblock it and write again."""
+        self.api.block(self.client.chat_id)
+        self.blocked = True
 
     @rule()
     def telegram_sends_the_last_update_again(self) -> None:

@@ -10,12 +10,12 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import Text, select, text, type_coerce
 
-from bot.app import SetupError, setup_keys
+from bot.app import SetupError, open_database, setup_keys
 from bot.settings import Settings
-from storage import buttons, crypto, homework, privacy, rotation
-from storage.db import Database
+from storage import buttons, crypto, homework, keys, privacy, rotation
+from storage.db import Database, retrying
 from storage.migrate import upgrade
-from storage.models import ButtonToken, ClientNote, User
+from storage.models import ButtonToken, ClientNote, DataKey, Link, User
 from tests.test_storage import _client, _therapist
 
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
@@ -27,27 +27,55 @@ async def raw_names(db: Database) -> list[str]:
         return [str(v) for v in (await session.execute(query)).scalars()]
 
 
-async def test_rotate_key_rewrites_every_value_and_the_old_key_can_go(db: Database) -> None:
+async def raw_data_keys(db: Database) -> list[str]:
+    async with db.reading() as session:
+        query = select(type_coerce(DataKey.key, Text))
+        return [str(v) for v in (await session.execute(query)).scalars()]
+
+
+async def test_rotate_key_rewraps_every_data_key_and_the_old_key_can_go(db: Database) -> None:
     old = crypto.configured_keys()
     therapist = await _therapist(db)
     await _client(db, therapist, 9101, "Robin", "Robin Example")
+    # Each person's values are under a data key of their own, wrapped by the operator's.
+    assert all(crypto.split(v)[0] is not None for v in await raw_names(db))
+    assert len(await raw_data_keys(db)) == 2
     new_key = Fernet.generate_key().decode()
     try:
         # The new key first, the old one after it (ENCRYPTION_KEY=new,old).
         crypto.configure_keys([new_key, *old])
-        before = await raw_names(db)
-        assert all(crypto.needs_rotation(v) for v in before)
+        assert all(crypto.needs_rotation(v) for v in await raw_data_keys(db))
+        assert not any(crypto.needs_rotation(v) for v in await raw_names(db))
         count = await rotation.rotate_all(db, batch=1)
         assert count >= 2
-        after = await raw_names(db)
-        assert not any(crypto.needs_rotation(v) for v in after)
+        assert not any(crypto.needs_rotation(v) for v in await raw_data_keys(db))
         crypto.configure_keys([new_key])  # the old key removed: everything still reads
-        async with db.reading() as session:
-            names = sorted(u.name for u in (await session.execute(select(User))).scalars())
+        fresh = Database(db.url)  # a new process: its data keys unwrapped with the new key
+        try:
+            async with fresh.reading() as session:
+                names = sorted(u.name for u in (await session.execute(select(User))).scalars())
+        finally:
+            await fresh.dispose()
         assert names == ["Dr Test Person", "Robin Example"]
         assert await rotation.rotate_all(db) == 0  # nothing left to do
     finally:
         crypto.configure_keys(old)
+
+
+async def test_rotate_key_moves_older_values_under_their_owners_data_keys(db: Database) -> None:
+    therapist = await _therapist(db)
+    client, _link = await _client(db, therapist, 9101, "Robin", "Robin Example")
+    legacy = crypto.encrypt(b"Robin Older")  # as written before data keys existed
+    async with db.transaction() as session:
+        await session.execute(
+            text("UPDATE users SET name = :v WHERE id = :id"), {"v": legacy, "id": client.id}
+        )
+    assert await rotation.rotate_all(db) == 1
+    assert all(crypto.split(v)[0] is not None for v in await raw_names(db))
+    async with db.reading() as session:
+        again = await session.get(User, client.id)
+        assert again is not None and again.name == "Robin Older"
+    assert await rotation.rotate_all(db) == 0
 
 
 async def test_a_tampered_value_is_detected_never_read(db: Database) -> None:
@@ -216,3 +244,115 @@ async def test_the_sqlite_files_are_readable_by_their_owner_only(tmp_path: Path)
     await db.dispose()
     modes = _modes(tmp_path)
     assert (modes["older.sqlite3"], modes["older.sqlite3-wal"]) == ("0o600", "0o600")
+
+
+async def test_a_data_key_another_process_made_is_loaded_when_first_needed(db: Database) -> None:
+    other = Database(db.url)  # a second replica, its keys loaded before the client came
+    try:
+        await other.load_data_keys()
+        therapist = await _therapist(db)
+        client, _link = await _client(db, therapist, 9101, "Robin", "Robin Example")
+        attempts = 0
+
+        async def read() -> str:
+            nonlocal attempts
+            attempts += 1
+            async with other.reading() as session:
+                found = await session.get(User, client.id)
+                assert found is not None
+                return found.name
+
+        assert await retrying(read) == "Robin Example"
+        assert attempts == 2  # the first found a key it did not have, and loaded the keys
+    finally:
+        await other.dispose()
+
+
+async def test_a_shredded_key_leaves_its_values_empty_not_an_error(db: Database) -> None:
+    therapist = await _therapist(db)
+    client, link = await _client(db, therapist, 9101, "Robin", "Robin Example")
+    async with db.transaction() as session:
+        person = await session.get(User, client.id)
+        assert person is not None
+        assert await keys.shred(session, person) is not None
+    for reader in (db, Database(db.url)):  # this process, and one started afterwards
+        try:
+            async with reader.reading() as session:
+                person = await session.get(User, client.id)
+                assert person is not None and person.name == ""
+                again = await session.get(Link, link.id)
+                assert again is not None and again.label == ""
+                other = await session.get(User, therapist.id)
+                assert other is not None and other.name == "Dr Test Person"
+        finally:
+            if reader is not db:
+                await reader.dispose()
+    assert await rotation.unreadable_tables(db, everything=True) == []
+
+
+async def test_after_an_interrupted_rotation_every_value_is_checked_at_start(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    old = crypto.configured_keys()
+    therapist = await _therapist(db)
+    for n in range(10):
+        await _client(db, therapist, 9101 + n, f"Client{n}", f"Client{n} Example")
+    new_key = Fernet.generate_key().decode()
+
+    def settings(keys: list[str]) -> Settings:
+        return Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            telegram_bot_token="123:FAKE",  # type: ignore[arg-type]
+            database_url=db.url,
+            encryption_key=",".join(keys),  # type: ignore[arg-type]
+        )
+
+    async def start(keys: list[str]) -> None:
+        opened = await open_database(settings(keys))
+        await opened.dispose()
+
+    try:
+        crypto.configure_keys([new_key, *old])
+        await rotation.started(db, now=NOW)
+        assert await rotation.rotate_all(db) >= 11  # every data key, and more
+        # ... but it was cut off: one person's name, in the middle, is still under the old key.
+        async with db.transaction() as session:
+            await session.execute(
+                text("UPDATE users SET name = :v WHERE id = 5"),
+                {"v": Fernet(old[0]).encrypt(b"Client3 Example").decode()},
+            )
+        with pytest.raises(SetupError, match="Unreadable: users"):
+            await start([new_key])
+        assert "did not finish" in caplog.text
+        await start([new_key, *old])  # with both keys it starts, and says so again
+        # Finished (rotate-key records it), the new key alone is enough.
+        await rotation.rotate_all(db)
+        async with db.transaction() as session:
+            await privacy.audit(
+                session, actor=None, action=rotation.FINISHED, subject="done", now=NOW
+            )
+        assert await rotation.interrupted(db) is None
+        caplog.clear()
+        await start([new_key])
+        assert "did not finish" not in caplog.text
+    finally:
+        crypto.configure_keys(old)
+
+
+async def test_a_data_key_the_keys_cannot_unwrap_stops_the_start(db: Database) -> None:
+    old = crypto.configured_keys()
+    therapist = await _therapist(db)
+    await _client(db, therapist, 9101, "Robin", "Robin Example")
+    try:
+        with pytest.raises(SetupError, match="cannot read the data already"):
+            opened = await open_database(
+                Settings(
+                    _env_file=None,  # type: ignore[call-arg]
+                    telegram_bot_token="123:FAKE",  # type: ignore[arg-type]
+                    database_url=db.url,
+                    encryption_key=Fernet.generate_key().decode(),  # type: ignore[arg-type]
+                )
+            )
+            await opened.dispose()
+    finally:
+        crypto.configure_keys(old)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from storage import buttons, homework, people
+from storage import buttons, crypto, homework, people
 from storage.db import Database
 from storage.models import Link, User
 
@@ -309,7 +309,7 @@ async def test_migrations_are_idempotent(db: Database) -> None:
         version = (
             await session.execute(text("SELECT version_num FROM alembic_version"))
         ).scalar_one()
-    assert version == "0016"
+    assert version == "0017"
 
 
 async def test_migrations_build_exactly_the_models(db: Database) -> None:
@@ -527,13 +527,20 @@ async def test_rebuilding_sqlite_tables_for_never_reused_ids_keeps_every_row(
         async with database.engine.connect() as connection:
             await connection.run_sync(to_0014)
             await connection.commit()
-        therapist = await _therapist(database)
-        client, link = await _client(database, therapist, 9101, "Robin", "Robin Example")
-        async with database.transaction() as session:
-            await homework.create_assignment(
-                session, link=link, template_id="gratitude", params={}, schedule="daily 20:00",
-                next_due_at=NOW, now=NOW,
-            )  # fmt: skip
+        # Rows as the bot at 0014 wrote them (today's models have columns 0014 lacks).
+        name = crypto.encrypt(b"Robin Example")
+        rows = [
+            "INSERT INTO users (id, telegram_id, chat_id, role, name, timezone, language, "
+            "created_at) VALUES (1, 1001, 1001, 'therapist', :name, 'UTC', 'en', :now)",
+            "INSERT INTO users (id, telegram_id, chat_id, role, name, timezone, language, "
+            "created_at) VALUES (2, 9101, 9101, 'client', :name, 'UTC', 'en', :now)",
+            "INSERT INTO links (id, therapist_id, client_id, consented_at) VALUES (1, 1, 2, :now)",
+            "INSERT INTO assignments (link_id, template_id, params, schedule, active, "
+            "created_at) VALUES (1, 'gratitude', :name, 'daily 20:00', 1, :now)",
+        ]
+        async with database.engine.begin() as connection:
+            for row in rows:
+                await connection.execute(text(row), {"name": name, "now": NOW.replace(tzinfo=None)})
         counted = "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM links), " \
             "(SELECT count(*) FROM assignments), (SELECT max(id) FROM users)"  # fmt: skip
         async with database.reading() as session:
@@ -544,7 +551,7 @@ async def test_rebuilding_sqlite_tables_for_never_reused_ids_keeps_every_row(
             listed = await session.execute(text("SELECT name, sql FROM sqlite_master"))
             tables = {str(name): str(sql) for name, sql in listed}
             checks = (await session.execute(text("PRAGMA foreign_keys"))).scalar_one()
-        assert after == before == (2, 1, 1, client.id)
+        assert after == before == (2, 1, 1, 2)
         for name in ("users", "links", "assignments", "entries", "files", "flags", "outbox"):
             assert "AUTOINCREMENT" in tables[name], name
         assert checks == 1  # foreign keys are enforced again after the migration

@@ -1,0 +1,227 @@
+"""Each person's data under a data key of their own (envelope encryption).
+
+Just before a flush, every encrypted value about to be written is marked with the data key
+of the person it belongs to (the owner rules below); the column types then encrypt it with
+that key (storage/crypto.py). A person gets a key the first time something of theirs is
+written. Erasure deletes the key first (`shred`): their rows, the copies of old row
+versions PostgreSQL keeps until a vacuum, and the write-ahead log can't be read after that.
+
+Rows that are no single person's (a digest naming several clients, a button's payload of
+the operator's) stay under the operator's key and are emptied on erasure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.fernet import Fernet
+from sqlalchemy import delete, event, insert, inspect, select, text
+from sqlalchemy.orm import Session, UOWTransaction
+
+from storage import crypto
+from storage.crypto import OwnedBytes, OwnedStr
+from storage.models import (
+    Assignment,
+    ClientNote,
+    Code,
+    DataKey,
+    Entry,
+    Flag,
+    Link,
+    OutboxMessage,
+    StoredFile,
+    TrackedDict,
+    User,
+)
+
+NEW_KEYS = "homework_new_data_keys"
+DESTROYED_KEYS = "homework_destroyed_data_keys"
+
+
+def _client_of_link(session: Session, link_id: int | None) -> int | None:
+    if link_id is None:
+        return None
+    link = session.get(Link, link_id)
+    return None if link is None else link.client_id
+
+
+def outbox_owner(session: Session, user_id: int | None, payload: dict[str, Any]) -> int | None:
+    """A message about one client (an alert, a photo shared, a notice) is theirs; a message
+    to a client (a reply, a reminder) is theirs too; a digest of several is nobody's."""
+    about = payload.get("about")
+    if isinstance(about, int):
+        return about
+    if user_id is None:
+        return None
+    recipient = session.get(User, user_id)
+    if recipient is None or recipient.role != "client":
+        return None
+    return recipient.id
+
+
+def _outbox_owner(session: Session, message: OutboxMessage) -> int | None:
+    return outbox_owner(session, message.user_id, message.payload or {})
+
+
+OWNERS: dict[type[Any], Callable[[Session, Any], int | None]] = {
+    User: lambda _s, user: None,  # themselves: see _key_for
+    Code: lambda _s, code: code.therapist_id,
+    Link: lambda _s, link: link.client_id,
+    Assignment: lambda s, assignment: _client_of_link(s, assignment.link_id),
+    Entry: lambda _s, entry: entry.client_id,
+    StoredFile: lambda _s, stored: stored.client_id,
+    ClientNote: lambda _s, note: note.client_id,
+    Flag: lambda _s, flag: flag.client_id,
+    OutboxMessage: _outbox_owner,
+}
+"""Whose data each table's encrypted columns hold (a user id), by the row."""
+
+ENCRYPTED_TYPES = crypto.ENCRYPTED
+
+
+def _encrypted_attributes(model: type[Any]) -> list[str]:
+    mapper = inspect(model)
+    return [
+        attribute.key
+        for attribute in mapper.column_attrs
+        if isinstance(attribute.columns[0].type, ENCRYPTED_TYPES)
+    ]
+
+
+ENCRYPTED: dict[type[Any], list[str]] = {model: _encrypted_attributes(model) for model in OWNERS}
+
+
+def _data_keys(session: Session) -> crypto.DataKeys | None:
+    return crypto.data_keys_of(session.get_bind().dialect)
+
+
+def _new_key(session: Session, keys: crypto.DataKeys) -> int:
+    """Make a data key (stored wrapped by the operator's key) and load it here."""
+    key = Fernet.generate_key().decode("ascii")
+    statement = insert(DataKey).values(key=key, created_at=datetime.now(UTC))
+    key_id = int(session.execute(statement.returning(DataKey.id)).scalar_one())
+    keys.add(key_id, key)
+    session.info.setdefault(NEW_KEYS, []).append(key_id)
+    return key_id
+
+
+def _key_for(session: Session, owner: User | None, keys: crypto.DataKeys) -> int | None:
+    if owner is None or owner.erasing_at is not None:
+        return None  # being erased: nothing new of theirs is kept under a key of theirs
+    if owner.data_key_id is None:
+        owner.data_key_id = _new_key(session, keys)
+    return owner.data_key_id
+
+
+def _mark(obj: Any, name: str, key_id: int | None) -> None:
+    value = getattr(obj, name)
+    if value is None:
+        return
+    if isinstance(value, TrackedDict):
+        value.data_key = key_id
+    elif isinstance(value, str) and crypto.owner_key(value) != key_id:
+        marked = OwnedStr(value)
+        marked.data_key = key_id
+        setattr(obj, name, marked)
+    elif isinstance(value, bytes) and crypto.owner_key(value) != key_id:
+        marked_bytes = OwnedBytes(value)
+        marked_bytes.data_key = key_id
+        setattr(obj, name, marked_bytes)
+
+
+def owner_of(session: Session, obj: Any) -> User | None:
+    """The person a row's encrypted values belong to, if one (by the rules of OWNERS)."""
+    if isinstance(obj, User):
+        return obj
+    rule = OWNERS.get(type(obj))
+    owner_id = None if rule is None else rule(session, obj)
+    return None if owner_id is None else session.get(User, owner_id)
+
+
+def _written(obj: Any, name: str, new: bool) -> bool:
+    if new:
+        return True
+    return bool(inspect(obj).attrs[name].history.has_changes())
+
+
+@event.listens_for(Session, "before_flush")
+def _mark_owners(session: Session, _context: UOWTransaction, _instances: object) -> None:
+    keys = _data_keys(session)
+    if keys is None:
+        return
+    for obj, new in [(o, True) for o in session.new] + [(o, False) for o in session.dirty]:
+        model = type(obj)
+        if model not in OWNERS:
+            continue
+        names = [name for name in ENCRYPTED[model] if _written(obj, name, new)]
+        if not names:
+            continue
+        key_id = _key_for(session, owner_of(session, obj), keys)
+        for name in names:
+            _mark(obj, name, key_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_new_keys(session: Session) -> None:
+    keys = _data_keys(session)
+    made = session.info.pop(NEW_KEYS, [])
+    session.info.pop(DESTROYED_KEYS, None)
+    if keys is not None and made:
+        keys.discard(made)
+
+
+@event.listens_for(Session, "after_commit")
+def _settle_keys(session: Session) -> None:
+    session.info.pop(NEW_KEYS, None)
+    destroyed = session.info.pop(DESTROYED_KEYS, [])
+    keys = _data_keys(session)
+    if keys is not None and destroyed:
+        keys.destroyed(destroyed)
+
+
+async def owned_payload(
+    session: Any, *, user_id: int | None, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """`payload` of an outbox row written by a Core statement (an AsyncSession's), marked
+    with the data key of the person it belongs to (see outbox_owner)."""
+
+    def mark(sync: Session) -> dict[str, Any]:
+        keys = _data_keys(sync)
+        owner_id = outbox_owner(sync, user_id, payload)
+        if keys is None or owner_id is None:
+            return payload
+        key_id = _key_for(sync, sync.get(User, owner_id), keys)
+        if key_id is None:
+            return payload
+        marked = crypto.OwnedDict(payload)
+        marked.data_key = key_id
+        return marked
+
+    result: dict[str, Any] = await session.run_sync(mark)
+    return result
+
+
+async def load(session: Any, keys: crypto.DataKeys) -> None:
+    """Every data key in the database, unwrapped into `keys` (an AsyncSession), and the
+    highest id ever given to one: an id at or below it that is not there was destroyed."""
+    rows = (await session.execute(select(DataKey.id, DataKey.key))).all()
+    if session.get_bind().dialect.name == "sqlite":
+        given = "SELECT seq FROM sqlite_sequence WHERE name = 'data_keys'"
+    else:
+        given = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM data_keys_id_seq"
+    highest = (await session.execute(text(given))).scalar_one_or_none()
+    keys.fill(((int(row[0]), str(row[1])) for row in rows), given=int(highest or 0))
+
+
+async def shred(session: Any, user: User) -> int | None:
+    """Delete `user`'s data key (an AsyncSession's transaction): once committed, nothing
+    written with it can be read. The caller vacuums the key table after the commit."""
+    key_id = user.data_key_id
+    user.data_key_id = None
+    if key_id is None:
+        return None
+    await session.execute(delete(DataKey).where(DataKey.id == key_id))
+    session.sync_session.info.setdefault(DESTROYED_KEYS, []).append(key_id)
+    return key_id
