@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
@@ -194,6 +196,21 @@ def texts(messages: list[SentMessage]) -> str:
 
 
 LINK = re.compile(r"https://t\.me/homework_test_bot\?start=([A-Za-z0-9_-]+)")
+
+
+async def drop_connections(engine: AsyncEngine, *, polling_lock_only: bool = False) -> None:
+    """What a network failure or a database restart does on PostgreSQL: every other
+    connection to this database is ended (or only the one holding the polling lock)."""
+    which = (
+        "FROM pg_locks WHERE locktype = 'advisory'"
+        if polling_lock_only
+        else "FROM pg_stat_activity WHERE datname = current_database()"
+    )
+    async with engine.connect() as connection:
+        await connection.execute(
+            text(f"SELECT pg_terminate_backend(pid) {which} AND pid <> pg_backend_pid()")
+        )
+        await connection.commit()
 
 
 def raw_database_bytes(folder: Path) -> bytes:

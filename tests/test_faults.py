@@ -27,6 +27,7 @@ from storage.db import Database
 from storage.models import Entry
 from tests.conftest import postgres_url_or_skip
 from tests.fake_bot_api import FakeBotApi, FakeUser, SentMessage
+from tests.harness import drop_connections
 from tests.processes import bot_environment, free_port, seed_practice, spawn_bot
 
 WAIT = 30.0
@@ -270,14 +271,7 @@ async def test_dropped_connections_during_a_burst_lose_and_misfile_nothing(
                 try:
                     for _ in range(3):
                         await asyncio.sleep(0.3)
-                        async with admin.engine.connect() as connection:
-                            await connection.execute(
-                                text(
-                                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                                )
-                            )
-                            await connection.commit()
+                        await drop_connections(admin.engine)
                 finally:
                     await admin.dispose()
 

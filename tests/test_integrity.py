@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from sqlalchemy import select, text
+from sqlalchemy import select
 from telegram import Update
 
 from bot.clock import FixedClock
@@ -33,7 +33,7 @@ from conversations.templates import load_library
 from storage.models import Entry
 from tests.conftest import TEST_KEY, _reset_postgres, _scratch_url
 from tests.fake_bot_api import FakeBotApi
-from tests.harness import RunningBot, link_client, register_therapist
+from tests.harness import RunningBot, drop_connections, link_client, register_therapist
 
 T = TypeVar("T")
 STEPS = [step.key for step in engine.compile_flow(load_library()["gratitude"], {}).steps]
@@ -213,14 +213,7 @@ class Faults(RuleBasedStateMachine):
         db = self.bot.db
         assert db is not None
         if db.engine.dialect.name == "postgresql":
-            async with db.engine.connect() as connection:
-                await connection.execute(
-                    text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    )
-                )
-                await connection.commit()
+            await drop_connections(db.engine)
         else:
             await db.dispose()  # every pooled connection closed under the bot
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from bot.replicas import PollerLock, SecondPoller
 from bot.web import SECRET_HEADER
@@ -27,6 +27,7 @@ from storage.db import Database
 from storage.models import OutboxMessage
 from tests.conftest import postgres_url_or_skip
 from tests.fake_bot_api import FakeBotApi
+from tests.harness import drop_connections
 from tests.processes import SECRET, bot_environment, free_port, seed_practice, spawn_bot
 from tests.travelled import bot_command, child_environment
 
@@ -254,14 +255,7 @@ async def test_a_poller_that_loses_its_lock_stops_polling(
             lambda: loopback.calls_of("getUpdates") or first.poll() is not None, "polling"
         )
         for _ in range(20):  # its connection dropped, and the lock taken before it checks
-            async with db.engine.connect() as connection:
-                await connection.execute(
-                    text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                        "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
-                    )
-                )
-                await connection.commit()
+            await drop_connections(db.engine, polling_lock_only=True)
             try:
                 await other.acquire()
                 break

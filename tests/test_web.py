@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import event, text
+from sqlalchemy import event
 from telegram import Bot
 from telegram.ext import Application
 
@@ -32,6 +32,7 @@ from storage.db import Database
 from storage.migrate import upgrade
 from tests.conftest import postgres_url_or_skip
 from tests.fake_bot_api import FakeBotApi, FakeUser
+from tests.harness import drop_connections
 
 SECRET = "a-shared-secret-for-every-replica"
 
@@ -179,14 +180,7 @@ async def test_one_poller_per_bot_and_database(database_url: str) -> None:
 
 async def _drop_lock_connections(db: Database) -> None:
     """What a network failure does to a poller: its lock's connection is gone."""
-    async with db.engine.connect() as connection:
-        await connection.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
-            )
-        )
-        await connection.commit()
+    await drop_connections(db.engine, polling_lock_only=True)
 
 
 async def test_a_lost_polling_lock_is_taken_again_or_polling_stops() -> None:
