@@ -146,15 +146,16 @@ async def rotate_key(settings: Settings) -> tuple[int, int]:
         count = await rotation.rotate_all(
             db, progress=lambda table, n: print(f"{table}: {n} values re-encrypted")
         )
-        async with db.transaction() as session:
-            await privacy.audit(
-                session,
-                actor=None,
-                action=rotation.FINISHED,
-                subject=f"{count} values",
-                now=SystemClock().now(),
-            )
         left = await rotation.left_to_rotate(db)
+        if not left:  # else it is not finished: the next start reads everything again
+            async with db.transaction() as session:
+                await privacy.audit(
+                    session,
+                    actor=None,
+                    action=rotation.FINISHED,
+                    subject=f"{count} values",
+                    now=SystemClock().now(),
+                )
     finally:
         await db.dispose()
     return count, left

@@ -268,6 +268,10 @@ async def _mark_once(
             return
         metrics.SENDS.labels(row.kind, _outcome_name(row.kind, outcome)).inc()
         if outcome is None:
+            # Sent before, by a process that died before it could say so: the client may
+            # have answered that first copy, written before this one (no "crossed" then).
+            if row.last_error == outbox.MAYBE_SENT:
+                shown = None
             outbox.mark_sent(row, now=now)
             if row.kind in REPLIES:
                 outbox.empty(row)  # shown: its words need not be kept a second time
@@ -396,6 +400,8 @@ async def _send_content(
     rows = payload.get("buttons")
     chat_id = message.chat_id
     shows = rt.shown_by(bot)
+    if "text" not in payload:  # emptied: what it said was erased (or its key destroyed)
+        raise BadRequest("nothing is left to send")
     text = str(payload["text"])
     wanted = payload.get("export")
     if isinstance(wanted, dict):

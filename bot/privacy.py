@@ -69,7 +69,9 @@ async def erase_token(ctx: Ctx, confirmed: bool) -> None:
     # rows still to be deleted or in any copy of them (storage/keys.py).
     await keys.shred(ctx.session, user)
     rt = ctx.rt
-    ctx.after_commit.append(lambda: _checkpoint(rt))
+    # (A short wait for older snapshots here: the reply waits on it. The last erasure step
+    # scrubs again, waiting longer.)
+    ctx.after_commit.append(lambda: _checkpoint(rt, wait=2.0))
     user.erasing_at = ctx.now
     user.paused_at = ctx.now
     user.dialog = None
@@ -149,12 +151,12 @@ async def erase_due(rt: Runtime) -> int:
     return finished
 
 
-async def _checkpoint(rt: Runtime, *tables: str) -> None:
+async def _checkpoint(rt: Runtime, *tables: str, wait: float = 10.0) -> None:
     """No copy of an erased person's data key left in the live database (storage/db.py):
     on SQLite the write-ahead log is folded into the file (deleted pages are zeroed there:
     secure_delete), on PostgreSQL the key table (and `tables`) is rewritten."""
     try:
-        await rt.db.scrub_erased(*tables)
+        await rt.db.scrub_erased(*tables, wait=wait)
     except Exception as error:  # best effort: the next erasure tick tries again
         log.info("the key table could not be scrubbed now: %s", type(error).__name__)
 

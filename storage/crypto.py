@@ -153,23 +153,28 @@ starts with "gAAAAA" (its version byte), so the two never mix."""
 
 
 class DataKeys:
-    """The data keys of one database, unwrapped, as this process knows them.
-
-    Ids are never reused, so a key id at or below the highest id seen when the keys were
-    last loaded, and not among them, is a destroyed key; above it, a key made since."""
+    """The data keys of one database, unwrapped, as this process knows them, and the ids of
+    the keys destroyed (an erased person's: storage/keys.py records each one)."""
 
     def __init__(self) -> None:
         self.keys: dict[int, Fernet] = {}
-        self.known_up_to = 0
+        self.gone: set[int] = set()
         self.loaded = False
+        self.stale = False
+        """A value needed a key this process has not loaded: load them at the next chance
+        (even when whoever met it went on without it)."""
 
-    def fill(self, rows: Iterable[tuple[int, str]], *, given: int = 0) -> None:
+    def fill(self, rows: Iterable[tuple[int, str]], destroyed: Iterable[int] = ()) -> None:
         """Every key in the database now, as (id, key) pairs (the key unwrapped), and the
-        highest id the database has given a key so far."""
-        keys = {int(key_id): Fernet(key) for key_id, key in rows}
-        self.keys = keys
-        self.known_up_to = max(self.known_up_to, given, max(keys, default=0))
+        ids destroyed. Keys this process made in transactions still open are kept."""
+        self.gone |= {int(key_id) for key_id in destroyed}
+        for key_id, key in rows:
+            if int(key_id) not in self.keys:
+                self.keys[int(key_id)] = Fernet(key)
+        for key_id in self.gone:
+            self.keys.pop(key_id, None)
         self.loaded = True
+        self.stale = False
 
     def add(self, key_id: int, key: str) -> None:
         self.keys[key_id] = Fernet(key)
@@ -182,14 +187,15 @@ class DataKeys:
     def destroyed(self, key_ids: Iterable[int]) -> None:
         for key_id in key_ids:
             self.keys.pop(key_id, None)
-            self.known_up_to = max(self.known_up_to, key_id)
+            self.gone.add(key_id)
 
     def fernet(self, key_id: int) -> Fernet:
         found = self.keys.get(key_id)
         if found is not None:
             return found
-        if key_id <= self.known_up_to:
+        if key_id in self.gone:
             raise Destroyed
+        self.stale = True
         raise DataKeyMissing(key_id)
 
 

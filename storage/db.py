@@ -192,6 +192,29 @@ def keep_private(url: str) -> None:
             continue
 
 
+async def _wait_for_older_snapshots(connection: Any, *, seconds: float = 10.0) -> None:
+    """Wait (a while at most) until no session of the server, in any database, holds a
+    transaction or a snapshot older than now. VACUUM FULL copies a deleted row that some
+    snapshot may still see, and its own snapshot reaches back to the oldest transaction
+    still running anywhere on the server: until those end, it would keep a destroyed key."""
+    from sqlalchemy import text
+
+    # Every transaction id below this one had ended or was running when we began.
+    now = text("SELECT (pg_snapshot_xmax(pg_current_snapshot())::text::bigint % 4294967296)")
+    line = int((await connection.execute(now)).scalar_one())
+    older = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND ("
+        "age(backend_xmin) > age(CAST(:line AS xid)) OR "
+        "age(backend_xid) > age(CAST(:line AS xid)))"
+    )
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while (await connection.execute(older, {"line": line})).scalar_one():
+        if loop.time() > deadline:
+            return  # VACUUM FULL still runs; the erasure tick scrubs again at the end
+        await asyncio.sleep(0.05)
+
+
 class Database:
     """The engine and the one way to open a transaction."""
 
@@ -231,7 +254,7 @@ class Database:
             raise
 
     async def _keys_ready(self) -> None:
-        if not self.data_keys.loaded and crypto.configured_keys():
+        if (not self.data_keys.loaded or self.data_keys.stale) and crypto.configured_keys():
             # Not migrated yet (no key table), or the operator's keys are not the ones set
             # up yet (open_database loads them itself and says what is wrong): loaded on
             # the next transaction, or when a value needs one.
@@ -284,7 +307,7 @@ class Database:
                 return
             cause = cause.__cause__ or cause.__context__
 
-    async def scrub_erased(self, *tables: str) -> None:
+    async def scrub_erased(self, *tables: str, wait: float = 10.0) -> None:
         """Leave no copy of what was deleted (a data key first) in the live database.
         PostgreSQL keeps a deleted or updated row's old bytes in its page until the table is
         rewritten (VACUUM FULL: the key table is small; `tables` names more, such as the
@@ -297,9 +320,18 @@ class Database:
                 raw = await connection.get_raw_connection()
                 driver = raw.driver_connection
                 assert driver is not None
-                await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                # Waiting for readers at most `wait`, not the busy timeout writers use.
+                await driver.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
+                try:
+                    cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    busy = await cursor.fetchone()
+                finally:
+                    await driver.execute("PRAGMA busy_timeout=30000")
+                if busy is not None and busy[0]:
+                    raise TimeoutError("a reader kept the write-ahead log from being emptied")
                 return
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await _wait_for_older_snapshots(autocommit, seconds=wait)
             names = ", ".join(dict.fromkeys(("data_keys", *tables)))
             await autocommit.execute(text("SET lock_timeout = '5s'"))
             try:

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.fernet import Fernet
-from sqlalchemy import delete, event, insert, inspect, select, text
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy import delete, event, insert, inspect, select
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from storage import crypto
 from storage.crypto import OwnedBytes, OwnedStr
@@ -27,6 +27,7 @@ from storage.models import (
     ClientNote,
     Code,
     DataKey,
+    DestroyedKey,
     Entry,
     Flag,
     Link,
@@ -103,13 +104,27 @@ def _new_key(session: Session, keys: crypto.DataKeys) -> int:
     statement = insert(DataKey).values(key=key, created_at=datetime.now(UTC))
     key_id = int(session.execute(statement.returning(DataKey.id)).scalar_one())
     keys.add(key_id, key)
-    session.info.setdefault(NEW_KEYS, []).append(key_id)
+    _record(session, NEW_KEYS, key_id)
     return key_id
+
+
+def _record(session: Session, what: str, key_id: int) -> None:
+    """Remember a key made or destroyed, with the transaction (or savepoint) it was in."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(what, []).append((transaction, key_id))
 
 
 def _key_for(session: Session, owner: User | None, keys: crypto.DataKeys) -> int | None:
     if owner is None or owner.erasing_at is not None:
         return None  # being erased: nothing new of theirs is kept under a key of theirs
+    if owner.data_key_id is None and owner.id is not None:
+        # Someone stored before data keys existed: two transactions may write their first
+        # value at once. Their row is locked and read again, so both use one key (on
+        # SQLite one writer at a time already).
+        locked = select(User.data_key_id).where(User.id == owner.id).with_for_update()
+        current = session.execute(locked).scalar_one_or_none()
+        if current is not None:
+            owner.data_key_id = current
     if owner.data_key_id is None:
         owner.data_key_id = _new_key(session, keys)
     return owner.data_key_id
@@ -163,13 +178,30 @@ def _mark_owners(session: Session, _context: UOWTransaction, _instances: object)
             _mark(obj, name, key_id)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_new_keys(session: Session) -> None:
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_new_keys(session: Session, previous: SessionTransaction) -> None:
+    """A rollback undoes the keys made and destroyed in it: all of them for the whole
+    transaction, those of the savepoint alone for a savepoint."""
     keys = _data_keys(session)
-    made = session.info.pop(NEW_KEYS, [])
-    session.info.pop(DESTROYED_KEYS, None)
-    if keys is not None and made:
-        keys.discard(made)
+    for what in (NEW_KEYS, DESTROYED_KEYS):
+        kept: list[tuple[SessionTransaction, int]] = []
+        dropped: list[tuple[SessionTransaction, int]] = []
+        for transaction, key_id in session.info.pop(what, []):
+            inside = not previous.nested or _within(transaction, previous)
+            (dropped if inside else kept).append((transaction, key_id))
+        if kept:
+            session.info[what] = kept
+        if what == NEW_KEYS and keys is not None and dropped:
+            keys.discard(key_id for _t, key_id in dropped)
+
+
+def _within(transaction: SessionTransaction | None, savepoint: SessionTransaction) -> bool:
+    """True when `transaction` is the savepoint or was opened inside it."""
+    while transaction is not None:
+        if transaction is savepoint:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 @event.listens_for(Session, "after_commit")
@@ -178,7 +210,7 @@ def _settle_keys(session: Session) -> None:
     destroyed = session.info.pop(DESTROYED_KEYS, [])
     keys = _data_keys(session)
     if keys is not None and destroyed:
-        keys.destroyed(destroyed)
+        keys.destroyed(key_id for _t, key_id in destroyed)
 
 
 async def owned_payload(
@@ -204,15 +236,11 @@ async def owned_payload(
 
 
 async def load(session: Any, keys: crypto.DataKeys) -> None:
-    """Every data key in the database, unwrapped into `keys` (an AsyncSession), and the
-    highest id ever given to one: an id at or below it that is not there was destroyed."""
+    """Every data key in the database, unwrapped into `keys` (an AsyncSession), and the ids
+    of those destroyed."""
     rows = (await session.execute(select(DataKey.id, DataKey.key))).all()
-    if session.get_bind().dialect.name == "sqlite":
-        given = "SELECT seq FROM sqlite_sequence WHERE name = 'data_keys'"
-    else:
-        given = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM data_keys_id_seq"
-    highest = (await session.execute(text(given))).scalar_one_or_none()
-    keys.fill(((int(row[0]), str(row[1])) for row in rows), given=int(highest or 0))
+    gone = (await session.execute(select(DestroyedKey.id))).scalars().all()
+    keys.fill(((int(row[0]), str(row[1])) for row in rows), destroyed=[int(g) for g in gone])
 
 
 async def shred(session: Any, user: User) -> int | None:
@@ -223,5 +251,6 @@ async def shred(session: Any, user: User) -> int | None:
     if key_id is None:
         return None
     await session.execute(delete(DataKey).where(DataKey.id == key_id))
-    session.sync_session.info.setdefault(DESTROYED_KEYS, []).append(key_id)
+    session.add(DestroyedKey(id=key_id, destroyed_at=datetime.now(UTC)))
+    _record(session.sync_session, DESTROYED_KEYS, key_id)
     return key_id

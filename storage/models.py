@@ -140,6 +140,16 @@ class DataKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class DestroyedKey(Base):
+    """The id of a data key destroyed by an erasure (the key itself is gone): a value made
+    with it reads as nothing, and is never mistaken for one under a key not yet loaded."""
+
+    __tablename__ = "destroyed_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    destroyed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Code(Base):
     """A single-use registration or invite code; only its hash is kept."""
 

@@ -331,6 +331,8 @@ async def claim_pending(
             row.last_error = "lease ran out: sent or not, it is not sent again"
             claim.unknown.append(row)
         else:
+            if row.status == "attempting":
+                row.last_error = MAYBE_SENT  # see homework.mark_shown: it may have arrived
             row.status = "pending"
     query = (
         select(OutboxMessage)
@@ -584,15 +586,17 @@ async def follow(session: AsyncSession, *, first: OutboxMessage, then: list[Outb
 
 async def withdraw_about(session: AsyncSession, *, client_id: int, link_ids: set[int]) -> int:
     """Withdraw, and empty, every message not yet sent that carries this client's words or
-    files (to their therapist, a photo, an alert, a chart): they asked for their data to be
-    erased. Payloads are encrypted, so the waiting messages are read here, not in SQL."""
+    files (to their therapist, a photo, an alert, a chart), or that is for them (an export,
+    a notice): they asked for their data to be erased. Payloads are encrypted, so the
+    waiting messages are read here, not in SQL."""
     waiting = (
         await session.execute(select(OutboxMessage).where(OutboxMessage.status == "pending"))
     ).scalars()
     withdrawn = 0
     for row in waiting:
         payload = row.payload
-        if payload.get("about") == client_id or payload.get("link") in link_ids:
+        theirs = row.user_id == client_id
+        if theirs or payload.get("about") == client_id or payload.get("link") in link_ids:
             row.status, row.last_error = "cancelled", "withdrawn: the client's data was erased"
             row.payload = {}
             withdrawn += 1
@@ -627,6 +631,10 @@ async def depth_by_lane(session: AsyncSession) -> dict[int, int]:
 async def get_message(session: AsyncSession, *, message_id: int) -> OutboxMessage | None:
     """One outbox row."""
     return await session.get(OutboxMessage, message_id)
+
+
+MAYBE_SENT = "taken over: it may have been sent already"
+"""A message whose sender died while Telegram had it: sent again, and maybe shown twice."""
 
 
 def mark_sent(message: OutboxMessage, *, now: datetime) -> None:

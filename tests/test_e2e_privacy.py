@@ -21,9 +21,10 @@ from sqlalchemy import Text, inspect, select, text, type_coerce
 from bot import privacy
 from bot.app import configure_logging
 from bot.clock import FixedClock
+from bot.delivery import deliver_outbox
 from bot.settings import Settings
 from storage import crypto
-from storage.models import Base, DataKey, User
+from storage.models import Base, DataKey, OutboxMessage, User
 from tests.harness import RunningBot, link_client, raw_database_bytes, texts
 from tests.test_e2e_library import linked, start
 
@@ -336,3 +337,34 @@ async def test_after_delete_no_copy_of_their_key_and_nothing_readable_is_left(
             continue  # made with their destroyed key (or cut off at a page's edge)
     assert read_back
     assert not [plain for plain in read_back if CANARY in plain or "Example" in plain]
+
+
+async def test_what_waits_to_be_sent_to_a_client_who_deletes_is_withdrawn(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    """Their export was still waiting when they confirmed /delete: it is never sent (it
+    would be read under their destroyed key), and nothing stops on it."""
+    therapist, client = await linked(running)
+    await running.send(therapist, "/assign robin gratitude daily 20:00 count=1")
+    replies = await running.send(client, "/export")
+    assert "a copy of everything you've written here" in texts(replies)
+    replies = await running.send(client, "/delete")
+    replies = await running.press(client, "Yes, delete everything", replies[-1])
+    assert "Deleting everything now" in texts(replies)
+    # The outbox is sent every second, the erasure goes on every minute: the outbox first.
+    assert running.application is not None
+    for _ in range(3):
+        clock.advance(timedelta(seconds=1))
+        await deliver_outbox(running.runtime, running.application.bot)
+    async with running.runtime.db.reading() as session:
+        stuck = await session.execute(
+            select(OutboxMessage.id).where(
+                OutboxMessage.status.in_(("pending", "sending")),
+                OutboxMessage.kind == "export",
+            )
+        )
+        assert stuck.first() is None
+    await deliver(running, clock, rounds=6)
+    sent = running.api.sent_to(client.chat_id)
+    assert not [m for m in sent if m.method == "sendDocument"]
+    assert "Everything you wrote here is deleted" in texts(sent)

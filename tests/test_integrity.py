@@ -79,9 +79,7 @@ class Faults(RuleBasedStateMachine):
         await self._begin()
 
     async def _begin(self) -> None:
-        if self.blocked:
-            self.api.unblock(self.client.chat_id)
-            self.blocked = False
+        self._unblock()
         await self.bot.send(self.client, "/today")
         for _ in range(5):  # a reply Telegram refused for now comes with time
             today = [
@@ -118,10 +116,14 @@ class Faults(RuleBasedStateMachine):
                 return "done"
         return None
 
-    async def _type(self, words: str) -> None:
-        if self.blocked:  # they unblock the bot, then write again
+    def _unblock(self) -> None:
+        """Whatever the client does next, they have unblocked the bot first."""
+        if self.blocked:
             self.api.unblock(self.client.chat_id)
             self.blocked = False
+
+    async def _type(self, words: str) -> None:
+        self._unblock()
         before = len(self.api.sent_to(self.client.chat_id))
         update_id = self.client.send_text(words)
         try:
@@ -158,6 +160,7 @@ class Faults(RuleBasedStateMachine):
             for m in reversed(self.api.sent_to(self.client.chat_id))
             if "Here is everything you wrote" in (m.plain_text or "")
         )
+        self._unblock()
         self.run(self.bot.press(self.client, "Save", review))
 
     @precondition(lambda self: self.seen() == "done")

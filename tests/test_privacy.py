@@ -3,19 +3,22 @@ and wrong codes slowed down; the Docker image's key rule."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import Text, select, text, type_coerce
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import SetupError, open_database, setup_keys
 from bot.settings import Settings
-from storage import buttons, crypto, homework, keys, privacy, rotation
+from storage import buttons, crypto, homework, keys, outbox, people, privacy, rotation
 from storage.db import Database, retrying
 from storage.migrate import upgrade
-from storage.models import ButtonToken, ClientNote, DataKey, Link, User
+from storage.models import ButtonToken, ClientNote, DataKey, Link, OutboxMessage, User
 from tests.test_storage import _client, _therapist
 
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
@@ -356,3 +359,121 @@ async def test_a_data_key_the_keys_cannot_unwrap_stops_the_start(db: Database) -
             await opened.dispose()
     finally:
         crypto.configure_keys(old)
+
+
+async def test_two_first_writes_at_once_share_one_data_key(db: Database) -> None:
+    """Someone stored before data keys existed gets one key, however many transactions
+    write their first value at the same moment (PostgreSQL; SQLite has one writer)."""
+    therapist = await _therapist(db)
+    client, _link = await _client(db, therapist, 9101, "Robin", "Robin Example")
+    async with db.transaction() as session:  # as a row written before migration 0017
+        await session.execute(
+            text("UPDATE users SET data_key_id = NULL WHERE id = :id"), {"id": client.id}
+        )
+    written, hold = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with db.transaction() as session:
+            await outbox.notify_chat(
+                session, chat_id=9101, user_id=client.id, kind="reminder", key="one",
+                text="Time for your gratitude entry", now=NOW,
+            )  # fmt: skip
+            written.set()
+            await hold.wait()
+
+    async def second() -> None:
+        await written.wait()
+        async with db.transaction() as session:
+            await outbox.notify_chat(
+                session, chat_id=9101, user_id=client.id, kind="feedback", key="two",
+                text="Thank you", now=NOW,
+            )  # fmt: skip
+
+    async def release() -> None:
+        await written.wait()
+        await asyncio.sleep(0.2)  # the second is waiting on the first's lock by now, or not
+        hold.set()
+
+    await asyncio.gather(first(), second(), release())
+    async with db.reading() as session:
+        person = await session.get(User, client.id)
+        assert person is not None and person.data_key_id is not None
+        raw = select(type_coerce(OutboxMessage.payload, Text))
+        used = {crypto.split(v)[0] for v in (await session.execute(raw)).scalars()}
+        assert used == {person.data_key_id}
+
+
+async def _consent_in(session: AsyncSession, therapist: User, telegram_id: int) -> User:
+    code = await people.create_code(
+        session, kind="client", now=NOW, ttl=timedelta(hours=1), therapist_id=therapist.id
+    )
+    found = await people.check_code(session, code=code, now=NOW)
+    assert not isinstance(found, str)
+    user, _link = await people.accept_invite(
+        session, code=found, telegram_id=telegram_id, chat_id=telegram_id,
+        name="Robin Example", username=None, now=NOW,
+    )  # fmt: skip
+    return user
+
+
+async def test_keys_loaded_while_a_key_is_being_made_leave_it_readable(db: Database) -> None:
+    """A replica starting, or this process loading the keys again, while a client's key is
+    made in a transaction still open: once it commits, their data reads everywhere."""
+    therapist = await _therapist(db)
+    made, go_on = asyncio.Event(), asyncio.Event()
+
+    async def consent() -> int:
+        async with db.transaction() as session:
+            user = await _consent_in(session, therapist, 9101)
+            made.set()
+            await go_on.wait()
+            return user.id
+
+    task = asyncio.create_task(consent())
+    await made.wait()
+    other = Database(db.url)
+    try:
+        await other.load_data_keys()
+        await db.load_data_keys()
+        go_on.set()
+        user_id = await task
+        for reader in (db, other):
+
+            async def read(reader: Database = reader) -> str:
+                async with reader.reading() as session:
+                    found = await session.get(User, user_id)
+                    assert found is not None
+                    return found.name
+
+            assert await retrying(read) == "Robin Example"
+        async with db.transaction() as session:  # and what they write next is kept
+            found = await session.get(User, user_id)
+            assert found is not None
+            found.username = "robin_example"
+    finally:
+        await other.dispose()
+
+
+async def test_a_savepoint_rolled_back_keeps_the_keys_made_before_it(db: Database) -> None:
+    therapist = await _therapist(db)
+    async with db.transaction() as session:
+        user = await _consent_in(session, therapist, 9101)
+        made = user.data_key_id
+        with contextlib.suppress(ValueError):
+            async with session.begin_nested():
+                raise ValueError("one row of a batch could not be done")
+        assert made in db.data_keys.keys
+        user.username = "robin_example"  # a later write of theirs in the same transaction
+    client, _link = await _client(db, therapist, 9102, "Sam", "Sam Example")
+    async with db.transaction() as session:  # and a shred before a savepoint holds
+        person = await session.get(User, client.id)
+        assert person is not None
+        await keys.shred(session, person)
+        with contextlib.suppress(ValueError):
+            async with session.begin_nested():
+                raise ValueError("x")
+    async with db.reading() as session:
+        again = await session.get(User, client.id)
+        assert again is not None and again.name == ""
+        kept = await session.get(User, user.id)
+        assert kept is not None and kept.name == "Robin Example"
