@@ -66,15 +66,6 @@ def parse_keys(value: str) -> list[str]:
     return keys
 
 
-def can_read(token: str) -> bool:
-    """True when the configured keys decrypt `token`."""
-    try:
-        decrypt(token)
-    except EncryptionKeyError:
-        return False
-    return True
-
-
 def load_or_create_key_file(path: Path) -> tuple[list[str], bool]:
     """The keys stored in `path`, creating it with a new key (readable by owner only) if absent."""
     if path.exists():

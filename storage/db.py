@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -60,15 +60,22 @@ LOST_CONNECTION = frozenset(
 was lost under the transaction."""
 
 
+def causes(error: BaseException) -> Iterator[BaseException]:
+    """`error`, then what caused it, and so on (each once: a cycle ends the walk)."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        yield cause
+        cause = cause.__cause__ or cause.__context__
+
+
 def is_transient(error: BaseException) -> bool:
     """True for a fault that running the whole unit of work again may cure: a lost
     connection, a serialization failure or deadlock, SQLite's busy database."""
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
-    seen: set[int] = set()
-    cause: BaseException | None = error
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
+    for cause in causes(error):
         state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
         if state in TRANSIENT_STATES or type(cause).__name__ in LOST_CONNECTION:
             return True
@@ -81,7 +88,6 @@ def is_transient(error: BaseException) -> bool:
             return True
         if isinstance(cause, crypto.DataKeyMissing):
             return True  # the keys were loaded again on the way out: storage/keys.py
-        cause = cause.__cause__ or cause.__context__
     return False
 
 
@@ -298,14 +304,8 @@ class Database:
             raise
 
     async def _reload_if_missing(self, error: BaseException) -> None:
-        cause: BaseException | None = error
-        for _ in range(8):
-            if cause is None:
-                return
-            if isinstance(cause, crypto.DataKeyMissing):
-                await self.load_data_keys()
-                return
-            cause = cause.__cause__ or cause.__context__
+        if any(isinstance(cause, crypto.DataKeyMissing) for cause in causes(error)):
+            await self.load_data_keys()
 
     async def scrub_erased(self, *tables: str, wait: float = 10.0) -> None:
         """Leave no copy of what was deleted (a data key first) in the live database.

@@ -79,15 +79,13 @@ OWNERS: dict[type[Any], Callable[[Session, Any], int | None]] = {
 }
 """Whose data each table's encrypted columns hold (a user id), by the row."""
 
-ENCRYPTED_TYPES = crypto.ENCRYPTED
-
 
 def _encrypted_attributes(model: type[Any]) -> list[str]:
     mapper = inspect(model)
     return [
         attribute.key
         for attribute in mapper.column_attrs
-        if isinstance(attribute.columns[0].type, ENCRYPTED_TYPES)
+        if isinstance(attribute.columns[0].type, crypto.ENCRYPTED)
     ]
 
 

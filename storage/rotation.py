@@ -23,8 +23,6 @@ from storage.db import Database, retrying
 from storage.keys import OWNERS, owner_of
 from storage.models import AuditRecord, Base
 
-ENCRYPTED_TYPES = crypto.ENCRYPTED
-
 STARTED = "key_rotation_started"
 FINISHED = "key_rotated"
 
@@ -35,7 +33,7 @@ _MODELS: dict[str, Any] = {model.__tablename__: model for model in OWNERS}
 def encrypted_columns() -> Iterator[tuple[Table, Column[object], list[Column[object]]]]:
     """(table, its key column, its encrypted columns) for every table that has some."""
     for table in Base.metadata.sorted_tables:
-        columns = [c for c in table.columns if isinstance(c.type, ENCRYPTED_TYPES)]
+        columns = [c for c in table.columns if isinstance(c.type, crypto.ENCRYPTED)]
         keys = list(table.primary_key.columns)
         if columns and len(keys) == 1:
             yield table, keys[0], columns
