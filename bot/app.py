@@ -27,7 +27,7 @@ from bot.web import WebServer, start_web
 from conversations.crisis import CrisisResources, load_resources
 from conversations.templates import load_library
 from conversations.yamldoc import DocumentError
-from storage import crypto, library, people, rotation
+from storage import at_rest, crypto, library, people, rotation
 from storage.crypto import EncryptionKeyError
 from storage.db import Database, is_sqlite
 from storage.migrate import upgrade
@@ -95,13 +95,16 @@ async def open_database(settings: Settings) -> Database:
     db = Database(settings.database_url)
     try:
         await upgrade(db)
-        async with db.transaction() as session:
-            sample = await people.encrypted_sample(session)
+        async with db.engine.connect() as connection:  # before any key is used
+            sample = await people.encrypted_sample(connection)
         setup_keys(settings, existing_data=sample is not None)
         try:
             await db.load_data_keys()
         except EncryptionKeyError:
             raise SetupError(WRONG_KEY) from None
+        hidden = await at_rest.hide_plain_metadata(db)
+        if hidden:
+            log.info("Hid %d ids, kinds and template ids stored before 0018.", hidden)
         await record_builtins(db)
         broken_off = await rotation.interrupted(db)
         if broken_off is not None:

@@ -179,10 +179,13 @@ async def _settings_left_out(
 ) -> str:
     """Tell the therapist which running assignments had settings this version dropped
     (a value an older assignment stored only because it was the default is no news)."""
+    assert ctx.user is not None  # a therapist sent it
     affected: set[str] = set()
     count = 0
     defaults = {n: p.default for n, p in (previous.params if previous else {}).items()}
-    for assignment in await homework.active_assignments_of_template(ctx.session, template_id=key):
+    for assignment in await homework.active_assignments_of_template(
+        ctx.session, therapist_id=ctx.user.id, template_id=key
+    ):
         left_out = {
             name
             for name in set(assignment.params) - set(engine.fit_params(template, assignment.params))

@@ -295,7 +295,8 @@ class Console:
         self._restore()
         async with self.db.reading() as session:
             self._update_ids = itertools.count(await updates.latest_id(session) + 1)
-            query = select(User.telegram_id, User.name, User.role).order_by(User.id)
+            # A private chat's id is its person's (only a hash of the Telegram id is stored).
+            query = select(User.chat_id, User.name, User.role).order_by(User.id)
             rows = (await session.execute(query)).all()
         self.people = [Person(telegram_id, name, role) for telegram_id, name, role in rows]
         known = {p.telegram_id for p in self.people}
@@ -560,7 +561,7 @@ class Console:
     async def _learn_roles(self) -> None:
         assert self.db is not None
         async with self.db.reading() as session:
-            rows = (await session.execute(select(User.telegram_id, User.role))).all()
+            rows = (await session.execute(select(User.chat_id, User.role))).all()
         roles = {telegram_id: role for telegram_id, role in rows}
         for person in self.people:
             person.role = roles.get(person.telegram_id, "new")

@@ -12,6 +12,9 @@ value made with it unreadable, wherever a copy of it lies.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import weakref
@@ -20,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlalchemy import Text
+from sqlalchemy import BigInteger, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -151,6 +154,10 @@ class DataKeys:
         self.keys: dict[int, Fernet] = {}
         self.gone: set[int] = set()
         self.loaded = False
+        self.id_key: bytes | None = None
+        """The key of the hash Telegram ids (and outbox keys) are looked up by (see
+        hash_id): made once, stored wrapped by the operator's key; rotate-key rewraps it
+        but never changes it, or no one could be found again."""
         self.stale = False
         """A value needed a key this process has not loaded: load them at the next chance
         (even when whoever met it went on without it)."""
@@ -244,6 +251,66 @@ def owner_key(value: object) -> int | None:
     return key if isinstance(key, int) else None
 
 
+ID_SPACE = 1 << 62
+"""Hashed ids lie in [2**62, 2**63): Telegram's own ids (users, chats, channels) are far
+smaller in magnitude (at most 52 significant bits), so a hash is never taken for an id,
+and hashing one again leaves it as it is (a row read back and written again)."""
+
+
+def _hmac(keys: DataKeys | None, what: bytes) -> bytes:
+    if keys is None or keys.id_key is None:
+        raise EncryptionKeyError("the id hash key is not loaded for this database")
+    return hmac.new(keys.id_key, what, hashlib.sha256).digest()
+
+
+def hash_id(value: int, keys: DataKeys | None) -> int:
+    """The keyed hash a Telegram id is stored and looked up as (an id already hashed is
+    returned as it is)."""
+    if value >= ID_SPACE:
+        return value
+    digest = _hmac(keys, b"id:%d" % value)
+    return ID_SPACE + int.from_bytes(digest[:8], "big") % ID_SPACE
+
+
+HASHED_KEY = "h:"
+"""How an outbox key that is hashed begins (older ones, plain, are hashed at start-up)."""
+
+
+def hash_key(key: str, keys: DataKeys | None) -> str:
+    """An outbox key (`kind:ids...`) with each part hashed, so it names neither the kind
+    nor a chat, yet a key's leading parts still make a prefix of it (`kind:entry:`)."""
+    parts = key.split(":")
+    hashed = [
+        base64.urlsafe_b64encode(_hmac(keys, b"key:" + part.encode())[:9]).decode() if part else ""
+        for part in parts
+    ]
+    return HASHED_KEY + ":".join(hashed)
+
+
+class HashedId(TypeDecorator[int]):
+    """A Telegram id kept only as its keyed hash: found by equality, never read back."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> int | None:
+        return None if value is None else hash_id(int(value), data_keys_of(dialect))
+
+
+def sealed(value: object) -> bool:
+    """True when a stored value is a token (under a data key or the operator's), not text
+    written before its column was encrypted."""
+    if not isinstance(value, str):
+        return False
+    return split(value)[1].startswith("gAAAA")
+
+
+class OwnedInt(int):
+    """A number (or a yes/no) to be written under its owner's data key."""
+
+    data_key: int | None = None
+
+
 class OwnedStr(str):
     """Text to be written under its owner's data key."""
 
@@ -321,5 +388,45 @@ class EncryptedJSON(TypeDecorator[Any]):
             return {}
 
 
-ENCRYPTED = (EncryptedText, EncryptedBytes, EncryptedJSON)
+class EncryptedInt(TypeDecorator[int]):
+    """A number encrypted at rest (a chat id); 0 once its owner's key is destroyed."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return seal(b"%d" % int(value), owner_key(value), dialect)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        try:
+            return int(unseal(value, dialect))
+        except Destroyed:
+            return 0
+
+
+class EncryptedBool(TypeDecorator[bool]):
+    """A yes/no encrypted at rest (whether a risk flag was imminent)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: bool | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return seal(b"1" if value else b"0", owner_key(value), dialect)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> bool | None:
+        if value is None:
+            return None
+        try:
+            return unseal(value, dialect) == b"1"
+        except Destroyed:
+            return False
+
+
+ENCRYPTED = (EncryptedText, EncryptedBytes, EncryptedJSON, EncryptedInt, EncryptedBool)
 """The encrypted column types."""

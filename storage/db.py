@@ -250,14 +250,29 @@ class Database:
 
         self.data_keys.loaded = True
         try:
-            async with self._readers() as session:
-                try:
-                    await keys.load(session, self.data_keys)
-                finally:
-                    await session.rollback()
+            for _ in range(2):
+                async with self._readers() as session:
+                    try:
+                        await keys.load(session, self.data_keys)
+                    finally:
+                        await session.rollback()
+                if self.data_keys.id_key is not None:
+                    break
+                # Made once for the database, the first time it is opened with keys.
+                async with self._writing() as session:
+                    await keys.make_id_key(session)
         except BaseException:
             self.data_keys.loaded = False
             raise
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncSession]:
+        if self._writer is None:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        async with self._writer, self._sessions() as session, session.begin():
+            yield session
 
     async def _keys_ready(self) -> None:
         if (not self.data_keys.loaded or self.data_keys.stale) and crypto.configured_keys():
@@ -278,11 +293,7 @@ class Database:
         loaded again and the error (transient: see `retrying`) goes on up."""
         await self._keys_ready()
         try:
-            if self._writer is None:
-                async with self._sessions() as session, session.begin():
-                    yield session
-                return
-            async with self._writer, self._sessions() as session, session.begin():
+            async with self._writing() as session:
                 yield session
         except Exception as error:
             await self._reload_if_missing(error)

@@ -61,16 +61,18 @@ async def assignments_of_link(session: AsyncSession, *, link_id: int) -> list[As
 
 
 async def active_assignments_of_template(
-    session: AsyncSession, *, template_id: str
+    session: AsyncSession, *, therapist_id: int, template_id: str
 ) -> list[Assignment]:
-    """Assignments still running of one template (on live links)."""
+    """Assignments this therapist gave that still run one template (on live links).
+    Template ids are encrypted, so they are compared here rather than in SQL."""
     query = (
         select(Assignment)
         .join(Link, Link.id == Assignment.link_id)
-        .where(Assignment.template_id == template_id, Assignment.active, Link.ended_at.is_(None))
+        .where(Assignment.active, Link.ended_at.is_(None), Link.therapist_id == therapist_id)
         .order_by(Assignment.id)
     )
-    return list((await session.execute(query)).scalars())
+    running = (await session.execute(query)).scalars()
+    return [assignment for assignment in running if assignment.template_id == template_id]
 
 
 def _of_link(query: Select[Any], *, therapist_id: int, link_id: int) -> Select[Any]:

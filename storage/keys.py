@@ -12,6 +12,8 @@ the operator's) stay under the operator's key and are emptied on erasure.
 
 from __future__ import annotations
 
+import base64
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +23,7 @@ from sqlalchemy import delete, event, insert, inspect, select
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from storage import crypto
-from storage.crypto import OwnedBytes, OwnedStr
+from storage.crypto import OwnedBytes, OwnedInt, OwnedStr
 from storage.models import (
     Assignment,
     ClientNote,
@@ -32,6 +34,7 @@ from storage.models import (
     Flag,
     Link,
     OutboxMessage,
+    Secret,
     StoredFile,
     TrackedDict,
     User,
@@ -78,6 +81,11 @@ OWNERS: dict[type[Any], Callable[[Session, Any], int | None]] = {
     OutboxMessage: _outbox_owner,
 }
 """Whose data each table's encrypted columns hold (a user id), by the row."""
+
+UNDER_OPERATOR_KEY = {(User, "chat_id")}
+"""Encrypted columns kept under the operator's key although their row is someone's: a
+person's chat id must outlive their data key, so the bot can tell them, once everything
+is erased, that it is (their row, deleted then, is rewritten on PostgreSQL)."""
 
 
 def _encrypted_attributes(model: type[Any]) -> list[str]:
@@ -142,6 +150,10 @@ def _mark(obj: Any, name: str, key_id: int | None) -> None:
         marked_bytes = OwnedBytes(value)
         marked_bytes.data_key = key_id
         setattr(obj, name, marked_bytes)
+    elif isinstance(value, int) and crypto.owner_key(value) != key_id:
+        marked_int = OwnedInt(value)  # a bool too: 1 or 0, read back as the column's type
+        marked_int.data_key = key_id
+        setattr(obj, name, marked_int)
 
 
 def owner_of(session: Session, obj: Any) -> User | None:
@@ -173,7 +185,7 @@ def _mark_owners(session: Session, _context: UOWTransaction, _instances: object)
             continue
         key_id = _key_for(session, owner_of(session, obj), keys)
         for name in names:
-            _mark(obj, name, key_id)
+            _mark(obj, name, None if (model, name) in UNDER_OPERATOR_KEY else key_id)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -233,12 +245,32 @@ async def owned_payload(
     return result
 
 
+ID_KEY = "id_hash_key"
+"""The Secret holding the key of the id hash (crypto.hash_id)."""
+
+
 async def load(session: Any, keys: crypto.DataKeys) -> None:
-    """Every data key in the database, unwrapped into `keys` (an AsyncSession), and the ids
-    of those destroyed."""
+    """Every data key in the database, unwrapped into `keys` (an AsyncSession), the ids
+    of those destroyed, and the id hash key (if it was made)."""
     rows = (await session.execute(select(DataKey.id, DataKey.key))).all()
     gone = (await session.execute(select(DestroyedKey.id))).scalars().all()
+    id_key = (await session.execute(select(Secret.value).where(Secret.name == ID_KEY))).scalar()
     keys.fill(((int(row[0]), str(row[1])) for row in rows), destroyed=[int(g) for g in gone])
+    if id_key:
+        keys.id_key = base64.urlsafe_b64decode(id_key)
+
+
+async def make_id_key(session: Any) -> None:
+    """Make the id hash key, once for the database (two processes may race: one wins)."""
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    statement = (postgresql_insert if postgresql else sqlite_insert)(Secret).values(
+        name=ID_KEY, value=value, created_at=datetime.now(UTC)
+    )
+    await session.execute(statement.on_conflict_do_nothing(index_elements=["name"]))
 
 
 async def shred(session: Any, user: User) -> int | None:

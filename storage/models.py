@@ -23,7 +23,14 @@ from sqlalchemy.ext.mutable import MutableDict
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from storage.crypto import EncryptedBytes, EncryptedJSON, EncryptedText
+from storage.crypto import (
+    EncryptedBool,
+    EncryptedBytes,
+    EncryptedInt,
+    EncryptedJSON,
+    EncryptedText,
+    HashedId,
+)
 
 DAMAGED = "__damaged__"
 """The key a stored value that is not a JSON object is read under (see TrackedDict)."""
@@ -96,8 +103,9 @@ class User(Base):
     __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    telegram_id: Mapped[int] = mapped_column(HashedId, unique=True)
+    """Only its keyed hash is stored: a person is found by it, it is never read back."""
+    chat_id: Mapped[int] = mapped_column(EncryptedInt)
     role: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(EncryptedText)
     username: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
@@ -140,6 +148,17 @@ class DataKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class Secret(Base):
+    """A key of the database's own, wrapped by the operator's key (the id hash key: see
+    crypto.hash_id). rotate-key rewraps it; it never changes."""
+
+    __tablename__ = "secrets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class DestroyedKey(Base):
     """The id of a data key destroyed by an erasure (the key itself is gone): a value made
     with it reads as nothing, and is never mistaken for one under a key not yet loaded."""
@@ -166,7 +185,7 @@ class Code(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    pending_telegram_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    pending_telegram_id: Mapped[int | None] = mapped_column(HashedId, nullable=True)
     """Who opened an invite and has not yet consented: all that is kept about them."""
 
 
@@ -194,7 +213,7 @@ class Assignment(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     link_id: Mapped[int] = mapped_column(ForeignKey("links.id", ondelete="CASCADE"), index=True)
-    template_id: Mapped[str] = mapped_column(String(80))
+    template_id: Mapped[str] = mapped_column(EncryptedText)
     params: Mapped[dict[str, Any]] = mapped_column(EncryptedDict)
     schedule: Mapped[str] = mapped_column(String(80))
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
@@ -234,7 +253,7 @@ class Entry(Base):
     occurrence_id: Mapped[int | None] = mapped_column(
         ForeignKey("occurrences.id", ondelete="SET NULL"), nullable=True
     )
-    template_id: Mapped[str] = mapped_column(String(80))
+    template_id: Mapped[str] = mapped_column(EncryptedText)
     template_version: Mapped[int] = mapped_column(Integer)
     params: Mapped[dict[str, Any]] = mapped_column(EncryptedDict)
     state: Mapped[dict[str, Any]] = mapped_column(EncryptedDict)
@@ -308,10 +327,10 @@ class ClientNote(Base):
     entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("entries.id", ondelete="SET NULL"), nullable=True
     )
-    template_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    template_id: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     kind: Mapped[str] = mapped_column(String(16))
     """note or feedback."""
-    rating: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    rating: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     """helpful, too hard or not for me (feedback only)."""
     text: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -336,10 +355,10 @@ class Flag(Base):
         ForeignKey("links.id", ondelete="SET NULL"), nullable=True, index=True
     )
     """The therapist link it was raised under (None: the client had no therapist)."""
-    kind: Mapped[str] = mapped_column(String(16))
-    source: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(EncryptedText)
+    source: Mapped[str] = mapped_column(EncryptedText)
     """Where it was written: homework, message, setup, edited, caption."""
-    template_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    template_id: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("entries.id", ondelete="SET NULL"), nullable=True
     )
@@ -349,14 +368,14 @@ class Flag(Base):
     """The sentence that raised it (what the therapist is shown)."""
     text: Mapped[str] = mapped_column(EncryptedText)
     """The whole message, so nothing the client wrote is lost."""
-    imminent: Mapped[bool] = mapped_column(Boolean, default=False)
+    imminent: Mapped[bool] = mapped_column(EncryptedBool, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     acknowledged_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    escalation: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    escalation: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     """Why it went to the fallback chat: unacknowledged, undeliverable, no_therapist."""
 
 
@@ -367,17 +386,20 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_status_not_before", "status", "not_before"),
         Index("ix_outbox_status_lane", "status", "lane", "not_before"),
-        Index("ix_outbox_chat_slot", "chat_id", "slot_at"),
+        Index("ix_outbox_chat_key_slot", "chat_key", "slot_at"),
         NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    """`kind:key`, each part hashed (crypto.hash_key): one message per key, named by none."""
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), nullable=True
     )
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    kind: Mapped[str] = mapped_column(String(24))
+    chat_id: Mapped[int] = mapped_column(EncryptedInt)
+    chat_key: Mapped[int | None] = mapped_column(HashedId, nullable=True)
+    """The chat's keyed hash, by which the per-chat limit counts (set from chat_id)."""
+    kind: Mapped[str] = mapped_column(EncryptedText)
     lane: Mapped[int] = mapped_column(SmallInteger, default=3)
     """Priority: 0 alerts, 1 deferred replies, 2 feedback and notices, 3 reminders, 4 digests."""
     payload: Mapped[dict[str, Any]] = mapped_column(EncryptedDict)
@@ -418,7 +440,7 @@ class CodeAttempt(Base):
 
     __tablename__ = "code_attempts"
 
-    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    telegram_id: Mapped[int] = mapped_column(HashedId, primary_key=True, autoincrement=False)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
     failures: Mapped[int] = mapped_column(Integer)
 

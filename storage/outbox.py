@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import keys
+from storage import crypto, keys
 from storage.db import insert_unless_exists
 from storage.models import (
     Assignment,
@@ -47,6 +47,20 @@ LANES = {
     "progress": REPLY,
     "export": NOTICE,
 }
+
+
+def _keys(session: AsyncSession) -> crypto.DataKeys | None:
+    return crypto.data_keys_of(session.get_bind().dialect)
+
+
+def dedupe_key(session: AsyncSession, kind: str, key: str) -> str:
+    """The stored key of the message `kind:key` (hashed: it names no kind and no chat)."""
+    return crypto.hash_key(f"{kind}:{key}"[:120], _keys(session))[:120]
+
+
+def chat_key(session: AsyncSession, chat_id: int) -> int:
+    """The hash a chat's messages are counted by (the per-chat limit)."""
+    return crypto.hash_id(chat_id, _keys(session))
 
 
 def lane_of(kind: str) -> int:
@@ -92,8 +106,9 @@ async def record_reply(
     this sender, which sends it as soon as the update commits; if it never marks it sent
     (a crash), it is sent again by whoever takes its claim over (at least once)."""
     row = OutboxMessage(
-        dedupe_key=f"{kind}:{key}"[:120],
+        dedupe_key=dedupe_key(session, kind, key),
         chat_id=chat_id,
+        chat_key=chat_key(session, chat_id),
         user_id=user_id,
         kind=kind,
         lane=lane_of(kind),
@@ -114,25 +129,27 @@ async def record_reply(
 async def enqueue(
     session: AsyncSession,
     *,
-    dedupe_key: str,
+    kind: str,
+    key: str,
     chat_id: int,
     user_id: int | None,
-    kind: str,
     payload: dict[str, Any],
     now: datetime,
     not_before: datetime | None = None,
     expires_at: datetime | None = None,
 ) -> bool:
-    """Record a message to send; False when one with this key was recorded before."""
+    """Record a message to send; False when one `kind:key` was recorded before."""
     payload = await keys.owned_payload(session, user_id=user_id, payload=payload)
+    owner = crypto.owner_key(payload)
     created = await insert_unless_exists(
         session,
         OutboxMessage,
         {
-            "dedupe_key": dedupe_key,
-            "chat_id": chat_id,
+            "dedupe_key": dedupe_key(session, kind, key),
+            "chat_id": _owned_int(chat_id, owner),
+            "chat_key": chat_key(session, chat_id),
             "user_id": user_id,
-            "kind": kind,
+            "kind": _owned_str(kind, owner),
             "lane": lane_of(kind),
             "payload": payload,
             "status": "pending",
@@ -195,15 +212,27 @@ async def notify_chat(
         payload["buttons"] = buttons
     return await enqueue(
         session,
-        dedupe_key=f"{kind}:{key}",
+        kind=kind,
+        key=key,
         chat_id=chat_id,
         user_id=user_id,
-        kind=kind,
         payload=payload,
         now=now,
         not_before=not_before,
         expires_at=expires_at,
     )
+
+
+def _owned_int(value: int, key_id: int | None) -> int:
+    marked = crypto.OwnedInt(value)
+    marked.data_key = key_id
+    return marked
+
+
+def _owned_str(value: str, key_id: int | None) -> str:
+    marked = crypto.OwnedStr(value)
+    marked.data_key = key_id
+    return marked
 
 
 AT_MOST_ONCE = frozenset({"reminder", "follow_up", "digest", "breathing", "chart", "progress"})
@@ -347,19 +376,21 @@ async def claim_pending(
     withheld = await _withhold(session, [row for row in rows if row.kind in WITHHELD], now)
     claim.withheld = [row for row in rows if row.id in withheld]
     rows = [row for row in rows if row.id not in withheld]
-    chats = {row.chat_id for row in rows}
+    chats = {_chat_of(session, row) for row in rows}
     last_sent: dict[int, datetime] = {}
     if chats:
         recent = (
-            select(OutboxMessage.chat_id, func.max(OutboxMessage.slot_at))
+            select(OutboxMessage.chat_key, func.max(OutboxMessage.slot_at))
             .where(
-                OutboxMessage.chat_id.in_(chats),
+                OutboxMessage.chat_key.in_(chats),
                 OutboxMessage.slot_at > now - budget.chat_spacing,
                 OutboxMessage.status.in_(SENDING_LEFT),
             )
-            .group_by(OutboxMessage.chat_id)
+            .group_by(OutboxMessage.chat_key)
         )
-        last_sent = {chat: at for chat, at in (await session.execute(recent)).all() if at}
+        last_sent = {
+            int(chat): at for chat, at in (await session.execute(recent)).all() if at and chat
+        }
     until = now + budget.lookahead
     later_turns: dict[int, datetime] = {}
     for row in rows:
@@ -373,7 +404,8 @@ async def claim_pending(
             next_at = held  # Telegram asked everyone to wait; only alerts go meanwhile
         if next_at > until and not reply:
             break
-        last = last_sent.get(row.chat_id)
+        chat = _chat_of(session, row)
+        last = last_sent.get(chat)
         chat_turn = now if last is None else last + budget.chat_spacing
         # A reply keeps its chat's pace but not the budget of what the bot sends on its own,
         # so it never waits behind a fan-out of reminders.
@@ -381,14 +413,14 @@ async def claim_pending(
         if chat_turn > slot or slot > until:
             # This chat's turn comes later: it waits without holding up other chats.
             row.not_before = max(chat_turn, slot)
-            later_turns[row.chat_id] = row.not_before
+            later_turns[chat] = row.not_before
             continue
         row.status = "sending"
         row.slot_at = slot
         row.claimed_until = slot + budget.lease
         row.claimed_by = sender or None
         row.attempts += 1
-        last_sent[row.chat_id] = slot
+        last_sent[chat] = slot
         if not reply:
             next_at += budget.spacing
         claim.messages.append(row)
@@ -399,7 +431,7 @@ async def claim_pending(
         await session.execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.chat_id == chat,
+                OutboxMessage.chat_key == chat,
                 OutboxMessage.status == "pending",
                 OutboxMessage.not_before < turn,
             )
@@ -414,6 +446,11 @@ async def claim_pending(
         soonest = soonest.where(OutboxMessage.lane.in_(lanes))
     claim.waiting_until = (await session.execute(soonest)).scalar_one_or_none()
     return claim
+
+
+def _chat_of(session: AsyncSession, row: OutboxMessage) -> int:
+    """The hashed chat a row is counted under (the same whether it was read or just made)."""
+    return row.chat_key if row.chat_key is not None else chat_key(session, row.chat_id)
 
 
 async def _withhold(session: AsyncSession, rows: list[OutboxMessage], now: datetime) -> set[int]:
@@ -493,16 +530,9 @@ async def _withhold(session: AsyncSession, rows: list[OutboxMessage], now: datet
 
 
 def homework_of(row: OutboxMessage) -> int | None:
-    """The due time a reminder is for, or the entry a follow-up continues. Follow-ups
-    queued before the entry was put in the payload name it in their key."""
+    """The due time a reminder is for, or the entry a follow-up continues."""
     value = row.payload.get("occurrence" if row.kind == "reminder" else "entry")
-    if isinstance(value, int):
-        return value
-    if row.kind == "follow_up":
-        part = row.dedupe_key.split(":")[1:2]
-        if part and part[0].isdigit():
-            return int(part[0])
-    return None
+    return value if isinstance(value, int) else None
 
 
 def _withdraw(row: OutboxMessage, reason: str) -> None:
@@ -555,7 +585,7 @@ async def replies_in_hand(
 ) -> list[OutboxMessage]:
     """The replies to one update that this sender recorded and has not sent yet, in order
     (its commit went through although the sender never heard so: a lost connection)."""
-    keys = [f"{kind}:{chat_id}:{update_id}:" for kind in ("reply", "crisis")]
+    keys = [dedupe_key(session, kind, f"{chat_id}:{update_id}:") for kind in ("reply", "crisis")]
     query = (
         select(OutboxMessage)
         .where(
@@ -610,7 +640,9 @@ async def cancel_pending(session: AsyncSession, *, kind: str, key_prefix: str) -
         update(OutboxMessage)
         .where(
             OutboxMessage.status == "pending",
-            OutboxMessage.dedupe_key.startswith(f"{kind}:{key_prefix}", autoescape=True),
+            OutboxMessage.dedupe_key.startswith(
+                dedupe_key(session, kind, key_prefix), autoescape=True
+            ),
         )
         .values(status="cancelled", last_error="withdrawn")
     )

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import Code, Link, User
 
@@ -17,7 +17,7 @@ CodeKind = Literal["therapist", "client"]
 CodeProblem = Literal["unknown", "used", "expired", "wrong_kind"]
 
 
-async def encrypted_sample(session: AsyncSession) -> str | None:
+async def encrypted_sample(session: AsyncSession | AsyncConnection) -> str | None:
     """One stored encrypted value as it lies on disk, to check the keys can read it."""
     for query in (
         "SELECT name FROM users ORDER BY id DESC LIMIT 1",

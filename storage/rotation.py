@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from storage import crypto
 from storage.db import Database, retrying
-from storage.keys import OWNERS, owner_of
+from storage.keys import OWNERS, UNDER_OPERATOR_KEY, owner_of
 from storage.models import AuditRecord, Base
 
 STARTED = "key_rotation_started"
@@ -58,7 +58,7 @@ async def rotate_all(
                 rows = (await session.execute(query.limit(size))).all()
                 for row in rows:
                     if owned is not None:
-                        done_here += await _under_data_key(session, owned, row, columns)
+                        done_here += await under_data_key(session, owned, row, columns)
                         continue
                     for column, value in zip(columns, row[1:], strict=True):
                         if not isinstance(value, str) or not crypto.needs_rotation(value):
@@ -82,7 +82,7 @@ async def rotate_all(
     return rewritten
 
 
-async def _under_data_key(session: Any, model: Any, row: Any, columns: list[Column[object]]) -> int:
+async def under_data_key(session: Any, model: Any, row: Any, columns: list[Column[object]]) -> int:
     """Write again, through the ORM (which puts them under their owner's data key), the
     values of this row still under an operator's key; how many there were. The row is
     locked first, so a value the bot writes meanwhile is never put back."""
@@ -98,10 +98,15 @@ async def _under_data_key(session: Any, model: Any, row: Any, columns: list[Colu
         return 0
     owner = await session.run_sync(lambda sync: owner_of(sync, obj))
     keyed = owner is not None and owner.erasing_at is None
-    stale = [column for column, value in bare if keyed or crypto.needs_rotation(value)]
+    names = {c.key: a.key for a in inspect(model).column_attrs for c in a.columns}
+    stale = [
+        column
+        for column, value in bare
+        if (keyed and (model, names[column]) not in UNDER_OPERATOR_KEY)
+        or crypto.needs_rotation(value)
+    ]
     if not stale:
         return 0
-    names = {c.key: a.key for a in inspect(model).column_attrs for c in a.columns}
     for column in stale:
         flag_modified(obj, names[column])
     await session.flush()

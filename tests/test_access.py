@@ -84,14 +84,15 @@ def allowed(world: World, person: FakeUser) -> set[str]:
 
 
 async def assignments(running: RunningBot) -> dict[int, tuple[int, int, bool, str, bool]]:
-    """Assignment id -> (therapist, client telegram ids, active, schedule, paused)."""
+    """Assignment id -> (therapist, client: their chat ids, which in a private chat are
+    their Telegram ids; active, schedule, paused)."""
     async with running.runtime.db.reading() as session:
         rows = await session.execute(
             select(Assignment, Link.therapist_id, Link.client_id).join(
                 Link, Link.id == Assignment.link_id
             )
         )
-        ids = {u.id: u.telegram_id for u in (await session.execute(select(User))).scalars()}
+        ids = {u.id: u.chat_id for u in (await session.execute(select(User))).scalars()}
         return {
             a.id: (ids[t], ids[c], a.active, a.schedule, a.paused_at is not None)
             for a, t, c in rows

@@ -304,6 +304,9 @@ async def test_after_delete_no_copy_of_their_key_and_nothing_readable_is_left(
                 c.name
                 for c in Base.metadata.tables[table].columns
                 if isinstance(c.type, crypto.ENCRYPTED)
+                # Their chat id outlives their key (to say the erasure is done), and goes
+                # with their row.
+                and (table, c.name) != ("users", "chat_id")
             ]
             rows = (
                 await session.execute(
@@ -358,12 +361,9 @@ async def test_what_waits_to_be_sent_to_a_client_who_deletes_is_withdrawn(
         await deliver_outbox(running.runtime, running.application.bot)
     async with running.runtime.db.reading() as session:
         stuck = await session.execute(
-            select(OutboxMessage.id).where(
-                OutboxMessage.status.in_(("pending", "sending")),
-                OutboxMessage.kind == "export",
-            )
+            select(OutboxMessage).where(OutboxMessage.status.in_(("pending", "sending")))
         )
-        assert stuck.first() is None
+        assert not [m for m in stuck.scalars() if m.kind == "export"]
     await deliver(running, clock, rounds=6)
     sent = running.api.sent_to(client.chat_id)
     assert not [m for m in sent if m.method == "sendDocument"]

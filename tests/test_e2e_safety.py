@@ -231,7 +231,7 @@ async def test_the_alert_goes_before_a_backlog_of_a_thousand_reminders(
         for index, other in enumerate(others):
             await outbox.enqueue(
                 session,
-                dedupe_key=f"reminder:backlog-{index}",
+                key=f"backlog-{index}",
                 chat_id=other.chat_id,
                 user_id=None,
                 kind="reminder",
@@ -249,13 +249,9 @@ async def test_the_alert_goes_before_a_backlog_of_a_thousand_reminders(
     await running.tick()
     async with running.db.transaction() as session:
         sent = (
-            await session.execute(
-                select(func.count()).where(
-                    OutboxMessage.kind == "reminder", OutboxMessage.status == "sent"
-                )
-            )
-        ).scalar_one()
-    assert sent > 0
+            await session.execute(select(OutboxMessage).where(OutboxMessage.status == "sent"))
+        ).scalars()
+        assert any(message.kind == "reminder" for message in sent)  # kinds are encrypted
 
 
 async def test_an_alert_to_a_therapist_who_blocked_the_bot_reaches_the_fallback_chat(

@@ -33,7 +33,7 @@ async def _queue(
     async with db.transaction() as session:
         await outbox.enqueue(
             session,
-            dedupe_key=key,
+            key=key,
             chat_id=chat,
             user_id=None,
             kind=kind,
@@ -83,9 +83,9 @@ async def test_a_dead_senders_alert_is_sent_again_its_reminder_never(db: Databas
     # The sender was killed between sending and marking; its lease runs out.
     later = NOW + timedelta(minutes=4)
     again = await _claim(db, later)
-    assert [m.dedupe_key for m in again.messages] == ["alert"]
+    assert [m.payload["text"] for m in again.messages] == ["alert"]
     assert again.messages[0].attempts == 2
-    assert sorted(m.dedupe_key for m in again.unknown) == ["digest", "reminder"]
+    assert sorted(m.payload["text"] for m in again.unknown) == ["digest", "reminder"]
     await _mark_sent(db, again, later)
     assert (await _claim(db, later + HOUR)).messages == []
 
@@ -95,19 +95,19 @@ async def test_a_reminder_claimed_but_never_tried_is_not_lost(db: Database) -> N
     await _queue(db, "untried", chat=2)
     await _queue(db, "given back", chat=3)
     first = await _claim(db)
-    taken = {m.dedupe_key: m for m in first.messages}
+    taken = {m.payload["text"]: m for m in first.messages}
     async with db.transaction() as session:
         assert await outbox.begin_attempt(session, message=taken["tried"], now=NOW)
         # A stopping sender gives back what it never tried.
         assert await outbox.release(session, messages=[taken["given back"]]) == 1
     again = await _claim(db, NOW + SECOND)
-    assert [m.dedupe_key for m in again.messages] == ["given back"]
+    assert [m.payload["text"] for m in again.messages] == ["given back"]
     await _mark_sent(db, again, NOW + SECOND)
     # Killed: after the lease the untried reminder is sent, the tried one never again.
     later = NOW + timedelta(minutes=4)
     after = await _claim(db, later)
-    assert [m.dedupe_key for m in after.messages] == ["untried"]
-    assert [m.dedupe_key for m in after.unknown] == ["tried"]
+    assert [m.payload["text"] for m in after.messages] == ["untried"]
+    assert [m.payload["text"] for m in after.unknown] == ["tried"]
     # Claimed again by another sender: no longer the first sender's to try or give back.
     async with db.transaction() as session:
         assert not await outbox.begin_attempt(session, message=taken["untried"], now=NOW)
@@ -123,17 +123,18 @@ async def test_telegrams_wait_holds_everything_but_alerts(db: Database) -> None:
     await _queue(db, "reminder", chat=1)
     await _queue(db, "alert", chat=2, kind="alert")
     claim = await _claim(db, NOW + SECOND)
-    assert [m.dedupe_key for m in claim.messages] == ["alert"]
+    assert [m.payload["text"] for m in claim.messages] == ["alert"]
     assert (await _claim(db, NOW + 20 * SECOND)).messages == []
     later = await _claim(db, NOW + 30 * SECOND)
-    assert [m.dedupe_key for m in later.messages] == ["reminder"]
+    assert [m.payload["text"] for m in later.messages] == ["reminder"]
 
 
-def test_an_older_follow_up_names_its_entry_in_its_key() -> None:
-    older = OutboxMessage(kind="follow_up", dedupe_key="follow_up:42:2026-11-21T10:00", payload={})
-    newer = OutboxMessage(kind="follow_up", dedupe_key="follow_up:42:x", payload={"entry": 7})
-    reminder = OutboxMessage(kind="reminder", dedupe_key="reminder:9", payload={"occurrence": 9})
-    assert [outbox.homework_of(m) for m in (older, newer, reminder)] == [42, 7, 9]
+def test_a_follow_up_and_a_reminder_name_their_homework_in_the_payload() -> None:
+    """Keys are hashed, so the homework is read from the payload alone."""
+    nameless = OutboxMessage(kind="follow_up", dedupe_key="h:x", payload={})
+    follow_up = OutboxMessage(kind="follow_up", dedupe_key="h:y", payload={"entry": 7})
+    reminder = OutboxMessage(kind="reminder", dedupe_key="h:z", payload={"occurrence": 9})
+    assert [outbox.homework_of(m) for m in (nameless, follow_up, reminder)] == [None, 7, 9]
 
 
 async def test_slots_keep_the_global_and_per_chat_limits(db: Database) -> None:
@@ -176,14 +177,14 @@ async def test_one_chats_backlog_never_holds_up_other_chats(db: Database) -> Non
     for n in range(5):
         await _queue(db, f"other-{n}", chat=100 + n, now=NOW + SECOND / 10)
     first = await _claim(db, NOW + SECOND / 5, limit=20)
-    assert [m.dedupe_key for m in first.messages] == ["backlog-0"]
+    assert [m.payload["text"] for m in first.messages] == ["backlog-0"]
     # The next claim reaches the other chats, not twenty more of the backlog.
     second = await _claim(db, NOW + SECOND / 5, limit=20)
-    assert sorted(m.dedupe_key for m in second.messages) == [f"other-{n}" for n in range(5)]
+    assert sorted(m.payload["text"] for m in second.messages) == [f"other-{n}" for n in range(5)]
     # The backlog keeps its order, one a second.
     await _mark_sent(db, first, NOW)
     third = await _claim(db, NOW + SECOND * 2, limit=20)
-    assert [m.dedupe_key for m in third.messages] == ["backlog-1"]
+    assert [m.payload["text"] for m in third.messages] == ["backlog-1"]
 
 
 async def test_lanes_go_most_urgent_first(db: Database) -> None:
@@ -197,7 +198,7 @@ async def test_lanes_go_most_urgent_first(db: Database) -> None:
     await _queue(db, "reminder 2", chat=5, kind="reminder", now=NOW + HOUR)
     await _queue(db, "alert 2", chat=6, kind="alert", now=NOW + HOUR)
     only_alerts = await _claim(db, NOW + HOUR, lanes=(outbox.ALERT,))
-    assert [m.dedupe_key for m in only_alerts.messages] == ["alert 2"]
+    assert [m.payload["text"] for m in only_alerts.messages] == ["alert 2"]
 
 
 async def test_messages_are_given_up_by_age_not_attempts(db: Database) -> None:
@@ -211,7 +212,7 @@ async def test_messages_are_given_up_by_age_not_attempts(db: Database) -> None:
     await _queue(db, "late reminder", chat=3, expires_at=NOW + HOUR)
     await _queue(db, "stale", chat=4, kind="feedback")
     claim = await _claim(db, NOW + 25 * HOUR)
-    assert sorted(m.dedupe_key for m in claim.expired) == ["late reminder", "stale"]
+    assert sorted(m.payload["text"] for m in claim.expired) == ["late reminder", "stale"]
     assert claim.messages == []
 
 
@@ -220,5 +221,5 @@ async def test_a_clock_turned_back_does_not_stall_sending(db: Database) -> None:
     await _claim(db, NOW + 2 * HOUR)
     await _queue(db, "second", chat=2)
     claim = await _claim(db, NOW)
-    assert [m.dedupe_key for m in claim.messages] == ["second"]
+    assert [m.payload["text"] for m in claim.messages] == ["second"]
     assert claim.messages[0].slot_at == NOW
