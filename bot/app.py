@@ -99,6 +99,8 @@ async def open_database(settings: Settings) -> Database:
             sample = await people.encrypted_sample(connection)
         setup_keys(settings, existing_data=sample is not None)
         try:
+            if sample is not None and crypto.split(sample)[0] is None:
+                crypto.decrypt(sample)  # the keys read what is there before anything is made
             await db.load_data_keys()
         except EncryptionKeyError:
             raise SetupError(WRONG_KEY) from None

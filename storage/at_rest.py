@@ -4,7 +4,8 @@ kinds and template ids encrypted (under their owner's data key, as the bot write
 
 A migration has no keys, so it only changes the columns' types; this finishes the work.
 Each batch is one transaction and each value is changed only if it is still the one read,
-so it can be stopped and run again (every start runs it; once done it finds nothing)."""
+so it can be stopped and run again; once it has finished, a Secret says so and later
+starts skip it."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from sqlalchemy import BigInteger, Column, Table, Text, and_, not_, or_, select,
 
 from storage import crypto
 from storage.db import Database
-from storage.keys import OWNERS
-from storage.models import Base, Code, CodeAttempt, OutboxMessage, User
+from storage.keys import OWNERS, put_secret
+from storage.models import Base, Code, CodeAttempt, OutboxMessage, Secret, User
 from storage.rotation import under_data_key
 
 BATCH = 200
@@ -41,8 +42,15 @@ row must be readable when that row is put under their key)."""
 _MODELS: dict[str, Any] = {model.__tablename__: model for model in OWNERS}
 
 
+DONE = "metadata_hidden"
+"""The Secret saying every value stored before 0018 was rewritten (later starts skip it)."""
+
+
 async def hide_plain_metadata(db: Database) -> int:
     """Rewrite every value still stored as it was before 0018; how many were."""
+    async with db.reading() as session:
+        if (await session.execute(select(Secret.name).where(Secret.name == DONE))).first():
+            return 0
     changed = 0
     for model, name in HASHED:
         changed += await _hash_ids(db, model.__table__, name)
@@ -50,6 +58,8 @@ async def hide_plain_metadata(db: Database) -> int:
     for table_name, names in PLAIN_BEFORE.items():
         table = Base.metadata.tables[table_name]
         changed += await _encrypt(db, table, [table.c[name] for name in names])
+    async with db.transaction() as session:
+        await put_secret(session, DONE, "0018")
     return changed
 
 
@@ -112,8 +122,7 @@ async def _outbox_keys(db: Database) -> int:
                 if not dedupe.startswith(crypto.HASHED_KEY):
                     values["dedupe_key"] = crypto.hash_key(dedupe, keys)[:120]
                 if chat_key is None:
-                    plain = crypto.unseal(chat_id, dialect) if crypto.sealed(chat_id) else chat_id
-                    values["chat_key"] = crypto.hash_id(int(plain), keys)
+                    values["chat_key"] = crypto.hash_id(_chat(chat_id, dialect), keys)
                 result = await session.execute(
                     table.update()
                     .where(table.c.id == row_id, table.c.dedupe_key == dedupe)
@@ -123,6 +132,15 @@ async def _outbox_keys(db: Database) -> int:
         if len(rows) < BATCH:
             return changed
         last = rows[-1][0]
+
+
+def _chat(value: str, dialect: Any) -> int:
+    if not crypto.sealed(value):
+        return int(value)
+    try:
+        return int(crypto.unseal(value, dialect))
+    except crypto.Destroyed:
+        return 0  # its owner was erased: it is never sent
 
 
 def _as_bytes(column: Column[Any], value: object) -> bytes:

@@ -275,16 +275,37 @@ def hash_id(value: int, keys: DataKeys | None) -> int:
 HASHED_KEY = "h:"
 """How an outbox key that is hashed begins (older ones, plain, are hashed at start-up)."""
 
+KEY_PARTS = 3
+"""How many parts of an outbox key (`kind:id:...`) after its kind a prefix may name."""
+
+
+def _digest(keys: DataKeys | None, what: str) -> str:
+    return base64.urlsafe_b64encode(_hmac(keys, b"key:" + what.encode())[:9]).decode()
+
 
 def hash_key(key: str, keys: DataKeys | None) -> str:
-    """An outbox key (`kind:ids...`) with each part hashed, so it names neither the kind
-    nor a chat, yet a key's leading parts still make a prefix of it (`kind:entry:`)."""
-    parts = key.split(":")
-    hashed = [
-        base64.urlsafe_b64encode(_hmac(keys, b"key:" + part.encode())[:9]).decode() if part else ""
-        for part in parts
-    ]
-    return HASHED_KEY + ":".join(hashed)
+    """An outbox key (`kind:id:...`) hashed so it names neither the kind nor a chat, and
+    every key has the same shape, yet a prefix of up to KEY_PARTS parts after the kind,
+    ending in ":"
+    (`breathing:entry:`) hashes to a prefix of every key it begins. Field i is the hash of
+    the key's first i + 1 parts (the kind is never hashed alone); the last field, of the
+    whole key. A key with fewer parts has its missing fields made from the whole key."""
+    prefix = key.endswith(":")
+    body = key[:-1] if prefix else key
+    parts = body.split(":")
+    if prefix and len(parts) > KEY_PARTS + 1:
+        raise ValueError("an outbox key prefix names at most KEY_PARTS parts after its kind")
+    fields = []
+    for size in range(2, KEY_PARTS + 2):
+        if size <= len(parts):
+            fields.append(_digest(keys, ":".join(parts[:size])))
+        elif prefix:
+            break
+        else:
+            fields.append(_digest(keys, f"{size}/{body}"))
+    if prefix:
+        return HASHED_KEY + ":".join(fields) + ":"
+    return HASHED_KEY + ":".join([*fields, _digest(keys, "=" + body)])
 
 
 class HashedId(TypeDecorator[int]):

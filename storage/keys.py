@@ -260,17 +260,21 @@ async def load(session: Any, keys: crypto.DataKeys) -> None:
         keys.id_key = base64.urlsafe_b64decode(id_key)
 
 
-async def make_id_key(session: Any) -> None:
-    """Make the id hash key, once for the database (two processes may race: one wins)."""
+async def put_secret(session: Any, name: str, value: str) -> None:
+    """Store a Secret unless one of that name is there (two processes may race: one wins)."""
     from sqlalchemy.dialects.postgresql import insert as postgresql_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
     postgresql = session.get_bind().dialect.name == "postgresql"
     statement = (postgresql_insert if postgresql else sqlite_insert)(Secret).values(
-        name=ID_KEY, value=value, created_at=datetime.now(UTC)
+        name=name, value=value, created_at=datetime.now(UTC)
     )
     await session.execute(statement.on_conflict_do_nothing(index_elements=["name"]))
+
+
+async def make_id_key(session: Any) -> None:
+    """Make the id hash key, once for the database."""
+    await put_secret(session, ID_KEY, base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
 
 
 async def shred(session: Any, user: User) -> int | None:

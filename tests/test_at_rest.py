@@ -12,13 +12,22 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, delete, select, text
 
 from bot.clock import FixedClock
 from storage import at_rest, crypto, homework, outbox, people, privacy
 from storage.db import Database
 from storage.migrate import alembic_config, upgrade
-from storage.models import Assignment, Base, ClientNote, CodeAttempt, Flag, OutboxMessage, User
+from storage.models import (
+    Assignment,
+    Base,
+    ClientNote,
+    CodeAttempt,
+    Flag,
+    OutboxMessage,
+    Secret,
+    User,
+)
 from tests.harness import RunningBot, link_client, raw_database_bytes, register_therapist
 
 THERAPIST = 7_382_911_456
@@ -66,6 +75,13 @@ def test_an_outbox_key_is_hashed_part_by_part_so_prefixes_still_match() -> None:
     assert str(CLIENT) not in whole and "reply" not in whole
     assert not whole.startswith(crypto.hash_key(f"reply:{CLIENT}:4:", keys))
     assert crypto.hash_key("crisis:1:2", keys) != crypto.hash_key("reply:1:2", keys)
+    # Every key has one shape, and two of one kind share no part: the kind can't be told.
+    shapes = {len(crypto.hash_key(k, keys)) for k in ("alert", "reminder:9", f"snooze:{WHEN}:x")}
+    assert len(shapes) == 1
+    one, two = crypto.hash_key("reminder:1", keys), crypto.hash_key("reminder:2", keys)
+    assert not set(one[2:].split(":")) & set(two[2:].split(":"))
+    long = f"snooze:1:{WHEN.isoformat()}:{(WHEN + timedelta(seconds=1)).isoformat()}"
+    assert crypto.hash_key(long, keys) != crypto.hash_key(long[:-1] + "1", keys)
 
 
 async def test_a_stolen_copy_shows_no_telegram_id_homework_or_kind_of_risk(
@@ -214,7 +230,10 @@ async def test_a_database_from_before_0018_is_hidden_when_the_bot_starts(
         await upgrade(database)
         await database.load_data_keys()
         assert await at_rest.hide_plain_metadata(database) > 0
-        assert await at_rest.hide_plain_metadata(database) == 0  # done: nothing left
+        async with database.transaction() as session:  # forget it finished: look again
+            await session.execute(delete(Secret).where(Secret.name == at_rest.DONE))
+        assert await at_rest.hide_plain_metadata(database) == 0  # nothing was left
+        assert await at_rest.hide_plain_metadata(database) == 0
 
         stored = await raw_values(database)
         for table, found in stored.items():
@@ -267,4 +286,46 @@ async def test_a_database_from_before_0018_is_hidden_when_the_bot_starts(
                 now=WHEN,
             )
     finally:
+        await database.dispose()
+
+
+async def test_a_wrong_key_is_refused_before_anything_is_hashed_or_made(
+    database_url: str,
+) -> None:
+    """A database from before data keys with only a code in it: a wrong key must not make
+    the id hash key (wrapped by it, nothing could be found later) or hash anyone."""
+    from cryptography.fernet import Fernet
+
+    from bot.app import SetupError, open_database
+    from bot.settings import Settings
+
+    old = crypto.configured_keys()
+    database = Database(database_url)
+    try:
+        await upgrade(database)
+        async with database.engine.connect() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO codes (id, code_hash, kind, label, created_at, expires_at,"
+                    f" pending_telegram_id) VALUES (1, 'h', 'client', :label, :when, :when,"
+                    f" {CLIENT})"
+                ),
+                {"label": _token("Robin"), "when": WHEN.replace(tzinfo=None)},
+            )
+            await connection.commit()
+        with pytest.raises(SetupError, match="cannot read the data already"):
+            opened = await open_database(
+                Settings(
+                    _env_file=None,  # type: ignore[call-arg]
+                    telegram_bot_token="123:FAKE",  # type: ignore[arg-type]
+                    database_url=database.url,
+                    encryption_key=Fernet.generate_key().decode(),  # type: ignore[arg-type]
+                )
+            )
+            await opened.dispose()
+        stored = await raw_values(database)
+        assert stored["secrets"] == []
+        assert ("pending_telegram_id", CLIENT) in stored["codes"]
+    finally:
+        crypto.configure_keys(old)
         await database.dispose()
