@@ -152,14 +152,24 @@ class Faults(RuleBasedStateMachine):
         self.typed[self.last].add(str(self.seen()))
         self.run(self._type(self.last))
 
-    @precondition(lambda self: self.seen() == "review")
-    @rule()
-    def save(self) -> None:
-        review = next(
+    def _review(self) -> Any:
+        return next(
             m
             for m in reversed(self.api.sent_to(self.client.chat_id))
             if "Here is everything you wrote" in (m.plain_text or "")
         )
+
+    # A review whose buttons are gone (its Save went through; what comes next is on its
+    # way) can't be pressed: the client waits for it.
+    @precondition(
+        lambda self: (
+            self.seen() == "review"
+            and any(text == "Save" for row in self._review().buttons for text, _ in row)
+        )
+    )
+    @rule()
+    def save(self) -> None:
+        review = self._review()
         self._unblock()
         self.run(self.bot.press(self.client, "Save", review))
 
