@@ -265,3 +265,19 @@ async def therapist_and_client(
         await running.send(therapist, f"/assign robin {assign}")
         await running.tick()
     return therapist, client
+
+
+async def open_with_keys(database_url: str, keys: list[str]) -> None:
+    """Start-up's database checks (bot.app.open_database) with these operator keys."""
+    from bot.app import open_database
+    from bot.settings import Settings
+
+    opened = await open_database(
+        Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            telegram_bot_token="123:FAKE",  # type: ignore[arg-type]
+            database_url=database_url,
+            encryption_key=",".join(keys),  # type: ignore[arg-type]
+        )
+    )
+    await opened.dispose()

@@ -28,7 +28,13 @@ from storage.models import (
     Secret,
     User,
 )
-from tests.harness import RunningBot, link_client, raw_database_bytes, register_therapist
+from tests.harness import (
+    RunningBot,
+    link_client,
+    open_with_keys,
+    raw_database_bytes,
+    register_therapist,
+)
 
 THERAPIST = 7_382_911_456
 CLIENT = 7_382_911_457
@@ -296,8 +302,7 @@ async def test_a_wrong_key_is_refused_before_anything_is_hashed_or_made(
     the id hash key (wrapped by it, nothing could be found later) or hash anyone."""
     from cryptography.fernet import Fernet
 
-    from bot.app import SetupError, open_database
-    from bot.settings import Settings
+    from bot.app import SetupError
 
     old = crypto.configured_keys()
     database = Database(database_url)
@@ -314,15 +319,7 @@ async def test_a_wrong_key_is_refused_before_anything_is_hashed_or_made(
             )
             await connection.commit()
         with pytest.raises(SetupError, match="cannot read the data already"):
-            opened = await open_database(
-                Settings(
-                    _env_file=None,  # type: ignore[call-arg]
-                    telegram_bot_token="123:FAKE",  # type: ignore[arg-type]
-                    database_url=database.url,
-                    encryption_key=Fernet.generate_key().decode(),  # type: ignore[arg-type]
-                )
-            )
-            await opened.dispose()
+            await open_with_keys(database.url, [Fernet.generate_key().decode()])
         stored = await raw_values(database)
         assert stored["secrets"] == []
         assert ("pending_telegram_id", CLIENT) in stored["codes"]

@@ -13,12 +13,13 @@ from cryptography.fernet import Fernet
 from sqlalchemy import Text, select, text, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import SetupError, open_database, setup_keys
+from bot.app import SetupError, setup_keys
 from bot.settings import Settings
 from storage import buttons, crypto, homework, keys, outbox, people, privacy, rotation
 from storage.db import Database, retrying
 from storage.migrate import upgrade
 from storage.models import ButtonToken, ClientNote, DataKey, Link, OutboxMessage, User
+from tests.harness import open_with_keys
 from tests.test_storage import _client, _therapist
 
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
@@ -302,17 +303,8 @@ async def test_after_an_interrupted_rotation_every_value_is_checked_at_start(
         await _client(db, therapist, 9101 + n, f"Client{n}", f"Client{n} Example")
     new_key = Fernet.generate_key().decode()
 
-    def settings(keys: list[str]) -> Settings:
-        return Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            telegram_bot_token="123:FAKE",  # type: ignore[arg-type]
-            database_url=db.url,
-            encryption_key=",".join(keys),  # type: ignore[arg-type]
-        )
-
     async def start(keys: list[str]) -> None:
-        opened = await open_database(settings(keys))
-        await opened.dispose()
+        await open_with_keys(db.url, keys)
 
     try:
         crypto.configure_keys([new_key, *old])
@@ -348,15 +340,7 @@ async def test_a_data_key_the_keys_cannot_unwrap_stops_the_start(db: Database) -
     await _client(db, therapist, 9101, "Robin", "Robin Example")
     try:
         with pytest.raises(SetupError, match="cannot read the data already"):
-            opened = await open_database(
-                Settings(
-                    _env_file=None,  # type: ignore[call-arg]
-                    telegram_bot_token="123:FAKE",  # type: ignore[arg-type]
-                    database_url=db.url,
-                    encryption_key=Fernet.generate_key().decode(),  # type: ignore[arg-type]
-                )
-            )
-            await opened.dispose()
+            await open_with_keys(db.url, [Fernet.generate_key().decode()])
     finally:
         crypto.configure_keys(old)
 
