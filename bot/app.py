@@ -97,10 +97,11 @@ async def open_database(settings: Settings) -> Database:
         await upgrade(db)
         async with db.engine.connect() as connection:  # before any key is used
             sample = await people.encrypted_sample(connection)
+            wrapped = await people.operator_sample(connection)
         setup_keys(settings, existing_data=sample is not None)
         try:
-            if sample is not None and crypto.split(sample)[0] is None:
-                crypto.decrypt(sample)  # the keys read what is there before anything is made
+            if wrapped is not None:
+                crypto.decrypt(wrapped)  # the keys read what is there before anything is made
             await db.load_data_keys()
         except EncryptionKeyError:
             raise SetupError(WRONG_KEY) from None

@@ -120,7 +120,7 @@ async def _outbox_keys(db: Database) -> int:
             for row_id, dedupe, chat_id, chat_key in rows:
                 values: dict[str, Any] = {}
                 if not dedupe.startswith(crypto.HASHED_KEY):
-                    values["dedupe_key"] = crypto.hash_key(dedupe, keys)[:120]
+                    values["dedupe_key"] = crypto.hash_key(dedupe, keys)
                 if chat_key is None:
                     values["chat_key"] = crypto.hash_id(_chat(chat_id, dialect), keys)
                 result = await session.execute(

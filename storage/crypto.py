@@ -283,22 +283,22 @@ def _digest(keys: DataKeys | None, what: str) -> str:
     return base64.urlsafe_b64encode(_hmac(keys, b"key:" + what.encode())[:9]).decode()
 
 
-def hash_key(key: str, keys: DataKeys | None) -> str:
+def hash_key(key: str, keys: DataKeys | None, *, prefix: bool = False) -> str:
     """An outbox key (`kind:id:...`) hashed so it names neither the kind nor a chat, and
-    every key has the same shape, yet a prefix of up to KEY_PARTS parts after the kind,
-    ending in ":"
-    (`breathing:entry:`) hashes to a prefix of every key it begins. Field i is the hash of
-    the key's first i + 1 parts (the kind is never hashed alone); the last field, of the
-    whole key. A key with fewer parts has its missing fields made from the whole key."""
-    prefix = key.endswith(":")
-    body = key[:-1] if prefix else key
+    every key has the same shape, yet a `prefix` of up to KEY_PARTS parts after the kind
+    (`breathing:entry:`, its ":" included) hashes to a prefix of every key it begins.
+    Field i is the hash of the key's first i + 1 parts, with the ":" that follows when
+    more follow (the kind is never hashed alone); the last field, of the whole key. A key
+    with fewer parts has its missing fields made from the whole key."""
+    body = key.removesuffix(":") if prefix else key
     parts = body.split(":")
     if prefix and len(parts) > KEY_PARTS + 1:
         raise ValueError("an outbox key prefix names at most KEY_PARTS parts after its kind")
     fields = []
     for size in range(2, KEY_PARTS + 2):
         if size <= len(parts):
-            fields.append(_digest(keys, ":".join(parts[:size])))
+            more = ":" if prefix or size < len(parts) else ""
+            fields.append(_digest(keys, ":".join(parts[:size]) + more))
         elif prefix:
             break
         else:

@@ -53,9 +53,10 @@ def _keys(session: AsyncSession) -> crypto.DataKeys | None:
     return crypto.data_keys_of(session.get_bind().dialect)
 
 
-def dedupe_key(session: AsyncSession, kind: str, key: str) -> str:
-    """The stored key of the message `kind:key` (hashed: it names no kind and no chat)."""
-    return crypto.hash_key(f"{kind}:{key}"[:120], _keys(session))[:120]
+def dedupe_key(session: AsyncSession, kind: str, key: str, *, prefix: bool = False) -> str:
+    """The stored key of the message `kind:key` (hashed: it names no kind and no chat), or
+    with `prefix` what the keys beginning `kind:key` begin with."""
+    return crypto.hash_key(f"{kind}:{key}"[:120], _keys(session), prefix=prefix)
 
 
 def chat_key(session: AsyncSession, chat_id: int) -> int:
@@ -585,7 +586,10 @@ async def replies_in_hand(
 ) -> list[OutboxMessage]:
     """The replies to one update that this sender recorded and has not sent yet, in order
     (its commit went through although the sender never heard so: a lost connection)."""
-    keys = [dedupe_key(session, kind, f"{chat_id}:{update_id}:") for kind in ("reply", "crisis")]
+    keys = [
+        dedupe_key(session, kind, f"{chat_id}:{update_id}:", prefix=True)
+        for kind in ("reply", "crisis")
+    ]
     query = (
         select(OutboxMessage)
         .where(
@@ -641,7 +645,7 @@ async def cancel_pending(session: AsyncSession, *, kind: str, key_prefix: str) -
         .where(
             OutboxMessage.status == "pending",
             OutboxMessage.dedupe_key.startswith(
-                dedupe_key(session, kind, key_prefix), autoescape=True
+                dedupe_key(session, kind, key_prefix, prefix=True), autoescape=True
             ),
         )
         .values(status="cancelled", last_error="withdrawn")

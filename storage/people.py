@@ -29,6 +29,21 @@ async def encrypted_sample(session: AsyncSession | AsyncConnection) -> str | Non
     return None
 
 
+async def operator_sample(connection: AsyncSession | AsyncConnection) -> str | None:
+    """One stored value under the operator's key itself (a wrapped key, or a value written
+    before data keys), to check the keys given before anything is made with them."""
+    for query in (
+        "SELECT value FROM secrets ORDER BY name LIMIT 1",
+        "SELECT key FROM data_keys ORDER BY id DESC LIMIT 1",
+        "SELECT name FROM users WHERE name NOT LIKE 'd%' ORDER BY id DESC LIMIT 1",
+        "SELECT label FROM codes WHERE label NOT LIKE 'd%' ORDER BY id DESC LIMIT 1",
+    ):
+        row = (await connection.execute(text(query))).first()
+        if row is not None:
+            return str(row[0])
+    return None
+
+
 def hash_code(code: str) -> str:
     """Codes are kept only as hashes, so a copy of the database opens no doors."""
     return hashlib.sha256(code.encode("utf-8")).hexdigest()

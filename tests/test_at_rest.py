@@ -76,10 +76,17 @@ def test_an_outbox_key_is_hashed_part_by_part_so_prefixes_still_match() -> None:
     keys = crypto.DataKeys()
     keys.id_key = b"k" * 32
     whole = crypto.hash_key(f"reply:{CLIENT}:41:2", keys)
-    prefix = crypto.hash_key(f"reply:{CLIENT}:41:", keys)
+    prefix = crypto.hash_key(f"reply:{CLIENT}:41:", keys, prefix=True)
     assert whole.startswith(prefix) and prefix.endswith(":")
     assert str(CLIENT) not in whole and "reply" not in whole
-    assert not whole.startswith(crypto.hash_key(f"reply:{CLIENT}:4:", keys))
+    assert not whole.startswith(crypto.hash_key(f"reply:{CLIENT}:4:", keys, prefix=True))
+    # A prefix begins the keys that go on after it, not the key it is itself.
+    assert not crypto.hash_key("breathing:5", keys).startswith(
+        crypto.hash_key("breathing:5:", keys, prefix=True)
+    )
+    assert crypto.hash_key("breathing:5:2", keys).startswith(
+        crypto.hash_key("breathing:5:", keys, prefix=True)
+    )
     assert crypto.hash_key("crisis:1:2", keys) != crypto.hash_key("reply:1:2", keys)
     # Every key has one shape, and two of one kind share no part: the kind can't be told.
     shapes = {len(crypto.hash_key(k, keys)) for k in ("alert", "reminder:9", f"snooze:{WHEN}:x")}
@@ -298,8 +305,9 @@ async def test_a_database_from_before_0018_is_hidden_when_the_bot_starts(
 async def test_a_wrong_key_is_refused_before_anything_is_hashed_or_made(
     database_url: str,
 ) -> None:
-    """A database from before data keys with only a code in it: a wrong key must not make
-    the id hash key (wrapped by it, nothing could be found later) or hash anyone."""
+    """A wrong key must not make the id hash key (wrapped by it, no one could be found
+    later) or hash anyone: here the newest person's name is under a data key since
+    destroyed, so only an older value, under the operator's key, can tell."""
     from cryptography.fernet import Fernet
 
     from bot.app import SetupError
@@ -317,12 +325,22 @@ async def test_a_wrong_key_is_refused_before_anything_is_hashed_or_made(
                 ),
                 {"label": _token("Robin"), "when": WHEN.replace(tzinfo=None)},
             )
+            for user_id, name in ((1, _token("Dana Fake")), (2, "d7:" + _token("Sam Fake"))):
+                await connection.execute(
+                    text(
+                        "INSERT INTO users (id, telegram_id, chat_id, role, name, timezone,"
+                        f" language, created_at) VALUES ({user_id}, {user_id}, '{user_id}',"
+                        " 'client', :name, 'UTC', 'en', :when)"
+                    ),
+                    {"name": name, "when": WHEN.replace(tzinfo=None)},
+                )
             await connection.commit()
         with pytest.raises(SetupError, match="cannot read the data already"):
             await open_with_keys(database.url, [Fernet.generate_key().decode()])
         stored = await raw_values(database)
         assert stored["secrets"] == []
         assert ("pending_telegram_id", CLIENT) in stored["codes"]
+        assert ("telegram_id", 1) in stored["users"]
     finally:
         crypto.configure_keys(old)
         await database.dispose()
