@@ -15,9 +15,9 @@ from sqlalchemy import BigInteger, Column, Table, Text, and_, not_, or_, select,
 
 from storage import crypto
 from storage.db import Database
-from storage.keys import OWNERS, put_secret
+from storage.keys import put_secret
 from storage.models import Base, Code, CodeAttempt, OutboxMessage, Secret, User
-from storage.rotation import under_data_key
+from storage.rotation import OWNED_TABLES, under_data_key
 
 BATCH = 200
 
@@ -38,8 +38,6 @@ PLAIN_BEFORE = {
 }
 """The columns migration 0018 encrypted, by table (users first: the owner of every other
 row must be readable when that row is put under their key)."""
-
-_MODELS: dict[str, Any] = {model.__tablename__: model for model in OWNERS}
 
 
 DONE = "metadata_hidden"
@@ -156,7 +154,7 @@ async def _encrypt(db: Database, table: Table, columns: list[Column[Any]]) -> in
     (through the ORM, as the bot writes them) under their owner's data key."""
     key = next(iter(table.primary_key.columns))
     raw = [type_coerce(column, Text) for column in columns]
-    model = _MODELS.get(table.name)
+    model = OWNED_TABLES.get(table.name)
     changed = 0
     last: Any = None
     while True:

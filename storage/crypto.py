@@ -350,6 +350,17 @@ class OwnedDict(dict[str, Any]):
     data_key: int | None = None
 
 
+def owned(value: Any, key_id: int | None) -> Any:
+    """`value` (text, bytes or a number; a bool becomes 1 or 0) marked to be written under
+    data key `key_id` (None: the operator's key)."""
+    kind = (
+        OwnedStr if isinstance(value, str) else OwnedBytes if isinstance(value, bytes) else OwnedInt
+    )
+    marked = kind(value)
+    marked.data_key = key_id
+    return marked
+
+
 class EncryptedText(TypeDecorator[str]):
     """Text encrypted at rest."""
 

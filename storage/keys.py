@@ -23,7 +23,6 @@ from sqlalchemy import delete, event, insert, inspect, select
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from storage import crypto
-from storage.crypto import OwnedBytes, OwnedInt, OwnedStr
 from storage.models import (
     Assignment,
     ClientNote,
@@ -142,18 +141,8 @@ def _mark(obj: Any, name: str, key_id: int | None) -> None:
         return
     if isinstance(value, TrackedDict):
         value.data_key = key_id
-    elif isinstance(value, str) and crypto.owner_key(value) != key_id:
-        marked = OwnedStr(value)
-        marked.data_key = key_id
-        setattr(obj, name, marked)
-    elif isinstance(value, bytes) and crypto.owner_key(value) != key_id:
-        marked_bytes = OwnedBytes(value)
-        marked_bytes.data_key = key_id
-        setattr(obj, name, marked_bytes)
-    elif isinstance(value, int) and crypto.owner_key(value) != key_id:
-        marked_int = OwnedInt(value)  # a bool too: 1 or 0, read back as the column's type
-        marked_int.data_key = key_id
-        setattr(obj, name, marked_int)
+    elif isinstance(value, str | bytes | int) and crypto.owner_key(value) != key_id:
+        setattr(obj, name, crypto.owned(value, key_id))
 
 
 def owner_of(session: Session, obj: Any) -> User | None:

@@ -147,10 +147,10 @@ async def enqueue(
         OutboxMessage,
         {
             "dedupe_key": dedupe_key(session, kind, key),
-            "chat_id": _owned_int(chat_id, owner),
+            "chat_id": crypto.owned(chat_id, owner),
             "chat_key": chat_key(session, chat_id),
             "user_id": user_id,
-            "kind": _owned_str(kind, owner),
+            "kind": crypto.owned(kind, owner),
             "lane": lane_of(kind),
             "payload": payload,
             "status": "pending",
@@ -222,18 +222,6 @@ async def notify_chat(
         not_before=not_before,
         expires_at=expires_at,
     )
-
-
-def _owned_int(value: int, key_id: int | None) -> int:
-    marked = crypto.OwnedInt(value)
-    marked.data_key = key_id
-    return marked
-
-
-def _owned_str(value: str, key_id: int | None) -> str:
-    marked = crypto.OwnedStr(value)
-    marked.data_key = key_id
-    return marked
 
 
 AT_MOST_ONCE = frozenset({"reminder", "follow_up", "digest", "breathing", "chart", "progress"})

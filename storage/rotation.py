@@ -26,7 +26,7 @@ from storage.models import AuditRecord, Base
 STARTED = "key_rotation_started"
 FINISHED = "key_rotated"
 
-_MODELS: dict[str, Any] = {model.__tablename__: model for model in OWNERS}
+OWNED_TABLES: dict[str, Any] = {model.__tablename__: model for model in OWNERS}
 """The tables whose rows belong to a person, by name: their values go under data keys."""
 
 
@@ -53,7 +53,7 @@ async def rotate_all(
             if last is not None:
                 query = query.where(key > last)
             size = max(1, batch // 20) if table.name == "files" else batch  # photos are big
-            owned = _MODELS.get(table.name)
+            owned = OWNED_TABLES.get(table.name)
             async with db.transaction() as session:
                 rows = (await session.execute(query.limit(size))).all()
                 for row in rows:
