@@ -17,31 +17,34 @@ CodeKind = Literal["therapist", "client"]
 CodeProblem = Literal["unknown", "used", "expired", "wrong_kind"]
 
 
-async def encrypted_sample(session: AsyncSession | AsyncConnection) -> str | None:
-    """One stored encrypted value as it lies on disk, to check the keys can read it."""
-    for query in (
-        "SELECT name FROM users ORDER BY id DESC LIMIT 1",
-        "SELECT label FROM codes WHERE label IS NOT NULL ORDER BY id DESC LIMIT 1",
-    ):
-        row = (await session.execute(text(query))).first()
+async def _first_of(connection: AsyncSession | AsyncConnection, *queries: str) -> str | None:
+    """The value the first of these queries finds (each returns one column, one row)."""
+    for query in queries:
+        row = (await connection.execute(text(query))).first()
         if row is not None:
             return str(row[0])
     return None
+
+
+async def encrypted_sample(connection: AsyncSession | AsyncConnection) -> str | None:
+    """One stored encrypted value as it lies on disk, to check the keys can read it."""
+    return await _first_of(
+        connection,
+        "SELECT name FROM users ORDER BY id DESC LIMIT 1",
+        "SELECT label FROM codes WHERE label IS NOT NULL ORDER BY id DESC LIMIT 1",
+    )
 
 
 async def operator_sample(connection: AsyncSession | AsyncConnection) -> str | None:
     """One stored value under the operator's key itself (a wrapped key, or a value written
     before data keys), to check the keys given before anything is made with them."""
-    for query in (
+    return await _first_of(
+        connection,
         "SELECT value FROM secrets ORDER BY name LIMIT 1",
         "SELECT key FROM data_keys ORDER BY id DESC LIMIT 1",
         "SELECT name FROM users WHERE name NOT LIKE 'd%' ORDER BY id DESC LIMIT 1",
         "SELECT label FROM codes WHERE label NOT LIKE 'd%' ORDER BY id DESC LIMIT 1",
-    ):
-        row = (await connection.execute(text(query))).first()
-        if row is not None:
-            return str(row[0])
-    return None
+    )
 
 
 def hash_code(code: str) -> str:
