@@ -92,7 +92,7 @@ def _plain(column: Any) -> Any:
 
 
 async def _outbox_keys(db: Database) -> int:
-    """Outbox keys hashed part by part, and each row's chat hash (the per-chat limit)."""
+    """Outbox keys hashed (crypto.hash_key), and each row's chat hash (the per-chat limit)."""
     table = OutboxMessage.__table__
     assert isinstance(table, Table)
     chat = type_coerce(table.c.chat_id, Text)

@@ -149,6 +149,11 @@ def create_engine(url: str, *, writing: bool = True) -> AsyncEngine:
     return engine
 
 
+def dialect_insert(session: AsyncSession) -> Any:
+    """The INSERT of this session's database (for ON CONFLICT: PostgreSQL's or SQLite's)."""
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
 async def insert_unless_exists(
     session: AsyncSession,
     model: Any,
@@ -162,10 +167,10 @@ async def insert_unless_exists(
     One statement (ON CONFLICT DO NOTHING) on both SQLite and PostgreSQL, so two replicas
     racing for the same key cannot both win.
     """
-    bind = session.get_bind()
-    insert = postgresql_insert if bind.dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+        dialect_insert(session)(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=unique)
     ).returning(getattr(model, returning))
     created = (await session.execute(statement)).scalar_one_or_none()
     return None if created is None else int(created)

@@ -23,6 +23,7 @@ from sqlalchemy import delete, event, insert, inspect, select
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from storage import crypto
+from storage.db import dialect_insert
 from storage.models import (
     Assignment,
     ClientNote,
@@ -251,11 +252,7 @@ async def load(session: Any, keys: crypto.DataKeys) -> None:
 
 async def put_secret(session: Any, name: str, value: str) -> None:
     """Store a Secret unless one of that name is there (two processes may race: one wins)."""
-    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    statement = (postgresql_insert if postgresql else sqlite_insert)(Secret).values(
+    statement = dialect_insert(session)(Secret).values(
         name=name, value=value, created_at=datetime.now(UTC)
     )
     await session.execute(statement.on_conflict_do_nothing(index_elements=["name"]))

@@ -7,12 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import crypto, keys
-from storage.db import insert_unless_exists
+from storage.db import dialect_insert, insert_unless_exists
 from storage.models import (
     Assignment,
     Entry,
@@ -76,9 +74,8 @@ seconds while it runs; see bot/delivery.py)."""
 
 async def beat(session: AsyncSession, *, sender: str, now: datetime) -> None:
     """This sender is alive (one statement: two of its transactions may beat at once)."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(
-        insert(Sender)
+        dialect_insert(session)(Sender)
         .values(id=sender, seen_at=now)
         .on_conflict_do_update(index_elements=["id"], set_={"seen_at": now})
     )

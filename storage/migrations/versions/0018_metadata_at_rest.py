@@ -9,7 +9,7 @@ the change, plain. Stop every replica before upgrading.
 - users.telegram_id, codes.pending_telegram_id, code_attempts.telegram_id: a keyed hash
   (the id hash key, made once and kept in `secrets`, wrapped by the operator's key);
 - users.chat_id and outbox.chat_id encrypted; outbox.chat_key, the chat's hash, counts the
-  per-chat limit in their place; outbox keys hashed part by part;
+  per-chat limit in their place; outbox keys hashed (crypto.hash_key);
 - outbox.kind, template ids (assignments, entries, client notes, flags), how a client
   rated a homework, and a flag's kind, source, imminence and escalation reason encrypted.
 
