@@ -6,7 +6,8 @@ rejects most messages before any phrase rule runs; see ``bench/bench_risk.py``).
 
 How a message is read::
 
-    text ─► sentences ─► tokens (case, accents, contractions, text-speak, leetspeak,
+    text ─► normalised (NFKC, no format characters, look-alike letters: textnorm)
+         ─► sentences ─► tokens (case, accents, contractions, text-speak, leetspeak,
             spaced letters, repeated letters folded; misspelt key words corrected with
             rapidfuzz) ─► phrase rules (English and Spanish) ─► vetoes: negation ("I'm not
             suicidal"), another person ("my friend wants to die", quoted speech), idioms
@@ -44,6 +45,7 @@ from conversations.risk_rules import (
     THIRD_PERSON_ES,
     Rule,
 )
+from conversations.textnorm import normalise
 
 Language = Literal["en", "es"]
 
@@ -66,7 +68,7 @@ def screen(text: str) -> RiskFinding | None:
     """The first risk sentence in `text`, or None when there is none."""
     if not text or not text.strip():
         return None
-    sentences = _sentences(text[:MAX_SCREENED])
+    sentences = _sentences(normalise(text[:MAX_SCREENED]))
     if not any(_ANY_RULE.search(s.line) for s in sentences):
         return None
     hits: list[tuple[_Sentence, Rule]] = []
@@ -89,6 +91,12 @@ def screen(text: str) -> RiskFinding | None:
         language=rule.language,
         rule=rule.name,
     )
+
+
+def read(text: str) -> list[tuple[str, str]]:
+    """Each sentence of `text` as written (normalised) and as the rules read it (folded,
+    respelt tokens joined by spaces): what the screen's model reads too."""
+    return [(s.original, s.line.strip()) for s in _sentences(normalise(text[:MAX_SCREENED]))]
 
 
 # Reading text into tokens.
