@@ -15,18 +15,19 @@ Prints figures only, never a message.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conversations import risk, risk_model
+from conversations import risk, risk_model, screening
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "risk_corpus"
-C_RISK = 10.0
+C_RISK = 30.0
 C_OTHER = 10.0
-THRESHOLDS = {"alert": 0.80, "check_in": 0.45, "other": 0.5}
+THRESHOLDS = {"alert": 0.85, "check_in": 0.5, "other": 0.5, "veto": 0.2}
 """Chosen with --cv (see the README's Safety section for the figures)."""
 
 
@@ -104,54 +105,68 @@ def as_model(pipeline: Any, name: str) -> risk_model.Model:
     )
 
 
-def layered(text: str, model: risk_model.Model, alert: float, check_in: float) -> str:
+def layered(
+    text: str, model: risk_model.Model, alert: float, check_in: float, veto: float = 0.0
+) -> str:
     """'risk', 'check_in' or 'none' for one message, as the bot's screen decides."""
-    if risk.screen(text) is not None:
-        return "risk"
-    lines = [line for _, line in risk.read(text)]
-    best = max((model.probability(w) for _, w in risk_model.windows(lines)), default=0.0)
+    lines = [line for _, line in _read(text)]
+    short = sum(len(line.split()) for line in lines) < screening.MIN_WORDS
+    best = 0.0 if short else max(model.probability(w) for _, w in risk_model.windows(lines))
+    rules = _rules(text)
+    if rules is not None:
+        return "check_in" if not rules.imminent and not short and best < veto else "risk"
     return "risk" if best >= alert else "check_in" if best >= check_in else "none"
 
 
-def cross_validate() -> None:
-    files = training_files()
-    every = {path: read_file(path) for path in files}
-    held = [path for path in files if path.parent.name == "train"]
-    grid = [(a, c) for a in (0.6, 0.7, 0.8, 0.85, 0.9) for c in (0.3, 0.4, 0.5)]
-    totals: dict[tuple[float, float], list[int]] = {g: [0, 0, 0, 0, 0, 0] for g in grid}
-    for out in held:
-        rest = [x for path, xs in every.items() if path != out for x in xs]
+@functools.cache
+def _read(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple(risk.read(text))
+
+
+@functools.cache
+def _rules(text: str) -> risk.RiskFinding | None:
+    return risk.screen(text)
+
+
+def cross_validate(folds: int = 5) -> None:
+    """Every line of train/ (written blind, never read by the rules) is scored once by a
+    model trained on the first corpora and the other folds of train/."""
+    first = [x for path in training_files() if path.parent.name != "train" for x in read_file(path)]
+    blind = [x for path in training_files() if path.parent.name == "train" for x in read_file(path)]
+    blind = [x for x in blind if x.label != "o"]
+    grid = [
+        (a, c, v)
+        for a in (0.5, 0.6, 0.7, 0.8, 0.9)
+        for c in (0.3, 0.4, 0.5)
+        for v in (0.0, 0.05, 0.1, 0.2)
+        if c < a
+    ]
+    totals: dict[tuple[float, float, float], list[int]] = {g: [0] * 6 for g in grid}
+    rules = [0, 0]
+    for fold in range(folds):
+        test = blind[fold::folds]
+        rest = first + [x for i, x in enumerate(blind) if i % folds != fold]
         model = as_model(fit(rest, {"+", "+!"}, C_RISK), "risk")
-        test = every[out]
-        rules_only = [0, 0]
         for x in test:
-            if x.label != "o" and (risk.screen(x.text) is not None):
-                rules_only[0 if x.risk else 1] += 1
-        for alert, check_in in grid:
-            t = totals[alert, check_in]
+            rules[0 if x.risk else 1] += _rules(x.text) is not None
+        for g in grid:
+            t = totals[g]
             for x in test:
-                if x.label == "o":
-                    continue
-                got = layered(x.text, model, alert, check_in)
-                if x.risk:
-                    t[0] += 1
-                    t[1] += got == "risk"
-                    t[4] += got == "check_in"
-                else:
-                    t[2] += 1
-                    t[3] += got == "risk"
-                    t[5] += got == "check_in"
-        n_risk = sum(x.risk for x in test)
-        n_benign = sum(x.label == "-" for x in test)
+                got = layered(x.text, model, *g)
+                base = 0 if x.risk else 2
+                t[base] += 1
+                t[base + 1] += got == "risk"
+                t[base + 4 - (0 if x.risk else 1)] += got == "check_in"
+    n_risk = sum(x.risk for x in blind)
+    print(
+        f"train/, {folds} folds: rules alone recall {rules[0] / n_risk:.1%}, "
+        f"false alarms {rules[1] / (len(blind) - n_risk):.1%}"
+    )
+    print("alert check_in veto: recall, false alarms, check-ins on risk, check-ins on benign")
+    for (alert, check_in, veto), (n, hit, m, fa, ci_risk, ci_benign) in totals.items():
         print(
-            f"{out.name}: rules alone recall {rules_only[0]}/{n_risk}, "
-            f"false alarms {rules_only[1]}/{n_benign}"
-        )
-    print("alert check_in: recall, false alarms, check-ins on risk, check-ins on benign")
-    for (alert, check_in), (n, hit, m, fa, ci_risk, ci_benign) in totals.items():
-        print(
-            f"{alert:.2f} {check_in:.2f}: recall {hit / n:.1%}, false alarms {fa / m:.1%}, "
-            f"check-in on risk {ci_risk / n:.1%}, on benign {ci_benign / m:.1%}"
+            f"{alert:.2f} {check_in:.2f} {veto:.2f}: recall {hit / n:.1%}, false alarms "
+            f"{fa / m:.1%}, check-in on risk {ci_risk / n:.1%}, on benign {ci_benign / m:.1%}"
         )
 
 

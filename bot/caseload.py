@@ -237,12 +237,14 @@ async def _header(ctx: Ctx, therapist: User, link: Link, client_user: User, name
         if flag_link.id == link.id
     ]
     if open_flags:
-        lines.append(
-            ctx.t(
-                "⚠️ Risk alerts not yet acknowledged: {count} (see /clients)",
-                count=len(open_flags),
+        raised = when_words(open_flags[0].created_at, ZoneInfo(therapist.timezone), ctx.lang)
+        line = ctx.t("⚠️ Risk alert from {when} not yet acknowledged", when=raised)
+        if len(open_flags) > 1:
+            latest = when_words(open_flags[-1].created_at, ZoneInfo(therapist.timezone), ctx.lang)
+            line += " " + ctx.t(
+                "({count} messages, the latest {when})", count=len(open_flags), when=latest
             )
-        )
+        lines.append(line + " " + ctx.t("(see /clients)"))
     rows = []
     assignments = await homework.assignments_of_link(ctx.session, link_id=link.id)
     lines.append(

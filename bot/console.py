@@ -100,7 +100,13 @@ class ConsoleRenderer:
         self._ids = itertools.count(1)
 
     async def say(
-        self, chat_id: int, text: str, *, keyboard: Keyboard | None = None, html: bool = False
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        keyboard: Keyboard | None = None,
+        html: bool = False,
+        reply_to: int | None = None,
     ) -> int | None:
         return self._show(chat_id, _plain(text) if html else text, keyboard)
 

@@ -273,6 +273,8 @@ async def _mark_once(
             if row.last_error == outbox.MAYBE_SENT:
                 shown = None
             outbox.mark_sent(row, now=now)
+            if row.kind == "alert" and shown is not None:
+                row.payload = {**row.payload, "shown": shown}  # later ones reply to it
             if row.kind in REPLIES:
                 outbox.empty(row)  # shown: its words need not be kept a second time
             asks = payload.get("asks")
@@ -445,7 +447,16 @@ async def _send_content(
             # arriving now, below the newer one, it would be answered in its place.
             raise NotSent("a later question of its homework was asked since")
     keyboard = buttons(rows) if rows else None
-    return await shows.say(chat_id, text, keyboard=keyboard, html=bool(payload.get("html")))
+    thread = payload.get("thread")
+    reply_to = await retrying(lambda: _shown_as(rt, thread)) if isinstance(thread, str) else None
+    return await shows.say(
+        chat_id, text, keyboard=keyboard, html=bool(payload.get("html")), reply_to=reply_to
+    )
+
+
+async def _shown_as(rt: Runtime, stored_key: str) -> int | None:
+    async with rt.db.reading() as session:
+        return await outbox.shown_as(session, stored_key=stored_key)
 
 
 async def _asked_rev(rt: Runtime, entry_id: int) -> int | None:

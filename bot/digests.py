@@ -355,7 +355,8 @@ async def build_digest(
     return Digest(
         messages=compose_digest(period=period, clients=reports, wording=words),
         open_flags=[
-            (f.id, f.created_at, people.client_display_name(link, u)) for f, link, u in open_flags
+            (joined[0].id, joined[0].created_at, people.client_display_name(link, u))
+            for joined, link, u in flags.one_per_client(open_flags)
         ],
         clients=[
             (c.link_id, c.name)

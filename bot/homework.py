@@ -328,7 +328,9 @@ async def present(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> None
         )
     elif turn.finished:
         # After risk language, a cheerful closing line would jar: a plain, caring one instead.
-        risky = ctx.risk is not None or await flags.entry_has_flag(ctx.session, entry_id=entry.id)
+        risky = (ctx.risk is not None and ctx.risk.level != "other") or await flags.entry_has_flag(
+            ctx.session, entry_id=entry.id
+        )
         outro = ctx.t(AFTER_RISK) if risky else flow.outro
         ctx.say(summary_text(flow.title, turn.summary, outro, ctx.lang), html=True)
         if ctx.user is not None and (ctx.user.dialog or {}).get("ask") == "time_zone":

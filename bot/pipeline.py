@@ -45,7 +45,7 @@ from bot.runtime import (
     command_of,
     runtime_of,
 )
-from conversations import risk
+from conversations import screening
 from conversations.crisis import choose_country, crisis_reply, language_of, sos_text
 from conversations.kinds.base import Media
 from conversations.risk import RiskFinding
@@ -93,7 +93,7 @@ def handler(fn: Handler, *, on_risk: RiskHook | None = None) -> PtbCallback:
         rt = runtime_of(context)
         started = time.perf_counter()
         screened, via = _screened(update)
-        finding = risk.screen(screened) if screened else None
+        finding = screening.screen(screened) if screened else None
         fetched = await _fetch_files(rt, update, context.bot)
         ctx = await _handle(rt, update, context, fn, on_risk, finding, screened, via, fetched)
         if ctx is not None:
@@ -235,6 +235,7 @@ async def _transaction(
             risk=finding,
             update_id=update.update_id,
             message_id=message.message_id if message is not None else None,
+            replying_to_bot=_replying_to_bot(update),
             bot=context.bot,
             media=_media(update),
             document=update.message.document if update.message else None,
@@ -382,6 +383,12 @@ def _message_text(update: Update) -> str:
     return (message.text or "") if message is not None else ""
 
 
+def _replying_to_bot(update: Update) -> bool:
+    replied = update.message.reply_to_message if update.message is not None else None
+    author = replied.from_user if replied is not None else None
+    return author is not None and author.is_bot
+
+
 def _screened(update: Update) -> tuple[str, str]:
     """The free text of a message or an edit, and how it came (message, caption, edited).
 
@@ -455,8 +462,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The apology in the language of their Telegram: a database read to learn their
         # chosen one could fail or wait for the same reason the update failed.
         text = tr(language_from_code(person.language_code if person else None), SORRY)
-        finding = risk.screen(_screened(update)[0])
-        if finding is not None:
+        finding = screening.screen(_screened(update)[0])
+        if finding is not None and finding.level == "risk":
             text = crisis_reply(
                 runtime_of(context).resources,
                 choose_country(zone=None, language_code=person.language_code if person else None),

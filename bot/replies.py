@@ -67,10 +67,17 @@ class Renderer(Protocol):
     console never refuses."""
 
     async def say(
-        self, chat_id: int, text: str, *, keyboard: Keyboard | None = None, html: bool = False
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        keyboard: Keyboard | None = None,
+        html: bool = False,
+        reply_to: int | None = None,
     ) -> int | None:
-        """A message, with buttons under it when `keyboard` is given; the id of the message
-        shown (answers written before it, with lower ids, did not answer it)."""
+        """A message, with buttons under it when `keyboard` is given, in reply to message
+        `reply_to` when given (sent anyway if that one is gone); the id of the message shown
+        (answers written before it, with lower ids, did not answer it)."""
 
     async def attach(self, chat_id: int, attachment: Attachment) -> None:
         """A file, with its caption."""

@@ -28,14 +28,18 @@ from bot.replies import Keyboard
 from bot.runtime import Ctx, Runtime, command_of, token_for
 from conversations.crisis import (
     alert_text,
+    check_in_reply,
     choose_country,
     crisis_reply,
     escalation_text,
+    follow_up_text,
+    helping_reply,
     pick,
     sos_text,
     where_text,
 )
 from conversations.engine import RaiseFlag
+from conversations.risk import RiskFinding
 from storage import flags, outbox, people
 from storage.models import Entry, Flag, User
 
@@ -45,6 +49,10 @@ REPEAT_WINDOW = timedelta(minutes=30)
 """Another risk message this soon after one gets a shorter answer (the lines are above)."""
 
 ALERT_BUTTON_TTL = timedelta(days=30)
+
+PLANS = frozenset({"safety_plan"})
+"""Homework whose answers describe hard times on purpose: risk words in them raise no
+alert unless they read as imminent."""
 
 
 def country_of(ctx: Ctx) -> str | None:
@@ -63,6 +71,10 @@ async def respond(ctx: Ctx) -> bool:
     assert finding is not None
     user, country = ctx.user, country_of(ctx)
     command = ctx.text.startswith("/")
+    if user is not None and user.role == "therapist" and _to_a_client(ctx, user):
+        return True  # a therapist's words to a client (they may quote the client): not risk
+    if finding.level != "risk":
+        return await _gentler(ctx, user, finding)
     if user is None or user.role != "client":
         # Not consented (nothing may be stored about them), or a therapist: the lines only.
         log.info("risk language screened; crisis lines shown (no client record)")
@@ -82,6 +94,11 @@ async def respond(ctx: Ctx) -> bool:
     source = _source(ctx, user, entry)
     kept = source == "homework" and entry is not None and await homework.takes_text(ctx, entry)
     kept = kept or source == "note"  # a note or comment is kept as written, and goes on
+    if kept and entry is not None and entry.template_id in PLANS and not finding.imminent:
+        # Their safety plan's own steps name what a hard time looks like ("when I start
+        # thinking I'd be better off dead"): that is the plan working, not an alarm.
+        log.info("risk words inside a safety plan's steps: no alert")
+        return True
     earlier = await flags.latest_flag_since(
         ctx.session, client_id=user.id, since=ctx.now - REPEAT_WINDOW
     )
@@ -114,6 +131,39 @@ async def respond(ctx: Ctx) -> bool:
     )
     if kept or command:
         return True  # the words are their answer (or a command): it goes on below
+    if entry is not None:
+        await homework.show_current(ctx, entry)
+    return False
+
+
+def _to_a_client(ctx: Ctx, therapist: User) -> bool:
+    """What the therapist typed is a message for a client: the answer to Reply under an
+    entry, or a Telegram reply to one of the bot's messages (a digest, an alert)."""
+    if ctx.via != "message" and ctx.via != "edited":
+        return False
+    asked = (therapist.dialog or {}).get("ask")
+    return (asked == "reply" and not command_of(ctx.text)) or ctx.replying_to_bot
+
+
+async def _gentler(ctx: Ctx, user: User | None, finding: RiskFinding) -> bool:
+    """Words the screen is unsure of (a check-in), or about someone else at risk (how to
+    help them): answered kindly, no flag and no alert; a homework answer is still kept."""
+    country, language, level = country_of(ctx), finding.language, finding.level
+    entry = await homework.peek_open_entry(ctx) if user is not None else None
+    source = _source(ctx, user, entry) if user is not None else "message"
+    kept = source == "homework" and entry is not None and await homework.takes_text(ctx, entry)
+    kept = kept or source == "note"
+    if level == "other":
+        log.info("risk to someone else screened; how to help shown")
+        ctx.say(helping_reply(ctx.rt.resources, country, language=language), urgent=True)
+    else:
+        log.info("uncertain risk language screened; a check-in shown")
+        ctx.say(
+            check_in_reply(ctx.rt.resources, country, language=language, homework=kept),
+            urgent=True,
+        )
+    if kept or ctx.text.startswith("/") or (user is not None and user.role == "therapist"):
+        return True
     if entry is not None:
         await homework.show_current(ctx, entry)
     return False
@@ -157,14 +207,25 @@ async def raise_flag(
         return None
     language = therapist.language
     title = in_sentence(ctx.rt.title_of(entry.template_id, language)) if entry is not None else None
-    await queue_alert(
-        ctx,
-        flag,
-        therapist,
-        client=people.client_display_name(link, client),
-        where=where_text(source, title, wording(language).t),
-        shown=pick(ctx.rt.resources.region(country_of(ctx))[0].name, language),
-    )
+    name = people.client_display_name(link, client)
+    where = where_text(source, title, wording(language).t)
+    open_before = [
+        f
+        for f in await flags.open_flags_of_client(ctx.session, client_id=client.id, link_id=link.id)
+        if f.id != flag.id
+    ]
+    if open_before:
+        # One open alert per client: this message joins it, in its thread.
+        await queue_follow_up(ctx, flag, open_before[0], therapist, client=name, where=where)
+    else:
+        await queue_alert(
+            ctx,
+            flag,
+            therapist,
+            client=name,
+            where=where,
+            shown=pick(ctx.rt.resources.region(country_of(ctx))[0].name, language),
+        )
     return therapist.name
 
 
@@ -230,20 +291,11 @@ async def queue_alert(
     ctx: Ctx, flag: Flag, therapist: User, *, client: str, where: str, shown: str
 ) -> None:
     """The therapist's alert, on the alert lane, with Acknowledge and Recent entries."""
-    zone = ZoneInfo(therapist.timezone)
     language = therapist.language
-    local = flag.created_at.astimezone(zone)
-    when = tr(
-        language,
-        "{day} at {time} ({zone} time)",
-        day=moment(local, language, "EEE d MMM"),
-        time=local.strftime("%H:%M"),
-        zone=zone_name(zone, language),
-    )
     settings = ctx.rt.settings
     text = alert_text(
         client=client,
-        when=when,
+        when=_when(flag, therapist),
         where=where,
         excerpt=flag.excerpt,
         imminent=flag.imminent,
@@ -279,6 +331,47 @@ async def queue_alert(
             [[tr(language, "Acknowledge"), acknowledge], [tr(language, "Recent entries"), recent]]
         ],
         extra={"flag": flag.id, "about": flag.client_id},
+    )
+
+
+async def queue_follow_up(
+    ctx: Ctx, flag: Flag, head: Flag, therapist: User, *, client: str, where: str
+) -> None:
+    """A later risk message while the client's alert is open: a short message in that
+    alert's thread (a reply, so it notifies), with no buttons of its own."""
+    language = therapist.language
+    text = follow_up_text(
+        client=client,
+        when=_when(flag, therapist),
+        where=where,
+        excerpt=flag.excerpt,
+        imminent=flag.imminent,
+        t=wording(language).t,
+    )
+    await outbox.notify(
+        ctx.session,
+        person=therapist,
+        kind="alert",
+        key=flag_key(flag),
+        text=text,
+        now=ctx.now,
+        extra={
+            "flag": flag.id,
+            "about": flag.client_id,
+            "thread": outbox.dedupe_key(ctx.session, "alert", flag_key(head)),
+        },
+    )
+
+
+def _when(flag: Flag, therapist: User) -> str:
+    zone = ZoneInfo(therapist.timezone)
+    local = flag.created_at.astimezone(zone)
+    return tr(
+        therapist.language,
+        "{day} at {time} ({zone} time)",
+        day=moment(local, therapist.language, "EEE d MMM"),
+        time=local.strftime("%H:%M"),
+        zone=zone_name(zone, therapist.language),
     )
 
 
@@ -372,18 +465,27 @@ async def acknowledge(ctx: Ctx, payload: dict[str, object]) -> None:
         when = moment(flag.acknowledged_at.astimezone(zone), ctx.lang, "EEE HH:mm")
         ctx.toast(ctx.t("Already acknowledged, {when}.", when=when))
         return
-    flags.acknowledge(flag, by=therapist, now=ctx.now)
-    ctx.say(
-        ctx.t(
-            "Acknowledged: {name}'s alert from {raised} ({zone} time). It stays in their "
-            "record; your digest and /clients no longer list it as open.",
-            name=name,
-            raised=raised,
-            zone=zone_name(zone, ctx.lang),
-        )
+    # One Acknowledge settles the client's whole alert: every flag still open under the
+    # link, the later messages that joined it included.
+    settled = await flags.open_flags_of_client(
+        ctx.session, client_id=flag.client_id, link_id=flag.link_id, for_update=True
     )
+    for each in settled:
+        flags.acknowledge(each, by=therapist, now=ctx.now)
+    flags.acknowledge(flag, by=therapist, now=ctx.now)
+    later = len([f for f in settled if f.id != flag.id])
+    said = ctx.t(
+        "Acknowledged: {name}'s alert from {raised} ({zone} time). It stays in their "
+        "record; your digest and /clients no longer list it as open.",
+        name=name,
+        raised=raised,
+        zone=zone_name(zone, ctx.lang),
+    )
+    if later:
+        said += " " + ctx.t("Later messages that joined it, settled too: {count}.", count=later)
+    ctx.say(said)
     fallback = ctx.rt.settings.alert_fallback_chat_id
-    if flag.escalated_at is not None and fallback is not None:
+    if any(f.escalated_at is not None for f in [flag, *settled]) and fallback is not None:
         await outbox.notify_chat(
             ctx.session,
             chat_id=fallback,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
 
 from bot.replies import Attachment, Keyboard
@@ -34,7 +34,13 @@ class TelegramRenderer:
     bot: Bot
 
     async def say(
-        self, chat_id: int, text: str, *, keyboard: Keyboard | None = None, html: bool = False
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        keyboard: Keyboard | None = None,
+        html: bool = False,
+        reply_to: int | None = None,
     ) -> int | None:
         sent = await self.bot.send_message(
             chat_id=chat_id,
@@ -42,6 +48,11 @@ class TelegramRenderer:
             reply_markup=telegram_markup(keyboard),
             parse_mode=ParseMode.HTML if html else None,
             disable_web_page_preview=True,
+            reply_parameters=(
+                ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+                if reply_to is not None
+                else None
+            ),
         )
         return sent.message_id
 

@@ -100,9 +100,17 @@ async def clients(ctx: Ctx) -> None:
     rows: list[list[tuple[str, str]]] = []
 
     async def open_alerts(link: Link, name: str) -> None:
-        for flag, _, _ in (f for f in open_flags if f[1].id == link.id):
+        # One alert per client: later risk messages joined the first, which is acknowledged.
+        for joined, _, _ in flags.one_per_client([f for f in open_flags if f[1].id == link.id]):
+            flag = joined[0]
             raised = caseload.when_words(flag.created_at, zone, ctx.lang)
-            lines.append("  " + ctx.t("⚠️ Risk alert from {when} not yet acknowledged", when=raised))
+            line = ctx.t("⚠️ Risk alert from {when} not yet acknowledged", when=raised)
+            if len(joined) > 1:
+                latest = caseload.when_words(joined[-1].created_at, zone, ctx.lang)
+                line += " " + ctx.t(
+                    "({count} messages, the latest {when})", count=len(joined), when=latest
+                )
+            lines.append("  " + line)
             token = await button_token(
                 ctx, "ack", {"flag": flag.id, "raised": flag.created_at.isoformat()}
             )

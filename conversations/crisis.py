@@ -10,6 +10,7 @@ lecture or mention methods, and let them carry on with their homework afterwards
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import date
 from importlib import resources
 from typing import Annotated, Literal
@@ -178,6 +179,26 @@ _WORDS: dict[Language, dict[str, str]] = {
         "where": "These are for {country}.",
         "sos_homework": "Your {homework} is kept where you left it: answer the last question "
         "whenever you're ready, or /cancel to pause it.",
+        "check_in": "That sounds really hard, and I'm glad you wrote it down. Can I ask you "
+        "plainly: are you having thoughts of hurting yourself, or of ending your life?",
+        "check_in_help": "If you are, please tell someone you trust, or your therapist. You "
+        "can also talk to someone right now, for free: /sos shows the lines. If you are in "
+        "danger now, please call {emergency}.",
+        "check_in_go_on": "If it's not that, that's all right: carry on below whenever you're "
+        "ready.",
+        "other_thanks": "Thank you for looking out for them. It sounds like someone you care "
+        "about may be at risk, and that's a lot to carry.",
+        "other_danger": "If they may be in danger now, call {emergency}, and stay with them "
+        "until help comes.",
+        "other_how": "Ways to help:\n"
+        "• Stay with them, or keep talking, and listen without judging.\n"
+        "• Ask them directly if they are thinking about suicide. Asking does not put the idea "
+        "in their head.\n"
+        "• If it's safe, help move away things they could use to hurt themselves.\n"
+        "• Call a line together:",
+        "other_you": "Look after yourself too: you can talk to one of these lines about how "
+        "you feel, and to your therapist.",
+        "own_plan": "Your own safety plan says:",
     },
     "es": {
         "thanks": "Gracias por contármelo. Parece que estás pasando por muchísimo dolor ahora "
@@ -203,6 +224,25 @@ _WORDS: dict[Language, dict[str, str]] = {
         "where": "Estas líneas son de {country}.",
         "sos_homework": "Tu tarea ({homework}) queda guardada donde la dejaste: responde la última "
         "pregunta cuando quieras, o escribe /cancel para pausarla.",
+        "check_in": "Eso suena muy duro, y me alegra que lo hayas escrito. ¿Puedo preguntarte "
+        "con sencillez? ¿Estás teniendo pensamientos de hacerte daño, o de quitarte la vida?",
+        "check_in_help": "Si es así, cuéntaselo a alguien de confianza o a tu terapeuta. "
+        "También puedes hablar con alguien ahora mismo, gratis: /sos te muestra las líneas. "
+        "Si estás en peligro ahora, llama al {emergency}.",
+        "check_in_go_on": "Si no es eso, no pasa nada: sigue aquí abajo cuando quieras.",
+        "other_thanks": "Gracias por preocuparte por esa persona. Parece que alguien que te "
+        "importa puede estar en riesgo, y eso pesa mucho.",
+        "other_danger": "Si puede estar en peligro ahora, llama al {emergency} y quédate con "
+        "esa persona hasta que llegue ayuda.",
+        "other_how": "Cómo ayudar:\n"
+        "• Quédate con esa persona, o sigue hablando con ella, y escucha sin juzgar.\n"
+        "• Pregúntale directamente si está pensando en el suicidio. Preguntarlo no le mete "
+        "la idea en la cabeza.\n"
+        "• Si es seguro, ayuda a apartar lo que podría usar para hacerse daño.\n"
+        "• Llamad juntos a una línea:",
+        "other_you": "Cuídate tú también: puedes hablar con estas líneas de cómo te sientes, "
+        "y con tu terapeuta.",
+        "own_plan": "Tu propio plan de seguridad dice:",
     },
 }
 
@@ -222,6 +262,16 @@ def _where(
     return [where]
 
 
+PlanSteps = Sequence[tuple[str, str]]
+"""A client's own safety plan steps 2 to 5, as (heading, their words)."""
+
+
+def _plan(plan: PlanSteps, words: dict[str, str]) -> list[str]:
+    if not plan:
+        return []
+    return [words["own_plan"] + "\n" + "\n".join(f"• {head}: {said}" for head, said in plan)]
+
+
 def crisis_reply(
     resources_: CrisisResources,
     country: str | None,
@@ -231,12 +281,15 @@ def crisis_reply(
     therapist: str | None,
     homework: str | None,
     repeat: bool = False,
+    plan: PlanSteps = (),
 ) -> str:
     """What a person who wrote risk language is told at once.
 
     `imminent` puts the emergency number first; `therapist` (who is being told) is None when
     nobody is; `homework` names the conversation they may carry on with; `repeat` is a
-    shorter answer for another such message soon after the first.
+    shorter answer for another such message soon after the first; `plan`, the client's own
+    safety plan steps, comes before the crisis lines (after the emergency number, when the
+    words suggest danger now).
     """
     words = _WORDS[language]
     region, own = resources_.region(country)
@@ -244,6 +297,7 @@ def crisis_reply(
     if repeat:
         parts = [
             words["again"] + " " + words["danger_first"].format(emergency=emergency),
+            *_plan(plan, words),
             "\n".join(_lines(region, language)),
             words["again_told"].format(therapist=therapist) if therapist else words["sos_more"],
         ]
@@ -251,7 +305,8 @@ def crisis_reply(
         danger = words["danger_first" if imminent else "danger_after"].format(emergency=emergency)
         talk = "\n".join([words["talk_now" if imminent else "talk_any"], *_lines(region, language)])
         parts = [words["thanks"]]
-        parts += [danger, talk] if imminent else [talk, danger]
+        mine = _plan(plan, words)
+        parts += [danger, *mine, talk] if imminent else [*mine, talk, danger]
         parts += _where(resources_, region, own, words, language)
         parts.append(words["trusted"])
         parts.append(words["told"].format(therapist=therapist) if therapist else words["unwatched"])
@@ -266,12 +321,14 @@ def sos_text(
     *,
     language: Language,
     homework: str | None = None,
+    plan: PlanSteps = (),
 ) -> str:
-    """/sos: the resources plainly, emergency number first."""
+    """/sos: the resources plainly, emergency number first, then the client's own plan."""
     words = _WORDS[language]
     region, own = resources_.region(country)
     parts = [
         words["sos_danger"].format(emergency=pick(region.emergency, language)),
+        *_plan(plan, words),
         "\n".join([words["talk_any"], *_lines(region, language)]),
         *_where(resources_, region, own, words, language),
         words["trusted"],
@@ -280,6 +337,53 @@ def sos_text(
     if homework:
         parts.append(words["sos_homework"].format(homework=homework))
     return "\n\n".join(parts)
+
+
+def check_in_reply(
+    resources_: CrisisResources, country: str | None, *, language: Language, homework: bool
+) -> str:
+    """The gentle question for words the screen is unsure of: no alarm, no alert, the way
+    to /sos and the emergency number."""
+    words = _WORDS[language]
+    region, _ = resources_.region(country)
+    parts = [
+        words["check_in"],
+        words["check_in_help"].format(emergency=pick(region.emergency, language)),
+    ]
+    if homework:
+        parts.append(words["check_in_go_on"])
+    return "\n\n".join(parts)
+
+
+def helping_reply(resources_: CrisisResources, country: str | None, *, language: Language) -> str:
+    """For someone worried about another person at risk: how to help, and the same lines
+    to call together (CLINICAL.md, "Safety planning")."""
+    words = _WORDS[language]
+    region, own = resources_.region(country)
+    return "\n\n".join(
+        [
+            words["other_thanks"],
+            words["other_danger"].format(emergency=pick(region.emergency, language)),
+            "\n".join([words["other_how"], *_lines(region, language)]),
+            *_where(resources_, region, own, words, language),
+            words["other_you"],
+        ]
+    )
+
+
+def follow_up_text(
+    *, client: str, when: str, where: str, excerpt: str, imminent: bool, t: Wordings = english
+) -> str:
+    """A later risk message of a client whose alert is still open: sent in the alert's
+    thread, since that alert's one Acknowledge settles both."""
+    lines = [
+        t("⚠️ {client} wrote again, {when}, {where}:", client=client, when=when, where=where),
+        f"“{excerpt}”",
+    ]
+    if imminent:
+        lines += ["", t("The words suggest they may be in danger now (a plan, a time or a means).")]
+    lines += ["", t("This joins their open alert: Acknowledge there settles all of it.")]
+    return "\n".join(lines)
 
 
 WHERE = {

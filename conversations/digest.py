@@ -201,11 +201,7 @@ def compose_digest(
         ]
     ordered = most_urgent_first(clients)
     blocks = [heading]
-    alerts = [
-        f"• {c.name}, {w.day_time(a.raised_local)}, {a.where}: “{a.excerpt}”"
-        for c in ordered
-        for a in c.open_alerts
-    ]
+    alerts = [_open_alert_line(c, w) for c in ordered if c.open_alerts]
     if alerts:
         blocks.append(
             t("⚠️ Needs attention first: risk alerts not yet acknowledged")
@@ -228,6 +224,23 @@ def compose_digest(
     if quiet:
         blocks.append(t("Quiet, nothing to report: {names}.", names=", ".join(quiet)))
     return _pack(blocks)
+
+
+def _open_alert_line(client: ClientReport, w: Wording) -> str:
+    """One line per client however many risk messages joined their open alert: the first,
+    and the latest when there are more."""
+    first, *more = client.open_alerts
+    line = f"• {client.name}, {w.day_time(first.raised_local)}, {first.where}: “{first.excerpt}”"
+    if more:
+        latest = more[-1]
+        line += " " + w.t(
+            "({count} messages; the latest {when}, {where}: “{excerpt}”)",
+            count=len(more) + 1,
+            when=w.day_time(latest.raised_local),
+            where=latest.where,
+            excerpt=latest.excerpt,
+        )
+    return line
 
 
 def _client_block(client: ClientReport, w: Wording) -> str:

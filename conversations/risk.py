@@ -48,6 +48,7 @@ from conversations.risk_rules import (
 from conversations.textnorm import normalise
 
 Language = Literal["en", "es"]
+Level = Literal["risk", "check_in", "other"]
 
 MAX_SCREENED = 8000
 """Characters screened per message; longer text is screened in its first 8,000."""
@@ -61,7 +62,11 @@ class RiskFinding:
     imminent: bool
     language: Language
     rule: str
-    """The name of the rule that matched, for tests and tuning (never the text)."""
+    """The name of the rule that matched ("model" for the model), for tests and tuning
+    (never the text)."""
+    level: Level = "risk"
+    """How sure the screen is: "risk" (clear: the crisis answer and an alert), "check_in"
+    (uncertain: a gentle question, no alert) or "other" (someone else is at risk)."""
 
 
 def screen(text: str) -> RiskFinding | None:
@@ -91,6 +96,34 @@ def screen(text: str) -> RiskFinding | None:
         language=rule.language,
         rule=rule.name,
     )
+
+
+_SPANISH = frozenset(
+    re.findall(
+        r"\w+",
+        "que de la el los las y en mi yo no es un una por para con lo estoy quiero ya mas "
+        "pero porque todo nada esta soy tengo hoy muy",
+    )
+)
+_ENGLISH = frozenset(
+    re.findall(
+        r"\w+",
+        "the i to and my it is of in that this was for with not just im so but all today "
+        "have want feel",
+    )
+)
+
+
+def language_of(text: str) -> Language:
+    """English or Spanish, by their commonest words (English when it can't tell)."""
+    words = [w for _, line in read(text) for w in line.split()]
+    spanish = sum(w in _SPANISH for w in words)
+    return "es" if spanish > sum(w in _ENGLISH for w in words) else "en"
+
+
+def excerpt(sentence: str) -> str:
+    """A sentence as an alert quotes it: one line, at most 300 characters."""
+    return _excerpt(sentence)
 
 
 def read(text: str) -> list[tuple[str, str]]:

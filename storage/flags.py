@@ -103,6 +103,38 @@ async def therapist_flag(
     return None if row is None else (row[0], row[1], row[2])
 
 
+async def open_flags_of_client(
+    session: AsyncSession, *, client_id: int, link_id: int | None, for_update: bool = False
+) -> list[Flag]:
+    """A client's flags not yet acknowledged, raised under one link, oldest first: one
+    alert, whose first flag the therapist was alerted by and the rest joined."""
+    if link_id is None:
+        return []
+    query = (
+        select(Flag)
+        .where(
+            Flag.client_id == client_id,
+            Flag.link_id == link_id,
+            Flag.acknowledged_at.is_(None),
+        )
+        .order_by(Flag.created_at, Flag.id)
+    )
+    if for_update:
+        query = query.with_for_update()
+    return list((await session.execute(query)).scalars())
+
+
+def one_per_client(
+    open_flags: list[tuple[Flag, Link, User]],
+) -> list[tuple[list[Flag], Link, User]]:
+    """Open flags as alerts: one per client and link, its flags oldest first (the first is
+    the one the therapist was alerted by)."""
+    grouped: dict[int, tuple[list[Flag], Link, User]] = {}
+    for flag, link, user in open_flags:
+        grouped.setdefault(link.id, ([], link, user))[0].append(flag)
+    return list(grouped.values())
+
+
 def acknowledge(flag: Flag, *, by: User, now: datetime) -> None:
     """The therapist has seen it: recorded with who and when, never undone."""
     flag.acknowledged_at = now

@@ -649,6 +649,15 @@ async def depth_by_lane(session: AsyncSession) -> dict[int, int]:
     return {int(lane): int(count) for lane, count in (await session.execute(query)).all()}
 
 
+async def shown_as(session: AsyncSession, *, stored_key: str) -> int | None:
+    """The Telegram id of the message sent under `stored_key` (a :func:`dedupe_key`), when
+    it was sent and its id kept (risk alerts keep theirs: later messages reply to it)."""
+    query = select(OutboxMessage).where(OutboxMessage.dedupe_key == stored_key)
+    row = (await session.execute(query)).scalar_one_or_none()
+    shown = row.payload.get("shown") if row is not None and row.status == "sent" else None
+    return shown if isinstance(shown, int) else None
+
+
 async def get_message(session: AsyncSession, *, message_id: int) -> OutboxMessage | None:
     """One outbox row."""
     return await session.get(OutboxMessage, message_id)

@@ -1,0 +1,80 @@
+"""The layered risk screen: what the bot does with a message, from clear risk to none.
+
+::
+
+    text ─► phrase rules (conversations/risk.py) ─► a match: clear risk
+         └► no match ─► the model (conversations/risk_model.py), per run of sentences:
+         (a rule's match the model finds nothing like risk in, unless it names a plan, a
+          time or a means: a check-in instead)
+                ≥ alert threshold: clear risk (the full crisis answer, an alert)
+                ≥ check-in threshold: a gentle check-in ("are you thinking of hurting
+                  yourself?") and the way to /sos; no alert
+                else, someone else's risk read by the model's second classifier: how to
+                  help them, the same crisis lines; no alert about the writer
+                else: nothing
+
+Pure and deterministic, like its two readers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from conversations import risk, risk_model
+from conversations.risk import Level, RiskFinding
+
+MIN_WORDS = 3
+"""Shorter messages ("hello there", "ok") are the rules' alone: too little for a model."""
+
+
+def screen(text: str) -> RiskFinding | None:
+    """What the layers find in `text`: a finding whose `level` is "risk", "check_in" or
+    "other" (someone else at risk), or None."""
+    found = risk.screen(text)
+    if found is not None and found.imminent:
+        return found  # a plan, a time, a means: never second-guessed
+    read = risk.read(text) if text and text.strip() else []
+    if sum(len(line.split()) for _, line in read) < MIN_WORDS:
+        return found  # too short for the model: the rules alone
+    models = risk_model.models()
+    lines = [line for _, line in read]
+    best, at = _best(models.risk, lines)
+    if found is not None:
+        # The rules matched words the model finds nothing like risk in ("I could murder a
+        # pizza", a denial the rules missed): a gentle check-in rather than an alert.
+        return found if best >= models.veto else replace(found, level="check_in")
+    if best >= models.check_in:
+        level: Level = "risk" if best >= models.alert else "check_in"
+        return RiskFinding(
+            excerpt=risk.excerpt(_likeliest(models.risk, read, at)),
+            imminent=False,
+            language=risk.language_of(text),
+            rule="model",
+            level=level,
+        )
+    other, where = _best(models.other, lines)
+    if other >= models.other_at:
+        return RiskFinding(
+            excerpt=risk.excerpt(_likeliest(models.other, read, where)),
+            imminent=False,
+            language=risk.language_of(text),
+            rule="model",
+            level="other",
+        )
+    return None
+
+
+def _best(model: risk_model.Model, lines: list[str]) -> tuple[float, int]:
+    """The highest score of any window of the message, and where that window starts."""
+    best, at = 0.0, 0
+    for start, window in risk_model.windows(lines):
+        score = model.probability(window)
+        if score > best:
+            best, at = score, start
+    return best, at
+
+
+def _likeliest(model: risk_model.Model, read: list[tuple[str, str]], start: int) -> str:
+    """The sentence of the window starting at `start` that the model scores highest."""
+    window = read[start : start + 3] if len(read) > 3 else read
+    return max(window, key=lambda pair: model.probability(pair[1]))[0]
