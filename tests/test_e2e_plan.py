@@ -35,13 +35,20 @@ HEADINGS = [
 ]
 
 
+async def answer(running: RunningBot, client: FakeUser, answers: list[str | None]) -> str:
+    """Answer the plan's next questions (None: /skip); what the last answer brought."""
+    said = ""
+    for words in answers:
+        said = texts(await running.send(client, "/skip" if words is None else words))
+        assert "Please" not in said, said
+    return said
+
+
 async def write_plan(
     running: RunningBot, client: FakeUser, answers: list[str | None], save: str = "Save"
 ) -> list[SentMessage]:
     """Answer the plan's seven questions (None: /skip), then save it."""
-    for answer in answers:
-        replies = await running.send(client, "/skip" if answer is None else answer)
-        assert "Please" not in texts(replies), texts(replies)
+    await answer(running, client, answers)
     return await running.press(client, save)
 
 
@@ -212,7 +219,12 @@ async def test_the_therapist_reads_the_plan_in_client_and_gives_it_again(
 
     # A week on it is given again, once; its reminder starts it, and /plan shows the new one.
     clock.set(datetime(2026, 11, 28, 9, 0, tzinfo=UTC))
-    assigned = texts(await running.send(therapist, "/assign robin plan once 2026-11-28 12:00"))
+    assigned = texts(
+        await running.send(
+            therapist,
+            '/assign robin plan once 2026-11-28 12:00 prompt.people="Who at the climbing club?"',
+        )
+    )
     assert "Assigned safety plan to Robin, once on" in assigned
     clock.set(datetime(2026, 11, 28, 11, 0, tzinfo=UTC))  # 12:00 in Berlin
     await deliver(running, clock)
@@ -222,8 +234,9 @@ async def test_the_therapist_reads_the_plan_in_client_and_gives_it_again(
     assert "safety plan" in (reminder.text or "")
     first = texts(await running.press(client, "Start now", reminder))
     assert "Safety plan · 1 of 7" in first
-    newer = ["Skipping meals", "Call Sam", None, None, None, "Keys with Sam", None]
-    await write_plan(running, client, newer)
+    asked = await answer(running, client, ["Skipping meals", "Call Sam", None])
+    assert "Safety plan · 4 of 7" in asked and "Who at the climbing club?" in asked  # tailored
+    await write_plan(running, client, [None, None, "Keys with Sam", None])
     shown = texts(await running.send(client, "/plan"))
     assert shown.startswith("Your safety plan, saved Sat 28 Nov:")
     assert "Skipping meals" in shown and "I stop answering messages" not in shown
