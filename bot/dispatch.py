@@ -11,6 +11,7 @@ from bot import (
     homework,
     notes,
     onboarding,
+    plan,
     privacy,
     progress,
     reminders,
@@ -360,6 +361,7 @@ COMMANDS: dict[str, Handler] = {
     "unlink": registered(during_homework("/unlink", privacy.unlink)),
     "note": registered(during_homework("/note", notes.note)),
     "progress": registered(during_homework("/progress", progress.progress)),
+    "plan": registered(plan.show_plan),
 }
 
 

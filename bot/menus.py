@@ -22,6 +22,7 @@ CLIENT_COMMANDS = [
     ("homework", N_("All your homework")),
     ("progress", N_("How your homework is going")),
     ("note", N_("A note for your therapist")),
+    ("plan", N_("Your safety plan")),
     ("sos", N_("Crisis lines, any time")),
     ("settings", N_("Time zone, language, quiet hours")),
     ("pause", N_("Pause reminders for a while")),

@@ -511,6 +511,7 @@ async def show_help(ctx: Ctx) -> None:
             "/progress – a chart of how your homework is going\n"
             "/privacy – who sees what you write; /export a copy of it; /delete to erase it\n"
             "/unlink – end your link with your therapist\n"
+            "/plan – your safety plan, in your own words\n"
             "/sos – crisis lines, any time\n"
             "While doing homework: /skip passes an optional question, /back changes your last "
             "answer, /cancel pauses (your answers are kept)."

@@ -513,6 +513,22 @@ async def done_entries_of_client(
     return list((await session.execute(query)).scalars())
 
 
+async def latest_done_entry_of_template(
+    session: AsyncSession, *, client_id: int, template_id: str
+) -> Entry | None:
+    """The client's own entry of one template completed last, whoever gave it. Template
+    ids are encrypted, so they are compared here, newest first, reading only the ids."""
+    query = (
+        select(Entry.id, Entry.template_id)
+        .where(Entry.client_id == client_id, Entry.status == "done")
+        .order_by(Entry.completed_at.desc(), Entry.id.desc())
+    )
+    for entry_id, key in await session.execute(query):
+        if key == template_id:
+            return await session.get(Entry, entry_id)
+    return None
+
+
 async def done_entry_exists(
     session: AsyncSession, *, assignment_id: int, occurrence_id: int
 ) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.clock import FixedClock
 from conversations import engine
+from conversations.trends import MAX_PANELS
 from storage import homework, notes
 from storage.models import Assignment, Entry, Link, User
 from tests.fake_bot_api import FakeUser
@@ -167,4 +168,5 @@ async def test_a_seeded_month_makes_the_digest_described(
     assert {c.caption.split(":")[0] for c in charts if c.caption} >= {"Robin"}
     for chart in charts:
         width, height = png_size(chart.file_data or b"")
-        assert 800 <= width <= 1100 and 300 <= height <= 1400
+        # One panel per series, at most MAX_PANELS (Robin's has four: two measures, two trends).
+        assert 800 <= width <= 1100 and 300 <= height <= 150 * (1.2 + 2.1 * MAX_PANELS)

@@ -20,7 +20,7 @@ TODAY = date(2026, 11, 21)
 PRODUCT_KINDS = {
     "thought_record", "gratitude", "journal", "mindfulness_log", "behavioural_experiment",
     "exposure_log", "reading", "communication", "goal_steps", "self_compassion", "creative",
-    "mood_monitoring", "affirmations", "phq9", "gad7",
+    "mood_monitoring", "affirmations", "phq9", "gad7", "safety_plan",
 }  # fmt: skip
 
 
