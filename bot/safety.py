@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import homework
+from bot import homework, plan
 from bot.i18n import in_sentence, moment, tr, wording, zone_name
 from bot.replies import Keyboard
 from bot.runtime import Ctx, Runtime, command_of, token_for
@@ -50,7 +50,7 @@ REPEAT_WINDOW = timedelta(minutes=30)
 
 ALERT_BUTTON_TTL = timedelta(days=30)
 
-PLANS = frozenset({"safety_plan"})
+PLANS = frozenset({plan.PLAN})
 """Homework whose answers describe hard times on purpose: risk words in them raise no
 alert unless they read as imminent."""
 
@@ -126,6 +126,7 @@ async def respond(ctx: Ctx) -> bool:
                 ctx.title(entry.template_id) if entry is not None and not finishing else None
             ),
             repeat=earlier is not None,
+            plan=await plan.own_steps(ctx, user),
         ),
         urgent=True,
     )
@@ -267,6 +268,7 @@ async def raise_from_answer(ctx: Ctx, entry: Entry, effect: RaiseFlag) -> None:
             therapist=told,
             homework=ctx.title(entry.template_id),
             repeat=again,
+            plan=await plan.own_steps(ctx, client),
         ),
         urgent=True,
     )
@@ -506,11 +508,13 @@ def _without_pressed(ctx: Ctx) -> Keyboard | None:
 async def sos(ctx: Ctx) -> None:
     """/sos: crisis lines for where the person is, any time, whatever they were doing."""
     entry = await homework.peek_open_entry(ctx)
+    client = ctx.user if ctx.user is not None and ctx.user.role == "client" else None
     ctx.say(
         sos_text(
             ctx.rt.resources,
             country_of(ctx),
             language=ctx.lang,
             homework=ctx.title(entry.template_id) if entry is not None else None,
+            plan=await plan.own_steps(ctx, client) if client is not None else (),
         )
     )

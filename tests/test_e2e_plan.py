@@ -246,3 +246,34 @@ async def test_the_therapist_reads_the_plan_in_client_and_gives_it_again(
     # Both stay with the therapist, newest first.
     said = texts(await running.send(therapist, "/client robin"))
     assert said.index("Skipping meals") < said.index("I stop answering messages")
+
+
+async def test_the_clients_own_plan_comes_first_after_a_risk_message_and_in_sos(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await therapist_and_client(running)
+    await running.send(therapist, "/assign robin safety plan once 2026-11-21 18:00")
+    await deliver(running, clock)
+    start = (await running.send(client, "/plan"))[-1]
+    await running.press(client, "Start safety plan", start)
+    # Risk words in the plan's own warning signs are the plan working: no alert, no lines.
+    signs = "When I start thinking everyone would be better off if I was dead"
+    said = texts(await running.send(client, signs))
+    assert "Thank you for telling me" not in said and "2 of 7" in said
+    await write_plan(running, client, ROBINS_PLAN[1:])
+    await running.tick()
+    assert not [m for m in running.api.sent_to(therapist.chat_id) if "Risk alert" in (m.text or "")]
+
+    said = texts(await running.send(client, "i want to die"))
+    mine = said.index("Your own safety plan says:")
+    assert said.index("Thank you for telling me") < mine
+    assert (
+        mine < said.index("A hot shower, then my running playlist") < said.index("TelefonSeelsorge")
+    )
+    assert "Sam Fakename, my sister: 555-0100" in said
+    assert "I stop answering messages" not in said  # step 1 is theirs to read in /plan
+    assert "seeing the sea" not in said  # reasons for living: in /plan
+
+    sos = texts(await running.send(client, "/sos"))
+    assert sos.index("please call 112") < sos.index("Your own safety plan says:")
+    assert sos.index("Dr Fake Therapist 555-0199") < sos.index("TelefonSeelsorge")
