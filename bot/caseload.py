@@ -245,6 +245,8 @@ async def _header(ctx: Ctx, therapist: User, link: Link, client_user: User, name
                 "({count} messages, the latest {when})", count=len(open_flags), when=latest
             )
         lines.append(line + " " + ctx.t("(see /clients)"))
+    if link.columbia:
+        lines.append(ctx.t("The Columbia screen is asked after their risk messages."))
     rows = []
     assignments = await homework.assignments_of_link(ctx.session, link_id=link.id)
     lines.append(

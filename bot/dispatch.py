@@ -7,6 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot import (
     authoring,
     caseload,
+    columbia,
     exports,
     homework,
     notes,
@@ -304,6 +305,9 @@ async def _token_button(ctx: Ctx, token: str) -> None:
         await notes.on_rating(ctx, found.payload, sub)
     elif found.action == "ack":
         await safety.acknowledge(ctx, found.payload)
+    elif found.action == "columbia":
+        await tokens.spend_token(ctx.session, token=found)  # one answer, however many taps
+        await columbia.on_button(ctx, found.payload, sub, country=safety.country_of(ctx))
     elif found.action == "recent":
         await therapist.recent_entries(ctx, found.payload)
     elif found.action == "unlink":
@@ -362,6 +366,7 @@ COMMANDS: dict[str, Handler] = {
     "note": registered(during_homework("/note", notes.note)),
     "progress": registered(during_homework("/progress", progress.progress)),
     "plan": registered(plan.show_plan),
+    "columbia": registered(columbia.set_columbia),
 }
 
 

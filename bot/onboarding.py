@@ -494,6 +494,7 @@ async def show_help(ctx: Ctx) -> None:
                 "/unassign CLIENT HOMEWORK – take homework back (entries are kept)\n"
                 "/export CLIENT [DAYS] – a client's entries as CSV and a session-prep PDF\n"
                 "/unlink CLIENT – end your link with a client\n"
+                "/columbia CLIENT on|off – ask the Columbia screen after their risk messages\n"
                 "/templates – the homework you can give; /preview NAME – try one as a client "
                 "would\n"
                 "/cancel – stop what we are doing"

@@ -17,12 +17,13 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import homework, plan
+from bot import columbia, homework, plan
 from bot.i18n import in_sentence, moment, tr, wording, zone_name
 from bot.replies import Keyboard
 from bot.runtime import Ctx, Runtime, command_of, token_for
@@ -41,7 +42,7 @@ from conversations.crisis import (
 from conversations.engine import RaiseFlag
 from conversations.risk import RiskFinding
 from storage import flags, outbox, people
-from storage.models import Entry, Flag, User
+from storage.models import Entry, Flag, Link, User
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,9 @@ async def respond(ctx: Ctx) -> bool:
     earlier = await flags.latest_flag_since(
         ctx.session, client_id=user.id, since=ctx.now - REPEAT_WINDOW
     )
+    raised = None
     if earlier is None or earlier.message_id != ctx.message_id or ctx.message_id is None:
-        told = await raise_flag(
+        raised = await raise_flag(
             ctx,
             user,
             entry,
@@ -112,6 +114,7 @@ async def respond(ctx: Ctx) -> bool:
             text=ctx.screened,
             imminent=finding.imminent,
         )
+        told = raised.told
     else:
         told = await _therapist_told(ctx, user)  # an edit of a flagged message: no second alert
     finishing = kept and entry is not None and await homework.is_last_question(ctx, entry)
@@ -130,6 +133,8 @@ async def respond(ctx: Ctx) -> bool:
         ),
         urgent=True,
     )
+    if raised is not None and raised.first:
+        await columbia.offer(ctx, user, raised.link, raised.flag, told)
     if kept or command:
         return True  # the words are their answer (or a command): it goes on below
     if entry is not None:
@@ -170,6 +175,17 @@ async def _gentler(ctx: Ctx, user: User | None, finding: RiskFinding) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class Raised:
+    """A flag just raised: who was told (None: nobody, the fallback chat instead), and
+    whether it opened a new alert (nothing of the client's was open before)."""
+
+    told: str | None
+    flag: Flag
+    link: Link | None
+    first: bool
+
+
 async def raise_flag(
     ctx: Ctx,
     client: User,
@@ -179,8 +195,8 @@ async def raise_flag(
     excerpt: str,
     text: str,
     imminent: bool,
-) -> str | None:
-    """Keep a flag and tell the therapist (or the fallback chat); who was told, if anyone."""
+) -> Raised:
+    """Keep a flag and tell the therapist (or the fallback chat)."""
     link = await people.active_link(ctx.session, client_id=client.id)
     therapist = (
         await people.get_user_by_id(ctx.session, user_id=link.therapist_id) if link else None
@@ -202,10 +218,10 @@ async def raise_flag(
     ctx.urgent = True
     if link is None or therapist is None:
         await escalate(ctx.rt, ctx.session, flag, reason="no_therapist", now=ctx.now)
-        return None
+        return Raised(None, flag, link, first=True)
     if therapist.blocked_at is not None:
         await escalate(ctx.rt, ctx.session, flag, reason="undeliverable", now=ctx.now)
-        return None
+        return Raised(None, flag, link, first=True)
     language = therapist.language
     title = in_sentence(ctx.rt.title_of(entry.template_id, language)) if entry is not None else None
     name = people.client_display_name(link, client)
@@ -227,7 +243,7 @@ async def raise_flag(
             where=where,
             shown=pick(ctx.rt.resources.region(country_of(ctx))[0].name, language),
         )
-    return therapist.name
+    return Raised(therapist.name, flag, link, first=not open_before)
 
 
 async def _therapist_told(ctx: Ctx, client: User) -> str | None:
@@ -250,7 +266,7 @@ async def raise_from_answer(ctx: Ctx, entry: Entry, effect: RaiseFlag) -> None:
     again = await flags.entry_has_flag(ctx.session, entry_id=entry.id, excerpt_prefix=same)
     told = None
     if not again:
-        told = await raise_flag(
+        raised = await raise_flag(
             ctx,
             client,
             entry,
@@ -259,6 +275,7 @@ async def raise_from_answer(ctx: Ctx, entry: Entry, effect: RaiseFlag) -> None:
             text=effect.excerpt,
             imminent=False,
         )
+        told = raised.told
     ctx.say(
         crisis_reply(
             ctx.rt.resources,
@@ -326,7 +343,7 @@ async def queue_alert(
         ctx.session,
         person=therapist,
         kind="alert",
-        key=flag_key(flag),
+        key=flags.alert_key(flag),
         text=text,
         now=ctx.now,
         buttons=[
@@ -354,13 +371,13 @@ async def queue_follow_up(
         ctx.session,
         person=therapist,
         kind="alert",
-        key=flag_key(flag),
+        key=flags.alert_key(flag),
         text=text,
         now=ctx.now,
         extra={
             "flag": flag.id,
             "about": flag.client_id,
-            "thread": outbox.dedupe_key(ctx.session, "alert", flag_key(head)),
+            "thread": outbox.dedupe_key(ctx.session, "alert", flags.alert_key(head)),
         },
     )
 
@@ -404,7 +421,7 @@ async def escalate(
         chat_id=fallback,
         user_id=None,
         kind="escalation",
-        key=flag_key(flag),
+        key=flags.alert_key(flag),
         text=escalation_text(
             client=name,
             therapist=therapist.name if therapist else None,
@@ -434,12 +451,6 @@ async def escalate_unacknowledged(rt: Runtime) -> int:
                 # One broken row must not stop the tick (reminders, digests, the outbox).
                 log.exception("could not escalate risk flag %s", flag_id)
     return escalated
-
-
-def flag_key(flag: Flag) -> str:
-    """A flag's outbox key: its id with the moment it was raised, since SQLite may hand an
-    erased client's ids to new rows (their sent alerts' keys stay in the outbox)."""
-    return f"{flag.id}:{flag.created_at.timestamp():.6f}"
 
 
 async def acknowledge(ctx: Ctx, payload: dict[str, object]) -> None:
@@ -493,7 +504,7 @@ async def acknowledge(ctx: Ctx, payload: dict[str, object]) -> None:
             chat_id=fallback,
             user_id=None,
             kind="acknowledged",
-            key=flag_key(flag),
+            key=flags.alert_key(flag),
             text=f"Update: the risk alert for {name} (raised {flag.created_at:%a %d %b %H:%M} "
             f"UTC) has now been acknowledged by {therapist.name}.",
             now=ctx.now,

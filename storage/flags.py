@@ -45,6 +45,12 @@ async def record_flag(
     return flag
 
 
+def alert_key(flag: Flag) -> str:
+    """A flag's outbox key: its id with the moment it was raised, since SQLite may hand an
+    erased client's ids to new rows (their sent alerts' keys stay in the outbox)."""
+    return f"{flag.id}:{flag.created_at.timestamp():.6f}"
+
+
 async def latest_flag_since(
     session: AsyncSession, *, client_id: int, since: datetime
 ) -> Flag | None:

@@ -203,6 +203,8 @@ class Link(Base):
     label: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     consented_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    columbia: Mapped[bool | None] = mapped_column(EncryptedBool, nullable=True)
+    """The therapist turned on the Columbia screen after a risk message (empty: off)."""
 
 
 class Assignment(Base):
@@ -377,6 +379,9 @@ class Flag(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     escalation: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     """Why it went to the fallback chat: unacknowledged, undeliverable, no_therapist."""
+    screen: Mapped[dict[str, Any] | None] = mapped_column(EncryptedDict, nullable=True)
+    """The Columbia screen's answers given after this flag, when it was asked: {"answers":
+    {question: yes}, "done": bool, "stopped": bool}."""
 
 
 class OutboxMessage(Base):

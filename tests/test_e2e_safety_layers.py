@@ -187,3 +187,113 @@ async def test_a_therapist_writing_risk_words_otherwise_gets_the_lines_and_no_al
     said = texts(await running.send(therapist, "honestly i want to die today"))
     assert "Thank you for telling me" in said
     assert await flags_of(running) == []
+
+
+async def answer_columbia(
+    running: RunningBot, client: FakeUser, answers: list[str]
+) -> list[SentMessage]:
+    """Press Yes / No / I'd rather not under each question in turn; the last replies."""
+    replies: list[SentMessage] = []
+    for choice in answers:
+        question = running.api.last_sent(client.chat_id)
+        assert choice in question.button_texts, question.text
+        replies = await running.press(client, choice, question)
+    return replies
+
+
+async def test_the_columbia_screen_when_turned_on_reaches_the_alerts_thread(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await linked(running)
+    # Off by default: a risk message asks nothing more.
+    await running.send(client, "i want to die")
+    alert = await running.api.wait_for_sent(
+        therapist.chat_id, lambda m: "Risk alert" in (m.text or "")
+    )
+    assert "Columbia" not in texts(running.api.sent_to(client.chat_id))
+    await running.press(therapist, "Acknowledge", alert)
+
+    said = texts(await running.send(therapist, "/columbia robin on"))
+    assert "From now on, after a risk message Robin is asked" in said
+    assert "Columbia screen is asked" in texts(await running.send(therapist, "/client robin"))
+
+    clock.advance(timedelta(hours=2))
+    replies = await running.send(client, "i keep thinking about killing myself")
+    said = texts(replies)
+    assert said.index("Thank you for telling me") < said.index("a few short yes-or-no")
+    assert "wished you were dead" in said
+    alert = await running.api.wait_for_sent(
+        therapist.chat_id,
+        lambda m: "Risk alert" in (m.text or "") and "keep thinking" in (m.text or ""),
+    )
+    # Wish yes, thoughts yes, method yes, intent no, plan no, acts yes, recent yes.
+    last = await answer_columbia(running, client, ["Yes", "Yes", "Yes", "No", "No", "Yes", "Yes"])
+    done = texts(last)
+    assert "Thank you for answering. I've passed your answers on to Dr Fake Therapist" in done
+    assert "call 112 now" in done  # the highest level: the emergency number again
+    answers = await running.api.wait_for_sent(
+        therapist.chat_id, lambda m: "answered the Columbia screen" in (m.text or "")
+    )
+    assert replied_to(answers) == alert.message_id
+    text = answers.text or ""
+    assert "• wish to be dead: yes" in text and "• some intention of acting on them: no" in text
+    assert "Urgency: something done or prepared to end their life in the past three months" in text
+    assert "highest level" in text and "Posner" in text
+    assert "keep thinking" not in text  # the answers, not the words again
+    [flag] = [f for f in await flags_of(running) if f.screen is not None]
+    assert flag.screen == {
+        "answers": {
+            "wish": True,
+            "thoughts": True,
+            "method": True,
+            "intent": False,
+            "plan": False,
+            "acts": True,
+            "recent": True,
+        },
+        "done": True,
+        "level": "recent_acts",
+    }
+
+
+async def test_the_columbia_screen_skips_as_published_and_can_be_declined(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await linked(running)
+    await running.send(therapist, "/columbia robin on")
+    await running.send(client, "i want to die")
+    # No to thoughts: method, intent and plan are not asked; no to acts: not how recently.
+    last = await answer_columbia(running, client, ["Yes", "No", "No"])
+    assert "call 112 now" not in texts(last)
+    answers = await running.api.wait_for_sent(
+        therapist.chat_id, lambda m: "answered the Columbia screen" in (m.text or "")
+    )
+    assert "Urgency: thoughts only" in (answers.text or "")
+    assert "method" not in (answers.text or "").split("Urgency")[0]
+
+    # A second alert later: declining is kind, and the therapist hears it was declined.
+    alert = next(
+        m for m in running.api.sent_to(therapist.chat_id) if "Risk alert" in (m.text or "")
+    )
+    assert "Acknowledged" in texts(await running.press(therapist, "Acknowledge", alert))
+    clock.advance(timedelta(hours=2))
+    await running.send(client, "i want to kill myself")
+    last = await answer_columbia(running, client, ["I'd rather not"])
+    assert "That's all right. /sos shows the crisis lines" in texts(last)
+    declined = await running.api.wait_for_sent(
+        therapist.chat_id, lambda m: "chose to stop before the end" in (m.text or "")
+    )
+    assert "Urgency" not in (declined.text or "")
+
+    # A question's button works once; the therapist can turn it off.
+    assert "no longer asked" in texts(await running.send(therapist, "/columbia robin off"))
+    clock.advance(timedelta(hours=2))
+    said = texts(await running.send(client, "i want to die again"))
+    assert "Thank you for telling me" in said and "yes-or-no" not in said
+
+
+async def test_columbia_needs_a_client_and_on_or_off(running: RunningBot) -> None:
+    therapist, client = await linked(running)
+    assert "For example: /columbia robin on" in texts(await running.send(therapist, "/columbia"))
+    assert "couldn't find a client" in texts(await running.send(therapist, "/columbia zed on"))
+    assert "for therapists" in texts(await running.send(client, "/columbia robin on"))

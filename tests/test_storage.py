@@ -309,7 +309,7 @@ async def test_migrations_are_idempotent(db: Database) -> None:
         version = (
             await session.execute(text("SELECT version_num FROM alembic_version"))
         ).scalar_one()
-    assert version == "0018"
+    assert version == "0019"
 
 
 async def test_migrations_build_exactly_the_models(db: Database) -> None:
