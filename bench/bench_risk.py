@@ -1,6 +1,8 @@
 """Benchmark: the risk screen's recall, false-positive rate and speed on the labelled corpus.
 
-Run: python bench/bench_risk.py [--misses] [FILE ...]  (default: every tests/risk_corpus/*.txt)
+Run: python -m bench.bench_risk [--misses] [FILE ...]  (default: every tests/risk_corpus/*.txt)
+Then the frozen blind corpora (tests/risk_corpus/frozen/), per category and language, by the
+rules alone and by the layered screen (bench/bench_risk_frozen.py).
 Targets (issue "Safety first"): recall ≥ 98 %, false positives ≤ 2 %, and screening one
 message well under a millisecond on average. Speed is reported against a yardstick measured
 in the same run (`str.casefold` plus a regex split of the same messages), because machines
@@ -16,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import bench_risk_frozen as frozen
+from conversations import screening
 from conversations.risk import screen
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "risk_corpus"
@@ -109,8 +113,21 @@ def main(argv: list[str]) -> int:
         f"(min {min(ours) * 1e6:.0f}, max {max(ours) * 1e6:.0f}); "
         f"{median / base_median:.0f}× the yardstick (casefold + regex split)"
     )
+    screening.screen(texts[0])
+    layered = per_message_seconds(screening.screen, texts, 7)
+    print(
+        f"speed of the layered screen (rules, then the model): median "
+        f"{statistics.median(layered) * 1e6:.0f} µs a message; "
+        f"{statistics.median(layered) / base_median:.0f}× the yardstick"
+    )
     ok = recall >= RECALL_TARGET and fp <= FALSE_POSITIVE_TARGET and median < 0.001
-    print("targets met" if ok else "TARGETS NOT MET")
+    print(
+        "targets met (the rules, on the corpora they were written from)"
+        if ok
+        else "TARGETS NOT MET"
+    )
+    # Lines nothing was trained or tuned on: per category and language, layered and not.
+    frozen.main()
     return 0 if ok else 1
 
 

@@ -2,7 +2,7 @@
 by a helper who never saw the screen's rules nor the other corpora, frozen before anyone
 read them. Prints figures only, never a message.
 
-Run: python bench/bench_risk_frozen.py (the rules alone, then the layered screen)
+Run: python -m bench.bench_risk_frozen (the rules alone, then the layered screen)
 Lines are `<label> <category> <lang> | <text>`: `+` risk, `+!` imminent risk, `-` benign,
 `o` someone else at risk (the writer is not). The first run's figures are kept in
 tests/risk_corpus/frozen/FIRST_RUN.md, to be reported beside every later run.

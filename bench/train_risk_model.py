@@ -1,6 +1,6 @@
 """Train the risk screen's model (conversations/risk_model.json) from the labelled corpus.
 
-Run: python bench/train_risk_model.py [--cv] [--write]
+Run: python -m bench.train_risk_model [--cv] [--write]
 
 - ``--cv`` measures before anything ships: each file of ``tests/risk_corpus/train/`` (written
   blind, never read by the rules) in turn is held out, the model is trained on the rest, and

@@ -297,3 +297,20 @@ async def test_columbia_needs_a_client_and_on_or_off(running: RunningBot) -> Non
     assert "For example: /columbia robin on" in texts(await running.send(therapist, "/columbia"))
     assert "couldn't find a client" in texts(await running.send(therapist, "/columbia zed on"))
     assert "for therapists" in texts(await running.send(client, "/columbia robin on"))
+
+
+async def test_a_therapists_telegram_reply_to_an_alert_is_not_screened_as_risk(
+    running: RunningBot,
+) -> None:
+    therapist, client = await linked(running)
+    await running.send(client, "i want to die")
+    alert = await running.api.wait_for_sent(
+        therapist.chat_id, lambda m: "Risk alert" in (m.text or "")
+    )
+    quoting = "Re: i want to die. Calling you now."
+    said = texts(
+        await running.exchange(therapist, lambda: therapist.send_text(quoting, reply_to=alert))
+    )
+    for answer in ("Thank you for", "That sounds really hard", "call 112"):
+        assert answer not in said
+    assert len(await flags_of(running)) == 1
