@@ -27,7 +27,7 @@ from conversations import risk, risk_model, screening
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "risk_corpus"
 C_RISK = 30.0
 C_OTHER = 10.0
-THRESHOLDS = {"alert": 0.85, "check_in": 0.5, "other": 0.5, "veto": 0.2}
+THRESHOLDS = {"alert": 0.8, "check_in": 0.5, "other": 0.7, "veto": 0.2}
 """Chosen with --cv (see the README's Safety section for the figures)."""
 
 
