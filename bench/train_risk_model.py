@@ -27,7 +27,7 @@ from conversations import risk, risk_model, screening
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "risk_corpus"
 C_RISK = 30.0
 C_OTHER = 10.0
-THRESHOLDS = {"alert": 0.8, "check_in": 0.5, "other": 0.7, "veto": 0.2}
+THRESHOLDS = {"alert": 0.8, "check_in": 0.6, "other": 0.7}
 """Chosen with --cv (see the README's Safety section for the figures)."""
 
 
@@ -105,16 +105,15 @@ def as_model(pipeline: Any, name: str) -> risk_model.Model:
     )
 
 
-def layered(
-    text: str, model: risk_model.Model, alert: float, check_in: float, veto: float = 0.0
-) -> str:
-    """'risk', 'check_in' or 'none' for one message, as the bot's screen decides."""
+def layered(text: str, model: risk_model.Model, alert: float, check_in: float, words: int) -> str:
+    """'risk', 'check_in' or 'none' for one message, as the bot's screen decides (the
+    model reads only messages of `words` words or more)."""
+    if _rules(text) is not None:
+        return "risk"
     lines = [line for _, line in _read(text)]
-    short = sum(len(line.split()) for line in lines) < screening.MIN_WORDS
-    best = 0.0 if short else max(model.probability(w) for _, w in risk_model.windows(lines))
-    rules = _rules(text)
-    if rules is not None:
-        return "check_in" if not rules.imminent and not short and best < veto else "risk"
+    if sum(len(line.split()) for line in lines) < words:
+        return "none"
+    best = max(model.probability(w) for _, w in risk_model.windows(lines))
     return "risk" if best >= alert else "check_in" if best >= check_in else "none"
 
 
@@ -135,13 +134,13 @@ def cross_validate(folds: int = 5) -> None:
     blind = [x for path in training_files() if path.parent.name == "train" for x in read_file(path)]
     blind = [x for x in blind if x.label != "o"]
     grid = [
-        (a, c, v)
-        for a in (0.5, 0.6, 0.7, 0.8, 0.9)
-        for c in (0.3, 0.4, 0.5)
-        for v in (0.0, 0.05, 0.1, 0.2)
+        (a, c, w)
+        for a in (0.6, 0.7, 0.8, 0.9)
+        for c in (0.4, 0.5, 0.6)
+        for w in (screening.MIN_WORDS, screening.MIN_WORDS + 1, screening.MIN_WORDS + 2)
         if c < a
     ]
-    totals: dict[tuple[float, float, float], list[int]] = {g: [0] * 6 for g in grid}
+    totals: dict[tuple[float, float, int], list[int]] = {g: [0] * 6 for g in grid}
     rules = [0, 0]
     for fold in range(folds):
         test = blind[fold::folds]
@@ -162,10 +161,10 @@ def cross_validate(folds: int = 5) -> None:
         f"train/, {folds} folds: rules alone recall {rules[0] / n_risk:.1%}, "
         f"false alarms {rules[1] / (len(blind) - n_risk):.1%}"
     )
-    print("alert check_in veto: recall, false alarms, check-ins on risk, check-ins on benign")
-    for (alert, check_in, veto), (n, hit, m, fa, ci_risk, ci_benign) in totals.items():
+    print("alert check_in words: recall, false alarms, check-ins on risk, check-ins on benign")
+    for (alert, check_in, words), (n, hit, m, fa, ci_risk, ci_benign) in totals.items():
         print(
-            f"{alert:.2f} {check_in:.2f} {veto:.2f}: recall {hit / n:.1%}, false alarms "
+            f"{alert:.2f} {check_in:.2f} {words}: recall {hit / n:.1%}, false alarms "
             f"{fa / m:.1%}, check-in on risk {ci_risk / n:.1%}, on benign {ci_benign / m:.1%}"
         )
 

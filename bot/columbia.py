@@ -24,7 +24,7 @@ from bot.runtime import Ctx, button_token
 from conversations import columbia
 from conversations.columbia import ASKED, WORDS, Language
 from conversations.crisis import pick
-from storage import flags, outbox, people
+from storage import flags, people
 from storage.models import Flag, Link, User
 
 log = logging.getLogger(__name__)
@@ -85,8 +85,9 @@ async def set_columbia(ctx: Ctx) -> None:
     )
 
 
-async def offer(ctx: Ctx, client: User, link: Link | None, flag: Flag, told: str | None) -> None:
-    """After the crisis reply: the offer and the first question, when it is on for them."""
+async def offer(ctx: Ctx, client: User, link: Link | None, flag: Flag, told: str) -> None:
+    """After the crisis reply: the offer and the first question, when it is on for them
+    (`told`: the therapist who will read the answers)."""
     if link is None or not link.columbia or flag.screen is not None:
         return
     language = _language(client)
@@ -94,7 +95,7 @@ async def offer(ctx: Ctx, client: User, link: Link | None, flag: Flag, told: str
     first = columbia.next_question({})
     assert first is not None
     words = WORDS[language]
-    opening = words["offer"].format(therapist=told) if told else words["offer_nobody"]
+    opening = words["offer"].format(therapist=told)
     await _ask(ctx, flag, first, language, opening)
 
 
@@ -128,6 +129,12 @@ async def on_button(ctx: Ctx, payload: dict[str, object], sub: str, *, country: 
     ctx.edit_buttons(None)
     if state.get("done") or question not in ASKED["en"] or question in answers:
         ctx.toast(ctx.t("That question is answered already."))
+        return
+    link = await people.get_link(ctx.session, link_id=flag.link_id) if flag.link_id else None
+    if link is None or link.ended_at is not None:
+        # The link ended since it was offered: the screen ends, its answers unsent.
+        flag.screen = {"answers": answers, "done": True, "stopped": True}
+        ctx.say(WORDS[_language(client)]["stopped"])
         return
     language = _language(client)
     words = WORDS[language]
@@ -181,27 +188,21 @@ async def _tell_therapist(
     therapist = (
         await people.get_user_by_id(ctx.session, user_id=link.therapist_id) if link else None
     )
-    if link is None or therapist is None or therapist.blocked_at is not None:
+    if link is None or link.ended_at is not None:
+        return None  # no longer linked: their answers are nobody else's to read
+    if therapist is None or therapist.blocked_at is not None:
         return None
     language = therapist.language
     name = people.client_display_name(link, client)
-    head = next(
-        iter(await flags.open_flags_of_client(ctx.session, client_id=client.id, link_id=link.id)),
-        flag,
-    )
     heading = tr(language, "{client} answered the Columbia screen (the past month):", client=name)
-    await outbox.notify(
+    await flags.tell_in_thread(
         ctx.session,
-        person=therapist,
-        kind="alert",
+        therapist=therapist,
+        flag=flag,
+        head=flag,  # the screen is offered only after a flag that opened its alert
         key=f"{flags.alert_key(flag)}:screen",
         text=heading + "\n" + answers_text(answers, language, stopped=stopped),
         now=ctx.now,
-        extra={
-            "flag": flag.id,
-            "about": client.id,
-            "thread": outbox.dedupe_key(ctx.session, "alert", flags.alert_key(head)),
-        },
     )
     ctx.urgent = True
     return therapist.name

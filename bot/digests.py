@@ -37,8 +37,9 @@ class Digest:
     """A digest's messages, and the open risk flags that get Acknowledge buttons."""
 
     messages: list[str]
-    open_flags: list[tuple[int, datetime, str]]
-    """(flag id, raised at, client's name): plain values, so a digest outlives its session."""
+    open_flags: list[tuple[int, datetime, str, datetime]]
+    """(first flag's id, raised at, client's name, the latest joined flag's time) of each
+    open alert: plain values, so a digest outlives its session."""
     charts: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
     """(link id, client's name, chart spec) for each client with a trend to show."""
     clients: list[tuple[int, str]] = field(default_factory=list)
@@ -100,12 +101,16 @@ class Digest:
         """Acknowledge buttons for the first message, one per open flag (a few at most)."""
         zone = ZoneInfo(therapist.timezone)
         rows: ButtonRows = []
-        for flag_id, raised_at, name in self.open_flags[:MAX_ACK_BUTTONS]:
+        for flag_id, raised_at, name, latest in self.open_flags[:MAX_ACK_BUTTONS]:
             token = await token_for(
                 session,
                 owner_id=therapist.id,
                 action="ack",
-                payload={"flag": flag_id, "raised": raised_at.isoformat()},
+                payload={
+                    "flag": flag_id,
+                    "raised": raised_at.isoformat(),
+                    "until": latest.isoformat(),  # what the digest's line counted
+                },
                 now=now,
             )
             when = moment(raised_at.astimezone(zone), therapist.language, "EEE HH:mm")
@@ -355,7 +360,12 @@ async def build_digest(
     return Digest(
         messages=compose_digest(period=period, clients=reports, wording=words),
         open_flags=[
-            (joined[0].id, joined[0].created_at, people.client_display_name(link, u))
+            (
+                joined[0].id,
+                joined[0].created_at,
+                people.client_display_name(link, u),
+                joined[-1].created_at,
+            )
             for joined, link, u in flags.one_per_client(open_flags)
         ],
         clients=[

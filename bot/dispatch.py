@@ -305,6 +305,9 @@ async def _token_button(ctx: Ctx, token: str) -> None:
         await notes.on_rating(ctx, found.payload, sub)
     elif found.action == "ack":
         await safety.acknowledge(ctx, found.payload)
+    elif found.action == "checkin":
+        await tokens.spend_token(ctx.session, token=found)  # one answer, however many taps
+        await safety.check_in_answer(ctx, found.payload, sub)
     elif found.action == "columbia":
         await tokens.spend_token(ctx.session, token=found)  # one answer, however many taps
         await columbia.on_button(ctx, found.payload, sub, country=safety.country_of(ctx))

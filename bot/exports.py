@@ -410,6 +410,11 @@ async def _own_json(rt: Runtime, session: Any, client: Any, now: datetime) -> by
                 "where": flag.source,
                 "what_you_wrote": flag.text,
                 "acknowledged_at": at(flag.acknowledged_at),
+                **(
+                    {"columbia_screen_answers": dict(flag.screen.get("answers") or {})}
+                    if flag.screen
+                    else {}
+                ),
             }
         )
     document = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")

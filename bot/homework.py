@@ -734,6 +734,15 @@ async def takes_text(ctx: Ctx, entry: Entry) -> bool:
     return index is not None and flow.steps[index].spec.kind == "text"
 
 
+async def current_step(ctx: Ctx, entry: Entry) -> str | None:
+    """The id of the question the entry is asking now (or having changed), if any."""
+    found = await state_of(ctx, entry)
+    if found is None:
+        return None
+    _, state = found
+    return state.at if state.phase in ("asking", "editing") else None
+
+
 async def is_last_question(ctx: Ctx, entry: Entry) -> bool:
     """True when answering the current question ends the questions (review or done)."""
     found = await state_of(ctx, entry)

@@ -235,7 +235,6 @@ async def _transaction(
             risk=finding,
             update_id=update.update_id,
             message_id=message.message_id if message is not None else None,
-            replying_to_bot=_replying_to_bot(update),
             bot=context.bot,
             media=_media(update),
             document=update.message.document if update.message else None,
@@ -248,8 +247,8 @@ async def _transaction(
             go_on = await on_risk(ctx)
         erasing = user is not None and user.erasing_at is not None
         if fn is None:
-            if finding is None:
-                ctx.say(ctx.t(SORRY))
+            if finding is None or not ctx.replies:
+                ctx.say(ctx.t(SORRY))  # nothing said about the risk either: the apology
         elif erasing and command_of(ctx.text) != "/sos":
             ctx.say(ctx.t(ERASING))  # nothing more is kept while their data is being deleted
         elif go_on:
@@ -381,12 +380,6 @@ async def _fetch_files(rt: Runtime, update: Update, bot: Bot) -> dict[str, bytes
 def _message_text(update: Update) -> str:
     message = update.message
     return (message.text or "") if message is not None else ""
-
-
-def _replying_to_bot(update: Update) -> bool:
-    replied = update.message.reply_to_message if update.message is not None else None
-    author = replied.from_user if replied is not None else None
-    return author is not None and author.is_bot
 
 
 def _screened(update: Update) -> tuple[str, str]:

@@ -36,6 +36,8 @@ STEPS = ("warning_signs", "coping", "distraction", "people", "professionals", "s
 """Every step /plan shows: the six of Stanley and Brown (2012), then reasons for living."""
 OWN_STEPS = ("coping", "distraction", "people", "professionals")
 """Steps 2 to 5: what the client can do, and whom they can reach, before the general lines."""
+SIGNS = frozenset({"warning_signs"})
+"""Step 1, where a client names what a hard time looks like for them (risk words and all)."""
 
 
 def plan_steps(

@@ -204,8 +204,6 @@ class Ctx:
     """A file sent as a document (a therapist's template)."""
     message_id: int | None = None
     """The Telegram message (an edit keeps its id), so one message raises one flag."""
-    replying_to_bot: bool = False
-    """The message is a Telegram reply to one of the bot's own messages."""
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     """Calls to Telegram that only make sense once this update's work is committed."""
     confirming: bool = False

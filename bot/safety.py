@@ -25,13 +25,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import columbia, homework, plan
 from bot.i18n import in_sentence, moment, tr, wording, zone_name
+from bot.render import buttons
 from bot.replies import Keyboard
-from bot.runtime import Ctx, Runtime, command_of, token_for
+from bot.runtime import Ctx, Runtime, button_token, command_of, token_for
 from conversations.crisis import (
+    Language,
     alert_text,
     check_in_reply,
     choose_country,
     crisis_reply,
+    crisis_words,
     escalation_text,
     follow_up_text,
     helping_reply,
@@ -42,6 +45,7 @@ from conversations.crisis import (
 from conversations.engine import RaiseFlag
 from conversations.risk import RiskFinding
 from storage import flags, outbox, people
+from storage import homework as entries
 from storage.models import Entry, Flag, Link, User
 
 log = logging.getLogger(__name__)
@@ -52,8 +56,7 @@ REPEAT_WINDOW = timedelta(minutes=30)
 ALERT_BUTTON_TTL = timedelta(days=30)
 
 PLANS = frozenset({plan.PLAN})
-"""Homework whose answers describe hard times on purpose: risk words in them raise no
-alert unless they read as imminent."""
+"""Homework whose answers describe hard times on purpose (see _naming_warning_signs)."""
 
 
 def country_of(ctx: Ctx) -> str | None:
@@ -95,10 +98,12 @@ async def respond(ctx: Ctx) -> bool:
     source = _source(ctx, user, entry)
     kept = source == "homework" and entry is not None and await homework.takes_text(ctx, entry)
     kept = kept or source == "note"  # a note or comment is kept as written, and goes on
-    if kept and entry is not None and entry.template_id in PLANS and not finding.imminent:
+    in_plan = source == "homework" and entry is not None and entry.template_id in PLANS
+    if kept and in_plan and not finding.imminent and await _naming_warning_signs(ctx, entry):
         # Their safety plan's own steps name what a hard time looks like ("when I start
         # thinking I'd be better off dead"): that is the plan working, not an alarm.
         log.info("risk words inside a safety plan's steps: no alert")
+        ctx.say(crisis_words(finding.language)["plan_signs"])
         return True
     earlier = await flags.latest_flag_since(
         ctx.session, client_id=user.id, since=ctx.now - REPEAT_WINDOW
@@ -133,7 +138,9 @@ async def respond(ctx: Ctx) -> bool:
         ),
         urgent=True,
     )
-    if raised is not None and raised.first:
+    if raised is not None and raised.first and told is not None and entry is None:
+        # Outside homework only: its buttons would otherwise sit between a homework's
+        # questions, whose typed answers go to the homework.
         await columbia.offer(ctx, user, raised.link, raised.flag, told)
     if kept or command:
         return True  # the words are their answer (or a command): it goes on below
@@ -142,13 +149,17 @@ async def respond(ctx: Ctx) -> bool:
     return False
 
 
+async def _naming_warning_signs(ctx: Ctx, entry: Entry | None) -> bool:
+    """The client is writing their safety plan's warning signs: what a hard time looks like
+    for them, risk words and all. No alert then, unless the words read as imminent."""
+    return entry is not None and await homework.current_step(ctx, entry) in plan.SIGNS
+
+
 def _to_a_client(ctx: Ctx, therapist: User) -> bool:
     """What the therapist typed is a message for a client: the answer to Reply under an
-    entry, or a Telegram reply to one of the bot's messages (a digest, an alert)."""
-    if ctx.via != "message" and ctx.via != "edited":
-        return False
+    entry (it reaches the client marked as theirs, and may quote what the client wrote)."""
     asked = (therapist.dialog or {}).get("ask")
-    return (asked == "reply" and not command_of(ctx.text)) or ctx.replying_to_bot
+    return ctx.via == "message" and asked == "reply" and not command_of(ctx.text)
 
 
 async def _gentler(ctx: Ctx, user: User | None, finding: RiskFinding) -> bool:
@@ -164,8 +175,29 @@ async def _gentler(ctx: Ctx, user: User | None, finding: RiskFinding) -> bool:
         ctx.say(helping_reply(ctx.rt.resources, country, language=language), urgent=True)
     else:
         log.info("uncertain risk language screened; a check-in shown")
+        client = user is not None and user.role == "client"
+        keyboard = None
+        if client:
+            token = await button_token(
+                ctx,
+                "checkin",
+                {
+                    "excerpt": finding.excerpt,
+                    "text": ctx.screened[: flags.MAX_TEXT],
+                    "source": source,
+                    "entry": entry.id if entry is not None else None,
+                    "language": language,
+                },
+            )
+            said = crisis_words(language)
+            keyboard = buttons(
+                [[(said["check_in_yes"], f"{token}:yes"), (said["check_in_no"], f"{token}:no")]]
+            )
         ctx.say(
-            check_in_reply(ctx.rt.resources, country, language=language, homework=kept),
+            check_in_reply(
+                ctx.rt.resources, country, language=language, homework=kept, buttons=client
+            ),
+            buttons=keyboard,
             urgent=True,
         )
     if kept or ctx.text.startswith("/") or (user is not None and user.role == "therapist"):
@@ -173,6 +205,48 @@ async def _gentler(ctx: Ctx, user: User | None, finding: RiskFinding) -> bool:
     if entry is not None:
         await homework.show_current(ctx, entry)
     return False
+
+
+async def check_in_answer(ctx: Ctx, payload: dict[str, object], sub: str) -> None:
+    """Yes or No under a check-in. Yes is the risk the words hinted at: a flag with those
+    words, the alert, and the full crisis reply, as if the screen had been sure."""
+    client = ctx.user
+    ctx.edit_buttons(None)
+    if client is None or client.role != "client":
+        return
+    language: Language = "es" if payload.get("language") == "es" else "en"
+    if sub != "yes":
+        ctx.say(crisis_words(language)["check_in_not"])
+        return
+    entry_id = payload.get("entry")
+    entry = (
+        await entries.client_entry(ctx.session, client_id=client.id, entry_id=entry_id)
+        if isinstance(entry_id, int)
+        else None
+    )
+    raised = await raise_flag(
+        ctx,
+        client,
+        entry,
+        source=str(payload.get("source") or "message"),
+        excerpt=str(payload.get("excerpt") or ""),
+        text=str(payload.get("text") or ""),
+        imminent=False,
+    )
+    ctx.say(
+        crisis_reply(
+            ctx.rt.resources,
+            country_of(ctx),
+            language=language,
+            imminent=False,
+            therapist=raised.told,
+            homework=None,
+            plan=await plan.own_steps(ctx, client),
+        ),
+        urgent=True,
+    )
+    if raised.first and raised.told is not None and await homework.peek_open_entry(ctx) is None:
+        await columbia.offer(ctx, client, raised.link, raised.flag, raised.told)
 
 
 @dataclass(frozen=True)
@@ -229,7 +303,7 @@ async def raise_flag(
     open_before = [
         f
         for f in await flags.open_flags_of_client(ctx.session, client_id=client.id, link_id=link.id)
-        if f.id != flag.id
+        if f.id != flag.id and await _alerted(ctx, f)
     ]
     if open_before:
         # One open alert per client: this message joins it, in its thread.
@@ -244,6 +318,20 @@ async def raise_flag(
             shown=pick(ctx.rt.resources.region(country_of(ctx))[0].name, language),
         )
     return Raised(therapist.name, flag, link, first=not open_before)
+
+
+async def _alerted(ctx: Ctx, flag: Flag) -> bool:
+    """The therapist has (or is being sent) an alert for this flag: it can be joined. One
+    raised while they had blocked the bot, or whose alert failed, went to the fallback
+    chat instead, and a later message is an alert of its own, with its buttons."""
+    stored = outbox.dedupe_key(ctx.session, "alert", flags.alert_key(flag))
+    return await outbox.status_of(ctx.session, stored_key=stored) in outbox.ON_ITS_WAY
+
+
+async def _shown(ctx: Ctx, flag: Flag) -> bool:
+    """The alert (or the follow-up in its thread) of this flag reached the therapist."""
+    stored = outbox.dedupe_key(ctx.session, "alert", flags.alert_key(flag))
+    return await outbox.status_of(ctx.session, stored_key=stored) == "sent"
 
 
 async def _therapist_told(ctx: Ctx, client: User) -> str | None:
@@ -367,18 +455,14 @@ async def queue_follow_up(
         imminent=flag.imminent,
         t=wording(language).t,
     )
-    await outbox.notify(
+    await flags.tell_in_thread(
         ctx.session,
-        person=therapist,
-        kind="alert",
+        therapist=therapist,
+        flag=flag,
+        head=head,
         key=flags.alert_key(flag),
         text=text,
         now=ctx.now,
-        extra={
-            "flag": flag.id,
-            "about": flag.client_id,
-            "thread": outbox.dedupe_key(ctx.session, "alert", flags.alert_key(head)),
-        },
     )
 
 
@@ -445,6 +529,10 @@ async def escalate_unacknowledged(rt: Runtime) -> int:
             flag_id = flag.id
             try:
                 async with session.begin_nested():
+                    if await _joined_an_escalated_alert(session, flag):
+                        # One alert, one escalation: the fallback chat has this client's.
+                        flags.mark_escalated(flag, reason="unacknowledged", now=now)
+                        continue
                     await escalate(rt, session, flag, reason="unacknowledged", now=now)
                 escalated += 1
             except Exception:
@@ -474,18 +562,27 @@ async def acknowledge(ctx: Ctx, payload: dict[str, object]) -> None:
     zone = ZoneInfo(therapist.timezone)
     raised = moment(flag.created_at.astimezone(zone), ctx.lang)
     ctx.edit_buttons(_without_pressed(ctx))
-    if flag.acknowledged_at is not None:
-        when = moment(flag.acknowledged_at.astimezone(zone), ctx.lang, "EEE HH:mm")
+    # One Acknowledge settles the client's whole alert: every flag still open under the
+    # link that the therapist has been shown (its alert or follow-up delivered, or listed
+    # where the button was), the later messages that joined it included. One still on its
+    # way stays open, so nothing is settled unseen.
+    until = payload.get("until")
+    listed = datetime.fromisoformat(until) if isinstance(until, str) else None
+    settled = [
+        f
+        for f in await flags.open_flags_of_client(
+            ctx.session, client_id=flag.client_id, link_id=flag.link_id, for_update=True
+        )
+        if f.id == flag.id
+        or (listed is not None and f.created_at <= listed)
+        or await _shown(ctx, f)
+    ]
+    if not settled:
+        when = moment((flag.acknowledged_at or ctx.now).astimezone(zone), ctx.lang, "EEE HH:mm")
         ctx.toast(ctx.t("Already acknowledged, {when}.", when=when))
         return
-    # One Acknowledge settles the client's whole alert: every flag still open under the
-    # link, the later messages that joined it included.
-    settled = await flags.open_flags_of_client(
-        ctx.session, client_id=flag.client_id, link_id=flag.link_id, for_update=True
-    )
     for each in settled:
         flags.acknowledge(each, by=therapist, now=ctx.now)
-    flags.acknowledge(flag, by=therapist, now=ctx.now)
     later = len([f for f in settled if f.id != flag.id])
     said = ctx.t(
         "Acknowledged: {name}'s alert from {raised} ({zone} time). It stays in their "
@@ -509,6 +606,18 @@ async def acknowledge(ctx: Ctx, payload: dict[str, object]) -> None:
             f"UTC) has now been acknowledged by {therapist.name}.",
             now=ctx.now,
         )
+
+
+async def _joined_an_escalated_alert(session: AsyncSession, flag: Flag) -> bool:
+    """An earlier open flag of the same client and link (the alert this one joined) has
+    gone to the fallback chat already."""
+    earlier = await flags.open_flags_of_client(
+        session, client_id=flag.client_id, link_id=flag.link_id
+    )
+    return any(
+        f.escalated_at is not None and (f.created_at, f.id) < (flag.created_at, flag.id)
+        for f in earlier
+    )
 
 
 def _without_pressed(ctx: Ctx) -> Keyboard | None:

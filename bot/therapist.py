@@ -112,7 +112,13 @@ async def clients(ctx: Ctx) -> None:
                 )
             lines.append("  " + line)
             token = await button_token(
-                ctx, "ack", {"flag": flag.id, "raised": flag.created_at.isoformat()}
+                ctx,
+                "ack",
+                {
+                    "flag": flag.id,
+                    "raised": flag.created_at.isoformat(),
+                    "until": joined[-1].created_at.isoformat(),  # what this line counted
+                },
             )
             label = ctx.t("Acknowledge {name}, {when}", name=name, when=raised)
             rows.append([(label[:60], token)])

@@ -58,8 +58,6 @@ WORDS: dict[Language, dict[str, str]] = {
     "en": {
         "offer": "If it's all right, {therapist} would like you to answer a few short "
         "yes-or-no questions, so they know how best to help. You can stop at any time.",
-        "offer_nobody": "If it's all right, a few short yes-or-no questions help your "
-        "therapist know how best to help. You can stop at any time.",
         "yes": "Yes",
         "no": "No",
         "stop": "I'd rather not",
@@ -73,8 +71,6 @@ WORDS: dict[Language, dict[str, str]] = {
         "offer": "Si te parece bien, a {therapist} le gustaría que respondieras unas "
         "preguntas breves de sí o no, para saber cómo ayudarte mejor. Puedes parar cuando "
         "quieras.",
-        "offer_nobody": "Si te parece bien, unas preguntas breves de sí o no ayudan a tu "
-        "terapeuta a saber cómo ayudarte mejor. Puedes parar cuando quieras.",
         "yes": "Sí",
         "no": "No",
         "stop": "Prefiero no responder",

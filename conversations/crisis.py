@@ -184,6 +184,15 @@ _WORDS: dict[Language, dict[str, str]] = {
         "check_in_help": "If you are, please tell someone you trust, or your therapist. You "
         "can also talk to someone right now, for free: /sos shows the lines. If you are in "
         "danger now, please call {emergency}.",
+        "check_in_tap": "If you are, tap Yes and I'll let your therapist know. You can also "
+        "talk to someone right now, for free: /sos shows the lines. If you are in danger now, "
+        "please call {emergency}.",
+        "check_in_yes": "Yes, I am",
+        "check_in_no": "No, not that",
+        "check_in_not": "Thank you for telling me. If that changes, /sos is always here, and "
+        "so am I.",
+        "plan_signs": "Thank you for writing this down. Knowing your warning signs is how the "
+        "plan helps. If these thoughts are with you right now, /sos shows the lines.",
         "check_in_go_on": "If it's not that, that's all right: carry on below whenever you're "
         "ready.",
         "other_thanks": "Thank you for looking out for them. It sounds like someone you care "
@@ -197,7 +206,8 @@ _WORDS: dict[Language, dict[str, str]] = {
         "• If it's safe, help move away things they could use to hurt themselves.\n"
         "• Call a line together:",
         "other_you": "Look after yourself too: you can talk to one of these lines about how "
-        "you feel, and to your therapist.",
+        "you feel, and to your therapist. And if you're having thoughts like these yourself, "
+        "please say so here, or use /sos: the lines are for you too.",
         "own_plan": "Your own safety plan says:",
     },
     "es": {
@@ -229,6 +239,16 @@ _WORDS: dict[Language, dict[str, str]] = {
         "check_in_help": "Si es así, cuéntaselo a alguien de confianza o a tu terapeuta. "
         "También puedes hablar con alguien ahora mismo, gratis: /sos te muestra las líneas. "
         "Si estás en peligro ahora, llama al {emergency}.",
+        "check_in_tap": "Si es así, toca «Sí» y se lo haré saber a tu terapeuta. También "
+        "puedes hablar con alguien ahora mismo, gratis: /sos te muestra las líneas. Si estás "
+        "en peligro ahora, llama al {emergency}.",
+        "check_in_yes": "Sí",
+        "check_in_no": "No, no es eso",
+        "check_in_not": "Gracias por contármelo. Si eso cambia, /sos siempre está aquí, y yo "
+        "también.",
+        "plan_signs": "Gracias por escribirlo. Conocer tus señales de alarma es lo que hace "
+        "que el plan ayude. Si estos pensamientos te acompañan ahora mismo, /sos te muestra "
+        "las líneas.",
         "check_in_go_on": "Si no es eso, no pasa nada: sigue aquí abajo cuando quieras.",
         "other_thanks": "Gracias por preocuparte por esa persona. Parece que alguien que te "
         "importa puede estar en riesgo, y eso pesa mucho.",
@@ -241,7 +261,8 @@ _WORDS: dict[Language, dict[str, str]] = {
         "• Si es seguro, ayuda a apartar lo que podría usar para hacerse daño.\n"
         "• Llamad juntos a una línea:",
         "other_you": "Cuídate tú también: puedes hablar con estas líneas de cómo te sientes, "
-        "y con tu terapeuta.",
+        "y con tu terapeuta. Y si tú también tienes pensamientos así, dilo aquí, o usa /sos: "
+        "las líneas también son para ti.",
         "own_plan": "Tu propio plan de seguridad dice:",
     },
 }
@@ -340,19 +361,31 @@ def sos_text(
 
 
 def check_in_reply(
-    resources_: CrisisResources, country: str | None, *, language: Language, homework: bool
+    resources_: CrisisResources,
+    country: str | None,
+    *,
+    language: Language,
+    homework: bool,
+    buttons: bool = False,
 ) -> str:
     """The gentle question for words the screen is unsure of: no alarm, no alert, the way
-    to /sos and the emergency number."""
+    to /sos and the emergency number (`buttons`: Yes tells the therapist)."""
     words = _WORDS[language]
     region, _ = resources_.region(country)
     parts = [
         words["check_in"],
-        words["check_in_help"].format(emergency=pick(region.emergency, language)),
+        words["check_in_tap" if buttons else "check_in_help"].format(
+            emergency=pick(region.emergency, language)
+        ),
     ]
     if homework:
         parts.append(words["check_in_go_on"])
     return "\n\n".join(parts)
+
+
+def crisis_words(language: Language) -> dict[str, str]:
+    """The crisis replies' own words in `language` (button labels, short lines)."""
+    return _WORDS[language]
 
 
 def helping_reply(resources_: CrisisResources, country: str | None, *, language: Language) -> str:

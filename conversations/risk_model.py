@@ -81,8 +81,6 @@ class Models:
     """Between this and `alert`: a gentle check-in, no alert."""
     other_at: float
     """An `other` probability at or above this is read as someone else at risk."""
-    veto: float
-    """A rule's match (not an imminent one) the model scores below this is a check-in."""
 
 
 def _model(name: str, raw: dict[str, object]) -> Model:
@@ -104,7 +102,6 @@ def models() -> Models:
         alert=float(thresholds["alert"]),
         check_in=float(thresholds["check_in"]),
         other_at=float(thresholds["other"]),
-        veto=float(thresholds["veto"]),
     )
 
 

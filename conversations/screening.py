@@ -4,8 +4,6 @@
 
     text ─► phrase rules (conversations/risk.py) ─► a match: clear risk
          └► no match ─► the model (conversations/risk_model.py), per run of sentences:
-         (a rule's match the model finds nothing like risk in, unless it names a plan, a
-          time or a means: a check-in instead)
                 ≥ alert threshold: clear risk (the full crisis answer, an alert)
                 ≥ check-in threshold: a gentle check-in ("are you thinking of hurting
                   yourself?") and the way to /sos; no alert
@@ -18,31 +16,26 @@ Pure and deterministic, like its two readers.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from conversations import risk, risk_model
 from conversations.risk import Level, RiskFinding
 
-MIN_WORDS = 3
-"""Shorter messages ("hello there", "ok") are the rules' alone: too little for a model."""
+MIN_WORDS = 4
+"""Shorter messages ("hello there", "nadie me escucha") are the rules' alone: too few words for
+the model to judge."""
 
 
 def screen(text: str) -> RiskFinding | None:
     """What the layers find in `text`: a finding whose `level` is "risk", "check_in" or
     "other" (someone else at risk), or None."""
     found = risk.screen(text)
-    if found is not None and found.imminent:
-        return found  # a plan, a time, a means: never second-guessed
+    if found is not None:
+        return found  # a rule's match is never second-guessed by the model
     read = risk.read(text) if text and text.strip() else []
     if sum(len(line.split()) for _, line in read) < MIN_WORDS:
-        return found  # too short for the model: the rules alone
+        return None  # too short for the model: the rules alone
     models = risk_model.models()
     lines = [line for _, line in read]
     best, at = _best(models.risk, lines)
-    if found is not None:
-        # The rules matched words the model finds nothing like risk in ("I could murder a
-        # pizza", a denial the rules missed): a gentle check-in rather than an alert.
-        return found if best >= models.veto else replace(found, level="check_in")
     if best >= models.check_in:
         level: Level = "risk" if best >= models.alert else "check_in"
         return RiskFinding(

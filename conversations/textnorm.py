@@ -63,6 +63,11 @@ def _latin_look_alike(char: str) -> str:
     letters such as "é" and "ñ" are letters of their own and stay)."""
     if not char.isalpha() or unicodedata.name(char, "").startswith("LATIN "):
         return char
+    if char.isupper():
+        # Read by its small letter: Unicode's list maps a capital Greek or Cyrillic I to a
+        # small l (they look alike), which would turn "KΙLL" into "KlLL".
+        small = _latin_look_alike(char.lower())
+        return small.upper() if small != char.lower() else char
     found = confusables.is_confusable(char, greedy=True, preferred_aliases=["latin"])
     for entry in found or ():
         for glyph in entry["homoglyphs"]:

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import outbox
 from storage.models import Flag, Link, User
 
 MAX_TEXT = 4096
@@ -49,6 +50,33 @@ def alert_key(flag: Flag) -> str:
     """A flag's outbox key: its id with the moment it was raised, since SQLite may hand an
     erased client's ids to new rows (their sent alerts' keys stay in the outbox)."""
     return f"{flag.id}:{flag.created_at.timestamp():.6f}"
+
+
+async def tell_in_thread(
+    session: AsyncSession,
+    *,
+    therapist: User,
+    flag: Flag,
+    head: Flag,
+    key: str,
+    text: str,
+    now: datetime,
+) -> None:
+    """A message about `flag` on the alert lane, sent as a reply to the alert that `head`
+    raised (so it notifies, and sits under it), with no buttons of its own."""
+    await outbox.notify(
+        session,
+        person=therapist,
+        kind="alert",
+        key=key,
+        text=text,
+        now=now,
+        extra={
+            "flag": flag.id,
+            "about": flag.client_id,
+            "thread": outbox.dedupe_key(session, "alert", alert_key(head)),
+        },
+    )
 
 
 async def latest_flag_since(

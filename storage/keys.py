@@ -26,6 +26,7 @@ from storage import crypto
 from storage.db import dialect_insert
 from storage.models import (
     Assignment,
+    ButtonToken,
     ClientNote,
     Code,
     DataKey,
@@ -79,6 +80,8 @@ OWNERS: dict[type[Any], Callable[[Session, Any], int | None]] = {
     ClientNote: lambda _s, note: note.client_id,
     Flag: lambda _s, flag: flag.client_id,
     OutboxMessage: _outbox_owner,
+    # A button's payload is the one person's who may press it (a check-in's words, say).
+    ButtonToken: lambda _s, token: token.user_id,
 }
 """Whose data each table's encrypted columns hold (a user id), by the row."""
 

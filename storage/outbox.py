@@ -237,6 +237,8 @@ WITHHELD = frozenset({"reminder", "follow_up"})
 (a snooze, one held by quiet hours) or before the homework was stopped is not sent."""
 
 SENDING_LEFT = ("sending", "attempting", "sent", "unknown")
+ON_ITS_WAY = ("pending", *SENDING_LEFT)
+"""A message that is sent, or will be, or may have been (not given up, cancelled or refused)."""
 """Statuses of messages whose turn was taken (they count against a chat's budget)."""
 
 MAX_AHEAD = timedelta(minutes=5)
@@ -647,6 +649,12 @@ async def depth_by_lane(session: AsyncSession) -> dict[int, int]:
         .group_by(OutboxMessage.lane)
     )
     return {int(lane): int(count) for lane, count in (await session.execute(query)).all()}
+
+
+async def status_of(session: AsyncSession, *, stored_key: str) -> str | None:
+    """The status of the message queued under `stored_key` (a :func:`dedupe_key`), if any."""
+    query = select(OutboxMessage.status).where(OutboxMessage.dedupe_key == stored_key)
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def shown_as(session: AsyncSession, *, stored_key: str) -> int | None:

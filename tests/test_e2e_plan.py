@@ -277,3 +277,22 @@ async def test_the_clients_own_plan_comes_first_after_a_risk_message_and_in_sos(
     sos = texts(await running.send(client, "/sos"))
     assert sos.index("please call 112") < sos.index("Your own safety plan says:")
     assert sos.index("Dr Fake Therapist 555-0199") < sos.index("TelefonSeelsorge")
+
+
+async def test_risk_words_beyond_the_plans_warning_signs_are_answered_in_full(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await therapist_and_client(running)
+    await running.send(therapist, "/assign robin safety plan once 2026-11-21 18:00")
+    await deliver(running, clock)
+    start = (await running.send(client, "/plan"))[-1]
+    await running.press(client, "Start safety plan", start)
+    await running.send(client, "I stop answering messages and stay in bed")
+    # Step 2 is how they cope: a plain disclosure here is risk now, answered and alerted.
+    said = texts(await running.send(client, "honestly I want to kill myself, I can't do this"))
+    assert "Thank you for telling me" in said and "I've let Dr Fake Therapist know" in said
+    await running.api.wait_for_sent(therapist.chat_id, lambda m: "Risk alert" in (m.text or ""))
+    # A note mid-plan is screened as a note: the lines, and it joins the open alert.
+    clock.advance(timedelta(hours=1))
+    said = texts(await running.send(client, "/note I want to die"))
+    assert "crisis" in said.lower() or "112" in said

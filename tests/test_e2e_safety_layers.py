@@ -7,8 +7,8 @@ gentle check-in, and a therapist's words to a client never screened as risk.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,36 +16,16 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import FixedClock
+from conversations import risk, risk_model
 from storage.models import Flag
-from tests.fake_bot_api import FakeBotApi, FakeUser, SentMessage
-from tests.harness import RunningBot, link_client, register_therapist, texts
+from tests import test_e2e_safety as safety_tests
+from tests.fake_bot_api import FakeUser, SentMessage
+from tests.harness import RunningBot, texts
 
-FALLBACK_CHAT = 9900
-
-
-@pytest.fixture
-async def running(
-    api: FakeBotApi, database_url: str, clock: FixedClock, encryption_keys: str
-) -> AsyncIterator[RunningBot]:
-    api.user(FALLBACK_CHAT, "On-call")
-    bot = RunningBot(
-        api=api,
-        database_url=database_url,
-        clock=clock,
-        key=encryption_keys,
-        overrides={"alert_fallback_chat_id": FALLBACK_CHAT, "alert_ack_minutes": 20},
-    )
-    await bot.start()
-    yield bot
-    await bot.stop()
-
-
-async def linked(running: RunningBot) -> tuple[FakeUser, FakeUser]:
-    therapist = running.api.user(7101, "Dana", username="dana_fake")
-    client = running.api.user(7102, "Robin", last_name="Example", username="robin_example")
-    await register_therapist(running, therapist)
-    await link_client(running, therapist, client, "Robin")
-    return therapist, client
+# The same bot as the first safety tests: a fallback chat, a 20-minute window to acknowledge.
+running = safety_tests.running
+linked = safety_tests.linked
+FALLBACK_CHAT = safety_tests.FALLBACK_CHAT
 
 
 def replied_to(message: SentMessage) -> int | None:
@@ -122,13 +102,17 @@ async def test_an_unacknowledged_alert_with_joined_messages_escalates_once(
     therapist, client = await linked(running)
     await running.send(client, "i want to die")
     await running.api.wait_for_sent(therapist.chat_id, lambda m: "Risk alert" in (m.text or ""))
+    clock.advance(timedelta(minutes=3))
     await running.send(client, "i want to kill myself")
+    await running.api.wait_for_sent(therapist.chat_id, lambda m: "wrote again" in (m.text or ""))
     clock.advance(timedelta(minutes=25))
     await running.tick()
+    clock.advance(timedelta(minutes=5))  # the joined message's own window runs out too
     await running.tick()
-    escalations = running.api.sent_to(FALLBACK_CHAT)
-    assert escalations and all("Robin" in (m.text or "") for m in escalations)
-    assert "i want" not in " ".join(m.text or "" for m in escalations)  # never their words
+    [escalation] = running.api.sent_to(FALLBACK_CHAT)  # one alert, one escalation
+    assert "Robin" in (escalation.text or "")
+    assert "i want" not in (escalation.text or "")  # never their words
+    assert all(f.escalated_at is not None for f in await flags_of(running))
 
 
 async def test_a_friend_at_risk_gets_how_to_help_and_no_alert(running: RunningBot) -> None:
@@ -299,7 +283,7 @@ async def test_columbia_needs_a_client_and_on_or_off(running: RunningBot) -> Non
     assert "for therapists" in texts(await running.send(client, "/columbia robin on"))
 
 
-async def test_a_therapists_telegram_reply_to_an_alert_is_not_screened_as_risk(
+async def test_a_therapists_own_risk_words_elsewhere_get_the_lines_not_a_client_alert(
     running: RunningBot,
 ) -> None:
     therapist, client = await linked(running)
@@ -307,10 +291,86 @@ async def test_a_therapists_telegram_reply_to_an_alert_is_not_screened_as_risk(
     alert = await running.api.wait_for_sent(
         therapist.chat_id, lambda m: "Risk alert" in (m.text or "")
     )
-    quoting = "Re: i want to die. Calling you now."
+    # A Telegram reply to the alert reaches no client (yet): it is screened as anything else.
+    words = "honestly some days I want to kill myself too"
     said = texts(
-        await running.exchange(therapist, lambda: therapist.send_text(quoting, reply_to=alert))
+        await running.exchange(therapist, lambda: therapist.send_text(words, reply_to=alert))
     )
-    for answer in ("Thank you for", "That sounds really hard", "call 112"):
-        assert answer not in said
-    assert len(await flags_of(running)) == 1
+    assert "Thank you for telling me" in said and "112" in said
+    assert "I've let" not in said
+    assert len(await flags_of(running)) == 1  # the client's, none about the therapist
+
+
+async def test_a_follow_up_still_on_its_way_is_not_settled_unseen(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await linked(running)
+    await running.send(client, "i want to die")
+    alert = await running.api.wait_for_sent(
+        therapist.chat_id, lambda m: "Risk alert" in (m.text or "")
+    )
+    # The next message's follow-up can't be sent yet (Telegram refuses it for now).
+    running.api.fail_once(therapist.chat_id, 502)
+    clock.advance(timedelta(minutes=2))
+    await running.send(client, "i have the pills ready and i'm doing it tonight")
+    replies = await running.press(therapist, "Acknowledge", alert)
+    assert "settled too" not in texts(replies)
+    found = await flags_of(running)
+    assert [f.acknowledged_at is not None for f in found] == [True, False]
+    # It arrives later, in the thread; the alert's button settles it then.
+    clock.advance(timedelta(seconds=30))
+    await running.tick()
+    later = await running.api.wait_for_sent(
+        therapist.chat_id, lambda m: "pills ready" in (m.text or "")
+    )
+    assert replied_to(later) == alert.message_id
+    clients = texts(await running.send(therapist, "/clients"))
+    assert "not yet acknowledged" in clients
+    listed = running.api.last_sent(therapist.chat_id)
+    ack = next(b for row in listed.buttons for b, _ in row if b.startswith("Acknowledge"))
+    await running.press(therapist, ack, listed)
+    assert all(f.acknowledged_at is not None for f in await flags_of(running))
+
+
+UNSURE = "I am so tired of all of this, I just want it to stop"
+
+
+@pytest.fixture
+def unsure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model's band for a check-in widened, so UNSURE (which it scores high, but no
+    rule matches) falls in it whatever the shipped weights say of it."""
+    shipped = risk_model.models()
+    assert risk.screen(UNSURE) is None
+    widened = dataclasses.replace(shipped, alert=0.9999, check_in=0.05)
+    monkeypatch.setattr(risk_model, "models", lambda: widened)
+
+
+async def test_an_unsure_message_gets_a_check_in_and_yes_makes_it_an_alert(
+    running: RunningBot, unsure: None
+) -> None:
+    therapist, client = await linked(running)
+    words = UNSURE
+    replies = await running.send(client, words)
+    check_in = replies[-1]
+    said = texts(replies)
+    assert "are you having thoughts of hurting yourself" in said
+    assert check_in.button_texts == ["Yes, I am", "No, not that"]
+    assert await flags_of(running) == []
+    said = texts(await running.press(client, "Yes, I am", check_in))
+    assert "Thank you for telling me" in said and "I've let Dr Fake Therapist know" in said
+    alert = await running.api.wait_for_sent(
+        therapist.chat_id, lambda m: "Risk alert" in (m.text or "")
+    )
+    assert "I just want it to stop" in (alert.text or "")
+    [flag] = await flags_of(running)
+    assert flag.text == words
+
+
+async def test_no_to_a_check_in_is_answered_kindly_and_nothing_is_kept(
+    running: RunningBot, unsure: None
+) -> None:
+    _therapist, client = await linked(running)
+    replies = await running.send(client, UNSURE)
+    said = texts(await running.press(client, "No, not that", replies[-1]))
+    assert "Thank you for telling me. If that changes, /sos is always here" in said
+    assert await flags_of(running) == []

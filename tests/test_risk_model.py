@@ -24,6 +24,8 @@ from conversations.textnorm import normalise
         ("i want to kіll mysеlf", "i want to kill myself"),  # Cyrillic і and е
         ("ɪ ᴡᴀɴᴛ ᴛᴏ ᴅɪᴇ", "i want to die"),  # small capitals
         ("ｅｎｄ ｉｔ", "end it"),  # full width
+        ("KΙLL MYSELF", "KILL MYSELF"),  # a capital Greek iota, not a small l
+        ("commit suІcІde", "commit suIcIde"),  # capital Cyrillic І inside a small word
         ("so\u00adlo quiero morir", "solo quiero morir"),  # a soft hyphen
     ],
 )
@@ -80,7 +82,7 @@ def test_the_thresholds_shipped_are_the_trainers_and_in_order() -> None:
     raw = json.loads(risk_model.WEIGHTS.read_text(encoding="utf-8"))
     assert raw["thresholds"] == trainer.THRESHOLDS
     models = risk_model.models()
-    assert 0 < models.veto < models.check_in < models.alert < 1
+    assert 0 < models.check_in < models.alert < 1 and 0 < models.other_at < 1
 
 
 def test_no_frozen_line_is_trained_on() -> None:
