@@ -1,12 +1,13 @@
 """Train the risk screen's model (conversations/risk_model.json) from the labelled corpus.
 
-Run: python -m bench.train_risk_model [--cv] [--write]
+Run: python -m bench.train_risk_model [--interface] [--cv] [--write]
 
 - ``--cv`` measures before anything ships: each file of ``tests/risk_corpus/train/`` (written
   blind, never read by the rules) in turn is held out, the model is trained on the rest, and
   the layered screen (rules, then the model) is scored on the held-out file at a grid of
   thresholds. The thresholds in THRESHOLDS below are chosen from this, never from the frozen
   corpus (``tests/risk_corpus/frozen/``), which no training or tuning reads.
+- ``--interface`` writes ``train/interface.txt`` again: the bot's own words, benign lines.
 - ``--write`` trains on every corpus file but the frozen ones and writes the weights.
 
 scikit-learn is a development dependency (the ``test`` extra); the bot only reads the JSON.
@@ -65,6 +66,97 @@ def read_file(path: Path) -> list[Line]:
     return lines
 
 
+INTERFACE = CORPUS / "train" / "interface.txt"
+NEAR_RISK = (
+    "suicid",
+    "kill",
+    "dead",
+    "death",
+    "die",
+    "harm",
+    "hurt",
+    "risk",
+    "crisis",
+    "alert",
+    "danger",
+    "safety",
+    "columbia",
+    "life",
+    "living",
+    "live",
+    "end it",
+    "plan",
+    "sos",
+    "vida",
+    "vivir",
+    "morir",
+    "muert",
+    "matar",
+    "riesgo",
+    "peligro",
+    "daño",
+    "emergenc",
+    "seguridad",
+    "alarma",
+    "quitar",
+    "acabar",
+)
+"""Interface words near a risk message's: their strings are left out of interface.txt."""
+
+
+def interface_lines() -> list[str]:
+    """The bot's own short words in English and Spanish (button labels, questions, notices,
+    homework names and prompts), which clients type back or echo, as benign lines: none
+    near risk's words, none a rule reads as risk."""
+    import yaml
+    from babel.messages.pofile import read_po
+
+    from bot.i18n import LOCALE_DIR
+
+    found: set[str] = set()
+    with (LOCALE_DIR / "es" / "LC_MESSAGES" / "messages.po").open("rb") as file:
+        for message in read_po(file):
+            for text in (message.id, message.string):
+                if isinstance(text, str) and text and "{" not in text:
+                    found.add(" ".join(text.split()))
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("label", "title", "prompt", "description", "names", "choices"):
+                    for text in value if isinstance(value, list) else [value]:
+                        if isinstance(text, str) and "{" not in text:
+                            found.add(" ".join(text.split()))
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    library = Path(__file__).resolve().parent.parent / "conversations" / "library"
+    for path in sorted(library.glob("*.yaml")):
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return sorted(
+        text
+        for text in found
+        if len(text.split()) <= 40
+        and not any(word in text.casefold() for word in NEAR_RISK)
+        and risk.screen(text) is None
+    )
+
+
+def write_interface() -> None:
+    lines = [
+        "# The bot's own words (bench/train_risk_model.py --interface: button labels, questions,",
+        "# notices, homework names and prompts, English and Spanish), as benign training lines:",
+        "# clients type them back. Made from the code, none near risk's words. Do not edit.",
+    ]
+    for text in interface_lines():
+        language = "es" if risk.language_of(text) == "es" else "en"
+        lines.append(f"- interface {language} | {text}")
+    INTERFACE.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {INTERFACE} ({len(lines) - 3} lines)")
+
+
 def training_files() -> list[Path]:
     return sorted(CORPUS.glob("*.txt")) + sorted((CORPUS / "train").glob("*.txt"))
 
@@ -110,9 +202,10 @@ def layered(text: str, model: risk_model.Model, alert: float, check_in: float, w
     model reads only messages of `words` words or more)."""
     if _rules(text) is not None:
         return "risk"
-    lines = [line for _, line in _read(text)]
-    if sum(len(line.split()) for line in lines) < words:
+    read = _read(text)
+    if sum(len(original.split()) for original, _ in read) < words:
         return "none"
+    lines = [line for _, line in read]
     best = max(model.probability(w) for _, w in risk_model.windows(lines))
     return "risk" if best >= alert else "check_in" if best >= check_in else "none"
 
@@ -189,6 +282,8 @@ def write() -> None:
 def main(argv: list[str]) -> int:
     if "--cv" in argv:
         cross_validate()
+    if "--interface" in argv:
+        write_interface()
     if "--write" in argv:
         write()
     return 0

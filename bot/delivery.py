@@ -373,6 +373,11 @@ REPLIES = frozenset({"reply", "crisis"})
 """Replies to the person who wrote (recorded by the update pipeline, bot/pipeline.py)."""
 
 
+class NotYet(TelegramError):
+    """A message that must wait for another to be sent first (a follow-up, for the alert
+    it replies to): tried again after the usual short wait, like a refusal for now."""
+
+
 class NotSent(Exception):
     """A message found, when its turn came, to be no longer worth sending."""
 
@@ -448,15 +453,23 @@ async def _send_content(
             raise NotSent("a later question of its homework was asked since")
     keyboard = buttons(rows) if rows else None
     thread = payload.get("thread")
-    reply_to = await retrying(lambda: _shown_as(rt, thread)) if isinstance(thread, str) else None
+    reply_to = None
+    if isinstance(thread, str):
+        status, reply_to = await retrying(lambda: _thread_of(rt, thread))
+        if status in ("pending", "sending", "attempting"):
+            raise NotYet("the alert it replies to is not sent yet")
     return await shows.say(
         chat_id, text, keyboard=keyboard, html=bool(payload.get("html")), reply_to=reply_to
     )
 
 
-async def _shown_as(rt: Runtime, stored_key: str) -> int | None:
+async def _thread_of(rt: Runtime, stored_key: str) -> tuple[str | None, int | None]:
+    """The status of the message a follow-up replies to, and its Telegram id once sent."""
     async with rt.db.reading() as session:
-        return await outbox.shown_as(session, stored_key=stored_key)
+        return (
+            await outbox.status_of(session, stored_key=stored_key),
+            await outbox.shown_as(session, stored_key=stored_key),
+        )
 
 
 async def _asked_rev(rt: Runtime, entry_id: int) -> int | None:

@@ -20,8 +20,8 @@ from conversations import risk, risk_model
 from conversations.risk import Level, RiskFinding
 
 MIN_WORDS = 4
-"""Shorter messages ("hello there", "nadie me escucha") are the rules' alone: too few words for
-the model to judge."""
+"""Shorter messages, in words as written ("hello there", "nadie me escucha", "I've made it":
+a button's words typed), are the rules' alone: too few words for the model to judge."""
 
 
 def screen(text: str) -> RiskFinding | None:
@@ -31,7 +31,7 @@ def screen(text: str) -> RiskFinding | None:
     if found is not None:
         return found  # a rule's match is never second-guessed by the model
     read = risk.read(text) if text and text.strip() else []
-    if sum(len(line.split()) for _, line in read) < MIN_WORDS:
+    if _words(read) < MIN_WORDS:
         return None  # too short for the model: the rules alone
     models = risk_model.models()
     lines = [line for _, line in read]
@@ -55,6 +55,11 @@ def screen(text: str) -> RiskFinding | None:
             level="other",
         )
     return None
+
+
+def _words(read: list[tuple[str, str]]) -> int:
+    """Words as written ("I've made it" is three, though read as "i have made it")."""
+    return sum(len(original.split()) for original, _ in read)
 
 
 def _best(model: risk_model.Model, lines: list[str]) -> tuple[float, int]:

@@ -374,3 +374,21 @@ async def test_no_to_a_check_in_is_answered_kindly_and_nothing_is_kept(
     said = texts(await running.press(client, "No, not that", replies[-1]))
     assert "Thank you for telling me. If that changes, /sos is always here" in said
     assert await flags_of(running) == []
+
+
+async def test_a_follow_up_waits_for_the_alert_it_replies_to(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await linked(running)
+    running.api.fail_once(therapist.chat_id, 502)  # the alert itself must be tried again
+    await running.send(client, "i want to die")
+    clock.advance(timedelta(minutes=1))
+    await running.send(client, "i want to kill myself tonight")
+    for _ in range(4):
+        clock.advance(timedelta(seconds=5))
+        await running.tick()
+    sent = [m for m in running.api.sent_to(therapist.chat_id) if "Robin" in (m.text or "")]
+    alert = next(m for m in sent if "Risk alert" in (m.text or ""))
+    follow_up = next(m for m in sent if "wrote again" in (m.text or ""))
+    assert sent.index(alert) < sent.index(follow_up)
+    assert replied_to(follow_up) == alert.message_id
