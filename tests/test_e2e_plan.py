@@ -248,14 +248,20 @@ async def test_the_therapist_reads_the_plan_in_client_and_gives_it_again(
     assert said.index("Skipping meals") < said.index("I stop answering messages")
 
 
-async def test_the_clients_own_plan_comes_first_after_a_risk_message_and_in_sos(
-    running: RunningBot, clock: FixedClock
-) -> None:
+async def plan_started(running: RunningBot, clock: FixedClock) -> tuple[FakeUser, FakeUser]:
+    """Robin, given the safety plan by their therapist, at its first question."""
     therapist, client = await therapist_and_client(running)
     await running.send(therapist, "/assign robin safety plan once 2026-11-21 18:00")
     await deliver(running, clock)
     start = (await running.send(client, "/plan"))[-1]
     await running.press(client, "Start safety plan", start)
+    return therapist, client
+
+
+async def test_the_clients_own_plan_comes_first_after_a_risk_message_and_in_sos(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await plan_started(running, clock)
     # Risk words in the plan's own warning signs are the plan working: no alert, no lines.
     signs = "When I start thinking everyone would be better off if I was dead"
     said = texts(await running.send(client, signs))
@@ -282,11 +288,7 @@ async def test_the_clients_own_plan_comes_first_after_a_risk_message_and_in_sos(
 async def test_risk_words_beyond_the_plans_warning_signs_are_answered_in_full(
     running: RunningBot, clock: FixedClock
 ) -> None:
-    therapist, client = await therapist_and_client(running)
-    await running.send(therapist, "/assign robin safety plan once 2026-11-21 18:00")
-    await deliver(running, clock)
-    start = (await running.send(client, "/plan"))[-1]
-    await running.press(client, "Start safety plan", start)
+    therapist, client = await plan_started(running, clock)
     await running.send(client, "I stop answering messages and stay in bed")
     # Step 2 is how they cope: a plain disclosure here is risk now, answered and alerted.
     said = texts(await running.send(client, "honestly I want to kill myself, I can't do this"))

@@ -28,6 +28,16 @@ linked = safety_tests.linked
 FALLBACK_CHAT = safety_tests.FALLBACK_CHAT
 
 
+async def first_alert(running: RunningBot) -> tuple[FakeUser, FakeUser, SentMessage]:
+    """Dana and Robin, linked, and the alert Robin's first risk message brought Dana."""
+    therapist, client = await linked(running)
+    await running.send(client, "i want to die")
+    alert = await running.api.wait_for_sent(
+        therapist.chat_id, lambda m: "Risk alert" in (m.text or "")
+    )
+    return therapist, client, alert
+
+
 def replied_to(message: SentMessage) -> int | None:
     """The message id this one was sent in reply to, if any."""
     raw: Any = message.params.get("reply_parameters")
@@ -45,11 +55,7 @@ async def flags_of(running: RunningBot) -> list[Flag]:
 async def test_later_risk_messages_join_the_open_alert_and_one_acknowledge_settles_all(
     running: RunningBot, clock: FixedClock
 ) -> None:
-    therapist, client = await linked(running)
-    await running.send(client, "i want to die")
-    alert = await running.api.wait_for_sent(
-        therapist.chat_id, lambda m: "Risk alert" in (m.text or "")
-    )
+    therapist, client, alert = await first_alert(running)
     clock.advance(timedelta(minutes=3))
     await running.send(client, "i keep thinking about killing myself")
     second = await running.api.wait_for_sent(
@@ -286,11 +292,7 @@ async def test_columbia_needs_a_client_and_on_or_off(running: RunningBot) -> Non
 async def test_a_therapists_own_risk_words_elsewhere_get_the_lines_not_a_client_alert(
     running: RunningBot,
 ) -> None:
-    therapist, client = await linked(running)
-    await running.send(client, "i want to die")
-    alert = await running.api.wait_for_sent(
-        therapist.chat_id, lambda m: "Risk alert" in (m.text or "")
-    )
+    therapist, _client, alert = await first_alert(running)
     # A Telegram reply to the alert reaches no client (yet): it is screened as anything else.
     words = "honestly some days I want to kill myself too"
     said = texts(
@@ -304,11 +306,7 @@ async def test_a_therapists_own_risk_words_elsewhere_get_the_lines_not_a_client_
 async def test_a_follow_up_still_on_its_way_is_not_settled_unseen(
     running: RunningBot, clock: FixedClock
 ) -> None:
-    therapist, client = await linked(running)
-    await running.send(client, "i want to die")
-    alert = await running.api.wait_for_sent(
-        therapist.chat_id, lambda m: "Risk alert" in (m.text or "")
-    )
+    therapist, client, alert = await first_alert(running)
     # The next message's follow-up can't be sent yet (Telegram refuses it for now).
     running.api.fail_once(therapist.chat_id, 502)
     clock.advance(timedelta(minutes=2))
