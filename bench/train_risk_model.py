@@ -207,7 +207,8 @@ def layered(text: str, model: risk_model.Model, alert: float, check_in: float, w
         return "none"
     lines = [line for _, line in read]
     best = max(model.probability(w) for _, w in risk_model.windows(lines))
-    return "risk" if best >= alert else "check_in" if best >= check_in else "none"
+    sure = best >= alert and sum(len(o.split()) for o, _ in read) >= screening.SURE_WORDS
+    return "risk" if sure else "check_in" if best >= check_in else "none"
 
 
 @functools.cache

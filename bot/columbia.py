@@ -194,14 +194,18 @@ async def _tell_therapist(
         return None
     language = therapist.language
     name = people.client_display_name(link, client)
-    heading = tr(language, "{client} answered the Columbia screen (the past month):", client=name)
+    heading = (
+        tr(language, "{client} answered the Columbia screen:", client=name)
+        if answers
+        else tr(language, "{client} chose not to answer the Columbia screen.", client=name)
+    )
     await flags.tell_in_thread(
         ctx.session,
         therapist=therapist,
         flag=flag,
         head=flag,  # the screen is offered only after a flag that opened its alert
         key=f"{flags.alert_key(flag)}:screen",
-        text=heading + "\n" + answers_text(answers, language, stopped=stopped),
+        text=heading + ("\n" + answers_text(answers, language, stopped=stopped) if answers else ""),
         now=ctx.now,
     )
     ctx.urgent = True

@@ -245,6 +245,8 @@ async def _transaction(
         go_on = True
         if finding is not None and on_risk is not None:
             go_on = await on_risk(ctx)
+            if not go_on:
+                ctx.remember_offered()  # a check-in's Yes or No may be typed, too
         erasing = user is not None and user.erasing_at is not None
         if fn is None:
             if finding is None or not ctx.replies:

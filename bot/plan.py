@@ -24,7 +24,7 @@ from bot import homework, library
 from bot.i18n import LANGUAGES, in_sentence, moment
 from bot.render import buttons
 from bot.runtime import Ctx, button_token
-from conversations import engine
+from conversations import engine, risk
 from conversations.engine import Flow
 from conversations.kinds.base import Answer
 from storage import homework as entries
@@ -74,7 +74,13 @@ async def own_steps(ctx: Ctx, client: User) -> list[tuple[str, str]]:
     if found is None:
         return []
     flow, answers, _ = found
-    return plan_steps(flow, answers, only=OWN_STEPS)
+    # A step whose words are risk (written there in a hard moment) is never read back to
+    # them as a way to cope: /plan still shows it, and the therapist reads it in /client.
+    return [
+        (heading, words)
+        for heading, words in plan_steps(flow, answers, only=OWN_STEPS)
+        if risk.screen(words) is None
+    ]
 
 
 def plan_text(heading: str, steps: Sequence[tuple[str, str]], footer: str) -> str:

@@ -200,8 +200,9 @@ async def _gentler(ctx: Ctx, user: User | None, finding: RiskFinding) -> bool:
             buttons=keyboard,
             urgent=True,
         )
-    if kept or ctx.text.startswith("/") or (user is not None and user.role == "therapist"):
-        return True
+    waiting = user is not None and user.role == "therapist" and bool(user.dialog)
+    if kept or ctx.text.startswith("/") or waiting:
+        return True  # their words go on to what waits for them (a homework, a wizard)
     if entry is not None:
         await homework.show_current(ctx, entry)
     return False

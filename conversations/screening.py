@@ -2,9 +2,11 @@
 
 ::
 
-    text ─► phrase rules (conversations/risk.py) ─► a match: clear risk
+    text ─► phrase rules (conversations/risk.py) ─► a match: clear risk (someone else's when
+                                                     the model is all but sure it is)
          └► no match ─► the model (conversations/risk_model.py), per run of sentences:
-                ≥ alert threshold: clear risk (the full crisis answer, an alert)
+                ≥ alert threshold, in eight words or more: clear risk (the full crisis
+                  answer, an alert)
                 ≥ check-in threshold: a gentle check-in ("are you thinking of hurting
                   yourself?") and the way to /sos; no alert
                 else, someone else's risk read by the model's second classifier: how to
@@ -16,6 +18,8 @@ Pure and deterministic, like its two readers.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from conversations import risk, risk_model
 from conversations.risk import Level, RiskFinding
 
@@ -24,20 +28,31 @@ MIN_WORDS = 4
 a button's words typed), are the rules' alone: too few words for the model to judge."""
 
 
+SURE_WORDS = 8
+"""Below this many words (as written) the model's word is at most a check-in: on a short
+line ("Quiero dejar de fumar", "They think I'm useless") it is surest when most wrong."""
+OTHERS, NOT_OWN = 0.95, 0.3
+"""A rule's match is read as someone else's only when the model is this sure it is, and
+scores the writer's own risk below NOT_OWN."""
+
+
 def screen(text: str) -> RiskFinding | None:
     """What the layers find in `text`: a finding whose `level` is "risk", "check_in" or
     "other" (someone else at risk), or None."""
     found = risk.screen(text)
-    if found is not None:
-        return found  # a rule's match is never second-guessed by the model
     read = risk.read(text) if text and text.strip() else []
+    if found is not None:
+        if risk.language_of(text) == "es":
+            found = replace(found, language="es")  # "me quiero suicidar": a shared word's rule
+        return _someone_elses(found, read) or found
     if _words(read) < MIN_WORDS:
         return None  # too short for the model: the rules alone
     models = risk_model.models()
     lines = [line for _, line in read]
     best, at = _best(models.risk, lines)
     if best >= models.check_in:
-        level: Level = "risk" if best >= models.alert else "check_in"
+        sure = best >= models.alert and _words(read) >= SURE_WORDS
+        level: Level = "risk" if sure else "check_in"
         return RiskFinding(
             excerpt=risk.excerpt(_likeliest(models.risk, read, at)),
             imminent=False,
@@ -55,6 +70,20 @@ def screen(text: str) -> RiskFinding | None:
             level="other",
         )
     return None
+
+
+def _someone_elses(found: RiskFinding, read: list[tuple[str, str]]) -> RiskFinding | None:
+    """A rule's match in words the model is all but sure are about someone else at risk
+    ("my brother said he wants to end it all, what should I do?"), which it finds nothing
+    of the writer's own risk in: read as someone else's. Never one that names a plan, a
+    time or a means."""
+    if found.imminent or _words(read) < MIN_WORDS:
+        return None
+    models = risk_model.models()
+    lines = [line for _, line in read]
+    if _best(models.other, lines)[0] < OTHERS or _best(models.risk, lines)[0] >= NOT_OWN:
+        return None
+    return replace(found, level="other")
 
 
 def _words(read: list[tuple[str, str]]) -> int:

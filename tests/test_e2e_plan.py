@@ -298,3 +298,18 @@ async def test_risk_words_beyond_the_plans_warning_signs_are_answered_in_full(
     clock.advance(timedelta(hours=1))
     said = texts(await running.send(client, "/note I want to die"))
     assert "crisis" in said.lower() or "112" in said
+
+
+async def test_risk_written_in_a_plans_step_is_never_read_back_as_a_way_to_cope(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    _therapist, client = await plan_started(running, clock)
+    await running.send(client, "Thinking I want to die, not sleeping")
+    said = texts(await running.send(client, "Tonight I'm going to kill myself, I have the pills"))
+    assert "Thank you for telling me" in said  # answered in full, and alerted
+    await write_plan(running, client, ["Music", None, None, None, None])
+    sos = texts(await running.send(client, "/sos"))
+    assert "kill myself" not in sos and "take my mind off things: Music" in sos
+    clock.advance(timedelta(hours=2))
+    said = texts(await running.send(client, "i want to die"))
+    assert "kill myself" not in said

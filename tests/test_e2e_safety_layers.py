@@ -271,7 +271,7 @@ async def test_the_columbia_screen_skips_as_published_and_can_be_declined(
     last = await answer_columbia(running, client, ["I'd rather not"])
     assert "That's all right. /sos shows the crisis lines" in texts(last)
     declined = await running.api.wait_for_sent(
-        therapist.chat_id, lambda m: "chose to stop before the end" in (m.text or "")
+        therapist.chat_id, lambda m: "chose not to answer the Columbia screen" in (m.text or "")
     )
     assert "Urgency" not in (declined.text or "")
 
@@ -390,3 +390,26 @@ async def test_a_follow_up_waits_for_the_alert_it_replies_to(
     follow_up = next(m for m in sent if "wrote again" in (m.text or ""))
     assert sent.index(alert) < sent.index(follow_up)
     assert replied_to(follow_up) == alert.message_id
+
+
+async def test_a_check_in_answered_by_typing_its_button(running: RunningBot, unsure: None) -> None:
+    therapist, client = await linked(running)
+    await running.send(client, UNSURE)
+    said = texts(await running.send(client, "Yes, I am"))
+    assert "Thank you for telling me" in said and "not sure what to do" not in said
+    await running.api.wait_for_sent(therapist.chat_id, lambda m: "Risk alert" in (m.text or ""))
+
+
+async def test_a_rule_match_about_someone_else_is_how_to_help(running: RunningBot) -> None:
+    therapist, client = await linked(running)
+    said = texts(
+        await running.send(client, "my brother said he wants to end it all, what should I do?")
+    )
+    assert "Ways to help" in said and "I've let" not in said
+    assert "thoughts like these yourself" in said  # and the way back, if it is theirs too
+    assert await flags_of(running) == []
+    # A therapist worried about someone gets the same, and nothing else after it.
+    said = texts(
+        await running.send(therapist, "My client told me she wants to kill herself, I feel awful")
+    )
+    assert "Ways to help" in said and "not sure what to do" not in said

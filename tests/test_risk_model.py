@@ -106,3 +106,14 @@ def test_an_unscored_line_is_the_intercepts_probability() -> None:
 def test_windows_cover_a_long_message_in_runs_of_three() -> None:
     assert list(risk_model.windows(["a", "b"])) == [(0, "a b")]
     assert list(risk_model.windows(["a", "b", "c", "d"])) == [(0, "a b c"), (1, "b c d")]
+
+
+def test_a_spanish_message_on_a_shared_words_rule_is_answered_in_spanish() -> None:
+    found = screening.screen("me quiero suicidar")
+    assert found is not None and found.level == "risk" and found.language == "es"
+
+
+def test_short_lines_are_at_most_a_check_in_for_the_model() -> None:
+    for line in ("They think I'm useless", "Quiero dejar de fumar"):
+        found = screening.screen(line)
+        assert found is None or found.level == "check_in", line
