@@ -304,7 +304,7 @@ async def raise_flag(
     open_before = [
         f
         for f in await flags.open_flags_of_client(ctx.session, client_id=client.id, link_id=link.id)
-        if f.id != flag.id and await _alerted(ctx, f)
+        if f.id != flag.id and await _alerted(ctx.session, f)
     ]
     if open_before:
         # One open alert per client: this message joins it, in its thread.
@@ -321,12 +321,12 @@ async def raise_flag(
     return Raised(therapist.name, flag, link, first=not open_before)
 
 
-async def _alerted(ctx: Ctx, flag: Flag) -> bool:
+async def _alerted(session: AsyncSession, flag: Flag) -> bool:
     """The therapist has (or is being sent) an alert for this flag: it can be joined. One
     raised while they had blocked the bot, or whose alert failed, went to the fallback
     chat instead, and a later message is an alert of its own, with its buttons."""
-    stored = outbox.dedupe_key(ctx.session, "alert", flags.alert_key(flag))
-    return await outbox.status_of(ctx.session, stored_key=stored) in outbox.ON_ITS_WAY
+    stored = outbox.dedupe_key(session, "alert", flags.alert_key(flag))
+    return await outbox.status_of(session, stored_key=stored) in outbox.ON_ITS_WAY
 
 
 async def _shown(ctx: Ctx, flag: Flag) -> bool:
@@ -610,15 +610,17 @@ async def acknowledge(ctx: Ctx, payload: dict[str, object]) -> None:
 
 
 async def _joined_an_escalated_alert(session: AsyncSession, flag: Flag) -> bool:
-    """An earlier open flag of the same client and link (the alert this one joined) has
-    gone to the fallback chat already."""
-    earlier = await flags.open_flags_of_client(
+    """An earlier open flag of the same client and link, whose alert the therapist was sent
+    (so this one joined it), has gone to the fallback chat already. One that was never
+    alerted (they had blocked the bot) was its own escalation, and this one's alert is new."""
+    for earlier in await flags.open_flags_of_client(
         session, client_id=flag.client_id, link_id=flag.link_id
-    )
-    return any(
-        f.escalated_at is not None and (f.created_at, f.id) < (flag.created_at, flag.id)
-        for f in earlier
-    )
+    ):
+        if (earlier.created_at, earlier.id) >= (flag.created_at, flag.id):
+            break
+        if earlier.escalated_at is not None and await _alerted(session, earlier):
+            return True
+    return False
 
 
 def _without_pressed(ctx: Ctx) -> Keyboard | None:

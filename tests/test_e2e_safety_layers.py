@@ -413,3 +413,24 @@ async def test_a_rule_match_about_someone_else_is_how_to_help(running: RunningBo
         await running.send(therapist, "My client told me she wants to kill herself, I feel awful")
     )
     assert "Ways to help" in said and "not sure what to do" not in said
+
+
+async def test_after_an_alert_that_never_reached_the_therapist_the_next_is_its_own(
+    running: RunningBot, clock: FixedClock
+) -> None:
+    therapist, client = await linked(running)
+    running.api.block(therapist.chat_id)
+    await running.send(client, "i want to die")
+    await running.tick()
+    assert len(running.api.sent_to(FALLBACK_CHAT)) == 1  # refused: the fallback chat is told
+    running.api.unblock(therapist.chat_id)
+    await running.send(therapist, "/clients")
+    clock.advance(timedelta(minutes=2))
+    await running.send(client, "i want to kill myself")
+    alert = await running.api.wait_for_sent(
+        therapist.chat_id, lambda m: "Risk alert" in (m.text or "")
+    )
+    assert alert.buttons and replied_to(alert) is None  # an alert, not a follow-up to none
+    clock.advance(timedelta(minutes=25))
+    await running.tick()
+    assert len(running.api.sent_to(FALLBACK_CHAT)) == 2  # its own escalation, in time
