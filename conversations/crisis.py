@@ -246,7 +246,7 @@ _WORDS: dict[Language, dict[str, str]] = {
         "check_in_no": "No, no es eso",
         "check_in_not": "Gracias por contármelo. Si eso cambia, /sos siempre está aquí, y yo "
         "también.",
-        "plan_signs": "Gracias por escribirlo. Conocer tus señales de alarma es lo que hace "
+        "plan_signs": "Gracias por escribirlo. Conocer tus señales de alerta es lo que hace "
         "que el plan ayude. Si estos pensamientos te acompañan ahora mismo, /sos te muestra "
         "las líneas.",
         "check_in_go_on": "Si no es eso, no pasa nada: sigue aquí abajo cuando quieras.",
