@@ -151,7 +151,7 @@ def write_interface() -> None:
         "# clients type them back. Made from the code, none near risk's words. Do not edit.",
     ]
     for text in interface_lines():
-        language = "es" if risk.language_of(text) == "es" else "en"
+        language = "es" if risk.language_of(risk.read(text)) == "es" else "en"
         lines.append(f"- interface {language} | {text}")
     INTERFACE.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {INTERFACE} ({len(lines) - 3} lines)")

@@ -71,9 +71,18 @@ class RiskFinding:
 
 def screen(text: str) -> RiskFinding | None:
     """The first risk sentence in `text`, or None when there is none."""
+    return screen_read(text)[0]
+
+
+def screen_read(text: str) -> tuple[RiskFinding | None, list[tuple[str, str]]]:
+    """:func:`screen` and :func:`read` of `text`, which is read once for both."""
     if not text or not text.strip():
-        return None
+        return None, []
     sentences = _sentences(normalise(text[:MAX_SCREENED]))
+    return _screen(sentences), _pairs(sentences)
+
+
+def _screen(sentences: list[_Sentence]) -> RiskFinding | None:
     if not any(_ANY_RULE.search(s.line) for s in sentences):
         return None
     hits: list[tuple[_Sentence, Rule]] = []
@@ -114,9 +123,10 @@ _ENGLISH = frozenset(
 )
 
 
-def language_of(text: str) -> Language:
-    """English or Spanish, by their commonest words (English when it can't tell)."""
-    words = [w for _, line in read(text) for w in line.split()]
+def language_of(read: list[tuple[str, str]]) -> Language:
+    """English or Spanish, by the commonest words of a text as :func:`read` gives it
+    (English when it can't tell)."""
+    words = [w for _, line in read for w in line.split()]
     spanish = sum(w in _SPANISH for w in words)
     return "es" if spanish > sum(w in _ENGLISH for w in words) else "en"
 
@@ -129,7 +139,11 @@ def excerpt(sentence: str) -> str:
 def read(text: str) -> list[tuple[str, str]]:
     """Each sentence of `text` as written (normalised) and as the rules read it (folded,
     respelt tokens joined by spaces): what the screen's model reads too."""
-    return [(s.original, s.line.strip()) for s in _sentences(normalise(text[:MAX_SCREENED]))]
+    return _pairs(_sentences(normalise(text[:MAX_SCREENED])))
+
+
+def _pairs(sentences: list[_Sentence]) -> list[tuple[str, str]]:
+    return [(s.original, s.line.strip()) for s in sentences]
 
 
 # Reading text into tokens.

@@ -39,10 +39,9 @@ scores the writer's own risk below NOT_OWN."""
 def screen(text: str) -> RiskFinding | None:
     """What the layers find in `text`: a finding whose `level` is "risk", "check_in" or
     "other" (someone else at risk), or None."""
-    found = risk.screen(text)
-    read = risk.read(text) if text and text.strip() else []
+    found, read = risk.screen_read(text)
     if found is not None:
-        if risk.language_of(text) == "es":
+        if risk.language_of(read) == "es":
             found = replace(found, language="es")  # "me quiero suicidar": a shared word's rule
         return _someone_elses(found, read) or found
     if _words(read) < MIN_WORDS:
@@ -56,7 +55,7 @@ def screen(text: str) -> RiskFinding | None:
         return RiskFinding(
             excerpt=risk.excerpt(_likeliest(models.risk, read, at)),
             imminent=False,
-            language=risk.language_of(text),
+            language=risk.language_of(read),
             rule="model",
             level=level,
         )
@@ -65,7 +64,7 @@ def screen(text: str) -> RiskFinding | None:
         return RiskFinding(
             excerpt=risk.excerpt(_likeliest(models.other, read, where)),
             imminent=False,
-            language=risk.language_of(text),
+            language=risk.language_of(read),
             rule="model",
             level="other",
         )
