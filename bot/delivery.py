@@ -455,7 +455,7 @@ async def _send_content(
     thread = payload.get("thread")
     reply_to = None
     if isinstance(thread, str):
-        status, reply_to = await retrying(lambda: _thread_of(rt, thread))
+        status, reply_to = await retrying(lambda: _sent_as(rt, thread))
         if status in ("pending", "sending", "attempting"):
             raise NotYet("the alert it replies to is not sent yet")
     return await shows.say(
@@ -463,13 +463,9 @@ async def _send_content(
     )
 
 
-async def _thread_of(rt: Runtime, stored_key: str) -> tuple[str | None, int | None]:
-    """The status of the message a follow-up replies to, and its Telegram id once sent."""
+async def _sent_as(rt: Runtime, stored_key: str) -> tuple[str | None, int | None]:
     async with rt.db.reading() as session:
-        return (
-            await outbox.status_of(session, stored_key=stored_key),
-            await outbox.shown_as(session, stored_key=stored_key),
-        )
+        return await outbox.sent_as(session, stored_key=stored_key)
 
 
 async def _asked_rev(rt: Runtime, entry_id: int) -> int | None:

@@ -94,12 +94,8 @@ async def respond(ctx: Ctx) -> bool:
             urgent=True,
         )
         return command or (user is not None and user.role == "therapist")
-    entry = await homework.peek_open_entry(ctx)
-    source = _source(ctx, user, entry)
-    kept = source == "homework" and entry is not None and await homework.takes_text(ctx, entry)
-    kept = kept or source == "note"  # a note or comment is kept as written, and goes on
-    in_plan = source == "homework" and entry is not None and entry.template_id in PLANS
-    if kept and in_plan and not finding.imminent and await _naming_warning_signs(ctx, entry):
+    entry, source, kept = await _written_where(ctx, user)
+    if kept and not finding.imminent and await _naming_warning_signs(ctx, entry, source):
         # Their safety plan's own steps name what a hard time looks like ("when I start
         # thinking I'd be better off dead"): that is the plan working, not an alarm.
         log.info("risk words inside a safety plan's steps: no alert")
@@ -149,10 +145,21 @@ async def respond(ctx: Ctx) -> bool:
     return False
 
 
-async def _naming_warning_signs(ctx: Ctx, entry: Entry | None) -> bool:
+async def _written_where(ctx: Ctx, user: User) -> tuple[Entry | None, str, bool]:
+    """The homework open, where the words were written (see _source), and whether they
+    are kept as written (a homework's answer in words, a note or comment) and go on."""
+    entry = await homework.peek_open_entry(ctx)
+    source = _source(ctx, user, entry)
+    kept = source == "homework" and entry is not None and await homework.takes_text(ctx, entry)
+    return entry, source, kept or source == "note"
+
+
+async def _naming_warning_signs(ctx: Ctx, entry: Entry | None, source: str) -> bool:
     """The client is writing their safety plan's warning signs: what a hard time looks like
     for them, risk words and all. No alert then, unless the words read as imminent."""
-    return entry is not None and await homework.current_step(ctx, entry) in plan.SIGNS
+    if source != "homework" or entry is None or entry.template_id not in PLANS:
+        return False
+    return await homework.current_step(ctx, entry) in plan.SIGNS
 
 
 def _to_a_client(ctx: Ctx, therapist: User) -> bool:
@@ -166,10 +173,7 @@ async def _gentler(ctx: Ctx, user: User | None, finding: RiskFinding) -> bool:
     """Words the screen is unsure of (a check-in), or about someone else at risk (how to
     help them): answered kindly, no flag and no alert; a homework answer is still kept."""
     country, language, level = country_of(ctx), finding.language, finding.level
-    entry = await homework.peek_open_entry(ctx) if user is not None else None
-    source = _source(ctx, user, entry) if user is not None else "message"
-    kept = source == "homework" and entry is not None and await homework.takes_text(ctx, entry)
-    kept = kept or source == "note"
+    entry, source, kept = await _written_where(ctx, user) if user else (None, "message", False)
     if level == "other":
         log.info("risk to someone else screened; how to help shown")
         ctx.say(helping_reply(ctx.rt.resources, country, language=language), urgent=True)
@@ -304,7 +308,7 @@ async def raise_flag(
     open_before = [
         f
         for f in await flags.open_flags_of_client(ctx.session, client_id=client.id, link_id=link.id)
-        if f.id != flag.id and await _alerted(ctx.session, f)
+        if f.id != flag.id and await _alert_status(ctx.session, f) in outbox.ON_ITS_WAY
     ]
     if open_before:
         # One open alert per client: this message joins it, in its thread.
@@ -321,18 +325,13 @@ async def raise_flag(
     return Raised(therapist.name, flag, link, first=not open_before)
 
 
-async def _alerted(session: AsyncSession, flag: Flag) -> bool:
-    """The therapist has (or is being sent) an alert for this flag: it can be joined. One
-    raised while they had blocked the bot, or whose alert failed, went to the fallback
-    chat instead, and a later message is an alert of its own, with its buttons."""
+async def _alert_status(session: AsyncSession, flag: Flag) -> str | None:
+    """How the alert (or the follow-up in its thread) of this flag is doing in the outbox.
+    In `outbox.ON_ITS_WAY`, it can be joined; one raised while the therapist had blocked
+    the bot, or whose alert failed, went to the fallback chat instead, and a later message
+    is an alert of its own, with its buttons. "sent": it reached the therapist."""
     stored = outbox.dedupe_key(session, "alert", flags.alert_key(flag))
-    return await outbox.status_of(session, stored_key=stored) in outbox.ON_ITS_WAY
-
-
-async def _shown(ctx: Ctx, flag: Flag) -> bool:
-    """The alert (or the follow-up in its thread) of this flag reached the therapist."""
-    stored = outbox.dedupe_key(ctx.session, "alert", flags.alert_key(flag))
-    return await outbox.status_of(ctx.session, stored_key=stored) == "sent"
+    return await outbox.status_of(session, stored_key=stored)
 
 
 async def _therapist_told(ctx: Ctx, client: User) -> str | None:
@@ -576,7 +575,7 @@ async def acknowledge(ctx: Ctx, payload: dict[str, object]) -> None:
         )
         if f.id == flag.id
         or (listed is not None and f.created_at <= listed)
-        or await _shown(ctx, f)
+        or await _alert_status(ctx.session, f) == "sent"
     ]
     if not settled:
         when = moment((flag.acknowledged_at or ctx.now).astimezone(zone), ctx.lang, "EEE HH:mm")
@@ -618,7 +617,8 @@ async def _joined_an_escalated_alert(session: AsyncSession, flag: Flag) -> bool:
     ):
         if (earlier.created_at, earlier.id) >= (flag.created_at, flag.id):
             break
-        if earlier.escalated_at is not None and await _alerted(session, earlier):
+        alerted = await _alert_status(session, earlier) in outbox.ON_ITS_WAY
+        if earlier.escalated_at is not None and alerted:
             return True
     return False
 

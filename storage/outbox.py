@@ -657,13 +657,16 @@ async def status_of(session: AsyncSession, *, stored_key: str) -> str | None:
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def shown_as(session: AsyncSession, *, stored_key: str) -> int | None:
-    """The Telegram id of the message sent under `stored_key` (a :func:`dedupe_key`), when
-    it was sent and its id kept (risk alerts keep theirs: later messages reply to it)."""
+async def sent_as(session: AsyncSession, *, stored_key: str) -> tuple[str | None, int | None]:
+    """The status of the message queued under `stored_key` (a :func:`dedupe_key`), if any,
+    and its Telegram id once it was sent with its id kept (risk alerts keep theirs: later
+    messages reply to it)."""
     query = select(OutboxMessage).where(OutboxMessage.dedupe_key == stored_key)
     row = (await session.execute(query)).scalar_one_or_none()
-    shown = row.payload.get("shown") if row is not None and row.status == "sent" else None
-    return shown if isinstance(shown, int) else None
+    if row is None:
+        return None, None
+    shown = row.payload.get("shown") if row.status == "sent" else None
+    return row.status, shown if isinstance(shown, int) else None
 
 
 async def get_message(session: AsyncSession, *, message_id: int) -> OutboxMessage | None:
