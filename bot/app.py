@@ -231,7 +231,9 @@ def build_application(
     )
 
     def send_alerts_now() -> None:
-        application.create_task(deliver_urgent(runtime, application.bot), name="alerts")
+        # Not while starting or stopping (the take-over and the stop send what is due).
+        if application.running:
+            application.create_task(deliver_urgent(runtime, application.bot), name="alerts")
 
     async def deliver_due(_: ContextTypes.DEFAULT_TYPE) -> None:
         await deliver_outbox(runtime, application.bot)

@@ -251,6 +251,8 @@ async def _mark(
     from when it `began` (a reply with buttons made after that is newer, and kept); a
     reply's were offered when it was made."""
     await retrying(lambda: _mark_once(rt, message, payload, outcome, began, shown))
+    if outcome is None and message.kind == "alert" and rt.on_urgent is not None:
+        rt.on_urgent()  # a follow-up waiting for this alert (NotYet) may go now, in its thread
 
 
 async def _mark_once(
@@ -306,6 +308,10 @@ async def _mark_once(
             log.warning("outbox message %s refused: %s", message.id, type(outcome).__name__)
             outbox.mark_undeliverable(row, status="failed", error=type(outcome).__name__)
             await _undeliverable(rt, session, row.kind, payload)
+        elif isinstance(outcome, NotYet):
+            # Due again at once: the alert's own send marks it sent, and then sends the
+            # alert lane again (see _mark).
+            outbox.mark_retry(row, not_before=now, error="waits for its alert")
         elif outbox.at_most_once(row.kind) and outcome_unknown(outcome):
             log.warning("outbox message %s may or may not have been sent: not sent again", row.id)
             outbox.mark_undeliverable(row, status="unknown", error=type(outcome).__name__)
@@ -375,7 +381,7 @@ REPLIES = frozenset({"reply", "crisis"})
 
 class NotYet(TelegramError):
     """A message that must wait for another to be sent first (a follow-up, for the alert
-    it replies to): tried again after the usual short wait, like a refusal for now."""
+    it replies to): due again at once, and sent when that one is marked sent."""
 
 
 class NotSent(Exception):
