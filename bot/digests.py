@@ -211,6 +211,7 @@ def _alerts(
             ),
             excerpt=flag.excerpt,
             acknowledged=flag.acknowledged_at is not None,
+            settled=flag.acknowledged_at,
         )
         for flag in sorted(raised, key=lambda f: (f.created_at, f.id))
     )

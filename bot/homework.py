@@ -52,9 +52,11 @@ from storage.models import Assignment, Entry, User
 log = logging.getLogger(__name__)
 
 AFTER_RISK = N_(
-    "Everything you wrote is saved. Please look after yourself tonight; /sos shows the "
+    "Everything you wrote is saved. Please be gentle with yourself; /sos shows the "
     "crisis lines again whenever you need them."
 )
+UNRATED = frozenset({"safety_plan"})
+"""Homework whose end asks no "how helpful was this?": a safety plan is not rated."""
 FOLLOW_UP_TIME = time(18, 0)
 """When a follow-up is due, if the assignment has no time of its own."""
 
@@ -336,7 +338,7 @@ async def present(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> None
         if ctx.user is not None and (ctx.user.dialog or {}).get("ask") == "time_zone":
             # The client started homework before choosing a time zone: ask once more.
             onboarding.ask_time_zone(ctx, ctx.user, then="done")
-        elif ctx.user is not None and not risky:
+        elif ctx.user is not None and not risky and entry.template_id not in UNRATED:
             await notes.ask_how_it_went(ctx, entry)
 
 

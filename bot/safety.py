@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -77,6 +77,11 @@ async def respond(ctx: Ctx) -> bool:
     command = ctx.text.startswith("/")
     if user is not None and user.role == "therapist" and _to_a_client(ctx, user):
         return True  # a therapist's words to a client (they may quote the client): not risk
+    unsure = finding.level == "check_in" and user is not None and user.role == "client"
+    if unsure and user is not None and await _just_alerted(ctx, user):
+        # Unsure words right after clear risk (its alert still open, the Columbia
+        # questions perhaps waiting) are not asked about again: they join the alert.
+        finding = replace(finding, level="risk")
     if finding.level != "risk":
         return await _gentler(ctx, user, finding)
     if user is None or user.role != "client":
@@ -143,6 +148,14 @@ async def respond(ctx: Ctx) -> bool:
     if entry is not None:
         await homework.show_current(ctx, entry)
     return False
+
+
+async def _just_alerted(ctx: Ctx, client: User) -> bool:
+    """A flag of this client's raised within REPEAT_WINDOW is still unacknowledged."""
+    earlier = await flags.latest_flag_since(
+        ctx.session, client_id=client.id, since=ctx.now - REPEAT_WINDOW
+    )
+    return earlier is not None and earlier.acknowledged_at is None
 
 
 async def _written_where(ctx: Ctx, user: User) -> tuple[Entry | None, str, bool]:
@@ -237,6 +250,7 @@ async def check_in_answer(ctx: Ctx, payload: dict[str, object], sub: str) -> Non
         excerpt=str(payload.get("excerpt") or ""),
         text=str(payload.get("text") or ""),
         imminent=False,
+        asked=True,
     )
     ctx.say(
         crisis_reply(
@@ -274,8 +288,10 @@ async def raise_flag(
     excerpt: str,
     text: str,
     imminent: bool,
+    asked: bool = False,
 ) -> Raised:
-    """Keep a flag and tell the therapist (or the fallback chat)."""
+    """Keep a flag and tell the therapist (or the fallback chat). `asked`: the client said
+    yes to a check-in about these words, which the alert says."""
     link = await people.active_link(ctx.session, client_id=client.id)
     therapist = (
         await people.get_user_by_id(ctx.session, user_id=link.therapist_id) if link else None
@@ -312,7 +328,9 @@ async def raise_flag(
     ]
     if open_before:
         # One open alert per client: this message joins it, in its thread.
-        await queue_follow_up(ctx, flag, open_before[0], therapist, client=name, where=where)
+        await queue_follow_up(
+            ctx, flag, open_before[0], therapist, client=name, where=where, asked=asked
+        )
     else:
         await queue_alert(
             ctx,
@@ -321,6 +339,7 @@ async def raise_flag(
             client=name,
             where=where,
             shown=pick(ctx.rt.resources.region(country_of(ctx))[0].name, language),
+            asked=asked,
         )
     return Raised(therapist.name, flag, link, first=not open_before)
 
@@ -395,7 +414,14 @@ def _source(ctx: Ctx, user: User, entry: Entry | None) -> str:
 
 
 async def queue_alert(
-    ctx: Ctx, flag: Flag, therapist: User, *, client: str, where: str, shown: str
+    ctx: Ctx,
+    flag: Flag,
+    therapist: User,
+    *,
+    client: str,
+    where: str,
+    shown: str,
+    asked: bool = False,
 ) -> None:
     """The therapist's alert, on the alert lane, with Acknowledge and Recent entries."""
     language = therapist.language
@@ -409,6 +435,7 @@ async def queue_alert(
         shown=shown,
         ack_minutes=settings.alert_ack_minutes,
         fallback=settings.alert_fallback_chat_id is not None,
+        asked=asked,
         t=wording(language).t,
     )
     acknowledge = await token_for(
@@ -442,7 +469,14 @@ async def queue_alert(
 
 
 async def queue_follow_up(
-    ctx: Ctx, flag: Flag, head: Flag, therapist: User, *, client: str, where: str
+    ctx: Ctx,
+    flag: Flag,
+    head: Flag,
+    therapist: User,
+    *,
+    client: str,
+    where: str,
+    asked: bool = False,
 ) -> None:
     """A later risk message while the client's alert is open: a short message in that
     alert's thread (a reply, so it notifies), with no buttons of its own."""
@@ -453,6 +487,7 @@ async def queue_follow_up(
         where=where,
         excerpt=flag.excerpt,
         imminent=flag.imminent,
+        asked=asked,
         t=wording(language).t,
     )
     await flags.tell_in_thread(

@@ -404,15 +404,32 @@ def helping_reply(resources_: CrisisResources, country: str | None, *, language:
     )
 
 
+ASKED = N_(
+    "When the bot then asked gently whether they are thinking of hurting themselves, "
+    "they answered yes."
+)
+"""Under an alert raised by Yes to a check-in: the words alone were not clear risk."""
+
+
 def follow_up_text(
-    *, client: str, when: str, where: str, excerpt: str, imminent: bool, t: Wordings = english
+    *,
+    client: str,
+    when: str,
+    where: str,
+    excerpt: str,
+    imminent: bool,
+    asked: bool = False,
+    t: Wordings = english,
 ) -> str:
     """A later risk message of a client whose alert is still open: sent in the alert's
-    thread, since that alert's one Acknowledge settles both."""
+    thread, since that alert's one Acknowledge settles both. `asked`: the client said yes
+    to a check-in about these words."""
     lines = [
         t("⚠️ {client} wrote again, {when}, {where}:", client=client, when=when, where=where),
         f"“{excerpt}”",
     ]
+    if asked:
+        lines += ["", t(ASKED)]
     if imminent:
         lines += ["", t("The words suggest they may be in danger now (a plan, a time or a means).")]
     lines += ["", t("This joins their open alert: Acknowledge there settles all of it.")]
@@ -444,9 +461,11 @@ def alert_text(
     shown: str,
     ack_minutes: float,
     fallback: bool,
+    asked: bool = False,
     t: Wordings = english,
 ) -> str:
-    """The therapist's alert: who, when, where, the sentence, and what was done already."""
+    """The therapist's alert: who, when, where, the sentence, and what was done already.
+    `asked`: the client said yes to a check-in about these words."""
     lines = [
         t("⚠️ Risk alert: {client}", client=client),
         "",
@@ -458,6 +477,8 @@ def alert_text(
         ),
         f"“{excerpt}”",
     ]
+    if asked:
+        lines += ["", t(ASKED)]
     if imminent:
         lines += [
             "",

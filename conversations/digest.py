@@ -65,6 +65,8 @@ class AlertReport:
     where: str
     excerpt: str
     acknowledged: bool
+    settled: datetime | None = None
+    """When its Acknowledge was tapped: messages that joined one alert share it."""
 
 
 @dataclass(frozen=True)
@@ -246,15 +248,20 @@ def _open_alert_line(client: ClientReport, w: Wording) -> str:
 def _client_block(client: ClientReport, w: Wording) -> str:
     t = w.t
     lines = [f"■ {client.name}"]
+    settled: dict[datetime | None, list[AlertReport]] = {}
     for alert in client.alerts:
         if alert.acknowledged:
-            lines.append(
-                t(
-                    "⚠️ Risk alert {when}, {where} (acknowledged)",
-                    when=w.day_time(alert.raised_local),
-                    where=alert.where,
-                )
-            )
+            settled.setdefault(alert.settled, []).append(alert)
+    for first, *more in settled.values():
+        # One line per alert, however many messages joined it before one Acknowledge.
+        line = t(
+            "⚠️ Risk alert {when}, {where} (acknowledged)",
+            when=w.day_time(first.raised_local),
+            where=first.where,
+        )
+        if more:
+            line += " " + t("({count} messages)", count=len(more) + 1)
+        lines.append(line)
     if client.former:
         return "\n".join([*lines, t("Open risk alert from while you were linked (see above).")])
     if not client.assignments:

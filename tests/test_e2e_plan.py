@@ -106,6 +106,7 @@ async def test_a_client_writes_a_safety_plan_and_plan_shows_it_in_order(
     done = texts(await write_plan(running, client, ROBINS_PLAN))
     assert "Safety plan: done." in done
     assert "Your safety plan is saved. /plan shows it to you any time" in done
+    assert "How was this one for you?" not in done  # a plan is not rated
 
     shown = (await running.send(client, "/plan"))[0]
     said = shown.plain_text or ""

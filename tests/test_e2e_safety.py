@@ -484,7 +484,7 @@ async def test_the_last_answer_does_not_say_carry_on_or_sound_cheerful(
     assert "Save it, or change an answer first" in said
     said = texts(await running.press(client, "Save"))
     assert "Gratitude entry: done" in said
-    assert "Please look after yourself" in said
+    assert "Please be gentle with yourself" in said
     assert "gets easier the more you do it" not in said
 
 

@@ -92,6 +92,9 @@ async def test_later_risk_messages_join_the_open_alert_and_one_acknowledge_settl
     assert len(found) == 3
     assert all(f.acknowledged_at == clock.now() and f.acknowledged_by is not None for f in found)
     assert "not yet acknowledged" not in texts(await running.send(therapist, "/clients"))
+    # The digest then lists that alert once, with its count, not once per message.
+    digest = texts(await running.send(therapist, "/digest"))
+    assert digest.count("(acknowledged)") == 1 and "(acknowledged) (3 messages)" in digest
 
     # After that, a new risk message is a new alert of its own.
     clock.advance(timedelta(hours=2))
@@ -360,8 +363,32 @@ async def test_an_unsure_message_gets_a_check_in_and_yes_makes_it_an_alert(
         therapist.chat_id, lambda m: "Risk alert" in (m.text or "")
     )
     assert "I just want it to stop" in (alert.text or "")
+    assert "asked gently whether they are thinking of hurting themselves" in (alert.text or "")
     [flag] = await flags_of(running)
     assert flag.text == words
+
+
+async def test_unsure_words_right_after_an_alert_join_it_without_a_check_in(
+    running: RunningBot, clock: FixedClock, unsure: None
+) -> None:
+    therapist, client, alert = await first_alert(running)
+    clock.advance(timedelta(minutes=2))
+    replies = await running.send(client, UNSURE)
+    said = texts(replies)
+    assert "are you having thoughts of hurting yourself" not in said
+    assert all(m.button_texts != ["Yes, I am", "No, not that"] for m in replies)
+    assert "I hear you" in said and "I've let Dr Fake Therapist know about this message" in said
+    follow_up = await running.api.wait_for_sent(
+        therapist.chat_id, lambda m: "wrote again" in (m.text or "")
+    )
+    assert "I just want it to stop" in (follow_up.text or "")
+    assert replied_to(follow_up) == alert.message_id
+    assert len(await flags_of(running)) == 2
+    # Once the alert is acknowledged, unsure words are asked about again.
+    await running.press(therapist, "Acknowledge", alert)
+    clock.advance(timedelta(minutes=2))
+    replies = await running.send(client, UNSURE + " again")
+    assert "are you having thoughts of hurting yourself" in texts(replies)
 
 
 async def test_no_to_a_check_in_is_answered_kindly_and_nothing_is_kept(
