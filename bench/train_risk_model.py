@@ -200,11 +200,9 @@ def as_model(pipeline: Any, name: str) -> risk_model.Model:
 def layered(text: str, model: risk_model.Model, alert: float, check_in: float, words: int) -> str:
     """'risk', 'check_in' or 'none' for one message, as the bot's screen decides (the
     model reads only messages of `words` words or more)."""
+    if _rules(text) is not None:
+        return "risk"
     read = _read(text)
-    found = _rules(text)
-    if found is not None:
-        over = screening.told_as_over(found, list(read), model)
-        return "risk" if over is None else "check_in"
     if sum(len(original.split()) for original, _ in read) < words:
         return "none"
     lines = [line for _, line in read]

@@ -55,8 +55,19 @@ async def on_text(ctx: Ctx) -> None:
     # below, after homework answers (a "7" on a scale is an answer, not the 7th button).
     if asked not in FREE_TEXT and await typed_choice(ctx, words_only=True):
         return
+    behind = await homework.waiting_behind(ctx)
     if await homework.on_text(ctx, ctx.text):
         return
+    await _answer_typed(ctx)
+    if behind is not None and not (ctx.user.dialog or {}).get("ask"):
+        # The question asked over their homework is answered: back to where they were.
+        await homework.show_current(ctx, behind)
+
+
+async def _answer_typed(ctx: Ctx) -> None:
+    """Typed text outside homework: the answer to the bot's question, a button's words, a
+    homework's name, or a kind word on what the bot can do."""
+    assert ctx.user is not None
     if await authoring.preview_event(
         ctx,
         Text(

@@ -303,6 +303,7 @@ async def present(ctx: Ctx, entry: Entry, flow: Flow, turn: engine.Turn) -> None
     if turn.question is not None or turn.review is not None:
         # Numbered, so that an answer is kept only once this question reached the client.
         entry.asked_rev += 1
+        _take_the_floor(ctx.user)
         asks = (entry.id, entry.asked_rev)
     if turn.question is not None:
         ctx.say(
@@ -604,10 +605,38 @@ def today_of(ctx: Ctx) -> date | None:
     return local_date(ctx.now, ZoneInfo(ctx.user.timezone)) if ctx.user is not None else None
 
 
+def asked_since(user: User | None, entry: Entry) -> bool:
+    """A question of the bot's own (quiet hours, a note, a time zone) was asked after this
+    homework last moved, by a button or a command: it has the floor, and the next words
+    typed answer it, not the homework."""
+    dialog = (user.dialog if user is not None else None) or {}
+    since = dialog.get("since")
+    if not dialog.get("ask") or not isinstance(since, str):
+        return False
+    try:
+        return datetime.fromisoformat(since) > entry.updated_at
+    except ValueError:
+        return False
+
+
+def _take_the_floor(user: User | None) -> None:
+    """The homework's question, asked again, has the floor back from a question of the
+    bot's own asked over it (which still waits, for a button or a later word)."""
+    if user is not None and user.dialog and "since" in user.dialog:
+        user.dialog = {key: value for key, value in user.dialog.items() if key != "since"}
+
+
+async def waiting_behind(ctx: Ctx) -> Entry | None:
+    """The homework open behind a question asked since (see asked_since), if any."""
+    entry = await peek_open_entry(ctx)
+    return entry if entry is not None and asked_since(ctx.user, entry) else None
+
+
 async def on_text(ctx: Ctx, text: str) -> bool:
-    """Typed text: an answer if a conversation is open. False when there is none."""
+    """Typed text: an answer if a conversation is open, and no question of the bot's own
+    was asked since it last moved. False when there is none."""
     entry = await open_entry_of(ctx)
-    if entry is None:
+    if entry is None or asked_since(ctx.user, entry):
         return False
     typed = Text(text, sent_at=ctx.sent_at, today=today_of(ctx), received_at=ctx.now.timestamp())
     await continue_entry(ctx, entry, typed)

@@ -254,10 +254,26 @@ async def _transaction(
         elif erasing and command_of(ctx.text) != "/sos":
             ctx.say(ctx.t(ERASING))  # nothing more is kept while their data is being deleted
         elif go_on:
+            asked = dict(ctx.user.dialog or {}) if ctx.user is not None else {}
             await fn(ctx)
             ctx.remember_offered()
+            _mark_asked(ctx, asked)
         ctx.recorded = await _record_replies(ctx)
     return ctx
+
+
+def _mark_asked(ctx: Ctx, before: dict[str, object]) -> None:
+    """A question the handler just asked (a dialog's "ask" set or changed) is marked with
+    when, so that it has the floor over a homework that last moved before it."""
+    user = ctx.user
+    dialog = (user.dialog if user is not None else None) or {}
+    if user is None or not dialog.get("ask") or _unmarked(dialog) == _unmarked(before):
+        return  # nothing asked now (the homework's question, asked again, took the floor)
+    user.dialog = {**dialog, "since": ctx.now.isoformat()}
+
+
+def _unmarked(dialog: dict[str, object]) -> dict[str, object]:
+    return {key: value for key, value in dialog.items() if key != "since"}
 
 
 async def _record_replies(ctx: Ctx) -> dict[int, OutboxMessage]:

@@ -28,8 +28,10 @@ from bot.i18n import in_sentence, moment, tr, wording, zone_name
 from bot.render import buttons
 from bot.replies import Keyboard
 from bot.runtime import Ctx, Runtime, button_token, command_of, token_for
+from conversations import screening
 from conversations.crisis import (
     Language,
+    Written,
     alert_text,
     check_in_reply,
     choose_country,
@@ -78,7 +80,8 @@ async def respond(ctx: Ctx) -> bool:
     if user is not None and user.role == "therapist" and _to_a_client(ctx, user):
         return True  # a therapist's words to a client (they may quote the client): not risk
     unsure = finding.level == "check_in" and user is not None and user.role == "client"
-    if unsure and user is not None and await _just_alerted(ctx, user):
+    sure_words = len(ctx.screened.split()) >= screening.SURE_WORDS  # short: never sure
+    if unsure and sure_words and user is not None and await _just_alerted(ctx, user):
         # Unsure words right after clear risk (its alert still open, the Columbia
         # questions perhaps waiting) are not asked about again: they join the alert.
         finding = replace(finding, level="risk")
@@ -162,6 +165,8 @@ async def _written_where(ctx: Ctx, user: User) -> tuple[Entry | None, str, bool]
     """The homework open, where the words were written (see _source), and whether they
     are kept as written (a homework's answer in words, a note or comment) and go on."""
     entry = await homework.peek_open_entry(ctx)
+    if entry is not None and ctx.via == "message" and homework.asked_since(user, entry):
+        entry = None  # a question asked over the homework has the floor: not its answer
     source = _source(ctx, user, entry)
     kept = source == "homework" and entry is not None and await homework.takes_text(ctx, entry)
     return entry, source, kept or source == "note"
@@ -427,15 +432,10 @@ async def queue_alert(
     language = therapist.language
     settings = ctx.rt.settings
     text = alert_text(
-        client=client,
-        when=_when(flag, therapist),
-        where=where,
-        excerpt=flag.excerpt,
-        imminent=flag.imminent,
+        _written(flag, therapist, client, where, asked),
         shown=shown,
         ack_minutes=settings.alert_ack_minutes,
         fallback=settings.alert_fallback_chat_id is not None,
-        asked=asked,
         t=wording(language).t,
     )
     acknowledge = await token_for(
@@ -481,15 +481,7 @@ async def queue_follow_up(
     """A later risk message while the client's alert is open: a short message in that
     alert's thread (a reply, so it notifies), with no buttons of its own."""
     language = therapist.language
-    text = follow_up_text(
-        client=client,
-        when=_when(flag, therapist),
-        where=where,
-        excerpt=flag.excerpt,
-        imminent=flag.imminent,
-        asked=asked,
-        t=wording(language).t,
-    )
+    text = follow_up_text(_written(flag, therapist, client, where, asked), wording(language).t)
     await flags.tell_in_thread(
         ctx.session,
         therapist=therapist,
@@ -498,6 +490,17 @@ async def queue_follow_up(
         key=flags.alert_key(flag),
         text=text,
         now=ctx.now,
+    )
+
+
+def _written(flag: Flag, therapist: User, client: str, where: str, asked: bool) -> Written:
+    return Written(
+        client=client,
+        when=_when(flag, therapist),
+        where=where,
+        excerpt=flag.excerpt,
+        imminent=flag.imminent,
+        asked=asked,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from typing import Annotated, Literal
@@ -405,25 +406,31 @@ def helping_reply(resources_: CrisisResources, country: str | None, *, language:
 
 
 ASKED = N_(
-    "When the bot then asked gently whether they are thinking of hurting themselves, "
-    "they answered yes."
+    "When the bot then asked whether they were having thoughts of hurting themselves or of "
+    "ending their life, they answered yes."
 )
 """Under an alert raised by Yes to a check-in: the words alone were not clear risk."""
 
 
-def follow_up_text(
-    *,
-    client: str,
-    when: str,
-    where: str,
-    excerpt: str,
-    imminent: bool,
-    asked: bool = False,
-    t: Wordings = english,
-) -> str:
+@dataclass(frozen=True)
+class Written:
+    """What an alert or its follow-up tells of one risk message: who, when, where, the
+    words, and whether they read as imminent."""
+
+    client: str
+    when: str
+    where: str
+    excerpt: str
+    imminent: bool
+    asked: bool = False
+    """The client said yes to a check-in about these words."""
+
+
+def follow_up_text(written: Written, t: Wordings = english) -> str:
     """A later risk message of a client whose alert is still open: sent in the alert's
-    thread, since that alert's one Acknowledge settles both. `asked`: the client said yes
-    to a check-in about these words."""
+    thread, since that alert's one Acknowledge settles both."""
+    client, when, where = written.client, written.when, written.where
+    excerpt, imminent, asked = written.excerpt, written.imminent, written.asked
     lines = [
         t("⚠️ {client} wrote again, {when}, {where}:", client=client, when=when, where=where),
         f"“{excerpt}”",
@@ -452,20 +459,11 @@ def where_text(source: str, homework: str | None, t: Wordings = english) -> str:
 
 
 def alert_text(
-    *,
-    client: str,
-    when: str,
-    where: str,
-    excerpt: str,
-    imminent: bool,
-    shown: str,
-    ack_minutes: float,
-    fallback: bool,
-    asked: bool = False,
-    t: Wordings = english,
+    written: Written, *, shown: str, ack_minutes: float, fallback: bool, t: Wordings = english
 ) -> str:
-    """The therapist's alert: who, when, where, the sentence, and what was done already.
-    `asked`: the client said yes to a check-in about these words."""
+    """The therapist's alert: who, when, where, the sentence, and what was done already."""
+    client, when, where = written.client, written.when, written.where
+    excerpt, imminent, asked = written.excerpt, written.imminent, written.asked
     lines = [
         t("⚠️ Risk alert: {client}", client=client),
         "",

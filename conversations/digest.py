@@ -248,20 +248,27 @@ def _open_alert_line(client: ClientReport, w: Wording) -> str:
 def _client_block(client: ClientReport, w: Wording) -> str:
     t = w.t
     lines = [f"■ {client.name}"]
-    settled: dict[datetime | None, list[AlertReport]] = {}
-    for alert in client.alerts:
+    settled: dict[object, list[AlertReport]] = {}
+    for number, alert in enumerate(client.alerts):
         if alert.acknowledged:
-            settled.setdefault(alert.settled, []).append(alert)
+            # One line per Acknowledge, however many messages joined its alert; one
+            # settled at no known time is its own.
+            settled.setdefault(alert.settled or number, []).append(alert)
     for first, *more in settled.values():
-        # One line per alert, however many messages joined it before one Acknowledge.
-        line = t(
-            "⚠️ Risk alert {when}, {where} (acknowledged)",
-            when=w.day_time(first.raised_local),
-            where=first.where,
+        lines.append(
+            t(
+                "⚠️ Risk alert {when}, {where} (acknowledged; {count} messages)",
+                when=w.day_time(first.raised_local),
+                where=first.where,
+                count=len(more) + 1,
+            )
+            if more
+            else t(
+                "⚠️ Risk alert {when}, {where} (acknowledged)",
+                when=w.day_time(first.raised_local),
+                where=first.where,
+            )
         )
-        if more:
-            line += " " + t("({count} messages)", count=len(more) + 1)
-        lines.append(line)
     if client.former:
         return "\n".join([*lines, t("Open risk alert from while you were linked (see above).")])
     if not client.assignments:

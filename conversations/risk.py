@@ -29,7 +29,6 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
 from conversations.risk_rules import (
-    BACK_MARKERS,
     CONTEXT_WORDS,
     FUZZY_WORDS,
     IDIOMS,
@@ -37,13 +36,10 @@ from conversations.risk_rules import (
     INTENT_MARKERS,
     NEGATION_FILLERS,
     NEGATORS,
-    OVER_MARKERS,
     PAST_MARKERS,
-    PRESENT_MARKERS,
     PROTECTED_WORDS,
     RECURRENCE_MARKERS,
     RULES,
-    SOON_MARKERS,
     SPELLINGS,
     THIRD_PERSON,
     THIRD_PERSON_ES,
@@ -133,19 +129,6 @@ def language_of(read: list[tuple[str, str]]) -> Language:
     words = [w for _, line in read for w in line.split()]
     spanish = sum(w in _SPANISH for w in words)
     return "es" if spanish > sum(w in _ENGLISH for w in words) else "en"
-
-
-def told_as_over(read: list[tuple[str, str]], matched: str | None = None) -> bool:
-    """The message tells risk as past and over ("years ago I tried, I'm in a good place
-    now"), with nothing that brings it back ("again", "still") or names a time soon, and
-    the sentence `matched` (a finding's excerpt) wishes or intends nothing now ("since
-    last year I want to die")."""
-    line = " " + " ".join(f"{tokens} " for _, tokens in read)
-    if _OVER.search(line) is None or _BACK.search(line) is not None:
-        return False
-    start = (matched or "").rstrip("…")[:40]
-    sentences = [tokens for original, tokens in read if start and original.startswith(start)]
-    return not any(_PRESENT.search(f" {tokens} ") for tokens in sentences or [line])
 
 
 def excerpt(sentence: str) -> str:
@@ -492,9 +475,6 @@ _THIRD["any"] = _THIRD["en"] | _THIRD["es"]
 _CONTEXT = _words(CONTEXT_WORDS)
 _PAST = re.compile(r"(?<= )(?:" + _squeeze_pattern(PAST_MARKERS) + r")(?= )")
 _RECURRENCE = _words(RECURRENCE_MARKERS)
-_OVER = re.compile(r"(?<= )(?:" + _squeeze_pattern(OVER_MARKERS + "|" + PAST_MARKERS) + r")(?= )")
-_PRESENT = re.compile(r"(?<= )(?:" + _squeeze_pattern(PRESENT_MARKERS) + r")(?= )")
-_BACK = re.compile(r"(?<= )(?:" + _squeeze_pattern(BACK_MARKERS + "|" + SOON_MARKERS) + r")(?= )")
 _IMMINENT = _words(IMMINENT_MARKERS)
 _INTENT = re.compile(r"(?<= )(?:" + _squeeze_pattern(INTENT_MARKERS) + r")(?= )")
 _UNDONE = _words(

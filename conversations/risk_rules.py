@@ -676,40 +676,6 @@ PAST_MARKERS = (
 )
 """Words that put what follows in the past and over; a recurrence ("again") undoes them."""
 
-OVER_MARKERS = (
-    r"ago|a (?:long )?time ago|long ago|back then|back in (?:the day|\w+)|(?:the )?last time i|during my|since my|before i got"
-    r"|when i was (?:\d+|younger|little|a \w+|in \w+)|(?:at|aged) \d+|(?:in|was|since) (?:19|20)\d\d|in (?:year|grade) \d+"
-    r"|last (?:year|winter|summer|spring|autumn)|(?:my|the) (?:younger|old|teenage) (?:self|me)|the old me|used to"
-    r"|(?:clean|free|sober) (?:for|from)|\d+ (?:days|months|years) (?:clean|sober|free)|(?:is|was|are|were) (?:over|behind me|in the past)"
-    r"|nothing since|(?:have|has) not \w+ since|since i was \d+|i survived|how far i have come"
-    r"|hace (?:\d+|to|un|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|mucho|muchisimo|tiempo|anos|varios|muchos)|de eso (?:ya )?hace"
-    r"|ya paso|superad[oa]|en su momento|hubo (?:un tiempo|una epoca)|una epoca|cuando (?:era|tenia|estaba en)"
-    r"|el (?:ano|invierno|verano) pasado|(?:en|de|desde) (?:19|20)\d\d|con \d+ anos|a los \d+|llevo \d+ (?:dias|meses|anos)|(?:dias|meses|anos) sin"
-    r"|antes (?:me|pensaba|creia|sentia|queria|tenia|solia)|solia|en la (?:prepa|uni|universidad|secundaria|adolescencia)"
-    r"|de (?:adolescente|chic[oa]|joven|nin[oa])|lejos queda|ya no soy es[ae]"
-)
-"""Words that tell a whole message as past and over ("years ago", "the old me", "hace años",
-"ya pasó"), read with the model's word (conversations/screening.py), not alone."""
-
-BACK_MARKERS = (
-    r"again|back again|(?:are|is|came|coming) back|relapse\w*|still|first time in|otra vez|de nuevo"
-    r"|todavia|sigo|volv\w+ a|por primera vez en|reca[iy]\w*"
-)
-"""Words that bring the past back ("again", "still", "de nuevo"): the message is not over."""
-
-PRESENT_MARKERS = (
-    r"i (?:want|wana|feel like|keep|need to|will|plan|cant stop|can not stop|am going to|am thinking|think about)"
-    r"|i am (?:going|thinking|planing)|quiero|quisiera|voy a|tengo ganas|necesito|pienso en|estoy pensando|me quiero"
-)
-"""A wish or an intent in the present ("I want", "quiero"): the sentence a rule matched
-with one of these is not over, whatever else the message says ("since last year I want
-to die")."""
-
-SOON_MARKERS = (
-    r"tonight|right now|tomorrow|this weekend|esta noche|ahora mismo|manana|este finde|hoy mismo"
-)
-"""A time soon: a message with one is never told as over."""
-
 RECURRENCE_MARKERS: frozenset[str] = frozenset(
     {
         "again",

@@ -3,9 +3,7 @@
 ::
 
     text ─► phrase rules (conversations/risk.py) ─► a match: clear risk (someone else's when
-                                                     the model is all but sure it is; a
-                                                     check-in when the message tells it as
-                                                     past and over and the model agrees)
+                                                     the model is all but sure it is)
          └► no match ─► the model (conversations/risk_model.py), per run of sentences:
                 ≥ alert threshold, in eight words or more: clear risk (the full crisis
                   answer, an alert)
@@ -33,11 +31,6 @@ a button's words typed), are the rules' alone: too few words for the model to ju
 SURE_WORDS = 8
 """Below this many words (as written) the model's word is at most a check-in: on a short
 line ("Quiero dejar de fumar", "They think I'm useless") it is surest when most wrong."""
-OVER, OVER_IMMINENT = 0.2, 0.1
-"""A rule's match in a message told as past and over ("years ago I tried, I'm in a good
-place now"; see risk.told_as_over) is asked about with a check-in, not alerted, when the
-model scores the writer's own risk below OVER (below OVER_IMMINENT when the rule read a
-plan, a means or a goodbye): the rules' own false alarms are mostly past risk."""
 OTHERS, NOT_OWN = 0.95, 0.3
 """A rule's match is read as someone else's only when the model is this sure it is, and
 scores the writer's own risk below NOT_OWN."""
@@ -50,7 +43,7 @@ def screen(text: str) -> RiskFinding | None:
     if found is not None:
         if risk.language_of(read) == "es":
             found = replace(found, language="es")  # "me quiero suicidar": a shared word's rule
-        return _someone_elses(found, read) or told_as_over(found, read) or found
+        return _someone_elses(found, read) or found
     if _words(read) < MIN_WORDS:
         return None  # too short for the model: the rules alone
     models = risk_model.models()
@@ -76,21 +69,6 @@ def screen(text: str) -> RiskFinding | None:
             level="other",
         )
     return None
-
-
-def told_as_over(
-    found: RiskFinding, read: list[tuple[str, str]], model: risk_model.Model | None = None
-) -> RiskFinding | None:
-    """A rule's match in a message that tells it as past and over, which the model (by
-    default the shipped one) reads as nothing of the writer's own risk now: a check-in,
-    whose Yes is still the full alert. Never in a short message."""
-    if _words(read) < SURE_WORDS or not risk.told_as_over(read, found.excerpt):
-        return None
-    model = model or risk_model.models().risk
-    below = OVER_IMMINENT if found.imminent else OVER
-    if _best(model, [line for _, line in read])[0] >= below:
-        return None
-    return replace(found, level="check_in", imminent=False)
 
 
 def _someone_elses(found: RiskFinding, read: list[tuple[str, str]]) -> RiskFinding | None:

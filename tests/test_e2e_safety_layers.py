@@ -94,7 +94,7 @@ async def test_later_risk_messages_join_the_open_alert_and_one_acknowledge_settl
     assert "not yet acknowledged" not in texts(await running.send(therapist, "/clients"))
     # The digest then lists that alert once, with its count, not once per message.
     digest = texts(await running.send(therapist, "/digest"))
-    assert digest.count("(acknowledged)") == 1 and "(acknowledged) (3 messages)" in digest
+    assert digest.count("(acknowledged") == 1 and "(acknowledged; 3 messages)" in digest
 
     # After that, a new risk message is a new alert of its own.
     clock.advance(timedelta(hours=2))
@@ -363,7 +363,9 @@ async def test_an_unsure_message_gets_a_check_in_and_yes_makes_it_an_alert(
         therapist.chat_id, lambda m: "Risk alert" in (m.text or "")
     )
     assert "I just want it to stop" in (alert.text or "")
-    assert "asked gently whether they are thinking of hurting themselves" in (alert.text or "")
+    assert "whether they were having thoughts of hurting themselves or of ending their life" in (
+        alert.text or ""
+    )
     [flag] = await flags_of(running)
     assert flag.text == words
 
@@ -383,6 +385,11 @@ async def test_unsure_words_right_after_an_alert_join_it_without_a_check_in(
     )
     assert "I just want it to stop" in (follow_up.text or "")
     assert replied_to(follow_up) == alert.message_id
+    assert len(await flags_of(running)) == 2
+    # A short unsure line is never sure enough to join it: it is asked about.
+    clock.advance(timedelta(minutes=1))
+    replies = await running.send(client, "I just want it to stop")
+    assert "are you having thoughts of hurting yourself" in texts(replies)
     assert len(await flags_of(running)) == 2
     # Once the alert is acknowledged, unsure words are asked about again.
     await running.press(therapist, "Acknowledge", alert)
@@ -449,7 +456,9 @@ async def test_after_an_alert_that_never_reached_the_therapist_the_next_is_its_o
     running.api.block(therapist.chat_id)
     await running.send(client, "i want to die")
     await running.tick()
-    assert len(running.api.sent_to(FALLBACK_CHAT)) == 1  # refused: the fallback chat is told
+    # Refused: the fallback chat is told (by the alert lane's own task, so waited for).
+    await running.api.wait_for_sent(FALLBACK_CHAT, lambda m: True)
+    assert len(running.api.sent_to(FALLBACK_CHAT)) == 1
     running.api.unblock(therapist.chat_id)
     await running.send(therapist, "/clients")
     clock.advance(timedelta(minutes=2))

@@ -13,7 +13,7 @@ import math
 import pytest
 
 from bench import train_risk_model as trainer
-from conversations import risk, risk_model, screening
+from conversations import risk_model, screening
 from conversations.textnorm import normalise
 
 
@@ -117,44 +117,3 @@ def test_short_lines_are_at_most_a_check_in_for_the_model() -> None:
     for line in ("They think I'm useless", "Quiero dejar de fumar"):
         found = screening.screen(line)
         assert found is None or found.level == "check_in", line
-
-
-PAST = "Years ago I tried to kill myself, but I'm in a good place now and I have a dog."
-
-
-@pytest.mark.parametrize(
-    ("text", "over"),
-    [
-        (PAST, True),
-        ("hace muchos años me quise suicidar, hoy estoy bien y tengo trabajo", True),
-        ("the old me thought everyone would be better off without me", True),
-        ("I tried years ago and now I'm thinking about killing myself again", False),
-        ("Years ago I tried, and I still want to kill myself", False),
-        ("years ago i wrote a note, tonight i finish it", False),
-        ("hace años lo intenté y otra vez quiero morirme", False),
-        ("Since grandma passed I want to die", False),
-        ("Since grandma passed away last year I want to die every single day", False),
-        ("el año pasado perdí a mi abuela y quiero morirme", False),
-    ],
-)
-def test_what_tells_risk_as_past_and_over(text: str, over: bool) -> None:
-    found = risk.screen(text)
-    assert risk.told_as_over(risk.read(text), found.excerpt if found else None) is over
-
-
-def test_a_rule_match_told_as_over_is_a_check_in_only_when_the_model_agrees() -> None:
-    read = risk.read(PAST)
-    found = risk.screen(PAST)
-    assert found is not None  # the rule alone would alert
-    calm = risk_model.Model("calm", -10.0, {})  # scores everything ~0
-    worried = risk_model.Model("worried", 10.0, {})  # scores everything ~1
-    asked = screening.told_as_over(found, read, calm)
-    assert asked is not None and asked.level == "check_in" and not asked.imminent
-    assert screening.told_as_over(found, read, worried) is None
-    # A short message is never the model's to soften, nor one that isn't over.
-    short = "years ago i wanted to die"
-    assert screening.told_as_over(risk.screen(short) or found, risk.read(short), calm) is None
-    now = "Since grandma passed away last year I want to die every single day"
-    found_now = risk.screen(now)
-    assert found_now is not None
-    assert screening.told_as_over(found_now, risk.read(now), calm) is None
