@@ -122,7 +122,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "cutting again",
-        r"(?:cutting|cuttin|cut|cuting) (?:again|myself|otra vez|de nuevo)|(?:been|started|relapsed and|went back to) cutting|urges? to cut|(?:i|i have) (?:cut|relapsed)(?: again)?(?= (?:last night|yesterday|today|this week|on \w+day)|$)",
+        r"(?:cutting|cuttin|cut|cuting) (?:again|myself|otra vez|de nuevo)|(?:been|started|relapsed and|went back to) cutting|urges? to cut|(?:i|i have) (?:cut|relapsed)(?: again)?(?= (?:last night|yesterday|today|this week|on \w+day)|$)|(?:used to )?(?:cut|cutting|self harm|self harming|hurt myself)(?: ,)? (?:and|but) (?:now )?(?:i )?(?:have )?(?:started|begun|began|relapsed)(?: again)?",
         subject=True,
     ),
     Rule(
@@ -154,6 +154,12 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "overdose",
         rf"(?:{_WANT}|thinking about|thought about|urges? to|going to|gonna|will) (?:to )?overdos\w*|overdos\w* on (?:my |all my |all of my |the )?{_PILLS}|(?:take|taking|swallow|swallowing) (?:all|a bunch|a lot|all of|every one|the whole bottle|handfuls?) (?:of )?(?:my |the )?{_PILLS}",
+    ),
+    Rule(
+        "overdose taken",
+        r"(?:just|have just|i just) (?:took|taken|had|done) (?:an |a )?overdos\w*|(?:took|taken|had|done) (?:an |a )?overdos\w* (?:just now|a few minutes ago|minutes ago|\d+ (?:minutes|mins|min|hours?) ago|an hour ago|half an hour ago|earlier today|tonight|today)",
+        kind="prep",
+        subject=True,
     ),
     Rule(
         "overdose mention",
@@ -267,7 +273,7 @@ RULES: tuple[Rule, ...] = (
     # English: preparation, means, place, goodbye.
     Rule(
         "pills ready",
-        rf"(?:have|got|bought|saved|counted|gathered|with) (?:up )?(?:the |my |enough |all the |all my |a bunch of |a lot of |lots of )?{_PILLS}(?= (?:ready|in front of me|right here|lined up|set out|counted out|saved|saved up|stockpiled|hidden|next to me|beside me|in my hand)|(?: (?:and|to) (?:i am going to |going to |will )?(?:take|swallow)))|{_PILLS} (?:are )?(?:ready|lined up|in front of me|in my hand|next to me|beside me)|(?:stockpiling|stockpiled|hoarding|hoarded|saving up|saved up|collecting|collected|stashing|stashed) (?:up )?(?:the |my |enough |all my )?{_PILLS}|(?:taking|take|swallow|swallowing) them (?:all )?{_WHEN}",
+        rf"(?:have|got|bought|saved|counted|gathered|with) (?:up )?(?:the |my |enough |all the |all my |a bunch of |a lot of |lots of )?{_PILLS}(?= (?:ready|in front of me|right here|lined up|set out|counted out|saved|saved up|stockpiled|hidden|next to me|beside me|in my hand)|(?: (?:and|to) (?:i am going to |going to |will )?(?:take|swallow)))|{_PILLS} (?:are )?(?:ready|lined up|in front of me|in my hand|next to me|beside me)|(?:stockpiling|stockpiled|hoarding|hoarded|saving up|saved up|collecting|collected|stashing|stashed) (?:up )?(?:the |my |enough |all my )?{_PILLS}|(?:taking|take|swallow|swallowing) them (?:all )?{_WHEN}|(?:have|got) (?:the |my |all my |enough )?{_PILLS} (?:and|,) (?:it is|its) time",
         kind="prep",
     ),
     Rule(
@@ -277,7 +283,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "rope",
-        rf"(?:have|got|bought|buy|tied|tying|getting|made) (?:a |the |my )?(?:rope|noose){_EN_END}|(?:tied|tying|made) (?:a |the )?noose",
+        rf"(?:have|got|bought|buy|tied|tying|getting|made) (?:a |the |my )?(?:rope|noose){_EN_END}|(?:tied|tying|made) (?:a |the )?noose|(?:rope|noose) (?:is )?back out|(?:got|get|getting|took|have) (?:the |my )?(?:rope|noose) out again",
         kind="prep",
     ),
     Rule(
@@ -463,6 +469,21 @@ RULES: tuple[Rule, ...] = (
         r"(?:juntando|guardando|acumulando|junte|guarde|acumule) (?:mis |las )?(?:pastillas|medicamentos|remedios)|me las (?:tomo|voy a tomar|tome) todas|ya tengo (?:las|mis|todas las|suficientes) (?:pastillas|remedios|medicamentos)|tengo (?:las|mis|todas las|suficientes) (?:pastillas|remedios|medicamentos) (?:en la mano|listas|preparadas|juntadas|guardadas|juntas|aca|aqui|conmigo)|(?:junte|guarde|junto|guardo|acumule|acumulo) (?:pastillas|remedios|medicamentos)|me (?:acabo de tomar|tome|tomo) (?:un monton|muchas|todas|varias|una caja|un frasco) (?:de )?(?:las |mis )?(?:pastillas|remedios|medicamentos)",
         language="es",
         kind="prep",
+    ),
+    Rule(
+        "es sobredosis tomada",
+        r"(?:me acabo de tomar|acabo de tomarme|acabo de tomar) una sobredosis|(?:me tome|me he tomado|tome) una sobredosis (?:hace (?:un rato|un momento|poco|\d+ (?:minutos|min|horas?)|una hora|media hora)|esta noche|hoy|recien|ahorita)|(?:hace (?:un rato|un momento|poco|\d+ (?:minutos|min)|una hora|media hora)|recien|ahorita) me (?:tome|he tomado) una sobredosis",
+        language="es",
+        kind="prep",
+        subject=True,
+    ),
+    Rule(
+        "es sobredosis",
+        r"sobredosis",
+        language="es",
+        kind="mention",
+        subject=True,
+        context=True,
     ),
     Rule(
         "es soga",

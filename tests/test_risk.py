@@ -127,6 +127,27 @@ def test_a_pair_needs_both_halves() -> None:
 def test_a_thought_that_comes_back_is_risk_again_despite_the_past() -> None:
     assert screen("I used to cut myself") is None
     found("I thought the wanting-to-die phase was over but it's back this week")
+    found("I used to cut and I started again.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I took an overdose 20 minutes ago and I feel peaceful",
+        "i just took an overdose",
+        "Me tomé una sobredosis hace 20 minutos y me siento en paz, gracias por todo.",
+        "Hace un rato me tomé una sobredosis, me siento tranquila",
+        "Two years ago I tried to hang myself. I've got the rope back out in my room.",
+        "I have the pills and it is time.",
+    ],
+)
+def test_an_act_just_done_or_means_out_again_are_imminent(text: str) -> None:
+    assert found(text).imminent
+
+
+def test_an_overdose_long_ago_is_not_imminent() -> None:
+    assert not found("I took an overdose at 18.").imminent
+    assert screen("En las noticias hablaron de una sobredosis de un actor") is None
 
 
 @pytest.mark.parametrize(
