@@ -155,7 +155,12 @@ async def test_two_processes_send_everything_exactly_once(
             if "time for your gratitude entry" in (m.text or "")
         )
 
+    def digested() -> list[object]:
+        return [m for m in api.sent_to(therapist_id) if (m.text or "").startswith("Your digest")]
+
     await _wait_for(lambda: reminded() >= CLIENTS, "every reminder")
+    # The digest is made on a tick of its own, perhaps after the reminders have all gone.
+    await _wait_for(lambda: len(digested()) >= 1, "the digest")
     await _settled(postgres_url)
     per_client = Counter(
         chat
@@ -164,8 +169,7 @@ async def test_two_processes_send_everything_exactly_once(
         if "time for your gratitude entry" in (m.text or "")
     )
     assert per_client == Counter({chat: 1 for chat in clients})
-    digests = [m for m in api.sent_to(therapist_id) if (m.text or "").startswith("Your digest")]
-    assert len(digests) == 1
+    assert len(digested()) == 1
 
     # Every update goes to both replicas (a redelivery): each is answered once.
     before = {chat: len(api.sent_to(chat)) for chat in clients}
