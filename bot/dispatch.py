@@ -55,13 +55,14 @@ async def on_text(ctx: Ctx) -> None:
     # below, after homework answers (a "7" on a scale is an answer, not the 7th button).
     if asked not in FREE_TEXT and await typed_choice(ctx, words_only=True):
         return
-    behind = await homework.waiting_behind(ctx)
-    if await homework.on_text(ctx, ctx.text):
+    entry = await homework.open_entry_of(ctx)
+    if entry is not None and not homework.asked_since(ctx.user, entry):
+        await homework.answer_text(ctx, entry, ctx.text)
         return
     await _answer_typed(ctx)
-    if behind is not None and not (ctx.user.dialog or {}).get("ask"):
+    if entry is not None and not (ctx.user.dialog or {}).get("ask"):
         # The question asked over their homework is answered: back to where they were.
-        await homework.show_current(ctx, behind)
+        await homework.show_current(ctx, entry)
 
 
 async def _answer_typed(ctx: Ctx) -> None:

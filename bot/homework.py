@@ -626,21 +626,10 @@ def _take_the_floor(user: User | None) -> None:
         user.dialog = {key: value for key, value in user.dialog.items() if key != "since"}
 
 
-async def waiting_behind(ctx: Ctx) -> Entry | None:
-    """The homework open behind a question asked since (see asked_since), if any."""
-    entry = await peek_open_entry(ctx)
-    return entry if entry is not None and asked_since(ctx.user, entry) else None
-
-
-async def on_text(ctx: Ctx, text: str) -> bool:
-    """Typed text: an answer if a conversation is open, and no question of the bot's own
-    was asked since it last moved. False when there is none."""
-    entry = await open_entry_of(ctx)
-    if entry is None or asked_since(ctx.user, entry):
-        return False
+async def answer_text(ctx: Ctx, entry: Entry, text: str) -> None:
+    """Typed text as the answer to the open conversation's current question."""
     typed = Text(text, sent_at=ctx.sent_at, today=today_of(ctx), received_at=ctx.now.timestamp())
     await continue_entry(ctx, entry, typed)
-    return True
 
 
 async def on_other(ctx: Ctx, what: str) -> bool:

@@ -79,11 +79,16 @@ async def respond(ctx: Ctx) -> bool:
     command = ctx.text.startswith("/")
     if user is not None and user.role == "therapist" and _to_a_client(ctx, user):
         return True  # a therapist's words to a client (they may quote the client): not risk
-    unsure = finding.level == "check_in" and user is not None and user.role == "client"
-    sure_words = len(ctx.screened.split()) >= screening.SURE_WORDS  # short: never sure
-    if unsure and sure_words and user is not None and await _just_alerted(ctx, user):
-        # Unsure words right after clear risk (its alert still open, the Columbia
-        # questions perhaps waiting) are not asked about again: they join the alert.
+    unsure = finding.level == "check_in" and len(ctx.screened.split()) >= screening.SURE_WORDS
+    earlier = (
+        await flags.latest_flag_since(ctx.session, client_id=user.id, since=ctx.now - REPEAT_WINDOW)
+        if user is not None and user.role == "client" and (finding.level == "risk" or unsure)
+        else None
+    )
+    if unsure and earlier is not None and earlier.acknowledged_at is None:
+        # Unsure words (not short: there the model is never sure) right after clear risk,
+        # its alert still open and the Columbia questions perhaps waiting, are not asked
+        # about again: they join the alert.
         finding = replace(finding, level="risk")
     if finding.level != "risk":
         return await _gentler(ctx, user, finding)
@@ -109,9 +114,6 @@ async def respond(ctx: Ctx) -> bool:
         log.info("risk words inside a safety plan's steps: no alert")
         ctx.say(crisis_words(finding.language)["plan_signs"])
         return True
-    earlier = await flags.latest_flag_since(
-        ctx.session, client_id=user.id, since=ctx.now - REPEAT_WINDOW
-    )
     raised = None
     if earlier is None or earlier.message_id != ctx.message_id or ctx.message_id is None:
         raised = await raise_flag(
@@ -151,14 +153,6 @@ async def respond(ctx: Ctx) -> bool:
     if entry is not None:
         await homework.show_current(ctx, entry)
     return False
-
-
-async def _just_alerted(ctx: Ctx, client: User) -> bool:
-    """A flag of this client's raised within REPEAT_WINDOW is still unacknowledged."""
-    earlier = await flags.latest_flag_since(
-        ctx.session, client_id=client.id, since=ctx.now - REPEAT_WINDOW
-    )
-    return earlier is not None and earlier.acknowledged_at is None
 
 
 async def _written_where(ctx: Ctx, user: User) -> tuple[Entry | None, str, bool]:
