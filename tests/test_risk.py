@@ -198,3 +198,104 @@ def test_screening_is_deterministic_and_bounded() -> None:
     text = "nothing to see here. " * 2000 + "I want to die"
     assert screen(text) is None  # past the first 8,000 characters
     assert screen("I want to die") == screen("I want to die")
+
+
+def level(text: str) -> str:
+    finding = screen(text)
+    return "none" if finding is None else finding.level
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Back in uni I had suicidal thoughts. Therapy really helped.",
+        "Years ago I tried to kill myself, but I'm in a good place now.",
+        "the suicidal thoughts were louder in my twenties, these days they're just not there",
+        "kms thoughts used to be daily for me, havent had one in like 2 yrs tbh",
+        "Mood log: 8/10. Two years today since I last self-harmed. Went out for dinner.",
+        "Diario: hace dos años hoy intenté quitarme la vida. Este año estoy en la playa.",
+        "antes me quería morir todos los días, hoy me quiero comer el mundo",
+        "i thought i was going to end it all after the divorce. that was six years ago.",
+        "Today I'm 500 days free of self-harm and I feel strong.",
+    ],
+)
+def test_risk_told_as_past_and_over_is_not_an_alarm(text: str) -> None:
+    assert level(text) == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Years ago I tried, and now I want to kill myself again",
+        "Years ago I tried but now I want to kill myself",
+        "I want to die, like when I was 15",
+        "today in uni I wanted to die",
+        "desde hace meses quiero morirme",
+        "tres días sin dormir, quiero morirme",
+        "anoche me pegué la cabeza contra la pared a propósito, hace años que no hacía eso",
+        "I want to end it all. That was my thought all week.",
+        "I took an overdose 20 minutes ago",
+        "llevaba tres años sin cortarme y ayer recaí",
+    ],
+)
+def test_a_past_word_does_not_hide_risk_told_now(text: str) -> None:
+    assert level(text) == "risk"
+
+
+def test_a_step_towards_dying_told_as_past_gets_a_check_in() -> None:
+    # Preparation is never silenced by the past: years ago is history worth a question.
+    assert level("I gave away all my stuff once, years ago, when I was planning to go.") == (
+        "check_in"
+    )
+    assert level("hace una década regalé todas mis cosas porque quería irme") == "check_in"
+    assert level("I gave away all my stuff today, I won't need it") == "risk"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Self-harm urges 0/10 today.",
+        "Zero thoughts of suicide this week, which is new.",
+        "cero autolesiones esta semana, ánimo 5",
+        "It's not that I want to die, I just really need a holiday.",
+        "Thought record. Did it include wanting to die? No. I had a hard day.",
+        "La psicóloga me preguntó si quiero morirme. No. Quiero que me dejen de doler las cosas.",
+        "Q: any thoughts of being better off dead? A: no, none",
+        "Not suicidal. Exhausted, yes. Suicidal, no.",
+        "I was asked if I'd thought about harming myself and the honest answer is no.",
+    ],
+)
+def test_a_denial_in_the_words_people_use_is_not_risk(text: str) -> None:
+    assert level(text) == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Do I want to die? Yes.",
+        "My therapist asked if I want to die. No, but some nights I do.",
+        "They asked if I was suicidal. I lied and said no.",
+        "quiero morirme, no aguanto más",
+        "me voy a quitar la vida, no intentes convencerme",
+    ],
+)
+def test_an_answer_that_goes_on_or_a_no_that_is_not_a_denial_stays_risk(text: str) -> None:
+    assert level(text) == "risk"
+
+
+def test_someone_elses_act_named_by_a_rule_is_someone_else_at_risk() -> None:
+    from conversations import screening
+
+    friend = screening.screen("my brother took an overdose 20 minutes ago what do I do")
+    assert friend is not None and friend.level == "other"
+    # ... unless the writer is at risk too: the model hears it.
+    both = screening.screen("my sister is suicidal and honestly so am i")
+    assert both is not None and both.level in ("risk", "check_in")
+    # A film's plot or a nurse's shift told as past is no one at risk now.
+    assert screening.screen("Saw a play about a woman grieving her brother's suicide.") is None
+
+
+def test_an_overdose_of_something_harmless_is_an_idiom() -> None:
+    assert screen("I had an overdose of sugar today lol") is None
+    assert screen("sobredosis de azúcar hoy jaja") is None
+    assert level("overdose of paracetamol last night, I feel sick") == "risk"
