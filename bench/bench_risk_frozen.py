@@ -67,7 +67,8 @@ def report(rows: list[tuple[str, str, str, str]], screen: Screen = screening.scr
         lines.append(
             f"{tongue or 'all'}: recall {share(risky, 'risk', tongue)}, false alarms "
             f"{share({'-'}, 'risk', tongue)}; check-ins on risk {share(risky, 'check_in', tongue)}"
-            f", on benign {share({'-'}, 'check_in', tongue)}; someone else at risk: flagged "
+            f", on benign {share({'-'}, 'check_in', tongue)}; benign told how to help someone "
+            f"{share({'-'}, 'other', tongue)}; someone else at risk: flagged "
             f"{share({'o'}, 'risk', tongue)}, told how to help {share({'o'}, 'other', tongue)}"
         )
     lines.append(f"imminent caught: {share({'+!'}, 'risk')}")
