@@ -795,14 +795,6 @@ IMMINENT_MARKERS: frozenset[str] = frozenset(
         "manana",
         "ahora mismo",
         "este fin de semana",
-        "anoche",
-        "last night",
-        "this morning",
-        "esta manana",
-        "yesterday",
-        "ayer",
-        "hace un rato",
-        "earlier today",
         "ya lo decidi",
     }
 )
