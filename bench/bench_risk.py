@@ -53,18 +53,11 @@ def measure(items: list[Labelled]) -> tuple[float, float, list[Labelled], list[L
     """(recall, false-positive rate, missed risk lines, benign lines flagged)."""
     positives = [i for i in items if i.risk]
     negatives = [i for i in items if not i.risk]
-    missed = [i for i in positives if not _alarm(i.text)]
-    flagged = [i for i in negatives if _alarm(i.text)]
+    missed = [i for i in positives if screen(i.text) is None]
+    flagged = [i for i in negatives if screen(i.text) is not None]
     recall = 1 - len(missed) / max(len(positives), 1)
     false_positive = len(flagged) / max(len(negatives), 1)
     return recall, false_positive, missed, flagged
-
-
-def _alarm(text: str) -> bool:
-    """The rules read the writer's own risk now: not a check-in (a step towards dying told
-    as past), nor someone else's risk."""
-    found = screen(text)
-    return found is not None and found.level == "risk"
 
 
 def per_message_seconds(

@@ -37,8 +37,6 @@ from conversations.risk_rules import (
     NEGATION_FILLERS,
     NEGATORS,
     PAST_MARKERS,
-    PAST_VERBS,
-    PRESENT_WORDS,
     PROTECTED_WORDS,
     RECURRENCE_MARKERS,
     RULES,
@@ -89,38 +87,14 @@ def _screen(sentences: list[_Sentence]) -> RiskFinding | None:
         return None
     hits: list[tuple[_Sentence, Rule]] = []
     weak: list[tuple[_Sentence, Rule]] = []
-    past: list[tuple[_Sentence, Rule]] = []
-    others: list[tuple[_Sentence, Rule]] = []
     recurrence = any(_has(s.tokens, _RECURRENCE) for s in sentences)
     message = " ".join(s.line for s in sentences)
-    for index, sentence in enumerate(sentences):
-        after = sentences[index + 1] if index + 1 < len(sentences) else None
-        if after is not None and _asked_and_denied(sentence, after):
-            continue
-        framed = after is not None and _past_frame(after)
-        for rule, whose in _matching_rules(sentence, message, recurrence=recurrence, framed=framed):
-            if whose == "past":
-                past.append((sentence, rule))
-            elif whose == "other":
-                others.append((sentence, rule))
-            else:
-                (weak if rule.kind == "weak" else hits).append((sentence, rule))
+    for sentence in sentences:
+        for rule in _matching_rules(sentence, message, recurrence=recurrence):
+            (weak if rule.kind == "weak" else hits).append((sentence, rule))
     if not hits and len(weak) < 2:
-        # Weak signals ("goodbye", "I'm doing it tonight") count only together. A step
-        # taken towards dying, told as past ("years ago I gave my things away"), gets a
-        # gentle check-in: it is history worth a question, not an alarm.
-        # A rule's match whose subject is someone else ("my brother took an overdose"):
-        # someone else at risk, answered with how to help them.
-        if not past and not others:
-            return None
-        sentence, rule = past[0] if past else others[0]
-        return RiskFinding(
-            excerpt=_excerpt(sentence.original),
-            imminent=False,
-            language=rule.language,
-            rule=rule.name,
-            level="check_in" if past else "other",
-        )
+        # Weak signals ("goodbye", "I'm doing it tonight") count only together.
+        return None
     sentence, rule = hits[0] if hits else weak[0]
     imminent = any(r.kind in ("prep", "weak") for _, r in hits + weak) or any(
         _has(s.tokens, _IMMINENT) or _INTENT.search(s.line) for s, _ in hits
@@ -131,50 +105,6 @@ def _screen(sentences: list[_Sentence]) -> RiskFinding | None:
         language=rule.language,
         rule=rule.name,
     )
-
-
-def _asked_and_denied(question: _Sentence, answer: _Sentence) -> bool:
-    """A question about risk answered no in the next sentence: "Did it include wanting to
-    die? No.", "La psicóloga me preguntó si quiero morirme. No, quiero que ..."."""
-    asked = question.original.rstrip().endswith("?") or _ASKED.search(question.line)
-    if not asked:
-        return False
-    tokens = answer.tokens
-    if tokens[:2] in (["a", ":"], ["r", ":"]) or tokens[:1] in (["answer"], ["respuesta"]):
-        tokens = tokens[2:]  # "Q: ...? A: no, none"
-    head = " " + " ".join(tokens[:6]) + " "
-    opening = _DENYING.match(head)
-    return opening is not None and _GOES_ON.search(head, opening.end() - 1) is None
-
-
-_ASKED = re.compile(
-    r" (?:asked|asks|asking|ask) (?:me |myself )?(?:if|whether) | (?:me |le |nos )?"
-    r"(?:pregunto|preguntaron|pregunta|preguntan|pregunte) (?:\S+ ){0,3}si "
-)
-_DENYING = re.compile(
-    r" (?:no|nope|nah|never|not at all|no way|honestly no|para nada|nunca|en absoluto|"
-    r"de ninguna manera|i said no|i told (?:her|him|them) no|le dije que no|les dije que no|"
-    r"dije que no|the answer is no|the honest answer is no) "
-)
-_GOES_ON = re.compile(r" (?:but|pero|yes|si|though|aunque|lied|lie|menti|mentira|maybe|quizas) ")
-
-
-_FRAME_WORDS = 10
-
-
-def _past_frame(sentence: _Sentence) -> bool:
-    """A short sentence that puts the one before it in the past: "That was eight years
-    ago.", "Fue hace seis años."."""
-    tokens = sentence.tokens
-    if len(tokens) > _FRAME_WORDS or _has(tokens, _PRESENT):
-        return False
-    opening = " ".join(tokens[:2])
-    return opening in _FRAME_OPENINGS and _PAST.search(sentence.line) is not None
-
-
-_FRAME_OPENINGS = frozenset(
-    {"that was", "it was", "this was", "all that", "eso fue", "fue hace", "fue en", "eso era"}
-)
 
 
 _SPANISH = frozenset(
@@ -378,13 +308,8 @@ def _segment(word: str) -> list[str] | None:
 
 
 # Applying the rules.
-def _matching_rules(
-    sentence: _Sentence, message: str, *, recurrence: bool, framed: bool = False
-) -> list[tuple[Rule, Whose]]:
-    """The rules that match `sentence` and are not vetoed, each with whose risk it is:
-    the writer's now, the writer's told as past and over (by a marker in the sentence, or
-    by the short `framed` sentence after it), or someone else's (its subject)."""
-    found: list[tuple[Rule, Whose]] = []
+def _matching_rules(sentence: _Sentence, message: str, *, recurrence: bool) -> list[Rule]:
+    found = []
     idioms = [m.span() for pattern in _IDIOMS for m in pattern.finditer(sentence.line)]
     quoted = _others_quotes(sentence)
     for rule, pattern in _COMPILED:
@@ -398,15 +323,9 @@ def _matching_rules(
             first = _token_at(sentence, start)
             if any(a <= first < b for a, b in quoted):
                 continue
-            last = _token_at(sentence, end - 1)
-            veto = _vetoed(rule, sentence, first, last)
-            if veto == "vetoed":
+            if _vetoed(rule, sentence, first, _token_at(sentence, end - 1), recurrence):
                 continue
-            told_as_past = not recurrence and _put_in_past(sentence, first, last, rule, framed)
-            if told_as_past and (rule.kind != "prep" or veto == "other"):
-                continue
-            whose: Whose = "other" if veto == "other" else "past" if told_as_past else "own"
-            found.append((rule, whose))
+            found.append(rule)
             if rule.kind != "weak":
                 break  # one finding per rule is enough; weak signals count each time
     return found
@@ -423,83 +342,16 @@ def _token_at(sentence: _Sentence, position: int) -> int:
 _CLAUSE_ENDS = frozenset({",", ";", "-", "but", "pero"})
 
 
-Whose = Literal["own", "past", "other"]
-
-
-def _vetoed(rule: Rule, sentence: _Sentence, first: int, last: int) -> str | None:
-    """ "vetoed" (denied, or news and study words), "other" (its subject is someone else),
-    or None."""
+def _vetoed(rule: Rule, sentence: _Sentence, first: int, last: int, recurrence: bool) -> bool:
     tokens = sentence.tokens
     if rule.negatable and (_negated_before(tokens, first) or _denied_after(tokens, last)):
-        return "vetoed"
-    if rule.context and _has(tokens, _CONTEXT):
-        return "vetoed"
+        return True
     language = "any" if rule.kind == "mention" else rule.language
     if rule.subject and _third_person(tokens, first, language=language):
-        return "other"
-    return None
-
-
-def _put_in_past(sentence: _Sentence, first: int, last: int, rule: Rule, framed: bool) -> bool:
-    """A past marker frames the match ("years ago I wanted to ...", "I wanted to ... when
-    I was 15", "... my overdose in 2019"), with no word of now between them nor just
-    before the marker; or the sentence after frames it ("That was years ago.")."""
-    tokens = _without_anniversaries(sentence.tokens)
-    clause = first
-    while clause > 0 and tokens[clause - 1] not in _CLAUSE_ENDS:
-        clause -= 1
-
-    def told_in_past(until: int) -> bool:
-        # A past verb in the match's clause, up to `until`: "I wanted to ...", "the
-        # thoughts were louder"; an event ("my overdose") needs none.
-        told = " " + " ".join(tokens[clause:until]) + " "
-        return rule.kind == "mention" or _PAST_VERB.search(told) is not None
-
-    if framed and told_in_past(last + 1) and not _has(tokens, _PRESENT):
         return True
-    for marker in _PAST.finditer(sentence.line):
-        start = _token_at(sentence, marker.start())
-        end = _token_at(sentence, marker.end() - 1)
-        if end < first:
-            between = tokens[end + 1 : first]
-        elif start > last:
-            if not (told_in_past(start) or tokens[start] in _TENSED_MARKERS):
-                continue
-            between = tokens[clause:first] + tokens[last + 1 : start]
-        else:
-            between = []  # the marker holds the match ("clean from self harm for years")
-        if not _has(between, _PRESENT) and not _has(tokens[max(start - 2, 0) : start], _PRESENT):
-            return True
-    return False
-
-
-_TENSED_MARKERS = frozenset({"used", "solia"})
-"""Past markers that are verbs themselves ("kms thoughts used to be daily")."""
-_SPANS = frozenset(
-    _squeeze(w)
-    for w in [
-        "years",
-        "year",
-        "ago",
-        "months",
-        "month",
-        "anos",
-        "ano",
-        "meses",
-        "mes",
-        "days",
-        "dias",
-    ]
-)
-
-
-def _without_anniversaries(tokens: list[str]) -> list[str]:
-    """ "Two years today since ...", "hace dos años hoy ...": that "today" is a date, not
-    now; it is blanked so it doesn't read as a word of the present."""
-    return [
-        "-" if word in {"today", "hoy"} and index and tokens[index - 1] in _SPANS else word
-        for index, word in enumerate(tokens)
-    ]
+    if rule.context and _has(tokens, _CONTEXT):
+        return True
+    return rule.kind != "prep" and not recurrence and _PAST.search(sentence.line) is not None
 
 
 def _negated_before(tokens: list[str], first: int) -> bool:
@@ -514,31 +366,14 @@ def _negated_before(tokens: list[str], first: int) -> bool:
             if following in {"stop", "help", "dejar", "parar"}:
                 return False
             return "lying" not in tokens[max(index - 6, 0) : index]
-        if word == "that" and index and tokens[index - 1] == "not":
-            return True  # "it's not that I want to die, I need a holiday"
-        if word == "que" and tokens[max(index - 2, 0) : index] == ["no", "es"]:
-            return True  # "no es que quiera morirme"
         if word not in _FILLERS:
             return False
         index -= 1
     return False
 
 
-_ZERO = frozenset({"0", "0/10", "0/5", "0/4", "0/3", "0/100", "00"})
-"""A score of nothing after the match ("self-harm urges 0/10 today")."""
-_DENIALS = _ZERO | {
-    *["none", "no", "nope", "never", "nada", "ninguna", "ninguno", "nunca", "zero", "cero", "nil"],
-}
-_FIRST = frozenset(
-    {
-        "i",
-        "me",
-        "yo",
-        "myself",
-        *["tengo", "quiero", "estoy", "siento", "pienso", "voy", "soy", "necesito", "puedo"],
-    }
-)
-"""The writer as the subject: in Spanish, often a verb alone ("tengo pensamientos de ...")."""
+_DENIALS = frozenset({"none", "no", "nope", "never", "nada", "ninguna", "ninguno", "nunca", "0"})
+_FIRST = frozenset({"i", "me", "yo", "myself"})
 _SPEAKER = frozenset({"i", "yo"})
 
 
@@ -546,12 +381,8 @@ def _denied_after(tokens: list[str], last: int) -> bool:
     """ "Suicidal thoughts: none", "... but I didn't", "pero no lo hice"."""
     rest = tokens[last + 1 :]
     for index, word in enumerate(rest[:4]):
-        if word in {":", "-", "="}:
+        if word in {":", "-"}:
             return index + 1 < len(rest) and rest[index + 1] in _DENIALS
-        if word in _ZERO:
-            return True
-    if rest in (["no"], [",", "no"], ["is", "not"]):
-        return True  # all that follows: "Suicidal, no.", "las ganas de morir no"
     return _has(rest, _UNDONE)
 
 
@@ -643,8 +474,6 @@ _THIRD = {"en": _words(THIRD_PERSON), "es": _words(THIRD_PERSON_ES)}
 _THIRD["any"] = _THIRD["en"] | _THIRD["es"]
 _CONTEXT = _words(CONTEXT_WORDS)
 _PAST = re.compile(r"(?<= )(?:" + _squeeze_pattern(PAST_MARKERS) + r")(?= )")
-_PAST_VERB = re.compile(r"(?<= )(?:" + _squeeze_pattern(PAST_VERBS) + r")(?= )")
-_PRESENT = _words(PRESENT_WORDS)
 _RECURRENCE = _words(RECURRENCE_MARKERS)
 _IMMINENT = _words(IMMINENT_MARKERS)
 _INTENT = re.compile(r"(?<= )(?:" + _squeeze_pattern(INTENT_MARKERS) + r")(?= )")
@@ -660,31 +489,7 @@ _UNDONE = _words(
             "i said , honestly , no",
             "and i said no",
             "le dije que no",
-            "les dije que no",
             "dije que no",
-            "the answer is no",
-            "the answer was no",
-            "the honest answer is no",
-            "the honest answer was no",
-            "answer is honestly no",
-            "but i do not actually",
-            "but i do not really",
-            "but not really",
-            "not really though",
-            "pero no en serio",
-            "no es en serio",
-            "no lo digo en serio",
-            "did not show up",
-            "did not come up",
-            "has not crossed my mind",
-            "have not crossed my mind",
-            "is not an option",
-            "is not an option for me",
-            "no es una opcion",
-            "no son una opcion",
-            "is not something i would",
-            "is not something i would ever do",
-            "no es algo que haria",
         }
     )
 )

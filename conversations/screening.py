@@ -4,11 +4,6 @@
 
     text ─► phrase rules (conversations/risk.py) ─► a match: clear risk (someone else's when
                                                      the model is all but sure it is)
-                                                   ─► a step towards dying told as past: a
-                                                     check-in
-                                                   ─► a match about someone else: how to help
-                                                     them, unless the model reads the
-                                                     writer's own risk too, or no one's
          └► no match ─► the model (conversations/risk_model.py), per run of sentences:
                 ≥ alert threshold, in eight words or more: clear risk (the full crisis
                   answer, an alert)
@@ -36,9 +31,6 @@ a button's words typed), are the rules' alone: too few words for the model to ju
 SURE_WORDS = 8
 """Below this many words (as written) the model's word is at most a check-in: on a short
 line ("Quiero dejar de fumar", "They think I'm useless") it is surest when most wrong."""
-OTHERS_FLOOR = 0.3
-"""A rule's match about someone else stands when the model's someone-else score is at
-least this (chosen on train/: stories told as past, media and nurses' shifts score lower)."""
 OTHERS, NOT_OWN = 0.95, 0.3
 """A rule's match is read as someone else's only when the model is this sure it is, and
 scores the writer's own risk below NOT_OWN."""
@@ -48,23 +40,10 @@ def screen(text: str) -> RiskFinding | None:
     """What the layers find in `text`: a finding whose `level` is "risk", "check_in" or
     "other" (someone else at risk), or None."""
     found, read = risk.screen_read(text)
-    if found is not None and risk.language_of(read) == "es":
-        found = replace(found, language="es")  # "me quiero suicidar": a shared word's rule
-    if found is not None and found.level != "other":
-        return _someone_elses(found, read) or found
     if found is not None:
-        # The rules read someone else's risk ("my brother took an overdose"): unless the
-        # model hears the writer's own too ("my sister is suicidal and so am I"), or hears
-        # no one at risk now at all (a film's plot, a nurse's shift: OTHERS_FLOOR).
-        own = _by_model(read)
-        if own is not None and own.level != "other":
-            return own
-        lines = [line for _, line in read]
-        return found if _best(risk_model.models().other, lines)[0] >= OTHERS_FLOOR else None
-    return _by_model(read)
-
-
-def _by_model(read: list[tuple[str, str]]) -> RiskFinding | None:
+        if risk.language_of(read) == "es":
+            found = replace(found, language="es")  # "me quiero suicidar": a shared word's rule
+        return _someone_elses(found, read) or found
     if _words(read) < MIN_WORDS:
         return None  # too short for the model: the rules alone
     models = risk_model.models()
