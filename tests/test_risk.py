@@ -198,3 +198,95 @@ def test_screening_is_deterministic_and_bounded() -> None:
     text = "nothing to see here. " * 2000 + "I want to die"
     assert screen(text) is None  # past the first 8,000 characters
     assert screen("I want to die") == screen("I want to die")
+
+
+PRESENT_RISK_TOLD_WITH_THE_PAST = [
+    "Hace años intenté suicidarme y quiero suicidarme.",
+    "Hace años que quiero morirme.",
+    "Did I think about suicide? Never stopped.",
+    "Hace meses que pienso en suicidarme.",
+    "Hace tiempo que quiero matarme.",
+    "Hace mucho que no quiero vivir.",
+    "Hace años que me autolesiono.",
+    "Hace años que pienso en quitarme la vida.",
+    "Durante la pandemia empecé a cortarme y no he parado.",
+    "Back in uni I started self harming and I still do.",
+    "A long time ago I decided I'd kill myself at 30 and I turn 30 next week.",
+    "I'm turning 30 next month and years ago I promised myself I'd kill myself at 30.",
+    "Three years clean from self harm and I just cut myself.",
+    "I want to die, 0 hope left.",
+    "Self harm urges: zero control today.",
+    "Years ago I had hope, but I want to die.",
+    "Back in uni I was happy, I want to kill myself.",
+    "Antes creía que mejoraría, pero quiero morirme.",
+    "Antes tenía esperanza, quiero suicidarme.",
+    "Antes me gustaba mi trabajo y quiero matarme.",
+    "En la universidad todo iba bien, pero quiero suicidarme.",
+    "During the pandemic I lost my job and I want to kill myself.",
+    "Last summer my wife left, I have the pills ready.",
+    "5 years sober and I'm thinking about ending my life.",
+    "When I was 20 I wrote a suicide note and I'm writing one for my kids.",
+    "Years ago I gave my things away and I've started giving my things away.",
+    "Hace años regalé mis cosas y estoy regalando mis cosas.",
+    "A year ago my son died and I want to die.",
+    "My daughter died years ago and I've been stockpiling pills.",
+    "Hace meses que junto pastillas.",
+    "Hace meses que estoy juntando pastillas para matarme.",
+    "I wrote my suicide note years ago and I keep it in my drawer.",
+    "I cut myself. It was years ago that I last did it.",
+    "Self harm urges 0/10 in the morning but now I'm cutting.",
+    "Suicidal thoughts 0/10? I wish, they're 9/10.",
+    "Did I self harm this week? No... well yes, twice.",
+    "Am I suicidal? No more than usual.",
+    "¿Pienso en suicidarme? Nunca dejo de hacerlo.",
+    "My psychiatrist asked if I'm suicidal. No point lying, I am.",
+]
+"""A reviewer's cases (docs/review_2026_12_07_regressions.txt) against an earlier attempt:
+present risk beside words of the past, a denial that isn't one, a score that is no score."""
+
+
+@pytest.mark.parametrize("text", PRESENT_RISK_TOLD_WITH_THE_PAST)
+def test_present_risk_beside_the_past_is_never_soft(text: str) -> None:
+    finding = screen(text)
+    assert finding is None or not finding.soft, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Years ago I tried to kill myself, but I'm in a good place now.",
+        "I was suicidal at 17, I'm 26 now and happy",
+        "Self harm was how I coped in school, but that is years behind me.",
+        "The suicidal phase after my divorce was years ago. It feels like a different person.",
+        "Hace años intenté quitarme la vida. Hoy tengo trabajo y pareja.",
+        "antes pensaba que todos estarían mejor sin mí, pero eso ya pasó",
+        "I saved up pills in a drawer once, years ago, and we threw them out together.",
+        "the anniversary of my overdose went by and I barely noticed",
+        "Zero urge at all this month to hurt myself, which is new for me.",
+        "Therapist asked if I had thoughts of ending my life. Honestly no, not at all.",
+    ],
+)
+def test_stories_of_then_mentions_and_denials_are_soft(text: str) -> None:
+    assert found(text).soft, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I wanted to die years ago and I want to die now",
+        "Years ago I attempted suicide. Lately the thoughts are back.",
+        "I self harmed today for the first time in a year",
+        "First time in years I wanted to hurt myself and I actually did it.",
+        "years ago I overdosed. tonight I have the pills",
+        "I was suicidal at 17 and I'm feeling that way again",
+        "I have never felt this suicidal",
+        "no matter what I do I want to die",
+        "no aguanto más, ya no veo otra salida que suicidarme",
+        "Hace años intenté suicidarme y ayer lo volví a pensar.",
+        "I feel suicidal",
+        "I can't stop thinking about killing myself",
+        "When I was 20 I wrote a suicide note and I'm writing one for my kids.",
+    ],
+)
+def test_now_intensity_or_the_writers_own_act_is_not_soft(text: str) -> None:
+    assert not found(text).soft, text
