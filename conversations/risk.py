@@ -92,15 +92,18 @@ def screen(text: str) -> RiskFinding | None:
     return screen_read(text)[0]
 
 
-def screen_read(text: str) -> tuple[RiskFinding | None, list[tuple[str, str]]]:
-    """:func:`screen` and :func:`read` of `text`, which is read once for both."""
+def screen_read(text: str) -> tuple[RiskFinding | None, list[tuple[str, str]], str | None]:
+    """:func:`screen` and :func:`read` of `text`, which is read once for both, and the name
+    of a rule that matched only someone else's risk ("my brother took an overdose 20
+    minutes ago, what do I do"), if any."""
     if not text or not text.strip():
-        return None, []
+        return None, [], None
     sentences = _sentences(normalise(text[:MAX_SCREENED]))
-    return _screen(sentences), _pairs(sentences)
+    others: list[str] = []
+    return _screen(sentences, others), _pairs(sentences), (others[0] if others else None)
 
 
-def _screen(sentences: list[_Sentence]) -> RiskFinding | None:
+def _screen(sentences: list[_Sentence], others: list[str] | None = None) -> RiskFinding | None:
     if not any(_ANY_RULE.search(s.line) for s in sentences):
         return None
     hits: list[tuple[_Sentence, Rule]] = []
@@ -109,7 +112,7 @@ def _screen(sentences: list[_Sentence]) -> RiskFinding | None:
     message = " ".join(s.line for s in sentences)
     why: set[str] = set()
     for at, sentence in enumerate(sentences):
-        for rule, loose in _matching_rules(sentence, message, recurrence=recurrence):
+        for rule, loose in _matching_rules(sentence, message, recurrence=recurrence, others=others):
             (weak if rule.kind == "weak" else hits).append((sentence, rule))
             why.add("denied" if _answered_no(sentences, at) else loose)
     if not hits and len(weak) < 2:
@@ -333,10 +336,11 @@ def _segment(word: str) -> list[str] | None:
 
 # Applying the rules.
 def _matching_rules(
-    sentence: _Sentence, message: str, *, recurrence: bool
+    sentence: _Sentence, message: str, *, recurrence: bool, others: list[str] | None = None
 ) -> list[tuple[Rule, str]]:
     """The rules that match, each with how loose its matches are (see :func:`_loose`):
-    "" when any one of them is not."""
+    "" when any one of them is not. Rules that match only someone else's words ("my
+    brother took an overdose") are named in `others`."""
     found: list[tuple[Rule, str]] = []
     idioms = [m.span() for pattern in _IDIOMS for m in pattern.finditer(sentence.line)]
     quoted = _others_quotes(sentence)
@@ -353,7 +357,10 @@ def _matching_rules(
             if any(a <= first < b for a, b in quoted):
                 continue
             last = _token_at(sentence, end - 1)
-            if _vetoed(rule, sentence, first, last, recurrence):
+            vetoed = _vetoed(rule, sentence, first, last, recurrence)
+            if vetoed == "other" and rule.kind in ("strong", "prep") and others is not None:
+                others.append(rule.name)
+            if vetoed:
                 continue
             loose = _loose(rule, sentence.tokens, first, last)
             if rule.kind == "weak":
@@ -430,16 +437,20 @@ def _token_at(sentence: _Sentence, position: int) -> int:
 _CLAUSE_ENDS = frozenset({",", ";", "-", "but", "pero"})
 
 
-def _vetoed(rule: Rule, sentence: _Sentence, first: int, last: int, recurrence: bool) -> bool:
+def _vetoed(rule: Rule, sentence: _Sentence, first: int, last: int, recurrence: bool) -> str:
+    """Why a match is not the writer's risk: "" when it is, "other" when only because its
+    subject is someone else ("my brother took an overdose"), "yes" for anything else."""
     tokens = sentence.tokens
     if rule.negatable and (_negated_before(tokens, first) or _denied_after(tokens, last)):
-        return True
+        return "yes"
+    if rule.context and _has(tokens, _CONTEXT):
+        return "yes"
+    if rule.kind != "prep" and not recurrence and _PAST.search(sentence.line) is not None:
+        return "yes"
     language = "any" if rule.kind == "mention" else rule.language
     if rule.subject and _third_person(tokens, first, language=language):
-        return True
-    if rule.context and _has(tokens, _CONTEXT):
-        return True
-    return rule.kind != "prep" and not recurrence and _PAST.search(sentence.line) is not None
+        return "other"
+    return ""
 
 
 def _negated_before(tokens: list[str], first: int) -> bool:

@@ -47,13 +47,13 @@ scores the writer's own risk below NOT_OWN."""
 def screen(text: str) -> RiskFinding | None:
     """What the layers find in `text`: a finding whose `level` is "risk", "check_in" or
     "other" (someone else at risk), or None."""
-    found, read = risk.screen_read(text)
+    found, read, others = risk.screen_read(text)
     if found is not None:
         if risk.language_of(read) == "es":
             found = replace(found, language="es")  # "me quiero suicidar": a shared word's rule
         return _someone_elses(found, read) or _softened(found, read) or found
     if _words(read) < MIN_WORDS:
-        return None  # too short for the model: the rules alone
+        return _rules_others(others, read)  # too short for the model: the rules alone
     models = risk_model.models()
     lines = [line for _, line in read]
     best, at = _best(models.risk, lines)
@@ -76,7 +76,21 @@ def screen(text: str) -> RiskFinding | None:
             rule="model",
             level="other",
         )
-    return None
+    return _rules_others(others, read)
+
+
+def _rules_others(rule: str | None, read: list[tuple[str, str]]) -> RiskFinding | None:
+    """A rule matched only someone else's risk ("my brother took an overdose 20 minutes
+    ago, what do I do?") and nothing of the writer's own: how to help them."""
+    if rule is None:
+        return None
+    return RiskFinding(
+        excerpt=risk.excerpt(read[0][0]) if read else "",
+        imminent=False,
+        language=risk.language_of(read),
+        rule=rule,
+        level="other",
+    )
 
 
 def _someone_elses(found: RiskFinding, read: list[tuple[str, str]]) -> RiskFinding | None:

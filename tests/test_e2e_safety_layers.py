@@ -509,3 +509,18 @@ async def test_the_same_words_said_of_now_are_an_alert_even_to_a_quiet_model(
     said = texts(await running.send(client, "Years ago I tried to kill myself. I want to again."))
     assert "I've let Dr Fake Therapist know" in said
     await running.api.wait_for_sent(therapist.chat_id, lambda m: "Risk alert" in (m.text or ""))
+
+
+async def test_someone_elses_overdose_gets_how_to_help_and_sugar_gets_nothing(
+    running: RunningBot,
+) -> None:
+    therapist, client = await linked(running)
+    said = texts(
+        await running.send(client, "my brother took an overdose 20 minutes ago what do I do")
+    )
+    assert "Ways to help" in said and "not sure what to do" not in said
+    said = texts(await running.send(client, "I had an overdose of sugar today lol"))
+    assert "Ways to help" not in said and "Risk alert" not in said
+    assert await flags_of(running) == []
+    await running.tick()
+    assert not [m for m in running.api.sent_to(therapist.chat_id) if "Risk alert" in (m.text or "")]

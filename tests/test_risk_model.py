@@ -153,3 +153,21 @@ def test_a_soft_match_the_model_hears_risk_in_stays_an_alert(
 
 def test_the_soft_floor_is_below_the_check_in_threshold() -> None:
     assert 0 < screening.SOFT_FLOOR < risk_model.models().check_in
+
+
+def test_a_rule_that_matched_only_someone_elses_risk_is_how_to_help(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with_risk_model(monkeypatch, -6.0)  # whatever the model says
+    quiet = risk_model.models()
+    monkeypatch.setattr(
+        risk_model,
+        "models",
+        lambda: dataclasses.replace(quiet, other=risk_model.Model("quiet", -6.0, {})),
+    )
+    found = screening.screen("my brother took an overdose 20 minutes ago what do I do")
+    assert found is not None and found.level == "other" and found.rule != "model"
+    assert screening.screen("I had an overdose of sugar today lol") is None
+    # The writer's own risk beside someone else's is the writer's.
+    found = screening.screen("my brother took an overdose and I want to kill myself too")
+    assert found is not None and found.level == "risk"
