@@ -49,6 +49,11 @@ async def on_text(ctx: Ctx) -> None:
             + ctx.t(SOS_HINT)
         )
         return
+    if await safety.typed_check_in(ctx):
+        entry = await homework.open_entry_of(ctx)
+        if entry is not None and not homework.asked_since(ctx.user, entry):
+            await homework.show_current(ctx, entry)  # back to where they were
+        return
     asked = (ctx.user.dialog or {}).get("ask")
     # The words of a button just offered (the bot's latest question) are that button, even
     # with homework open or another question waiting; numbers and near misses are read

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -27,7 +28,7 @@ from bot import columbia, homework, plan
 from bot.i18n import in_sentence, moment, tr, wording, zone_name
 from bot.render import buttons
 from bot.replies import Keyboard
-from bot.runtime import Ctx, Runtime, button_token, command_of, token_for
+from bot.runtime import TOKEN_TTL, Ctx, Runtime, button_token, command_of, token_for
 from conversations import screening
 from conversations.crisis import (
     Language,
@@ -46,6 +47,7 @@ from conversations.crisis import (
 )
 from conversations.engine import RaiseFlag
 from conversations.risk import RiskFinding
+from storage import buttons as tokens
 from storage import flags, outbox, people
 from storage import homework as entries
 from storage.models import Entry, Flag, Link, User
@@ -222,6 +224,47 @@ async def _gentler(ctx: Ctx, user: User | None, finding: RiskFinding) -> bool:
     if entry is not None:
         await homework.show_current(ctx, entry)
     return False
+
+
+CHECK_IN_TYPED_WAIT = timedelta(minutes=30)
+"""A check-in's Yes or No typed in full is read as its answer this long after it was asked,
+even when a homework question came after it (mid-homework the check-in is not the latest
+question, so its buttons' words would otherwise be the homework's answer)."""
+
+
+def _plain(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in folded if c.isalnum() or c.isspace()).split())
+
+
+_CHECK_IN_WORDS = {
+    _plain(crisis_words(language)[key]): key.removeprefix("check_in_")
+    for language in ("en", "es")
+    for key in ("check_in_yes", "check_in_no")
+}
+
+
+async def typed_check_in(ctx: Ctx) -> bool:
+    """The words of a check-in's button typed in full ("Yes, I am", "No, not that"), while
+    that check-in, asked in the last half hour, is still unanswered: its answer, as if
+    tapped. False for anything else (a "yes" alone is a homework's answer)."""
+    client = ctx.user
+    sub = _CHECK_IN_WORDS.get(_plain(ctx.text))
+    if client is None or client.role != "client" or sub is None:
+        return False
+    token = await tokens.latest_token(
+        ctx.session,
+        user_id=client.id,
+        action="checkin",
+        issued_since=ctx.now - CHECK_IN_TYPED_WAIT,
+        ttl=TOKEN_TTL,
+    )
+    if token is None:
+        return False
+    payload = dict(token.payload)
+    await tokens.spend_token(ctx.session, token=token)
+    await check_in_answer(ctx, payload, sub)
+    return True
 
 
 async def check_in_answer(ctx: Ctx, payload: dict[str, object], sub: str) -> None:

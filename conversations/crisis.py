@@ -240,10 +240,10 @@ _WORDS: dict[Language, dict[str, str]] = {
         "check_in_help": "Si es así, cuéntaselo a alguien de confianza o a tu terapeuta. "
         "También puedes hablar con alguien ahora mismo, gratis: /sos te muestra las líneas. "
         "Si estás en peligro ahora, llama al {emergency}.",
-        "check_in_tap": "Si es así, toca «Sí» y se lo haré saber a tu terapeuta. También "
+        "check_in_tap": "Si es así, toca «Sí, así es» y se lo haré saber a tu terapeuta. También "
         "puedes hablar con alguien ahora mismo, gratis: /sos te muestra las líneas. Si estás "
         "en peligro ahora, llama al {emergency}.",
-        "check_in_yes": "Sí",
+        "check_in_yes": "Sí, así es",
         "check_in_no": "No, no es eso",
         "check_in_not": "Gracias por contármelo. Si eso cambia, /sos siempre está aquí, y yo "
         "también.",

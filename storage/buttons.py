@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ButtonToken
@@ -51,3 +52,21 @@ async def spend_token(session: AsyncSession, *, token: ButtonToken) -> None:
     """Use a token up, so a second press (or a double tap) does nothing."""
     await session.delete(token)
     await session.flush()
+
+
+async def latest_token(
+    session: AsyncSession, *, user_id: int, action: str, issued_since: datetime, ttl: timedelta
+) -> ButtonToken | None:
+    """`user_id`'s newest unspent token for `action` issued (with `ttl`) since
+    `issued_since`, if any."""
+    found = await session.execute(
+        select(ButtonToken)
+        .where(
+            ButtonToken.user_id == user_id,
+            ButtonToken.action == action,
+            ButtonToken.expires_at > issued_since + ttl,
+        )
+        .order_by(ButtonToken.expires_at.desc())
+        .limit(1)
+    )
+    return found.scalars().first()

@@ -524,3 +524,35 @@ async def test_someone_elses_overdose_gets_how_to_help_and_sugar_gets_nothing(
     assert await flags_of(running) == []
     await running.tick()
     assert not [m for m in running.api.sent_to(therapist.chat_id) if "Risk alert" in (m.text or "")]
+
+
+async def test_a_check_in_mid_homework_answered_by_typing_its_yes_in_full(
+    running: RunningBot, unsure: None
+) -> None:
+    therapist, client = await linked(running)
+    await safety_tests.start_gratitude(running, therapist, client)
+    said = texts(await running.send(client, UNSURE))
+    assert "are you having thoughts of hurting yourself" in said and "2 of 6" in said
+    # Typed in full, the check-in's Yes is its answer, not the homework's next one.
+    said = texts(await running.send(client, "yes, I am"))
+    assert "Thank you for telling me" in said and "2 of 6" in said
+    alert = await running.api.wait_for_sent(
+        therapist.chat_id, lambda m: "Risk alert" in (m.text or "")
+    )
+    assert "I just want it to stop" in (alert.text or "")
+    # A short "yes" later is the homework's answer: the check-in is answered.
+    said = texts(await running.send(client, "Yes, I am"))
+    assert "3 of 6" in said and "Thank you for telling me" not in said
+    [flag] = await flags_of(running)
+    assert flag.text == UNSURE
+
+
+async def test_a_spanish_check_in_answered_by_typing_its_no(
+    running: RunningBot, unsure: None
+) -> None:
+    _therapist, client = await linked(running)
+    await running.send(client, "/language es")
+    await running.send(client, "estoy tan cansada de todo esto, solo quiero que pare ya")
+    said = texts(await running.send(client, "no, no es eso"))
+    assert "Gracias por contármelo" in said
+    assert await flags_of(running) == []
