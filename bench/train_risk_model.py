@@ -200,22 +200,15 @@ def as_model(pipeline: Any, name: str) -> risk_model.Model:
 def layered(text: str, model: risk_model.Model, alert: float, check_in: float, words: int) -> str:
     """'risk', 'check_in' or 'none' for one message, as the bot's screen decides (the
     model reads only messages of `words` words or more)."""
-    read = _read(text)
-    lines = [line for _, line in read]
-    found = _rules(text)
-    if found is not None:
-        if found.soft and _best(model, lines) < screening.SOFT_FLOOR:
-            return "check_in"
+    if _rules(text) is not None:
         return "risk"
+    read = _read(text)
     if sum(len(original.split()) for original, _ in read) < words:
         return "none"
-    best = _best(model, lines)
+    lines = [line for _, line in read]
+    best = max(model.probability(w) for _, w in risk_model.windows(lines))
     sure = best >= alert and sum(len(o.split()) for o, _ in read) >= screening.SURE_WORDS
     return "risk" if sure else "check_in" if best >= check_in else "none"
-
-
-def _best(model: risk_model.Model, lines: list[str]) -> float:
-    return max((model.probability(w) for _, w in risk_model.windows(lines)), default=0.0)
 
 
 @functools.cache

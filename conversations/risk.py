@@ -29,31 +29,23 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
 from conversations.risk_rules import (
-    ANSWER_FILLERS,
-    ASKED_PHRASES,
     CONTEXT_WORDS,
-    DENYING_WORDS,
+    FIRST_PERSON_VERBS_ES,
     FUZZY_WORDS,
-    GOING_ON_WORDS,
-    HOPELESS_PHRASES,
     IDIOMS,
     IMMINENT_MARKERS,
     INTENT_MARKERS,
     NEGATION_FILLERS,
     NEGATORS,
-    PAST_DISTANCE,
-    PAST_DISTANCE_PATTERN,
     PAST_MARKERS,
     PAST_TENSE,
     PRESENT_TENSE,
     PROTECTED_WORDS,
-    RECENT_WORDS,
     RECURRENCE_MARKERS,
     RULES,
     SPELLINGS,
     THIRD_PERSON,
     THIRD_PERSON_ES,
-    TODAY_WORDS,
     Rule,
 )
 from conversations.textnorm import normalise
@@ -78,13 +70,6 @@ class RiskFinding:
     level: Level = "risk"
     """How sure the screen is: "risk" (clear: the crisis answer and an alert), "check_in"
     (uncertain: a gentle question, no alert) or "other" (someone else is at risk)."""
-    soft: bool = False
-    """Every match is one whose words may be about the past or about no one in particular,
-    and nothing in the message says now or soon: told in the past ("years ago I tried to
-    kill myself, I'm fine now": the clause's first verb a past one, words of distance in the
-    message) or a risk word not said of the writer's own act ("the suicide rate", "the
-    anniversary of my overdose"). The layered screen then asks the model, and a model that
-    hears no risk of the writer's own turns the alert into a gentle check-in."""
 
 
 def screen(text: str) -> RiskFinding | None:
@@ -110,27 +95,21 @@ def _screen(sentences: list[_Sentence], others: list[str] | None = None) -> Risk
     weak: list[tuple[_Sentence, Rule]] = []
     recurrence = any(_has(s.tokens, _RECURRENCE) for s in sentences)
     message = " ".join(s.line for s in sentences)
-    why: set[str] = set()
-    for at, sentence in enumerate(sentences):
-        for rule, loose in _matching_rules(sentence, message, recurrence=recurrence, others=others):
+    for sentence in sentences:
+        for rule in _matching_rules(sentence, message, recurrence=recurrence, others=others):
             (weak if rule.kind == "weak" else hits).append((sentence, rule))
-            why.add("denied" if _answered_no(sentences, at) else loose)
     if not hits and len(weak) < 2:
         # Weak signals ("goodbye", "I'm doing it tonight") count only together.
         return None
     sentence, rule = hits[0] if hits else weak[0]
-    said_now = any(_has(s.tokens, _IMMINENT) or _INTENT.search(s.line) for s, _ in hits)
-    imminent = said_now or any(r.kind in ("prep", "weak") for _, r in hits + weak)
-    distant = any(_has(s.tokens, _DISTANCE) or _DISTANT.search(s.line) for s in sentences)
-    recent = any(_has(s.tokens, _RECENT) for s in sentences) or any(
-        _has(s.tokens, _TODAY) for s, _ in hits + weak
+    imminent = any(r.kind in ("prep", "weak") for _, r in hits + weak) or any(
+        _has(s.tokens, _IMMINENT) or _INTENT.search(s.line) for s, _ in hits
     )
     return RiskFinding(
         excerpt=_excerpt(sentence.original),
         imminent=imminent,
         language=rule.language,
         rule=rule.name,
-        soft="" not in why and (distant or "past" not in why) and not (recent or said_now or weak),
     )
 
 
@@ -337,18 +316,16 @@ def _segment(word: str) -> list[str] | None:
 # Applying the rules.
 def _matching_rules(
     sentence: _Sentence, message: str, *, recurrence: bool, others: list[str] | None = None
-) -> list[tuple[Rule, str]]:
-    """The rules that match, each with how loose its matches are (see :func:`_loose`):
-    "" when any one of them is not. Rules that match only someone else's words ("my
-    brother took an overdose") are named in `others`."""
-    found: list[tuple[Rule, str]] = []
+) -> list[Rule]:
+    """The rules that match; those that match only someone else's words ("my brother took
+    an overdose") are named in `others`."""
+    found = []
     idioms = [m.span() for pattern in _IDIOMS for m in pattern.finditer(sentence.line)]
     quoted = _others_quotes(sentence)
     for rule, pattern in _COMPILED:
         also = _ALSO.get(rule.name)
         if also is not None and also.search(message) is None:
             continue
-        matched = False
         for match in pattern.finditer(sentence.line):
             start, end = match.span()
             if any(a < end and start < b for a, b in idioms):
@@ -356,74 +333,15 @@ def _matching_rules(
             first = _token_at(sentence, start)
             if any(a <= first < b for a, b in quoted):
                 continue
-            last = _token_at(sentence, end - 1)
-            vetoed = _vetoed(rule, sentence, first, last, recurrence)
+            vetoed = _vetoed(rule, sentence, first, _token_at(sentence, end - 1), recurrence)
             if vetoed == "other" and rule.kind in ("strong", "prep") and others is not None:
                 others.append(rule.name)
             if vetoed:
                 continue
-            loose = _loose(rule, sentence.tokens, first, last)
-            if rule.kind == "weak":
-                found.append((rule, loose))  # weak signals count each time
-            elif not matched:
-                found.append((rule, loose))
-                matched = True
-            elif not loose:
-                found[-1] = (rule, "")  # one finding per rule; loose only if all are
+            found.append(rule)
+            if rule.kind != "weak":
+                break  # one finding per rule is enough; weak signals count each time
     return found
-
-
-_CLAUSE_BREAKS = frozenset({",", ";", ":", "-", '"', "(", ")", "but", "pero", "and", "y"})
-
-
-def _answered_no(sentences: list[_Sentence], at: int) -> bool:
-    """Sentence `at` asks ("Did I think of ending my life?", "The nurse asked if I had
-    thoughts of suicide.") and the next is nothing but a denial ("Honestly no, not at
-    all."): not "No... well yes", "Never stopped", "No point lying, I am"."""
-    if at + 1 >= len(sentences):
-        return False
-    asked = sentences[at].original.rstrip().endswith("?") or _has(sentences[at].tokens, _ASKED)
-    answer = sentences[at + 1].tokens
-    return (
-        asked
-        and any(word in _DENYING for word in answer)
-        and all(word in _DENYING or word in _ANSWER_FILLERS for word in answer)
-    )
-
-
-def _loose(rule: Rule, tokens: list[str], first: int, last: int) -> str:
-    """How a match may be about no present risk of the writer's, judged in its clause
-    (between the breaks around it), or "" when it can't:
-
-    - "mention": a mention with no "I" and no verb of now before it ("the suicide rate",
-      "after my overdose"; not "I feel suicidal", "feeling suicidal");
-    - "denied": a negator stands in the clause outside the match, where the rule's own
-      check did not reach ("zero urge at all to hurt myself"), not one of "can not stop"
-      or "no puedo dejar de", nor one that says more ("never felt this suicidal");
-    - "past": the clause's first verb is a past one ("years ago I tried to kill myself",
-      "self harm was how I coped"; not "back in uni I was happy, I want to kill myself").
-    """
-    start, end = first, last + 1
-    while start > 0 and tokens[start - 1] not in _CLAUSE_BREAKS:
-        start -= 1
-    while end < len(tokens) and tokens[end] not in _CLAUSE_BREAKS:
-        end += 1
-    if rule.kind == "mention" and not any(
-        word in _PRESENT_TENSE or word in _FIRST for word in tokens[start:first]
-    ):
-        return "mention"
-    past = False
-    for word in tokens[start:end]:
-        if word in _PRESENT_TENSE or word in _PAST_TENSE:
-            past = word in _PAST_TENSE
-            break
-    outside = [*range(start, first), *range(last + 1, end)]
-    if not _has(tokens[start:end], _HOPELESS) and any(
-        tokens[i] in _DENYING and (i + 1 >= len(tokens) or tokens[i + 1] not in _GOING_ON)
-        for i in outside
-    ):
-        return "denied"
-    return "past" if past else ""
 
 
 def _token_at(sentence: _Sentence, position: int) -> int:
@@ -445,12 +363,54 @@ def _vetoed(rule: Rule, sentence: _Sentence, first: int, last: int, recurrence: 
         return "yes"
     if rule.context and _has(tokens, _CONTEXT):
         return "yes"
-    if rule.kind != "prep" and not recurrence and _PAST.search(sentence.line) is not None:
+    if rule.kind != "prep" and not recurrence and _told_long_ago(tokens, first, last):
         return "yes"
     language = "any" if rule.kind == "mention" else rule.language
     if rule.subject and _third_person(tokens, first, language=language):
         return "other"
     return ""
+
+
+_CLAUSE_BREAKS = frozenset({",", ";", ":", "-", '"', "(", ")", "but", "pero", "and", "y"})
+
+
+def _told_long_ago(tokens: list[str], first: int, last: int) -> bool:
+    """A past marker ("years ago", "when I was 15", "used to") in the match's own clause,
+    which has no verb of now: "two years ago I tried to kill myself", "two years ago, I
+    tried to ..." (a clause that is nothing but the marker counts as the next one's), but
+    not "back in college I was happy, I want to kill myself", "two years ago I lost my job
+    and now I want to die" or "hace años que quiero morirme" (ongoing)."""
+    start, end = _clause(tokens, first, last)
+    if start > 1 and tokens[start - 1] == ",":
+        before, _ = _clause(tokens, start - 2, start - 2)
+        if not any(
+            _verb_of_now(tokens, i) or tokens[i] in _PAST_TENSE for i in range(before, start - 1)
+        ):
+            start = before
+    clause = tokens[start:end]
+    line = " " + " ".join(clause) + " "
+    marked: set[int] = set()
+    for match in _PAST.finditer(line):
+        # Token indices of the marker itself ("that is over": its "is" is no verb of now).
+        first_at = line[: match.start()].count(" ") - 1
+        marked.update(range(first_at, first_at + match.group().count(" ") + 1))
+    if not marked:
+        return False
+    return not any(_verb_of_now(tokens, start + i) for i in range(len(clause)) if i not in marked)
+
+
+def _clause(tokens: list[str], first: int, last: int) -> tuple[int, int]:
+    start, end = first, last + 1
+    while start > 0 and tokens[start - 1] not in _CLAUSE_BREAKS:
+        start -= 1
+    while end < len(tokens) and tokens[end] not in _CLAUSE_BREAKS:
+        end += 1
+    return start, end
+
+
+def _verb_of_now(tokens: list[str], index: int) -> bool:
+    """A present verb that is not an infinitive ("used to want" is past)."""
+    return tokens[index] in _PRESENT_TENSE and (index == 0 or tokens[index - 1] != "to")
 
 
 def _negated_before(tokens: list[str], first: int) -> bool:
@@ -494,6 +454,8 @@ def _third_person(
     speaker, so only "I" counts as the writer.
     """
     mine = _SPEAKER if speaker else _FIRST
+    if not speaker and first < len(tokens) and tokens[first] in _FIRST_VERBS:
+        return False  # "quiero morirme", "pienso en matarme": the verb says who
     if language != "en" and first > 0 and tokens[first - 1] == "se":
         return True  # "se quería morir": Spanish says someone else in one word
     others = _THIRD.get(language, _THIRD["any"]) if not speaker else _THIRD["any"]
@@ -576,15 +538,7 @@ _PAST = re.compile(r"(?<= )(?:" + _squeeze_pattern(PAST_MARKERS) + r")(?= )")
 _RECURRENCE = _words(RECURRENCE_MARKERS)
 _PAST_TENSE = _words(PAST_TENSE)
 _PRESENT_TENSE = _words(PRESENT_TENSE)
-_DISTANCE = _words(PAST_DISTANCE)
-_DISTANT = re.compile(r"(?<= )(?:" + PAST_DISTANCE_PATTERN + r")")
-_RECENT = _words(RECENT_WORDS)
-_TODAY = _words(TODAY_WORDS)
-_DENYING = _words(DENYING_WORDS)
-_GOING_ON = _words(GOING_ON_WORDS)
-_HOPELESS = _words(HOPELESS_PHRASES)
-_ASKED = _words(ASKED_PHRASES)
-_ANSWER_FILLERS = _words(ANSWER_FILLERS)
+_FIRST_VERBS = _words(FIRST_PERSON_VERBS_ES)
 _IMMINENT = _words(IMMINENT_MARKERS)
 _INTENT = re.compile(r"(?<= )(?:" + _squeeze_pattern(INTENT_MARKERS) + r")(?= )")
 _UNDONE = _words(

@@ -157,7 +157,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "overdose taken",
-        r"(?:just|have just|i just) (?:took|taken|had|done) (?:an |a )?overdos\w*|(?:took|taken|had|done) (?:an |a )?overdos\w* (?:just now|a few minutes ago|minutes ago|\d+ (?:minutes|mins|min|hours?) ago|an hour ago|half an hour ago|earlier today|tonight|today)",
+        r"(?:just|have just|i just) (?:took|taken|had|done) (?:an |a )?overdos\w*|(?:took|taken|had|done) (?:an |a )?overdos\w*(?: \S+){0,5} (?:just now|a few minutes ago|minutes ago|\d+ (?:minutes|mins|min|hours?) ago|an hour ago|half an hour ago|earlier today|tonight|today)",
         kind="prep",
         subject=True,
     ),
@@ -609,7 +609,7 @@ IDIOMS: tuple[str, ...] = (
     ),
     r"(?:die|died|dying|dead) (?:of|from) (?:embarrassment|laughter|laughing|shame|boredom|cuteness|envy|jealousy|excitement|curiosity)",
     r"(?:thought|felt like|was sure|swore) i (?:was going to|would|am going to|might|was gonna) die|(?:am|was) going to die (?:of|from)|"
-    rf"overdos\w* (?:on|of) (?!(?:my |the |all |all my |a bunch of |some |too many |a lot of |his |her |their )?(?:{_PILLS}|drugs|heroin|fentanyl|opioids|insulin|alcohol|pain ?killers))\S+|"
+    rf"overdos\w* on (?!(?:my |the |all |all my |a bunch of |some |too many |a lot of |his |her |their )?(?:{_PILLS}|drugs|heroin|fentanyl|opioids|insulin|alcohol|pain ?killers))\S+|"
     r"me (?:queme|corte|lastime|hice dano|quemo|corto)(?: \S+){0,8} (?:horno|bandeja|sarten|plancha|olla|cocinando|cocina|haciendo \S+|sin querer|por accidente|accidentalmente|picando|afeitandome|nada grave|jugando)|"
     r"cartas? de despedida (?:a|para) (?:mi|mis|la|el|nuestr\w+) (?:compa\w+|jef\w+|profe\w*|vecin\w+|colega\w*|amig\w+|maestr\w+)|"
     r"(?:senti|sentia|pense|crei|creia) que me (?:iba a|voy a) morir|"
@@ -622,6 +622,9 @@ IDIOMS: tuple[str, ...] = (
         "{_ME}", _ME
     ),
     r"shot {_ME} in the foot|shoot {_ME} in the foot".replace("{_ME}", _ME),
+    r"(?:an |a )?overdos\w* of (?:sugar|chocolate|caffeine|coffee|carbs|cake|candy|sweets|"
+    r"cuteness|drama|netflix|tv|sun|sunshine|love|kindness|nostalgia|cheese|pizza|memes|"
+    r"christmas|gossip|cringe|azucar|cafe|dulces|chocolate|amor|drama)(?= |$)",
     r"(?:ending|end|ended) it with (?:my |him|her|them|a )",
     r"(?:morir|morirme|muero|mori|muriendo|muera|morire) (?:de|por) (?:la )?(?:risa|hambre|sueno|frio|calor|ganas|verguenza|nervios|emocion|amor|envidia|aburrimiento|miedo|curiosidad|pena|cansancio|sed)",
     r"(?:mato|matarme|matando|mate|matas|matan) (?:estudiando|trabajando|corriendo|entrenando|de risa|a trabajar|a estudiar|de la risa|limpiando)",
@@ -654,6 +657,13 @@ THIRD_PERSON: frozenset[str] = frozenset(
     "neighbor neighbour classmate teacher student others everyone's who whose singer author".split()
 )
 """Someone other than the writer, as the subject of an English sentence."""
+
+FIRST_PERSON_VERBS_ES: frozenset[str] = frozenset(
+    "quiero queria quisiera pienso pensaba pense necesito deseo tengo tenia estoy siento voy "
+    "intente intento planeo prefiero preferiria debo deberia".split()
+)
+"""Spanish verbs in the first person: a match that opens with one is the writer's, whoever
+is named before it ("perdí a mi madre y quiero morirme")."""
 
 THIRD_PERSON_ES: frozenset[str] = frozenset(
     "ella ellos ellas amigo amiga amigos amigas hermano hermana mama papa madre padre hijo "
@@ -721,182 +731,40 @@ RECURRENCE_MARKERS: frozenset[str] = frozenset(
         "todavia quiero",
         "todavia pienso",
         "todavia siento",
+        "todavia lo hago",
+        "sigo haciendolo",
+        "no he parado",
+        "still do",
+        "still doing",
+        "never stopped",
+        "have not stopped",
+        "every week now",
+        "every day now",
+        "every night now",
+        "it is every",
+        "ahora cada semana",
+        "ahora todos los dias",
     }
 )
 
 PAST_TENSE: frozenset[str] = frozenset(
-    "was were had wanted wished tried attempted thought felt used wrote gave took saved "
-    "stockpiled collected hoarded planned started went believed spent typed "
+    "was were had wanted wished tried attempted thought felt wrote gave took saved "
+    "stockpiled collected hoarded planned started believed spent typed "
     "queria quise quisiera pensaba pense intente intentaba tenia tuve estaba estuve era fui "
     "escribi escribia junte juntaba regale regalaba tome tomaba autolesionaba sentia senti "
-    "crei creia hice hacia empece deseaba llegue estaba eran fueron fue paso pasaron termino "
-    "stopped ended lifted resolved faded left quit".split()
+    "crei creia hice hacia empece deseaba eran fueron fue".split()
 )
-"""Verbs that tell a match in the past ("I wanted to die", "escribí una carta"): with words
-of distance (PAST_DISTANCE), none of now (RECENT_WORDS) and a model that hears no present
-risk, a rule's match is asked about gently rather than alerted (conversations/screening.py)."""
+"""Past verbs: a clause that is nothing but a past marker has none ("Two years ago, I
+tried to ..."), so it is read with the clause after it."""
 
 PRESENT_TENSE: frozenset[str] = frozenset(
     "am want wants think thinking feel feeling keep need plan planning is are have has can "
-    "will going still he hemos "
+    "will going still do does he hemos "
     "quiero quieres pienso pensando siento estoy tengo sigo sigue necesito voy puedo "
-    "planeo ando vengo estoy".split()
+    "planeo ando vengo hago es son".split()
 )
-"""Verbs of now in the same clause undo PAST_TENSE ("I tried everything and I want to die")."""
-
-PAST_DISTANCE: frozenset[str] = frozenset(
-    {
-        *"ago years year decade once since clean free sober sobriety recovery "
-        "recovered survived survivor younger teen teenage teenager teens uni college "
-        "childhood lockdown pandemic "
-        "hace anos ano antes entonces epoca superado supere superada limpia limpio libre "
-        "sobria sobrio recuperacion sobrevivi adolescente adolescencia joven chica chico "
-        "nina nino universidad prepa pandemia".split(),
-        "back then",
-        "back in",
-        "when i was",
-        "used to",
-        "not anymore",
-        "no longer",
-        "behind me",
-        "is over",
-        "was over",
-        "that is gone",
-        "long time",
-        "a while",
-        "those days",
-        "at the time",
-        "the past",
-        "different person",
-        "someone else",
-        "ya no lo hago",
-        "ya no me pasa",
-        "ya paso",
-        "en su momento",
-        "una vez",
-        "hubo un tiempo",
-        "cuando era",
-        "cuando tenia",
-        "queda lejos",
-        "otra persona",
-        "el pasado",
-        "por suerte",
-    }
-)
-"""Words that put a told-in-the-past match behind the writer."""
-
-PAST_DISTANCE_PATTERN = (
-    r"(?:at|age|aged|when i was|con|a los|de) \d+(?: anos| years old)?(?= [,;:\-]| $| i )|"
-    r"\d+ (?:years|yrs|year|yr|anos|ano) (?:ago|clean|free|sober|sin|limpi[oa])|"
-    r"(?:in|en|since|desde|back in) (?:19|20)\d\d"
-)
-"""The same as patterns: an age ("at 17,"), years clean, a year gone by ("in 2019")."""
-
-RECENT_WORDS: frozenset[str] = frozenset(
-    {
-        *"tonight yesterday earlier again still lately recently relapse relapsed "
-        "keep keeps currently writing giving collecting saving stockpiling hoarding buying "
-        "preparing regalando juntando escribiendo guardando comprando preparando acumulando "
-        "anoche ayer todavia aun sigo sigue siguen ultimamente recaida recai volvi "
-        "volvio volvieron recien".split(),
-        "right now",
-        "just now",
-        "this morning",
-        "this afternoon",
-        "this evening",
-        "this week",
-        "last night",
-        "minutes ago",
-        "an hour ago",
-        "hours ago",
-        "came back",
-        "is back",
-        "are back",
-        "i just",
-        "esta manana",
-        "esta tarde",
-        "esta noche",
-        "esta semana",
-        "otra vez",
-        "de nuevo",
-        "hace un rato",
-        "hace rato",
-        "hace poco",
-        "hace media hora",
-        "hace unos minutos",
-        "hace una hora",
-        "hace horas",
-        "acabo de",
-        "first time in",
-        "no he parado",
-        "have not stopped",
-        "never stopped",
-        "still do",
-        "but now",
-        "and now",
-        "now i am",
-        "pero ahora",
-        "y ahora",
-        "ahora estoy",
-        "theyre back",
-        "full force",
-        "por primera vez en",
-    }
-)
-"""Words of now anywhere in a message: a match told in the past is still alerted."""
-
-DENYING_WORDS: frozenset[str] = frozenset(
-    "not no never zero nunca cero ni jamas nope nah none nada".split()
-)
-"""Negators that, anywhere in a match's clause, may deny it ("zero urge at all to ...")."""
-
-GOING_ON_WORDS: frozenset[str] = frozenset("stop stopped help dejar dejo parar paro he".split())
-"""After a negator, words that make it "going on": "can not stop", "no dejo de", "no he
-parado"."""
-
-HOPELESS_PHRASES: frozenset[str] = frozenset(
-    {
-        *"more worse than matter option options way choice reason reasons point other else "
-        "tan mas peor salida opcion opciones razon razones sentido otra otro remedio".split(),
-        "felt this",
-        "been this",
-        "this bad",
-        "this low",
-        "this much",
-        "this suicidal",
-        "so bad",
-        "so much",
-        "so suicidal",
-    }
-)
-"""Words that make a negator say more risk, not less: "never felt this suicidal", "no way
-out but to", "no matter what I do", "no aguanto más", "no veo otra salida"."""
-
-ASKED_PHRASES: frozenset[str] = frozenset(
-    {
-        "asked if",
-        "asked me if",
-        "asked whether",
-        "asked me whether",
-        "asks if",
-        "me pregunto si",
-        "me preguntaron si",
-        "pregunto si",
-        "me pregunta si",
-    }
-)
-"""A sentence that asks; the next may answer it (see ANSWER_FILLERS)."""
-
-ANSWER_FILLERS: frozenset[str] = frozenset(
-    ", ! : - honestly really truly at all i have not did do am had any the truth said told "
-    "her him them answer r a la verdad que dije le les respuesta para de".split()
-)
-"""With a denial, the only words of an answer that is nothing but a denial ("Honestly no,
-not at all."; "La verdad, no, para nada.")."""
-
-TODAY_WORDS: frozenset[str] = frozenset({"today", "hoy"})
-"""Words of now that count only in a match's own sentence: a story of then often ends in
-one of its own ("Years ago I tried to kill myself. Today I ran my first 10k")."""
+"""Verbs of now: in a match's clause they undo a past marker ("hace años que quiero morirme"
+is ongoing); an infinitive ("used to want") is not one."""
 
 IMMINENT_MARKERS: frozenset[str] = frozenset(
     {

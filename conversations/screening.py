@@ -3,10 +3,7 @@
 ::
 
     text ─► phrase rules (conversations/risk.py) ─► a match: clear risk (someone else's when
-                                                     the model is all but sure it is; a
-                                                     check-in when told in the past or
-                                                     as a mention and the model hears
-                                                     no risk in it)
+                                                     the model is all but sure it is)
          └► no match ─► the model (conversations/risk_model.py), per run of sentences:
                 ≥ alert threshold, in eight words or more: clear risk (the full crisis
                   answer, an alert)
@@ -34,11 +31,6 @@ a button's words typed), are the rules' alone: too few words for the model to ju
 SURE_WORDS = 8
 """Below this many words (as written) the model's word is at most a check-in: on a short
 line ("Quiero dejar de fumar", "They think I'm useless") it is surest when most wrong."""
-SOFT_FLOOR = 0.2
-"""A rule's soft finding (told in the past, or a mention not of the writer's own act; see
-RiskFinding.soft) that the model scores below this is a check-in, not an alert. Chosen
-with ``bench.train_risk_model --cv``: on the held-out folds it turned 74 benign matches
-of 6,742 benign lines into check-ins and no risk line of 4,559."""
 OTHERS, NOT_OWN = 0.95, 0.3
 """A rule's match is read as someone else's only when the model is this sure it is, and
 scores the writer's own risk below NOT_OWN."""
@@ -51,7 +43,7 @@ def screen(text: str) -> RiskFinding | None:
     if found is not None:
         if risk.language_of(read) == "es":
             found = replace(found, language="es")  # "me quiero suicidar": a shared word's rule
-        return _someone_elses(found, read) or _softened(found, read) or found
+        return _someone_elses(found, read) or found
     if _words(read) < MIN_WORDS:
         return _rules_others(others, read)  # too short for the model: the rules alone
     models = risk_model.models()
@@ -105,18 +97,6 @@ def _someone_elses(found: RiskFinding, read: list[tuple[str, str]]) -> RiskFindi
     if _best(models.other, lines)[0] < OTHERS or _best(models.risk, lines)[0] >= NOT_OWN:
         return None
     return replace(found, level="other")
-
-
-def _softened(found: RiskFinding, read: list[tuple[str, str]]) -> RiskFinding | None:
-    """A soft finding the model hears no risk in ("Years ago I tried to kill myself. Today
-    I ran my first 10k"), asked about gently instead of alerted: the writer who is at risk
-    now answers Yes and the alert goes as before."""
-    if not found.soft:
-        return None
-    models = risk_model.models()
-    if _best(models.risk, [line for _, line in read])[0] >= SOFT_FLOOR:
-        return None
-    return replace(found, level="check_in")
 
 
 def _words(read: list[tuple[str, str]]) -> int:

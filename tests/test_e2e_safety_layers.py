@@ -472,45 +472,6 @@ async def test_after_an_alert_that_never_reached_the_therapist_the_next_is_its_o
     assert len(running.api.sent_to(FALLBACK_CHAT)) == 2  # its own escalation, in time
 
 
-STORY_OF_THEN = "Years ago I tried to kill myself, but I'm in a good place now."
-
-
-@pytest.fixture
-def hears_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A risk model that hears no risk in anything, whatever the shipped weights say."""
-    shipped = risk_model.models()
-    quiet = dataclasses.replace(shipped, risk=risk_model.Model("quiet", -6.0, {}))
-    monkeypatch.setattr(risk_model, "models", lambda: quiet)
-
-
-async def test_a_story_of_then_gets_a_check_in_and_yes_still_reaches_the_therapist(
-    running: RunningBot, hears_nothing: None
-) -> None:
-    therapist, client = await linked(running)
-    assert risk.screen(STORY_OF_THEN) is not None  # a rule matches: the model softens it
-    replies = await running.send(client, STORY_OF_THEN)
-    said = texts(replies)
-    assert "are you having thoughts of hurting yourself" in said
-    assert await flags_of(running) == []
-    assert not [m for m in running.api.sent_to(therapist.chat_id) if "Risk alert" in (m.text or "")]
-    await running.press(client, "Yes, I am", replies[-1])
-    alert = await running.api.wait_for_sent(
-        therapist.chat_id, lambda m: "Risk alert" in (m.text or "")
-    )
-    assert "Years ago I tried to kill myself" in (alert.text or "")
-    [flag] = await flags_of(running)
-    assert flag.text == STORY_OF_THEN
-
-
-async def test_the_same_words_said_of_now_are_an_alert_even_to_a_quiet_model(
-    running: RunningBot, hears_nothing: None
-) -> None:
-    therapist, client = await linked(running)
-    said = texts(await running.send(client, "Years ago I tried to kill myself. I want to again."))
-    assert "I've let Dr Fake Therapist know" in said
-    await running.api.wait_for_sent(therapist.chat_id, lambda m: "Risk alert" in (m.text or ""))
-
-
 async def test_someone_elses_overdose_gets_how_to_help_and_sugar_gets_nothing(
     running: RunningBot,
 ) -> None:

@@ -246,47 +246,40 @@ present risk beside words of the past, a denial that isn't one, a score that is 
 
 
 @pytest.mark.parametrize("text", PRESENT_RISK_TOLD_WITH_THE_PAST)
-def test_present_risk_beside_the_past_is_never_soft(text: str) -> None:
-    finding = screen(text)
-    assert finding is None or not finding.soft, text
+def test_present_risk_beside_the_past_is_found(text: str) -> None:
+    found(text)
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        "Years ago I tried to kill myself, but I'm in a good place now.",
-        "I was suicidal at 17, I'm 26 now and happy",
-        "Self harm was how I coped in school, but that is years behind me.",
-        "The suicidal phase after my divorce was years ago. It feels like a different person.",
-        "Hace años intenté quitarme la vida. Hoy tengo trabajo y pareja.",
-        "antes pensaba que todos estarían mejor sin mí, pero eso ya pasó",
-        "I saved up pills in a drawer once, years ago, and we threw them out together.",
-        "the anniversary of my overdose went by and I barely noticed",
-        "Zero urge at all this month to hurt myself, which is new for me.",
-        "Therapist asked if I had thoughts of ending my life. Honestly no, not at all.",
+        "Back in college I was happy, I want to kill myself",
+        "Two years ago I lost my job and now I want to kill myself",
+        "When I was 16 I was bullied and I want to die",
+        "Hace dos años perdí a mi madre y quiero morirme",
+        "I used to be happy but I want to die",
+        "En 2019 me divorcié y ahora quiero suicidarme",
+        "Hace años que quiero morirme.",
+        "I have been suicidal since 3 years ago",
+        "clean for 5 years, I want to cut myself",
     ],
 )
-def test_stories_of_then_mentions_and_denials_are_soft(text: str) -> None:
-    assert found(text).soft, text
+def test_a_past_marker_in_another_clause_or_with_a_verb_of_now_vetoes_nothing(
+    text: str,
+) -> None:
+    assert found(text).level == "risk"
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        "I wanted to die years ago and I want to die now",
-        "Years ago I attempted suicide. Lately the thoughts are back.",
-        "I self harmed today for the first time in a year",
-        "First time in years I wanted to hurt myself and I actually did it.",
-        "years ago I overdosed. tonight I have the pills",
-        "I was suicidal at 17 and I'm feeling that way again",
-        "I have never felt this suicidal",
-        "no matter what I do I want to die",
-        "no aguanto más, ya no veo otra salida que suicidarme",
-        "Hace años intenté suicidarme y ayer lo volví a pensar.",
-        "I feel suicidal",
-        "I can't stop thinking about killing myself",
-        "When I was 20 I wrote a suicide note and I'm writing one for my kids.",
+        "Two years ago I tried to kill myself",
+        "Two years ago, I tried to kill myself.",
+        "I used to want to die",
+        "I wanted to die when I was 15, therapy helped",
+        "I used to self harm, that is behind me now",
+        "I was suicidal 3 years ago",
     ],
 )
-def test_now_intensity_or_the_writers_own_act_is_not_soft(text: str) -> None:
-    assert not found(text).soft, text
+def test_risk_told_long_ago_in_its_own_clause_is_past(text: str) -> None:
+    assert screen(text) is None

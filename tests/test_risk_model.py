@@ -128,33 +128,6 @@ def with_risk_model(monkeypatch: pytest.MonkeyPatch, intercept: float) -> None:
     monkeypatch.setattr(risk_model, "models", lambda: fixed)
 
 
-SOFT = "Years ago I tried to kill myself, but I'm in a good place now."
-
-
-def test_a_soft_match_the_model_hears_no_risk_in_is_a_check_in(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    with_risk_model(monkeypatch, -6.0)
-    found = screening.screen(SOFT)
-    assert found is not None and found.level == "check_in" and found.rule == "kill myself"
-    # The same words said of now, or with a plan, stay an alert whatever the model says.
-    for text in ("I want to kill myself", "Years ago I tried to kill myself. I will again."):
-        found = screening.screen(text)
-        assert found is not None and found.level == "risk", text
-
-
-def test_a_soft_match_the_model_hears_risk_in_stays_an_alert(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    with_risk_model(monkeypatch, 6.0)
-    found = screening.screen(SOFT)
-    assert found is not None and found.level == "risk"
-
-
-def test_the_soft_floor_is_below_the_check_in_threshold() -> None:
-    assert 0 < screening.SOFT_FLOOR < risk_model.models().check_in
-
-
 def test_a_rule_that_matched_only_someone_elses_risk_is_how_to_help(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
