@@ -37,6 +37,7 @@ from conversations.risk_rules import (
     INTENT_MARKERS,
     NEGATION_FILLERS,
     NEGATORS,
+    OVER_MARKERS,
     PAST_MARKERS,
     PAST_TENSE,
     PRESENT_TENSE,
@@ -135,6 +136,12 @@ def language_of(read: list[tuple[str, str]]) -> Language:
     words = [w for _, line in read for w in line.split()]
     spanish = sum(w in _SPANISH for w in words)
     return "es" if spanish > sum(w in _ENGLISH for w in words) else "en"
+
+
+def names_the_writer(line: str) -> bool:
+    """A sentence as :func:`read` gives it names the writer's own self ("kill myself", "yo
+    también me corto", "matarme"): never someone else's risk alone."""
+    return any(w in _REFLEXIVE or w == "yo" or w.endswith("rme") for w in line.split())
 
 
 def excerpt(sentence: str) -> str:
@@ -334,7 +341,15 @@ def _matching_rules(
             if any(a <= first < b for a, b in quoted):
                 continue
             vetoed = _vetoed(rule, sentence, first, _token_at(sentence, end - 1), recurrence)
-            if vetoed == "other" and rule.kind in ("strong", "prep") and others is not None:
+            if (
+                vetoed == "other"
+                and rule.kind in ("strong", "prep")
+                and others is not None
+                and _third_person(sentence.tokens, first, language=rule.language, reach=1)
+            ):
+                # Someone else's, by a subject right before it ("my brother took an
+                # overdose"), not one a few words back ("she cheated so want to die" is
+                # the writer's).
                 others.append(rule.name)
             if vetoed:
                 continue
@@ -352,7 +367,9 @@ def _token_at(sentence: _Sentence, position: int) -> int:
     return index
 
 
-_CLAUSE_ENDS = frozenset({",", ";", "-", "but", "pero"})
+_CLAUSE_ENDS = frozenset({",", ";", "-", "but", "pero", "and", "so", "then", "y", "asi", "luego"})
+"""Where a subject named before stops being the subject: "my boyfriend left and really want
+to die", "husband at work so took an overdose"."""
 
 
 def _vetoed(rule: Rule, sentence: _Sentence, first: int, last: int, recurrence: bool) -> str:
@@ -366,7 +383,8 @@ def _vetoed(rule: Rule, sentence: _Sentence, first: int, last: int, recurrence: 
     if rule.kind != "prep" and not recurrence and _told_long_ago(tokens, first, last):
         return "yes"
     language = "any" if rule.kind == "mention" else rule.language
-    if rule.subject and _third_person(tokens, first, language=language):
+    writer = any(w in _REFLEXIVE or w.endswith("rme") for w in tokens[first : last + 1])
+    if rule.subject and not writer and _third_person(tokens, first, language=language):
         return "other"
     return ""
 
@@ -376,27 +394,38 @@ _CLAUSE_BREAKS = frozenset({",", ";", ":", "-", '"', "(", ")", "but", "pero", "a
 
 def _told_long_ago(tokens: list[str], first: int, last: int) -> bool:
     """A past marker ("years ago", "when I was 15", "used to") in the match's own clause,
-    which has no verb of now: "two years ago I tried to kill myself", "two years ago, I
+    which has no verb of now: "two years ago I tried to kill myself", "when I was 15, I
     tried to ..." (a clause that is nothing but the marker counts as the next one's), but
     not "back in college I was happy, I want to kill myself", "two years ago I lost my job
-    and now I want to die" or "hace años que quiero morirme" (ongoing)."""
+    and now I want to die" or "hace años que quiero morirme" (ongoing). A marker that says
+    it stopped ("500 days since my last") is past whatever verb is beside it."""
     start, end = _clause(tokens, first, last)
+    if _OVER.search(" " + " ".join(tokens[start:end]) + " "):
+        return True
     if start > 1 and tokens[start - 1] == ",":
         before, _ = _clause(tokens, start - 2, start - 2)
-        if not any(
-            _verb_of_now(tokens, i) or tokens[i] in _PAST_TENSE for i in range(before, start - 1)
+        marked = _marked(tokens[before : start - 1])
+        if marked and not any(
+            _verb_of_now(tokens, before + i) or tokens[before + i] in _PAST_TENSE
+            for i in range(start - 1 - before)
+            if i not in marked
         ):
             start = before
     clause = tokens[start:end]
-    line = " " + " ".join(clause) + " "
-    marked: set[int] = set()
-    for match in _PAST.finditer(line):
-        # Token indices of the marker itself ("that is over": its "is" is no verb of now).
-        first_at = line[: match.start()].count(" ") - 1
-        marked.update(range(first_at, first_at + match.group().count(" ") + 1))
+    marked = _marked(clause)
     if not marked:
         return False
     return not any(_verb_of_now(tokens, start + i) for i in range(len(clause)) if i not in marked)
+
+
+def _marked(clause: list[str]) -> set[int]:
+    """Indices of the tokens of `clause` inside a past marker (its "was" is the marker's)."""
+    line = " " + " ".join(clause) + " "
+    marked: set[int] = set()
+    for match in _PAST.finditer(line):
+        first_at = line[: match.start()].count(" ") - 1
+        marked.update(range(first_at, first_at + match.group().count(" ") + 1))
+    return marked
 
 
 def _clause(tokens: list[str], first: int, last: int) -> tuple[int, int]:
@@ -434,6 +463,8 @@ def _negated_before(tokens: list[str], first: int) -> bool:
 _DENIALS = frozenset({"none", "no", "nope", "never", "nada", "ninguna", "ninguno", "nunca", "0"})
 _FIRST = frozenset({"i", "me", "yo", "myself"})
 _SPEAKER = frozenset({"i", "yo"})
+_REFLEXIVE = frozenset({"myself", "meself", "me"})
+"""In a match, the writer's own self ("kill myself", "me corto", "matarme")."""
 
 
 def _denied_after(tokens: list[str], last: int) -> bool:
@@ -446,7 +477,7 @@ def _denied_after(tokens: list[str], last: int) -> bool:
 
 
 def _third_person(
-    tokens: list[str], first: int, *, language: str = "en", speaker: bool = False
+    tokens: list[str], first: int, *, language: str = "en", speaker: bool = False, reach: int = 8
 ) -> bool:
     """The nearest subject before the match is someone else ("she", "my friend").
 
@@ -454,12 +485,12 @@ def _third_person(
     speaker, so only "I" counts as the writer.
     """
     mine = _SPEAKER if speaker else _FIRST
-    if not speaker and first < len(tokens) and tokens[first] in _FIRST_VERBS:
-        return False  # "quiero morirme", "pienso en matarme": the verb says who
+    if not speaker and first < len(tokens) and tokens[first] in _FIRST_VERBS | _CLAUSE_ENDS:
+        return False  # "quiero morirme": the verb says who; "... so want to die": a new clause
     if language != "en" and first > 0 and tokens[first - 1] == "se":
         return True  # "se quería morir": Spanish says someone else in one word
     others = _THIRD.get(language, _THIRD["any"]) if not speaker else _THIRD["any"]
-    for index in range(first - 1, max(first - 9, -1), -1):
+    for index in range(first - 1, max(first - reach - 1, -1), -1):
         word = tokens[index]
         if word in mine:
             return False
@@ -537,6 +568,7 @@ _CONTEXT = _words(CONTEXT_WORDS)
 _PAST = re.compile(r"(?<= )(?:" + _squeeze_pattern(PAST_MARKERS) + r")(?= )")
 _RECURRENCE = _words(RECURRENCE_MARKERS)
 _PAST_TENSE = _words(PAST_TENSE)
+_OVER = re.compile(r"(?<= )(?:" + _squeeze_pattern(OVER_MARKERS) + r")(?= )")
 _PRESENT_TENSE = _words(PRESENT_TENSE)
 _FIRST_VERBS = _words(FIRST_PERSON_VERBS_ES)
 _IMMINENT = _words(IMMINENT_MARKERS)

@@ -282,6 +282,18 @@ RULES: tuple[Rule, ...] = (
         kind="prep",
     ),
     Rule(
+        "not safe",
+        r"i am not safe(?= (?:right now|now|tonight|today|at home|alone|with myself|around myself|anymore)| [,;:\-]| $)|"
+        r"i do not feel safe (?:with|around|from) myself|"
+        r"(?:scared|afraid|frightened|terrified) of what i (?:might|will|could|am going to|may) do(?: to myself)?(?= [,;:\-]| $| to myself| tonight| right now| now)",
+        kind="prep",
+    ),
+    Rule(
+        "poison",
+        r"(?:drank|drunk|swallowed|took|drinking|swallowing) (?:some |the |half the |half a bottle of |a bottle of |a cup of |a glass of )?(?:bleach|antifreeze|rat poison|weed killer|drain cleaner)",
+        kind="prep",
+    ),
+    Rule(
         "rope",
         rf"(?:have|got|bought|buy|tied|tying|getting|made) (?:a |the |my )?(?:rope|noose){_EN_END}|(?:tied|tying|made) (?:a |the )?noose|(?:rope|noose) (?:is )?back out|(?:got|get|getting|took|have) (?:the |my )?(?:rope|noose) out again",
         kind="prep",
@@ -437,7 +449,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "es self harm",
-        r"me (?:volvi a cortar|volvi a lastimar|volvi a hacer dano|volvi a quemar)|volvi a (?:cortarme|lastimarme|hacerme dano|quemarme|autolesionarme)|me (?:corte|corto|queme|quemo|lastime|lastimo|hice dano|hago dano|golpee|pegue) (?:otra vez|de nuevo|a proposito|adrede|anoche|ayer|hoy|los brazos|el brazo|las piernas|la pierna|las munecas|la muneca|en el brazo|en los brazos|en las piernas)|me (?:corte|corto|lastime|hice dano|hago dano)(?= [,;:\-]| $)|autolesion\w*|me autolesiono|(?:empece|comence|he empezado) a (?:cortarme|autolesionarme|lastimarme|hacerme dano|quemarme)",
+        r"me (?:volvi a cortar|volvi a lastimar|volvi a hacer dano|volvi a quemar)|volvi a (?:cortarme|lastimarme|hacerme dano|quemarme|autolesionarme)|me (?:corte|corto|queme|quemo|lastime|lastimo|hice dano|hago dano|golpee|pegue) (?:otra vez|de nuevo|a proposito|adrede|anoche|ayer|hoy|los brazos|el brazo|las piernas|la pierna|las munecas|la muneca|en el brazo|en los brazos|en las piernas)|me (?:corte|corto|lastime|hice dano|hago dano)(?= [,;:\-]| $)|autolesion\w*|me autolesiono|(?:empece|comence|he empezado) a (?:cortarme|autolesionarme|lastimarme|hacerme dano|quemarme)|me (?:corto|lastimo|hago dano|quemo) (?:todos los dias|cada dia|cada semana|cada noche|desde)",
         language="es",
         subject=True,
         context=True,
@@ -467,6 +479,14 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "es pastillas",
         r"(?:juntando|guardando|acumulando|junte|guarde|acumule) (?:mis |las )?(?:pastillas|medicamentos|remedios)|me las (?:tomo|voy a tomar|tome) todas|ya tengo (?:las|mis|todas las|suficientes) (?:pastillas|remedios|medicamentos)|tengo (?:las|mis|todas las|suficientes) (?:pastillas|remedios|medicamentos) (?:en la mano|listas|preparadas|juntadas|guardadas|juntas|aca|aqui|conmigo)|(?:junte|guarde|junto|guardo|acumule|acumulo) (?:pastillas|remedios|medicamentos)|me (?:acabo de tomar|tome|tomo) (?:un monton|muchas|todas|varias|una caja|un frasco) (?:de )?(?:las |mis )?(?:pastillas|remedios|medicamentos)",
+        language="es",
+        kind="prep",
+    ),
+    Rule(
+        "es pastillas tomadas",
+        r"me (?:tome|he tomado|trague) (?:\d+|todas las|todas mis|un monton de|muchas|un puñado de|la caja de|el frasco de|el bote de) (?:pastillas|pildoras|capsulas)|"
+        r"(?:me tome|tome|bebi|me bebi|trague) (?:el |la |un poco de |medio bote de )?(?:lejia|cloro|veneno|matarratas|anticongelante)|"
+        r"no estoy a salvo|no me siento a salvo (?:conmigo|de mi)|(?:miedo|terror) de lo que (?:me )?(?:pueda|pudiera|vaya a) hacer",
         language="es",
         kind="prep",
     ),
@@ -622,9 +642,9 @@ IDIOMS: tuple[str, ...] = (
         "{_ME}", _ME
     ),
     r"shot {_ME} in the foot|shoot {_ME} in the foot".replace("{_ME}", _ME),
-    r"(?:an |a )?overdos\w* of (?:sugar|chocolate|caffeine|coffee|carbs|cake|candy|sweets|"
-    r"cuteness|drama|netflix|tv|sun|sunshine|love|kindness|nostalgia|cheese|pizza|memes|"
-    r"christmas|gossip|cringe|azucar|cafe|dulces|chocolate|amor|drama)(?= |$)",
+    r"(?:an |a )?overdos\w* of (?:sugar|chocolate|carbs|cake|candy|sweets|cuteness|drama|"
+    r"netflix|tv|sunshine|love|kindness|nostalgia|cheese|pizza|memes|christmas|gossip|cringe|"
+    r"azucar|dulces|amor)(?! (?:pills|tablets|pastillas|and|y|with|con|plus|mixed))",
     r"(?:ending|end|ended) it with (?:my |him|her|them|a )",
     r"(?:morir|morirme|muero|mori|muriendo|muera|morire) (?:de|por) (?:la )?(?:risa|hambre|sueno|frio|calor|ganas|verguenza|nervios|emocion|amor|envidia|aburrimiento|miedo|curiosidad|pena|cansancio|sed)",
     r"(?:mato|matarme|matando|mate|matas|matan) (?:estudiando|trabajando|corriendo|entrenando|de risa|a trabajar|a estudiar|de la risa|limpiando)",
@@ -659,8 +679,8 @@ THIRD_PERSON: frozenset[str] = frozenset(
 """Someone other than the writer, as the subject of an English sentence."""
 
 FIRST_PERSON_VERBS_ES: frozenset[str] = frozenset(
-    "quiero queria quisiera pienso pensaba pense necesito deseo tengo tenia estoy siento voy "
-    "intente intento planeo prefiero preferiria debo deberia".split()
+    "quiero pienso pense necesito deseo tengo estoy siento voy intente planeo prefiero debo "
+    "acabo".split()
 )
 """Spanish verbs in the first person: a match that opens with one is the writer's, whoever
 is named before it ("perdí a mi madre y quiero morirme")."""
@@ -707,6 +727,13 @@ PAST_MARKERS = (
 )
 """Words that put what follows in the past and over; a recurrence ("again") undoes them."""
 
+OVER_MARKERS = (
+    r"(?:is|was) (?:over|behind me)|that is over|since (?:i|my) last|days since|"
+    r"(?:clean|free) for (?:\d+|a|two|three|six|many)|ya lo supere|(?:dias|meses|anos) sin"
+)
+"""Those of PAST_MARKERS that say it stopped ("it has been 500 days since my last"): a verb
+of now in their clause is theirs, and does not undo them."""
+
 RECURRENCE_MARKERS: frozenset[str] = frozenset(
     {
         "again",
@@ -734,9 +761,12 @@ RECURRENCE_MARKERS: frozenset[str] = frozenset(
         "todavia lo hago",
         "sigo haciendolo",
         "no he parado",
-        "still do",
-        "still doing",
-        "never stopped",
+        "and i still do",
+        "i still do it",
+        "still doing it",
+        "never stopped cutting",
+        "never stopped thinking",
+        "never stopped wanting",
         "have not stopped",
         "every week now",
         "every day now",

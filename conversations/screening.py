@@ -92,6 +92,12 @@ def _someone_elses(found: RiskFinding, read: list[tuple[str, str]]) -> RiskFindi
     time or a means."""
     if found.imminent or _words(read) < MIN_WORDS:
         return None
+    if any(
+        risk.names_the_writer(line)
+        for original, line in read
+        if risk.excerpt(original) == found.excerpt
+    ):
+        return None  # "mi amiga se corta y yo también me corto": the writer's too
     models = risk_model.models()
     lines = [line for _, line in read]
     if _best(models.other, lines)[0] < OTHERS or _best(models.risk, lines)[0] >= NOT_OWN:

@@ -283,3 +283,58 @@ def test_a_past_marker_in_another_clause_or_with_a_verb_of_now_vetoes_nothing(
 )
 def test_risk_told_long_ago_in_its_own_clause_is_past(text: str) -> None:
     assert screen(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "When I was 15, I tried to kill myself. I'm 30 now and doing well.",
+        "It's been 500 days since my last self harm. Made myself a cake.",
+        "I used to cut myself. I still do yoga every morning and it helps",
+        "I tried to kill myself 5 years ago and my mom never stopped loving me",
+    ],
+)
+def test_a_story_of_long_ago_is_past_whatever_else_it_says(text: str) -> None:
+    assert screen(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i am not safe right now",
+        "im scared of what i might do to myself lol",
+        "no estoy a salvo ahora mismo y no sé qué hacer",
+        "i drank bleach",
+        "me tomé 20 pastillas hace una hora",
+        "I just took an overdose of caffeine pills",
+        "I took an overdose of 30 pills an hour ago.",
+    ],
+)
+def test_not_safe_poison_and_pills_counted_are_imminent(text: str) -> None:
+    assert found(text).imminent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "husband at work so took an overdose 20 minutes ago",
+        "my boyfriend left and really want to die tonight",
+        "mi novio no sabe que me corto",
+        "me corto desde 2019",
+        "I started cutting myself in 2019 and it's every week now.",
+    ],
+)
+def test_someone_named_earlier_is_not_the_subject_of_the_writers_own_words(text: str) -> None:
+    found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi amiga quería morir el año pasado y ahora está mejor",
+        "I had an overdose of sugar today lol",
+        "an overdose of cuteness, look at this puppy",
+    ],
+)
+def test_someone_elses_past_and_sweet_overdoses_are_not_the_writers(text: str) -> None:
+    assert screen(text) is None
