@@ -139,9 +139,29 @@ def language_of(read: list[tuple[str, str]]) -> Language:
 
 
 def names_the_writer(line: str) -> bool:
-    """A sentence as :func:`read` gives it names the writer's own self ("kill myself", "yo
-    también me corto", "matarme"): never someone else's risk alone."""
-    return any(w in _REFLEXIVE or w == "yo" or w.endswith("rme") for w in line.split())
+    """A sentence as :func:`read` gives it names the writer as the one at risk ("kill
+    myself", "yo también me corto", "quiero matarme"): never someone else's risk alone. A
+    "me" told something ("mi amiga me dijo que ...") is not."""
+    return _writer(line.split())
+
+
+def _writer(tokens: list[str]) -> bool:
+    """The writer's own self as the one acting: "myself", "yo", a "me" before a verb of
+    harm ("me corto", "me quiero morir"), a "-rme" after a first-person verb ("quiero
+    matarme"); not "mi ex quería matarme" (someone else's wish, against the writer)."""
+    for index, word in enumerate(tokens):
+        if word in _REFLEXIVE or word == "yo":
+            return True
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if word == "me" and following in _HARM_VERBS_ES:
+            return True
+        if word in ("my", "mi", "mis") and following in _OWN_RISK_NOUNS:
+            return True  # "my self harm", "my suicide plan", "mis autolesiones"
+        if word.endswith("rme") and any(
+            w in _FIRST_VERBS for w in tokens[max(0, index - 3) : index]
+        ):
+            return True
+    return False
 
 
 def excerpt(sentence: str) -> str:
@@ -368,8 +388,24 @@ def _token_at(sentence: _Sentence, position: int) -> int:
 
 
 _CLAUSE_ENDS = frozenset({",", ";", "-", "but", "pero", "and", "so", "then", "y", "asi", "luego"})
-"""Where a subject named before stops being the subject: "my boyfriend left and really want
-to die", "husband at work so took an overdose"."""
+"""Where a subject named before stops being the subject: "husband at work so took an
+overdose". After "and" or "y" only when the verb can't be theirs ("my boyfriend left and
+really want to die"), or the match is a plan or an act (a false alarm there costs less
+than silence)."""
+_AND = frozenset({"and", "y"})
+
+
+def _theirs_after(tokens: list[str], at: int) -> bool:
+    """The words after "and" at `at` open with a third person's verb ("... and is
+    suicidal", "... and talks about suicide", "... y quiere morirse"), so the subject named
+    before goes on; anything else ("... and feeling suicidal", "... and self harm is the
+    only thing", "... y tengo ideas suicidas") is the writer's own."""
+    for word in tokens[at + 1 : at + 4]:
+        if word in _THIRD_VERBS:
+            return True
+        if word not in _ADVERBS:
+            return False
+    return False
 
 
 def _vetoed(rule: Rule, sentence: _Sentence, first: int, last: int, recurrence: bool) -> str:
@@ -383,8 +419,12 @@ def _vetoed(rule: Rule, sentence: _Sentence, first: int, last: int, recurrence: 
     if rule.kind != "prep" and not recurrence and _told_long_ago(tokens, first, last):
         return "yes"
     language = "any" if rule.kind == "mention" else rule.language
-    writer = any(w in _REFLEXIVE or w.endswith("rme") for w in tokens[first : last + 1])
-    if rule.subject and not writer and _third_person(tokens, first, language=language):
+    writer = _writer(tokens[max(0, first - 3) : last + 1])
+    if (
+        rule.subject
+        and not writer
+        and _third_person(tokens, first, language=language, joined=rule.kind == "prep")
+    ):
         return "other"
     return ""
 
@@ -463,8 +503,7 @@ def _negated_before(tokens: list[str], first: int) -> bool:
 _DENIALS = frozenset({"none", "no", "nope", "never", "nada", "ninguna", "ninguno", "nunca", "0"})
 _FIRST = frozenset({"i", "me", "yo", "myself"})
 _SPEAKER = frozenset({"i", "yo"})
-_REFLEXIVE = frozenset({"myself", "meself", "me"})
-"""In a match, the writer's own self ("kill myself", "me corto", "matarme")."""
+_REFLEXIVE = frozenset({"myself", "meself"})
 
 
 def _denied_after(tokens: list[str], last: int) -> bool:
@@ -477,7 +516,13 @@ def _denied_after(tokens: list[str], last: int) -> bool:
 
 
 def _third_person(
-    tokens: list[str], first: int, *, language: str = "en", speaker: bool = False, reach: int = 8
+    tokens: list[str],
+    first: int,
+    *,
+    language: str = "en",
+    speaker: bool = False,
+    reach: int = 8,
+    joined: bool = False,
 ) -> bool:
     """The nearest subject before the match is someone else ("she", "my friend").
 
@@ -496,6 +541,8 @@ def _third_person(
             return False
         if word in others:
             return True
+        if word in _AND and not speaker and not joined and _theirs_after(tokens, index):
+            continue  # "my friend is depressed and is suicidal": her, still
         if word in _CLAUSE_ENDS and not speaker:
             return False
     return False
@@ -571,6 +618,38 @@ _PAST_TENSE = _words(PAST_TENSE)
 _OVER = re.compile(r"(?<= )(?:" + _squeeze_pattern(OVER_MARKERS) + r")(?= )")
 _PRESENT_TENSE = _words(PRESENT_TENSE)
 _FIRST_VERBS = _words(FIRST_PERSON_VERBS_ES)
+_THIRD_VERBS = _words(
+    frozenset(
+        re.findall(
+            r"\w+",
+            "is has does says said talks talked wants keeps thinks feels tries tried cries "
+            "needs hates plans cuts hurts goes went posts texted told "
+            "quiere tiene esta dice dijo habla piensa siente intenta intento se va necesita "
+            "hace sigue llora",
+        )
+    )
+)
+_OWN_RISK_NOUNS = _words(
+    frozenset(
+        re.findall(
+            r"\w+",
+            "self sh suicide suicidal overdose overdoses cutting cuts scars plan note attempt "
+            "autolesiones autolesion sobredosis cortes ideas intento plan carta",
+        )
+    )
+)
+_ADVERBS = _words(
+    frozenset(re.findall(r"\w+", "just really honestly now also still then again even ahora ya"))
+)
+_HARM_VERBS_ES = _words(
+    frozenset(
+        re.findall(
+            r"\w+",
+            "corto corte cortaba lastimo lastime quemo queme autolesiono autolesione hago hice "
+            "mato golpeo golpee quiero voy muero tome trague autolesion autolesionaba",
+        )
+    )
+)
 _IMMINENT = _words(IMMINENT_MARKERS)
 _INTENT = re.compile(r"(?<= )(?:" + _squeeze_pattern(INTENT_MARKERS) + r")(?= )")
 _UNDONE = _words(

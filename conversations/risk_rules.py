@@ -157,7 +157,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "overdose taken",
-        r"(?:just|have just|i just) (?:took|taken|had|done) (?:an |a )?overdos\w*|(?:took|taken|had|done) (?:an |a )?overdos\w*(?: \S+){0,5} (?:just now|a few minutes ago|minutes ago|\d+ (?:minutes|mins|min|hours?) ago|an hour ago|half an hour ago|earlier today|tonight|today)",
+        r"(?:just|have just|i just) (?:took|taken|had|done) (?:an |a )?overdos\w*|(?:took|taken|had|done) (?:an |a )?overdos\w*(?: (?![,;:\-])\S+){0,5} (?:just now|a few minutes ago|minutes ago|\d+ (?:minutes|mins|min|hours?) ago|an hour ago|half an hour ago|earlier today|tonight|today)",
         kind="prep",
         subject=True,
     ),
@@ -278,20 +278,20 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "took pills",
-        rf"(?:just )?(?:took|take|taken|swallowed) (?:a bunch|a lot|all|a handful|handfuls|too many|loads|heaps|the whole bottle|all of|every one) (?:of )?(?:my |the |those )?{_PILLS}|have taken (?:all|a lot) (?:of )?(?:my )?{_PILLS}",
+        rf"(?:just )?(?:took|take|taken|swallowed) (?:a bunch|a lot|all|a handful|handfuls|too many|loads|heaps|the whole bottle|all of|every one|\d+) (?:of )?(?:my |the |those )?{_PILLS}|have taken (?:all|a lot) (?:of )?(?:my )?{_PILLS}",
         kind="prep",
     ),
     Rule(
         "not safe",
-        r"i am not safe(?= (?:right now|now|tonight|today|at home|alone|with myself|around myself|anymore)| [,;:\-]| $)|"
+        r"i am not safe(?= (?:right now|now|tonight|today|alone|with myself|around myself|anymore)| [,;:\-]| $)|"
         r"i do not feel safe (?:with|around|from) myself|"
-        r"(?:scared|afraid|frightened|terrified) of what i (?:might|will|could|am going to|may) do(?: to myself)?(?= [,;:\-]| $| to myself| tonight| right now| now)",
-        kind="prep",
+        r"(?:scared|afraid|frightened|terrified) of what i (?:might|will|could|am going to|may) do (?:to myself|tonight|right now)",
+        subject=True,
     ),
     Rule(
         "poison",
         r"(?:drank|drunk|swallowed|took|drinking|swallowing) (?:some |the |half the |half a bottle of |a bottle of |a cup of |a glass of )?(?:bleach|antifreeze|rat poison|weed killer|drain cleaner)",
-        kind="prep",
+        subject=True,
     ),
     Rule(
         "rope",
@@ -486,7 +486,7 @@ RULES: tuple[Rule, ...] = (
         "es pastillas tomadas",
         r"me (?:tome|he tomado|trague) (?:\d+|todas las|todas mis|un monton de|muchas|un puñado de|la caja de|el frasco de|el bote de) (?:pastillas|pildoras|capsulas)|"
         r"(?:me tome|tome|bebi|me bebi|trague) (?:el |la |un poco de |medio bote de )?(?:lejia|cloro|veneno|matarratas|anticongelante)|"
-        r"no estoy a salvo|no me siento a salvo (?:conmigo|de mi)|(?:miedo|terror) de lo que (?:me )?(?:pueda|pudiera|vaya a) hacer",
+        r"no estoy a salvo|no me siento a salvo (?:conmigo|de mi)|(?:miedo|terror) de lo que (?:me (?:pueda|pudiera|vaya a) hacer|(?:pueda|pudiera|vaya a) hacerme)",
         language="es",
         kind="prep",
     ),
@@ -674,7 +674,8 @@ THIRD_PERSON: frozenset[str] = frozenset(
     "brother mom mum mother dad father son daughter kid kids child children partner boyfriend "
     "girlfriend husband wife cousin uncle aunt grandma grandmother grandpa grandfather "
     "coworker colleague roommate flatmate character patient client girl boy man woman guy "
-    "neighbor neighbour classmate teacher student others everyone's who whose singer author".split()
+    "neighbor neighbour classmate teacher student others everyone's who whose singer author "
+    "dog cat puppy kitten pet toddler baby".split()
 )
 """Someone other than the writer, as the subject of an English sentence."""
 
@@ -689,7 +690,7 @@ THIRD_PERSON_ES: frozenset[str] = frozenset(
     "ella ellos ellas amigo amiga amigos amigas hermano hermana mama papa madre padre hijo "
     "hija primo prima novio novia esposo esposa companero companera abuela abuelo tio "
     "sobrino sobrina vecino vecina alumno alumna chica chico nene nena hombre mujer gente "
-    "alguien paciente personaje cantante autor ha".split()
+    "alguien paciente personaje cantante autor ha perro perra gato gata mascota bebe".split()
 )
 """The same in Spanish (not "él", which without its accent is "the")."""
 
@@ -719,7 +720,7 @@ CONTEXT_WORDS: frozenset[str] = frozenset(
 )
 
 PAST_MARKERS = (
-    r"(?:\d+|many|some|a few|two|three|five|ten) (?:years|year) ago|when i was (?:younger|little|a teen|a teenager|a kid|a child|in high school|in college|\d+)"
+    r"(?:(?:\d+|many|some|a few|two|three|five|ten) )?(?:years|year) ago|when i was (?:younger|little|a teen|a teenager|a kid|a child|in high school|in college|\d+)"
     r"|(?:in|back in|en) (?:high school|college|my teens|my twenties|\d{4})|as a (?:teen|teenager|kid)|at (?:age )?\d+ i|used to"
     r"|(?:is|was) (?:over|behind me) now|(?:is|was) behind me|that is over|since (?:i|my) last|days since|(?:clean|free) for (?:\d+|a|two|three|six|many)"
     r"|hace (?:\d+|un|una|dos|tres|cuatro|cinco|seis|diez|muchos|varios) (?:anos|ano|meses)|de (?:adolescente|chic[oa]|joven|nin[oa])"
@@ -767,13 +768,8 @@ RECURRENCE_MARKERS: frozenset[str] = frozenset(
         "never stopped cutting",
         "never stopped thinking",
         "never stopped wanting",
-        "have not stopped",
-        "every week now",
-        "every day now",
-        "every night now",
-        "it is every",
-        "ahora cada semana",
-        "ahora todos los dias",
+        "have not stopped cutting",
+        "have not stopped thinking",
     }
 )
 
@@ -789,7 +785,7 @@ tried to ..."), so it is read with the clause after it."""
 
 PRESENT_TENSE: frozenset[str] = frozenset(
     "am want wants think thinking feel feeling keep need plan planning is are have has can "
-    "will going still do does he hemos "
+    "will would going still he hemos "
     "quiero quieres pienso pensando siento estoy tengo sigo sigue necesito voy puedo "
     "planeo ando vengo hago es son".split()
 )

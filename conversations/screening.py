@@ -61,12 +61,15 @@ def screen(text: str) -> RiskFinding | None:
         )
     other, where = _best(models.other, lines)
     if other >= models.other_at:
+        # Someone else named beside the writer's own ("mi mejor amiga no sabe que me
+        # lastimo", "my mom found out about my suicide plan"): asked about gently.
+        own = any(risk.names_the_writer(line) for line in lines)
         return RiskFinding(
             excerpt=risk.excerpt(_likeliest(models.other, read, where)),
             imminent=False,
             language=risk.language_of(read),
             rule="model",
-            level="other",
+            level="check_in" if own else "other",
         )
     return _rules_others(others, read)
 

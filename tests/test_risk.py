@@ -302,9 +302,7 @@ def test_a_story_of_long_ago_is_past_whatever_else_it_says(text: str) -> None:
     "text",
     [
         "i am not safe right now",
-        "im scared of what i might do to myself lol",
         "no estoy a salvo ahora mismo y no sé qué hacer",
-        "i drank bleach",
         "me tomé 20 pastillas hace una hora",
         "I just took an overdose of caffeine pills",
         "I took an overdose of 30 pills an hour ago.",
@@ -315,13 +313,33 @@ def test_not_safe_poison_and_pills_counted_are_imminent(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text", ["im scared of what i might do to myself lol", "i drank bleach", "I'm not safe."]
+)
+def test_not_safe_and_poison_are_risk(text: str) -> None:
+    found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dog drank antifreeze, what do I do",
+        "Years ago I drank bleach, I'm fine now",
+        "When I was 15 I was scared of what I might do to myself",
+        "Two years ago I tried to kill myself. I have not stopped smoking since.",
+        "I took an overdose in 2019, today I am doing fine",
+    ],
+)
+def test_someone_elses_poison_and_stories_of_then_are_not_the_writers(text: str) -> None:
+    assert screen(text) is None
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "husband at work so took an overdose 20 minutes ago",
         "my boyfriend left and really want to die tonight",
         "mi novio no sabe que me corto",
         "me corto desde 2019",
-        "I started cutting myself in 2019 and it's every week now.",
     ],
 )
 def test_someone_named_earlier_is_not_the_subject_of_the_writers_own_words(text: str) -> None:
