@@ -121,6 +121,24 @@ async def begin_gratitude(bot: Killable, client: FakeUser) -> None:
     )
     client.press("Start gratitude entry", today)
     await api.wait_for_sent(client.chat_id, lambda m: "Good thing 1 of 3" in (m.text or ""), WAIT)
+    await question_recorded_as_shown(bot.url)
+
+
+async def question_recorded_as_shown(url: str) -> None:
+    """Until the bot has recorded that its questions reached the clients (a step after the
+    send itself): a test that then holds the database must not catch the bot between the
+    two, or the restarted bot rightly asks the question again and the answer "crossed" it."""
+    db = Database(url)
+    try:
+        async with asyncio.timeout(WAIT):
+            while True:
+                async with db.reading() as session:
+                    entries = (await session.execute(select(Entry))).scalars().all()
+                    if entries and all(0 < e.asked_rev == e.shown_rev for e in entries):
+                        return
+                await asyncio.sleep(0.05)
+    finally:
+        await db.dispose()
 
 
 def _saying(words: str) -> Callable[[SentMessage], bool]:
